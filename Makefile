@@ -1,0 +1,66 @@
+# Two commands for a newcomer: `make run` and `make test`. Everything else is set up by them.
+PYTHON ?= python3
+VENV   ?= .venv
+PORT   ?= 8000
+HOST   ?= 127.0.0.1
+BIN    := $(VENV)/bin
+PY     := $(BIN)/python
+STAMP  := $(VENV)/.installed
+DEVSTAMP := $(VENV)/.installed-dev
+
+.PHONY: setup run test test-postgres lint worker bench content-check clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(STAMP): requirements.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(DEVSTAMP): requirements-dev.txt requirements.txt $(STAMP)
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+## setup: virtualenv, pinned requirements, migrations, KB index (idempotent)
+setup: $(STAMP)
+	$(PY) manage.py migrate --noinput -v 0
+	$(PY) manage.py collectstatic --noinput -v 0
+	$(PY) manage.py kb_build
+
+## run: set up, then serve on http://$(HOST):$(PORT)/ (embedded SQLite, no broker needed)
+run: setup
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+## test: set up (with test tools), then the whole suite on SQLite, then again on PostgreSQL
+test: setup $(DEVSTAMP)
+	$(BIN)/ruff check .
+	$(PY) manage.py kb_build --check
+	$(BIN)/pytest
+	$(MAKE) --no-print-directory test-postgres
+
+## test-postgres: the database-backed tests on PostgreSQL (skips with a note when none answers)
+test-postgres: $(DEVSTAMP)
+	@if $(PY) scripts/pg_available.py; then \
+		DATABASE_URL=$${KB_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres} \
+		$(BIN)/pytest -m "not browser and not slow" -q -p no:cacheprovider; \
+	else \
+		echo "PostgreSQL is not reachable: skipped the PostgreSQL run (start it, or run .ci/run)"; \
+		if [ "$$CI" = "true" ]; then exit 1; fi; \
+	fi
+
+## worker: a Celery worker for live checks (needs CELERY_BROKER_URL)
+worker: setup
+	$(BIN)/celery -A config worker -Q kb-checks -l INFO
+
+lint: $(DEVSTAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: setup $(DEVSTAMP)
+	$(PY) bench/search.py
+	$(PY) bench/diagnose.py --entries 10000 --paste-lines 100
+	$(PY) bench/check_broker.py
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,11 @@
+"""URL map. Every public URL here is a promise: links to it live in wikis and tickets."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("diagnostics.urls")),
+    path("", include("diagnostics.check_urls")),
+    path("", include("kb.urls")),
+]
+
+handler404 = "kb.views.not_found"

@@ -1,0 +1,50 @@
+"""What users create: saved diagnoses (reports) and live-check runs.
+
+Both hold only redacted text: redaction happens before a row is built
+(diagnostics.redact), never on the way out. Both are purged after their
+retention period (`python manage.py purge_reports`).
+"""
+
+import secrets
+
+from django.db import models
+
+
+def new_public_id() -> str:
+    """An unguessable URL-safe id (128 bits)."""
+    return secrets.token_urlsafe(16)
+
+
+class Report(models.Model):
+    """A saved diagnosis, served at /d/<id>/."""
+
+    id = models.CharField(primary_key=True, max_length=32, default=new_public_id, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    text = models.TextField(help_text="The paste, redacted.")
+    result = models.JSONField(help_text="The diagnosis as the API returns it (redacted).")
+    delete_token_hash = models.CharField(max_length=128)
+
+    def __str__(self) -> str:
+        return f"Report {self.id}"
+
+
+class CheckRun(models.Model):
+    """One live-check run against a user's broker, served at /checks/<id>/."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        DONE = "done"
+        ERROR = "error"
+
+    id = models.CharField(primary_key=True, max_length=32, default=new_public_id, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    target = models.CharField(max_length=1024, help_text="Broker URL with the password masked.")
+    params = models.JSONField(default=dict, help_text="Run parameters without any secret.")
+    results = models.JSONField(default=list)
+    error = models.TextField(blank=True, default="")
+
+    def __str__(self) -> str:
+        return f"CheckRun {self.id} ({self.status})"

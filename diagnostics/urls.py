@@ -1,0 +1,3 @@
+"""Placeholder until the owning module lands."""
+
+urlpatterns: list = []

@@ -1,0 +1,184 @@
+"""content/ → the KB index file, atomically.
+
+The index is one read-only SQLite file (docs table with each entry as JSON,
+an FTS5 table for search, a typo-correction table). It is written to a temporary
+file beside the target and moved over it with `os.replace`, so a web process
+either sees the old index or the new one, never half of one. When any content
+file is broken nothing is written: the previous index stays in service and the
+errors come back as `path:line: message`.
+
+The build is idempotent: its `version` is a hash of the content files, and the
+same content gives the same index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import re2
+
+from kb.loader import ContentError, Entry, load_file
+from kb.textindex import fold_for_index, signature_words, typo_deletions
+
+SCHEMA = """
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE docs(id INTEGER PRIMARY KEY, slug TEXT UNIQUE NOT NULL, kind TEXT NOT NULL,
+                  data TEXT NOT NULL);
+CREATE TABLE aliases(alias TEXT PRIMARY KEY, slug TEXT NOT NULL);
+CREATE VIRTUAL TABLE fts USING fts5(
+    title, signatures, keywords, summary, body, ko,
+    tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3 4'
+);
+CREATE VIRTUAL TABLE vocab USING fts5vocab(fts, row);
+CREATE TABLE typo(del TEXT NOT NULL, term TEXT NOT NULL);
+"""
+
+
+@dataclass
+class BuildResult:
+    entries: list[Entry] = field(default_factory=list)
+    errors: list[ContentError] = field(default_factory=list)
+    version: str = ""
+    written: bool = False
+
+
+def content_files(content_dir: Path) -> list[tuple[Path, str]]:
+    files = [(p, "entry") for p in sorted((content_dir / "entries").glob("*.md"))]
+    files += [(p, "guide") for p in sorted((content_dir / "guides").glob("*.md"))]
+    return [(p, kind) for p, kind in files if not p.name.endswith(".ko.md")]
+
+
+def content_version(files: Iterable[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def load_content(content_dir: Path) -> BuildResult:
+    """Load and validate every content file (no writing)."""
+    result = BuildResult()
+    files = content_files(content_dir)
+    root = content_dir.parent
+    for path, kind in files:
+        entry, errors = load_file(path, kind, root)
+        result.errors.extend(errors)
+        if entry is not None:
+            result.entries.append(entry)
+    result.errors.extend(check_cross_references(result.entries))
+    result.errors.extend(check_signatures(result.entries))
+    result.version = content_version(p for p, _ in files)
+    return result
+
+
+def check_cross_references(entries: list[Entry]) -> list[ContentError]:
+    errors: list[ContentError] = []
+    owners: dict[str, str] = {}
+    for entry in entries:
+        for name in [entry.slug, *entry.aliases]:
+            if name in owners:
+                what = "slug" if name == entry.slug else "alias"
+                line = entry.key_lines.get("aliases", 1) if what == "alias" else 1
+                errors.append(ContentError(entry.path, line, f"{what} {name!r} is already used by {owners[name]}"))
+            owners[name] = entry.path
+    slugs = {entry.slug for entry in entries}
+    for entry in entries:
+        for related in entry.related:
+            if related not in slugs:
+                line = entry.key_lines.get("related", 1)
+                errors.append(ContentError(entry.path, line, f"related slug {related!r} does not exist"))
+        for markdown_link in _internal_links(entry):
+            if markdown_link not in owners:
+                errors.append(ContentError(entry.path, 1, f"link to unknown slug {markdown_link!r}"))
+    return errors
+
+
+def _internal_links(entry: Entry) -> list[str]:
+    import re
+
+    found = []
+    for section in entry.section_templates:
+        found += re.findall(r'href="/(?:kb|guides)/([a-z0-9\-]+)/?(?:#[^"]*)?"', section["html"])
+    return found
+
+
+def check_signatures(entries: list[Entry]) -> list[ContentError]:
+    """Every regex must compile in RE2 (linear time: no back-references, no look-around)."""
+    errors: list[ContentError] = []
+    options = re2.Options()
+    options.log_errors = False
+    for entry in entries:
+        for sig in entry.signatures:
+            for regex in (sig.pattern, sig.message):
+                if not regex:
+                    continue
+                try:
+                    re2.compile(regex, options)
+                except re2.error as exc:
+                    errors.append(ContentError(entry.path, sig.line, f"signature does not compile in RE2: {exc}"))
+    return errors
+
+
+def build_index(content_dir: Path, index_path: Path) -> BuildResult:
+    """Validate content and, when it is all valid, swap in a freshly built index."""
+    result = load_content(Path(content_dir))
+    if result.errors:
+        return result
+    write_index(result.entries, Path(index_path), result.version)
+    result.written = True
+    return result
+
+
+def write_index(entries: list[Entry], index_path: Path, version: str) -> None:
+    """Write `entries` to a new SQLite file and move it over `index_path` atomically."""
+    index_path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=".kb-index-", suffix=".tmp", dir=index_path.parent)
+    os.close(fd)
+    try:
+        connection = sqlite3.connect(tmp_name)
+        try:
+            _fill(connection, entries, version)
+            connection.commit()
+        finally:
+            connection.close()
+        os.replace(tmp_name, index_path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+
+
+def _fill(connection: sqlite3.Connection, entries: list[Entry], version: str) -> None:
+    connection.executescript(SCHEMA)
+    connection.executemany(
+        "INSERT INTO meta VALUES (?, ?)", [("version", version), ("entries", str(len(entries)))]
+    )
+    for number, entry in enumerate(sorted(entries, key=lambda e: e.slug), start=1):
+        connection.execute(
+            "INSERT INTO docs VALUES (?, ?, ?, ?)",
+            (number, entry.slug, entry.kind, json.dumps(entry.to_json(), ensure_ascii=False)),
+        )
+        connection.executemany(
+            "INSERT INTO aliases VALUES (?, ?)", [(alias, entry.slug) for alias in entry.aliases]
+        )
+        connection.execute(
+            "INSERT INTO fts(rowid, title, signatures, keywords, summary, body, ko) VALUES (?,?,?,?,?,?,?)",
+            (
+                number,
+                fold_for_index(f"{entry.title} {entry.slug.replace('-', ' ')}"),
+                fold_for_index(signature_words(entry.signatures)),
+                fold_for_index(" ".join(entry.tags + entry.components)),
+                fold_for_index(entry.summary),
+                fold_for_index(entry.body_text),
+                fold_for_index(" ".join([entry.title_ko, entry.summary_ko, *entry.keywords_ko])),
+            ),
+        )
+    terms = [row[0] for row in connection.execute("SELECT term FROM vocab")]
+    connection.executemany("INSERT INTO typo VALUES (?, ?)", typo_deletions(terms))
+    connection.execute("CREATE INDEX typo_del ON typo(del)")

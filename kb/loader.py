@@ -1,0 +1,319 @@
+"""Content files → validated `Entry` objects.
+
+`content/entries/<slug>.md` and `content/guides/<slug>.md` are the source of
+truth: YAML front matter, then a Markdown body (docs/entry-format.md). This
+module reads one file, checks its schema and returns an `Entry` plus a list of
+`ContentError`s (each with the file and line, printed as `path:line: message`).
+It never raises on bad content: the build collects every error first, so a
+writer sees them all at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kb.render import PLACEHOLDER, RenderedBody, fill_placeholders, render_body
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+COMPONENTS = {
+    "celery", "kombu", "amqp", "rabbitmq", "redis", "kubernetes", "django", "python",
+    "postgresql", "docker",
+}
+REQUIRED_SECTIONS = ("symptom", "cause", "fix")
+ENTRY_KEYS_REQUIRED = (
+    "title", "summary", "title_ko", "summary_ko", "keywords_ko", "tags", "components",
+    "updated", "versions", "signatures", "examples", "counter_examples",
+)
+GUIDE_KEYS_REQUIRED = ("title", "summary", "tags", "components", "updated", "versions")
+KNOWN_KEYS = set(ENTRY_KEYS_REQUIRED) | {"aliases", "related", "defaults"}
+
+
+@dataclass(frozen=True)
+class Signature:
+    """One matcher signature (docs/entry-format.md, "Signatures")."""
+
+    exception: str | None = None
+    message: str | None = None
+    pattern: str | None = None
+    weight: float = 1.0
+    case: bool = False
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Section:
+    """One level-2 section of an entry. `html` shows placeholders with their defaults."""
+
+    id: str
+    title: str
+    html: str
+
+
+@dataclass(frozen=True)
+class ContentError:
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+@dataclass
+class Entry:
+    """A KB entry or guide, as the site and the matcher use it."""
+
+    slug: str
+    kind: str = "entry"
+    title: str = ""
+    summary: str = ""
+    title_ko: str = ""
+    summary_ko: str = ""
+    keywords_ko: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    components: list[str] = field(default_factory=list)
+    aliases: list[str] = field(default_factory=list)
+    related: list[str] = field(default_factory=list)
+    updated: str = ""
+    versions: dict[str, str] = field(default_factory=dict)
+    signatures: list[Signature] = field(default_factory=list)
+    defaults: dict[str, str] = field(default_factory=dict)
+    examples: list[str] = field(default_factory=list)
+    counter_examples: list[str] = field(default_factory=list)
+    section_templates: list[dict[str, str]] = field(default_factory=list)
+    body_text: str = ""
+    path: str = ""
+    key_lines: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return f"/guides/{self.slug}/" if self.kind == "guide" else f"/kb/{self.slug}/"
+
+    @property
+    def sections(self) -> list[Section]:
+        return [
+            Section(s["id"], s["title"], fill_placeholders(s["html"], {}, self.defaults))
+            for s in self.section_templates
+        ]
+
+    def render_section(self, section_id: str, facts: Mapping[str, str] | None = None) -> str:
+        """HTML of one section with placeholders filled from `facts` (escaped), else defaults."""
+        for section in self.section_templates:
+            if section["id"] == section_id:
+                return fill_placeholders(section["html"], facts or {}, self.defaults)
+        return ""
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["signatures"] = [asdict(sig) for sig in self.signatures]
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Entry:
+        data = dict(data)
+        data["signatures"] = [Signature(**sig) for sig in data.get("signatures", [])]
+        return cls(**data)
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader that remembers the line of every mapping key and sequence item."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict:
+    mapping = yaml.SafeLoader.construct_mapping(loader, node, deep=True)
+    lines = {key.value: key.start_mark.line for key, _ in node.value if hasattr(key, "value")}
+    mapping["__lines__"] = lines
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _strip_lines(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _strip_lines(v) for k, v in value.items() if k != "__lines__"}
+    if isinstance(value, list):
+        return [_strip_lines(v) for v in value]
+    return value
+
+
+def split_front_matter(text: str) -> tuple[str, str, int]:
+    """Return (front matter, body, line number where the body starts)."""
+    if not text.startswith("---"):
+        raise ValueError("file must start with '---' and YAML front matter")
+    match = re.search(r"^---[ \t]*$", text[3:], re.MULTILINE)
+    if not match:
+        raise ValueError("front matter is not closed by a '---' line")
+    front = text[3 : 3 + match.start()]
+    body = text[3 + match.end() :]
+    return front, body.lstrip("\n"), text[: 3 + match.end()].count("\n") + 2
+
+
+def load_file(path: Path, kind: str, root: Path | None = None) -> tuple[Entry | None, list[ContentError]]:
+    """Load one content file. Returns the entry (None when unusable) and its errors."""
+    shown = str(path.relative_to(root)) if root else str(path)
+    errors: list[ContentError] = []
+
+    def error(line: int, message: str) -> None:
+        errors.append(ContentError(shown, line, message))
+
+    try:
+        text = path.read_text(encoding="utf-8")
+        front, body, body_line = split_front_matter(text)
+        raw = yaml.load(front, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        error((mark.line + 1) if mark else 1, f"invalid YAML front matter: {exc.problem or exc}")
+        return None, errors
+    except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
+        error(1, f"cannot read: {exc}")
+        return None, errors
+    if not isinstance(raw, dict):
+        error(1, "front matter must be a YAML mapping")
+        return None, errors
+    lines = {key: line + 1 for key, line in raw.get("__lines__", {}).items()}
+    data = _strip_lines(raw)
+    slug = path.stem
+    if not SLUG_RE.match(slug):
+        error(1, f"file name {slug!r} is not a valid slug (lowercase letters, digits, hyphens)")
+    entry = _build_entry(slug, kind, data, lines, error)
+    entry.path = shown
+    entry.key_lines = lines
+    rendered = render_body(body, first_line=body_line)
+    for line, message in rendered.errors:
+        error(line, message)
+    _check_sections(entry, rendered, body_line, error)
+    entry.section_templates = rendered.sections
+    entry.body_text = rendered.text
+    _check_placeholders(entry, rendered, body_line, error)
+    return entry, errors
+
+
+def _build_entry(slug: str, kind: str, data: dict, lines: dict[str, int], error) -> Entry:
+    required = ENTRY_KEYS_REQUIRED if kind == "entry" else GUIDE_KEYS_REQUIRED
+    for key in required:
+        if data.get(key) in (None, "", []) and not (key == "counter_examples" and key in data):
+            error(1, f"missing required key {key!r}")
+    for key in data:
+        if key not in KNOWN_KEYS:
+            error(lines.get(key, 1), f"unknown key {key!r}")
+
+    def text(key: str) -> str:
+        value = data.get(key, "")
+        if not isinstance(value, str):
+            error(lines.get(key, 1), f"{key!r} must be a string")
+            return ""
+        return value.strip()
+
+    def str_list(key: str) -> list[str]:
+        value = data.get(key) or []
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            error(lines.get(key, 1), f"{key!r} must be a list of strings")
+            return []
+        return [v for v in value]
+
+    updated = data.get("updated")
+    if isinstance(updated, dt.date):
+        updated = updated.isoformat()
+    elif updated is not None and not (isinstance(updated, str) and re.match(r"^\d{4}-\d{2}-\d{2}$", updated)):
+        error(lines.get("updated", 1), "'updated' must be a date YYYY-MM-DD")
+        updated = ""
+    versions = data.get("versions") or {}
+    if not isinstance(versions, dict):
+        error(lines.get("versions", 1), "'versions' must be a mapping like {celery: \"5.7.0\"}")
+        versions = {}
+    defaults = data.get("defaults") or {}
+    if not isinstance(defaults, dict):
+        error(lines.get("defaults", 1), "'defaults' must be a mapping")
+        defaults = {}
+    components = str_list("components")
+    for component in components:
+        if component not in COMPONENTS:
+            error(lines.get("components", 1), f"unknown component {component!r} (one of {sorted(COMPONENTS)})")
+    return Entry(
+        slug=slug,
+        kind=kind,
+        title=text("title"),
+        summary=" ".join(text("summary").split()),
+        title_ko=text("title_ko"),
+        summary_ko=" ".join(text("summary_ko").split()),
+        keywords_ko=str_list("keywords_ko"),
+        tags=str_list("tags"),
+        components=components,
+        aliases=str_list("aliases"),
+        related=str_list("related"),
+        updated=updated or "",
+        versions={str(k): str(v) for k, v in versions.items()},
+        signatures=_build_signatures(data.get("signatures"), lines.get("signatures", 1), error),
+        defaults={str(k): str(v) for k, v in defaults.items()},
+        examples=str_list("examples"),
+        counter_examples=str_list("counter_examples"),
+    )
+
+
+def _build_signatures(raw: Any, line: int, error) -> list[Signature]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        error(line, "'signatures' must be a list")
+        return []
+    signatures = []
+    for number, item in enumerate(raw):
+        item_line = line + 1
+        if isinstance(item, dict):
+            item_line = 1 + min(item.get("__lines__", {}).values(), default=line)
+            item = _strip_lines(item)
+        if not isinstance(item, dict):
+            error(item_line, f"signature {number + 1} must be a mapping")
+            continue
+        unknown = set(item) - {"exception", "message", "pattern", "weight", "case"}
+        if unknown:
+            error(item_line, f"signature {number + 1}: unknown keys {sorted(unknown)}")
+        if not item.get("exception") and not item.get("pattern"):
+            error(item_line, f"signature {number + 1} needs 'exception' or 'pattern'")
+            continue
+        if item.get("message") and not item.get("exception"):
+            error(item_line, f"signature {number + 1}: 'message' goes with 'exception'")
+        weight = item.get("weight", 1.0)
+        if not isinstance(weight, int | float) or not 0 < weight <= 1:
+            error(item_line, f"signature {number + 1}: weight must be a number in (0, 1]")
+            weight = 0.5
+        signatures.append(
+            Signature(
+                exception=item.get("exception"),
+                message=item.get("message"),
+                pattern=item.get("pattern"),
+                weight=float(weight),
+                case=bool(item.get("case", False)),
+                line=item_line,
+            )
+        )
+    return signatures
+
+
+def _check_sections(entry: Entry, rendered: RenderedBody, body_line: int, error) -> None:
+    ids = [section["id"] for section in rendered.sections]
+    if entry.kind == "entry":
+        for required in REQUIRED_SECTIONS:
+            if required not in ids:
+                error(body_line, f"missing required section '## {required.capitalize()}'")
+        present = [s for s in ids if s in REQUIRED_SECTIONS]
+        if present != [s for s in REQUIRED_SECTIONS if s in present]:
+            error(body_line, "sections must come in the order Symptom, Cause, Fix")
+
+
+def _check_placeholders(entry: Entry, rendered: RenderedBody, body_line: int, error) -> None:
+    for name, line in rendered.placeholders.items():
+        if name not in entry.defaults:
+            error(line, f"placeholder {{{{{name}}}}} has no value in 'defaults'")
+    del body_line  # the placeholder lines are absolute already
+
+
+__all__ = ["PLACEHOLDER", "ContentError", "Entry", "Section", "Signature", "load_file"]

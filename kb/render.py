@@ -1,0 +1,156 @@
+"""Markdown body → sections of HTML with stable anchors and fillable placeholders.
+
+Rendering happens once, at index build time (never per request). Three things
+here are promises to the outside world:
+
+* Anchors. `## Symptom`, `## Cause`, `## Fix`, `## Verify`, `## Background` and
+  `## References` always get `#symptom` ... whatever the heading's language;
+  every other heading gets its explicit `{#id}` or a fixed ASCII slug of its
+  text. A heading that would get no ASCII id is an error, never `#_1`.
+* Placeholders. `{{queue}}` in the body becomes an opaque token that survives
+  Markdown and Pygments untouched (letters and digits only), so a diagnosis can
+  later fill it with the user's (escaped) queue name, even inside code blocks.
+* Highlighting is server-side (Pygments via codehilite), so pages need no JS.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import markdown
+
+FIXED_SECTION_IDS = {
+    "symptom": "symptom", "symptoms": "symptom", "증상": "symptom",
+    "cause": "cause", "causes": "cause", "원인": "cause",
+    "fix": "fix", "fixes": "fix", "solution": "fix", "해결": "fix", "해결 방법": "fix",
+    "verify": "verify", "verification": "verify", "확인": "verify",
+    "background": "background", "배경": "background",
+    "references": "references", "reference": "references", "참고": "references",
+    "참고 자료": "references",
+}
+PLACEHOLDER = re.compile(r"\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}")
+_TOKEN = re.compile(r"kbph([0-9a-f]+)x")
+_HEADING = re.compile(r"^(#{2,6})[ \t]+(.+?)[ \t]*#*[ \t]*$")
+_EXPLICIT_ID = re.compile(r"\s*\{#([A-Za-z][A-Za-z0-9_\-]*)\}\s*$")
+_FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
+_TAG = re.compile(r"<[^>]+>")
+_ANCHOR_LINK = re.compile(r'<a class="anchor"[^>]*>#</a>')
+
+
+@dataclass
+class RenderedBody:
+    sections: list[dict[str, str]] = field(default_factory=list)
+    text: str = ""
+    placeholders: dict[str, int] = field(default_factory=dict)
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+
+def slugify_heading(text: str) -> str:
+    """A fixed ASCII slug: lowercase words joined by hyphens (`Quorum queues (3.13)` → `quorum-queues-3-13`)."""
+    text = re.sub(r"`([^`]*)`", r"\1", text)
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    return "-".join(words)[:80].strip("-")
+
+
+def placeholder_token(name: str) -> str:
+    return f"kbph{name.encode().hex()}x"
+
+
+def _new_markdown() -> markdown.Markdown:
+    return markdown.Markdown(
+        extensions=["fenced_code", "codehilite", "tables", "attr_list", "sane_lists"],
+        extension_configs={"codehilite": {"guess_lang": False, "css_class": "highlight"}},
+        output_format="html",
+    )
+
+
+def render_body(body: str, *, first_line: int = 1) -> RenderedBody:
+    """Split a body into level-2 sections and render each to HTML."""
+    result = RenderedBody()
+    chunks = _split_sections(body, first_line, result)
+    md = _new_markdown()
+    for section_id, title, source in chunks:
+        md.reset()
+        section_html = _add_heading_links(md.convert(source))
+        title_html = md.reset().convert(title) if title else ""
+        title_html = re.sub(r"^<p>|</p>$", "", title_html)
+        result.sections.append({"id": section_id, "title": title_html, "html": section_html})
+    plain = " ".join(
+        _TAG.sub(" ", _ANCHOR_LINK.sub("", s["title"] + " " + s["html"])) for s in result.sections
+    )
+    plain = _TOKEN.sub(lambda m: bytes.fromhex(m.group(1)).decode(), html.unescape(plain))
+    result.text = " ".join(plain.split())
+    return result
+
+
+def _split_sections(body: str, first_line: int, result: RenderedBody) -> list[tuple[str, str, str]]:
+    chunks: list[tuple[str, str, list[str]]] = [("intro", "", [])]
+    seen: set[str] = set()
+    fence: str | None = None
+    for offset, line in enumerate(body.split("\n")):
+        number = first_line + offset
+        for match in PLACEHOLDER.finditer(line):
+            result.placeholders.setdefault(match.group(1), number)
+        line = PLACEHOLDER.sub(lambda m: placeholder_token(m.group(1)), line)
+        fence_match = _FENCE.match(line)
+        if fence_match:
+            marker = fence_match.group(1)
+            if fence is None:
+                fence = marker[0] * len(marker)
+            elif marker.startswith(fence):
+                fence = None
+        heading = None if fence or fence_match else _HEADING.match(line)
+        if not heading:
+            chunks[-1][2].append(line)
+            continue
+        level, text = len(heading.group(1)), heading.group(2)
+        anchor = _anchor_for(text, level, number, seen, result)
+        clean = _EXPLICIT_ID.sub("", text).strip()
+        if level == 2:
+            chunks.append((anchor, clean, []))
+        else:
+            chunks[-1][2].append(f"{heading.group(1)} {clean} {{#{anchor}}}")
+    return [(sid, title, "\n".join(lines)) for sid, title, lines in chunks if sid != "intro" or "".join(lines).strip()]
+
+
+def _anchor_for(text: str, level: int, line: int, seen: set[str], result: RenderedBody) -> str:
+    explicit = _EXPLICIT_ID.search(text)
+    clean = _EXPLICIT_ID.sub("", text).strip()
+    if explicit:
+        anchor = explicit.group(1)
+    elif level == 2 and clean.lower() in FIXED_SECTION_IDS:
+        anchor = FIXED_SECTION_IDS[clean.lower()]
+    else:
+        anchor = slugify_heading(clean)
+    if not anchor:
+        result.errors.append((line, f"heading {clean!r} needs an explicit ASCII id: '{clean} {{#some-id}}'"))
+        anchor = f"section-{line}"
+    if anchor in seen:
+        result.errors.append((line, f"duplicate anchor #{anchor}: give the heading an explicit {{#id}}"))
+    seen.add(anchor)
+    return anchor
+
+
+def _add_heading_links(section_html: str) -> str:
+    return re.sub(
+        r'<h([3-6]) id="([^"]+)">(.*?)</h\1>',
+        r'<h\1 id="\2">\3 <a class="anchor" href="#\2" aria-label="Link to this section">#</a></h\1>',
+        section_html,
+    )
+
+
+def fill_placeholders(section_html: str, facts: Mapping[str, str], defaults: Mapping[str, str]) -> str:
+    """Replace placeholder tokens with the user's facts (escaped), else the defaults."""
+
+    def replace(match: re.Match[str]) -> str:
+        name = bytes.fromhex(match.group(1)).decode()
+        if facts.get(name):
+            return f'<span class="kb-fact" title="from your paste">{html.escape(str(facts[name]))}</span>'
+        if name in defaults:
+            return f'<span class="kb-default">{html.escape(str(defaults[name]))}</span>'
+        return html.escape("{{" + name + "}}")
+
+    return _TOKEN.sub(replace, section_html)

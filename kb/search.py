@@ -1,0 +1,205 @@
+"""Full-text search over the KB index: the one module that knows how we search.
+
+Query handling, in order:
+1. Each whitespace-separated word becomes one or more phrases of adjacent terms
+   (kb.textindex.query_pieces): `x-dead-letter-routing-key` → the phrase
+   "x dead letter routing key"; Hangul words → phrases of bigrams.
+2. A plain word of five letters or more that the index does not know is widened
+   to its one-edit neighbours from the typo table (`quorom` → quorum).
+3. The last word is a prefix unless the query ends with a space (search as you
+   type).
+4. All words must match (AND); when that finds nothing, any word may (OR), and
+   bm25 ranks the entries that match more of them first.
+Ranking is FTS5's bm25 with column weights: title and signatures far above
+keywords, summary and body. An exact title or slug match goes first.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import sqlite3
+import threading
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from kb.index import KnowledgeBase, get_kb
+from kb.textindex import HANGUL_RUN, TYPO_MIN_LENGTH, deletions, query_pieces, within_one_edit
+
+COLUMN_WEIGHTS = (10.0, 8.0, 4.0, 3.0, 1.0, 6.0)  # title, signatures, keywords, summary, body, ko
+MAX_QUERY_WORDS = 24
+MAX_QUERY_CHARS = 500
+_local = threading.local()
+
+
+@dataclass
+class SearchHit:
+    slug: str
+    title: str
+    summary: str
+    url: str
+    snippet: str
+    score: float
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _connection(path: Path) -> sqlite3.Connection:
+    """One read-only connection per thread and index file (reopened after a swap)."""
+    key = (str(path), path.stat().st_ino)
+    cached = getattr(_local, "connections", {})
+    if key not in cached:
+        for old in cached.values():
+            old.close()
+        cached = {key: sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)}
+        _local.connections = cached
+    return cached[key]
+
+
+def _quote(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+def _phrase(terms: list[str], prefix: bool) -> str:
+    return _quote(" ".join(terms)) + ("*" if prefix else "")
+
+
+def _corrections(connection: sqlite3.Connection, term: str) -> list[str]:
+    if len(term) < TYPO_MIN_LENGTH or not term.isascii() or not term.isalpha():
+        return []
+    known = connection.execute("SELECT 1 FROM vocab WHERE term = ?", (term,)).fetchone()
+    if known:
+        return []
+    keys = [term, *deletions(term)]
+    marks = ",".join("?" * len(keys))
+    rows = connection.execute(f"SELECT DISTINCT term FROM typo WHERE del IN ({marks})", keys)  # noqa: S608
+    return sorted(t for (t,) in rows if within_one_edit(term, t))[:5]
+
+
+def build_match(connection: sqlite3.Connection, query: str, *, mode: str = "AND") -> str:
+    """The FTS5 MATCH expression for a user query ('' when it has no searchable word)."""
+    words = query[:MAX_QUERY_CHARS].split()[:MAX_QUERY_WORDS]
+    prefix_last = bool(query) and not query[-1:].isspace()
+    parts: list[str] = []
+    for number, word in enumerate(words):
+        phrases = query_pieces(word)
+        is_last = number == len(words) - 1
+        for index, terms in enumerate(phrases):
+            prefix = is_last and prefix_last and index == len(phrases) - 1 and len(terms[-1]) >= 2
+            expression = _phrase(terms, prefix)
+            if len(terms) == 1:
+                fixes = _corrections(connection, terms[0])
+                if fixes:
+                    expression = "(" + " OR ".join([expression, *map(_quote, fixes)]) + ")"
+            parts.append(expression)
+    return f" {mode} ".join(parts)
+
+
+def search(query: str, limit: int = 10, *, kb: KnowledgeBase | None = None) -> list[SearchHit]:
+    """Best entries for `query`, best first (score: higher is better)."""
+    kb = kb or get_kb()
+    if kb.path is None or not query.strip():
+        return []
+    connection = _connection(kb.path)
+    hits: list[SearchHit] = []
+    for mode in ("AND", "OR"):
+        expression = build_match(connection, query, mode=mode)
+        if not expression:
+            return []
+        hits = _run(connection, kb, expression, query, limit)
+        if hits:
+            break
+    return _exact_first(hits, query, kb, limit)
+
+
+def _run(connection, kb: KnowledgeBase, expression: str, query: str, limit: int) -> list[SearchHit]:
+    weights = ", ".join(str(w) for w in COLUMN_WEIGHTS)
+    ranked_sql = (
+        f"SELECT rowid, bm25(fts, {weights}) AS rank FROM fts "  # noqa: S608 - constants
+        "WHERE fts MATCH ? ORDER BY rank LIMIT ?"
+    )
+    try:
+        ranked = connection.execute(ranked_sql, (expression, limit)).fetchall()
+        snippets = _snippets(connection, expression, [rowid for rowid, _ in ranked])
+    except sqlite3.OperationalError:
+        return []
+    slugs = _slugs(connection, [rowid for rowid, _ in ranked])
+    korean = bool(HANGUL_RUN.search(query))
+    hits = []
+    for rowid, rank in ranked:
+        entry = kb.entries.get(slugs.get(rowid, ""))
+        if entry is None:
+            continue
+        snippet = _korean_snippet(entry, query) if korean else _format_snippet(snippets.get(rowid, ""))
+        hits.append(SearchHit(entry.slug, entry.title, entry.summary, entry.url, snippet, round(-rank, 4)))
+    return hits
+
+
+def _snippets(connection, expression: str, rowids: list[int]) -> dict[int, str]:
+    """Snippets for the ranked rows only (computing them for every match is the slow part)."""
+    if not rowids:
+        return {}
+    marks = ",".join("?" * len(rowids))
+    sql = (
+        "SELECT rowid, snippet(fts, 4, char(2), char(3), '…', 14), "  # noqa: S608
+        "snippet(fts, 3, char(2), char(3), '…', 14), snippet(fts, 0, char(2), char(3), '…', 14) "
+        f"FROM fts WHERE fts MATCH ? AND rowid IN ({marks})"
+    )
+    found = {}
+    for rowid, *candidates in connection.execute(sql, (expression, *rowids)):
+        found[rowid] = next((c for c in candidates if "\x02" in c), candidates[1])
+    return found
+
+
+def _slugs(connection, rowids: list[int]) -> dict[int, str]:
+    marks = ",".join("?" * len(rowids))
+    sql = f"SELECT id, slug FROM docs WHERE id IN ({marks})"  # noqa: S608
+    return dict(connection.execute(sql, rowids)) if rowids else {}
+
+
+def _format_snippet(raw: str) -> str:
+    """Escape the snippet, then turn FTS5's \\x02/\\x03 markers into <mark>."""
+    return html.escape(raw).replace("\x02", "<mark>").replace("\x03", "</mark>")
+
+
+def _korean_snippet(entry, query: str) -> str:
+    """Korean results show the Korean summary, with the query's words marked."""
+    text = html.escape(entry.summary_ko or entry.summary)
+    for word in sorted(set(HANGUL_RUN.findall(query)), key=len, reverse=True):
+        if len(word) >= 2:
+            text = text.replace(html.escape(word), f"<mark>{html.escape(word)}</mark>")
+    return text
+
+
+def _exact_first(hits: list[SearchHit], query: str, kb: KnowledgeBase, limit: int) -> list[SearchHit]:
+    exact = exact_match(query, kb)
+    if exact is None:
+        return hits[:limit]
+    rest = [hit for hit in hits if hit.slug != exact.slug]
+    top = next((hit for hit in hits if hit.slug == exact.slug), None)
+    if top is None:
+        top = SearchHit(exact.slug, exact.title, exact.summary, exact.url, html.escape(exact.summary), 0.0)
+    top.score = max([top.score, *(hit.score for hit in rest)]) + 1.0
+    return [top, *rest][:limit]
+
+
+def exact_match(query: str, kb: KnowledgeBase | None = None):
+    """The entry whose slug, alias or title equals the query (case and spacing ignored)."""
+    kb = kb or get_kb()
+    wanted = " ".join(query.lower().split())
+    if not wanted:
+        return None
+    entry = kb.resolve(wanted.replace(" ", "-"))
+    if entry:
+        return entry
+    return kb.by_title().get(wanted)
+
+
+def highlight_terms(text: str, query: str) -> str:
+    """Escape `text` and mark the query's words in it (for summaries on result pages)."""
+    escaped = html.escape(text)
+    words = {w for w in re.findall(r"[^\W_]{3,}", query.lower())}
+    for word in sorted(words, key=len, reverse=True):
+        escaped = re.sub(rf"(?i)\b({re.escape(word)})", r"<mark>\1</mark>", escaped)
+    return escaped

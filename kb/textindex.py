@@ -1,0 +1,95 @@
+"""How text is cut into searchable terms, shared by the index build and queries.
+
+FTS5's unicode61 tokenizer splits on anything that is not a letter or digit
+(`PRECONDITION_FAILED` → `precondition failed`), which is what we want for
+error texts: the query side cuts the same way and asks for the pieces as an
+adjacent phrase, so `global_qos` finds "global QoS" and `result.get()` finds
+"result.get()".
+
+Hangul is the exception. unicode61 keeps a run of syllables as one token
+(`쿼럼큐를`), so a query for `쿼럼` would miss it; trigram tokenizers return
+nothing for two-syllable words. We therefore rewrite every run of two or more
+syllables as its overlapping bigrams (`캐시워밍업` → `캐시 시워 워밍 밍업`) on
+both sides. A two-syllable query word becomes one bigram term; a longer word a
+phrase of adjacent bigrams, so `검색` never matches `검` ... `색`.
+
+Typos: one edit (substitution, insertion, deletion or transposition) in words of
+five letters or more, found through a deletion index (every term with one letter
+removed), then confirmed with a real distance check.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+HANGUL_RUN = re.compile(r"[\uac00-\ud7a3]+")
+WORD_PIECES = re.compile(r"[^\W_]+")
+TYPO_MIN_LENGTH = 5
+_REGEX_SYNTAX = re.compile(r"\(\?P<\w+>|\(\?[a-zA-Z:]+\)?|\[[^\]]*\]|\\[a-zA-Z]|[()*+?|{}^$\\.]")
+
+
+def hangul_bigrams(run: str) -> list[str]:
+    if len(run) < 2:
+        return [run]
+    return [run[i : i + 2] for i in range(len(run) - 1)]
+
+
+def fold_for_index(text: str) -> str:
+    """Rewrite Hangul runs as bigrams; leave everything else to the tokenizer."""
+    return HANGUL_RUN.sub(lambda m: " ".join(hangul_bigrams(m.group(0))), text)
+
+
+def signature_words(signatures: Iterable) -> str:
+    """The searchable words of an entry's signatures (regex syntax stripped)."""
+    words = []
+    for sig in signatures:
+        for regex in (sig.exception, sig.message, sig.pattern):
+            if regex:
+                words.append(_REGEX_SYNTAX.sub(" ", regex))
+    return " ".join(words)
+
+
+def query_pieces(word: str) -> list[list[str]]:
+    """One query word → phrases (lists of adjacent terms). Single syllables are dropped."""
+    phrases: list[list[str]] = []
+    latin: list[str] = []
+    for part in re.split(r"([\uac00-\ud7a3]+)", word.lower()):
+        if HANGUL_RUN.fullmatch(part):
+            if latin:
+                phrases.append(latin)
+                latin = []
+            if len(part) >= 2:
+                phrases.append(hangul_bigrams(part))
+        else:
+            latin += WORD_PIECES.findall(part)
+    if latin:
+        phrases.append(latin)
+    return phrases
+
+
+def deletions(term: str) -> set[str]:
+    return {term[:i] + term[i + 1 :] for i in range(len(term))}
+
+
+def typo_deletions(terms: Iterable[str]) -> list[tuple[str, str]]:
+    """Rows (deleted form, term) for every indexable term of typo-worthy length."""
+    rows = []
+    for term in terms:
+        if len(term) >= TYPO_MIN_LENGTH - 1 and term.isascii() and term.isalpha():
+            rows.append((term, term))
+            rows.extend((deleted, term) for deleted in deletions(term))
+    return rows
+
+
+def within_one_edit(a: str, b: str) -> bool:
+    """True when a and b differ by one substitution, insertion, deletion or transposition."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return a == b
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diff) == 1:
+            return True
+        return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))

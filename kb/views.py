@@ -1,0 +1,169 @@
+"""Pages and JSON of the knowledge base. Views are thin: the KB and search do the work."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_GET
+
+from kb.index import get_kb
+from kb.loader import Entry
+from kb.search import exact_match, search
+
+SEARCH_DEFAULT_LIMIT = 10
+SEARCH_MAX_LIMIT = 50
+
+
+def entry_summary(entry: Entry) -> dict:
+    return {
+        "slug": entry.slug,
+        "kind": entry.kind,
+        "title": entry.title,
+        "summary": entry.summary,
+        "url": entry.url,
+        "tags": entry.tags,
+        "components": entry.components,
+        "updated": entry.updated,
+    }
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    kb = get_kb()
+    entries = kb.of_kind("entry")
+    components = Counter(c for e in entries for c in e.components)
+    tags = Counter(t for e in entries for t in e.tags)
+    recent = sorted(entries, key=lambda e: (e.updated, e.title), reverse=True)[:8]
+    return render(
+        request,
+        "kb/home.html",
+        {
+            "components": sorted(components.items()),
+            "tags": sorted(tags.items(), key=lambda kv: (-kv[1], kv[0]))[:30],
+            "recent": recent,
+            "guides": kb.of_kind("guide"),
+            "entry_count": len(entries),
+        },
+    )
+
+
+@require_GET
+def entry_index(request: HttpRequest) -> HttpResponse:
+    kb = get_kb()
+    component = request.GET.get("component", "")
+    tag = request.GET.get("tag", "")
+    entries = [
+        e
+        for e in kb.of_kind("entry")
+        if (not component or component in e.components) and (not tag or tag in e.tags)
+    ]
+    return render(
+        request,
+        "kb/index.html",
+        {"entries": entries, "component": component, "tag": tag, "guides": kb.of_kind("guide")},
+    )
+
+
+def _document(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
+    kb = get_kb()
+    entry = kb.resolve(slug)
+    if entry is None or entry.kind != kind:
+        raise Http404(slug)
+    if entry.slug != slug:
+        query = f"?{request.META['QUERY_STRING']}" if request.META.get("QUERY_STRING") else ""
+        return HttpResponsePermanentRedirect(entry.url + query)
+    korean = request.GET.get("lang") == "ko"
+    related = [kb.entries[s] for s in entry.related if s in kb.entries]
+    return render(
+        request,
+        "kb/entry.html",
+        {
+            "entry": entry,
+            "sections": [
+                {"id": s.id, "title": mark_safe(s.title), "html": mark_safe(s.html)}  # noqa: S308 - our rendered content
+                for s in entry.sections
+            ],
+            "related": related,
+            "korean": korean,
+            "preview_title": entry.title_ko if korean and entry.title_ko else entry.title,
+            "preview_summary": entry.summary_ko if korean and entry.summary_ko else entry.summary,
+        },
+    )
+
+
+@require_GET
+def entry_page(request: HttpRequest, slug: str) -> HttpResponse:
+    return _document(request, slug, "entry")
+
+
+@require_GET
+def guide_page(request: HttpRequest, slug: str) -> HttpResponse:
+    return _document(request, slug, "guide")
+
+
+def _limit(request: HttpRequest) -> int:
+    try:
+        limit = int(request.GET.get("limit", SEARCH_DEFAULT_LIMIT))
+    except ValueError:
+        limit = SEARCH_DEFAULT_LIMIT
+    return max(1, min(limit, SEARCH_MAX_LIMIT))
+
+
+@require_GET
+def search_page(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()
+    if query and request.GET.get("exact") != "0":
+        exact = exact_match(query)
+        if exact is not None:
+            return redirect(exact.url)
+    hits = search(query, limit=_limit(request) if "limit" in request.GET else 20) if query else []
+    results = [{**hit.as_dict(), "snippet": mark_safe(hit.snippet)} for hit in hits]  # noqa: S308 - escaped in kb.search
+    return render(request, "kb/search.html", {"query": query, "results": results})
+
+
+@require_GET
+def api_entries(request: HttpRequest) -> JsonResponse:
+    kb = get_kb()
+    entries = kb.of_kind("entry") + kb.of_kind("guide")
+    return JsonResponse({"entries": [entry_summary(e) for e in entries]})
+
+
+@require_GET
+def api_entry(request: HttpRequest, slug: str) -> HttpResponse:
+    kb = get_kb()
+    entry = kb.resolve(slug)
+    if entry is None:
+        return JsonResponse({"error": f"no entry {slug!r}"}, status=404)
+    if entry.slug != slug:
+        return HttpResponsePermanentRedirect(f"/api/entries/{entry.slug}")
+    data = entry_summary(entry)
+    data["summary_ko"] = entry.summary_ko
+    data["title_ko"] = entry.title_ko
+    data["aliases"] = entry.aliases
+    data["related"] = entry.related
+    data["versions"] = entry.versions
+    data["sections"] = [{"id": s.id, "title": s.title, "html": s.html} for s in entry.sections]
+    return JsonResponse(data)
+
+
+@require_GET
+def api_search(request: HttpRequest) -> JsonResponse:
+    query = request.GET.get("q", "")
+    hits = search(query, limit=_limit(request)) if query.strip() else []
+    return JsonResponse({"query": query, "results": [hit.as_dict() for hit in hits]})
+
+
+def not_found(request: HttpRequest, exception=None) -> HttpResponse:
+    """404 that offers a search with the words of the missing URL."""
+    words = " ".join(re.findall(r"[A-Za-z0-9]+", request.path.replace("/kb/", " ")))[:200]
+    if request.path.startswith("/api/"):
+        return JsonResponse({"error": "not found"}, status=404)
+    hits = search(words, limit=5) if words else []
+    if not hits and words:
+        hits = search(" ".join(words.split()[:1]), limit=5)
+    results = [{**hit.as_dict(), "snippet": mark_safe(hit.snippet)} for hit in hits]  # noqa: S308
+    return render(request, "404.html", {"query": words, "results": results}, status=404)

@@ -1,0 +1,97 @@
+"""The content build: validation errors with file:line, atomic and idempotent rebuilds."""
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from kb.build import build_index, load_content
+from tests.kb_fixtures import FIXTURE_CONTENT
+
+
+@pytest.fixture
+def content(tmp_path) -> Path:
+    target = tmp_path / "content"
+    shutil.copytree(FIXTURE_CONTENT, target)
+    return target
+
+
+def write(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8")
+
+
+def test_fixture_content_builds_and_rebuild_is_idempotent(content, tmp_path):
+    index = tmp_path / "index.sqlite3"
+    first = build_index(content, index)
+    assert first.written and not first.errors
+    first_bytes = index.read_bytes()
+    second = build_index(content, index)
+    assert second.version == first.version
+    assert index.read_bytes() == first_bytes
+
+
+def test_broken_file_keeps_previous_index_in_service(content, tmp_path):
+    index = tmp_path / "index.sqlite3"
+    good = build_index(content, index)
+    write(content / "entries" / "broken.md", "---\ntitle: [unclosed\n---\n## Symptom\n")
+    result = build_index(content, index)
+    assert not result.written
+    assert any(str(e).startswith("content/entries/broken.md:3: invalid YAML") for e in result.errors)
+    version = sqlite3.connect(index).execute("SELECT value FROM meta WHERE key='version'").fetchone()[0]
+    assert version == good.version
+
+
+def test_missing_sections_and_keys_are_reported_with_lines(content):
+    path = content / "entries" / "dlx-mismatch.md"
+    text = path.read_text().replace("## Cause\nArguments differ.\n", "").replace("title_ko:", "titel_ko:")
+    write(path, text)
+    messages = [str(e) for e in load_content(content).errors]
+    assert any("missing required section '## Cause'" in m for m in messages)
+    assert any("unknown key 'titel_ko'" in m and "content/entries/dlx-mismatch.md:4:" in m for m in messages)
+    assert any("missing required key 'title_ko'" in m for m in messages)
+
+
+def test_duplicate_alias_unknown_related_and_bad_regex(content):
+    path = content / "entries" / "dlx-mismatch.md"
+    text = path.read_text()
+    text = text.replace("updated:", "aliases: [old-quorum-slug]\nrelated: [no-such-entry]\nupdated:")
+    text = text.replace('pattern: "x-dead-letter-routing-key"', 'pattern: "(?<=look)behind"')
+    write(path, text)
+    messages = [str(e) for e in load_content(content).errors]
+    assert any("alias 'old-quorum-slug' is already used" in m for m in messages)
+    assert any("related slug 'no-such-entry' does not exist" in m for m in messages)
+    assert any("does not compile in RE2" in m for m in messages)
+
+
+def test_link_to_unknown_slug_and_placeholder_without_default(content):
+    path = content / "entries" / "sync-subtask.md"
+    write(path, path.read_text().replace("Use a chain.", "Use a chain for {{task}}; see [x](/kb/nope/)."))
+    messages = [str(e) for e in load_content(content).errors]
+    assert any("link to unknown slug 'nope'" in m for m in messages)
+    assert any("placeholder {{task}} has no value in 'defaults'" in m for m in messages)
+
+
+def test_heading_without_ascii_needs_explicit_id(content):
+    path = content / "entries" / "cold-start.md"
+    write(path, path.read_text().replace("## 배경 {#warmup-background}", "## 배경 설명"))
+    messages = [str(e) for e in load_content(content).errors]
+    assert any("needs an explicit ASCII id" in m for m in messages)
+
+
+def test_kb_build_command_check_fails_with_file_line(content, capsys):
+    write(content / "entries" / "Bad_Name.md", "no front matter")
+    with pytest.raises(CommandError):
+        call_command("kb_build", "--check", "--no-examples", "--content", str(content))
+    err = capsys.readouterr().err
+    assert "content/entries/Bad_Name.md:1: cannot read" in err
+
+
+def test_real_content_passes_the_check():
+    """The shipped content/ must always build (make test runs the same check)."""
+    from django.conf import settings
+
+    result = load_content(Path(settings.KB_CONTENT_DIR))
+    assert [str(e) for e in result.errors] == []

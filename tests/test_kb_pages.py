@@ -1,0 +1,101 @@
+"""Pages and JSON: every URL is a promise (anchors, aliases, previews, 404 with search)."""
+
+import pytest
+
+from tests.kb_fixtures import fixture_kb  # noqa: F401 - fixture
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_has_search_paste_box_components_and_recent(client, fixture_kb):
+    page = client.get("/").content.decode()
+    assert 'action="/search"' in page
+    assert 'action="/diagnose/"' in page and 'name="text"' in page and "csrfmiddlewaretoken" in page
+    assert "/kb/?component=rabbitmq" in page
+    # most recently updated first
+    assert page.index("Empty cache right after a deploy") < page.index("Never call result.get()")
+
+
+def test_entry_page_has_fixed_anchors_highlighting_and_previews(client, fixture_kb):
+    response = client.get("/kb/quorum-qos/")
+    page = response.content.decode()
+    assert response.status_code == 200
+    for anchor in ('id="symptom"', 'id="cause"', 'id="fix"', 'id="references"', 'id="celery-5-5-and-later"'):
+        assert anchor in page
+    assert '<span class="n">Queue</span>' in page
+    assert '<meta property="og:title" content="Quorum queue refuses global QoS (540 NOT_IMPLEMENTED)">' in page
+    assert 'property="og:description" content="A worker consuming a quorum queue' in page
+    assert "Checked on rabbitmq 3.10.8, celery 5.7.0" in page
+    assert 'href="/kb/dlx-mismatch/"' in page  # related
+
+
+def test_korean_link_preview(client, fixture_kb):
+    page = client.get("/kb/quorum-qos/?lang=ko").content.decode()
+    assert '<meta property="og:title" content="쿼럼 큐가 전역 QoS를 거부함">' in page
+    assert '<html lang="ko">' in page
+
+
+def test_alias_redirects_permanently_keeping_the_query(client, fixture_kb):
+    response = client.get("/kb/old-quorum-slug/?lang=ko")
+    assert response.status_code == 301
+    assert response["Location"] == "/kb/quorum-qos/?lang=ko"
+    api = client.get("/api/entries/old-quorum-slug")
+    assert api.status_code == 301 and api["Location"] == "/api/entries/quorum-qos"
+
+
+def test_guides_live_under_guides_only(client, fixture_kb):
+    assert client.get("/guides/worker-basics/").status_code == 200
+    assert client.get("/kb/worker-basics/").status_code == 404
+    assert 'id="push-not-polling"' in client.get("/guides/worker-basics/").content.decode()
+
+
+def test_api_entries_lists_entries_and_guides(client, fixture_kb):
+    data = client.get("/api/entries").json()
+    by_slug = {e["slug"]: e for e in data["entries"]}
+    assert set(by_slug) == {"quorum-qos", "dlx-mismatch", "sync-subtask", "fork-cache", "cold-start", "worker-basics"}
+    assert by_slug["worker-basics"]["kind"] == "guide" and by_slug["worker-basics"]["url"] == "/guides/worker-basics/"
+    assert by_slug["quorum-qos"] == {
+        "slug": "quorum-qos", "kind": "entry", "title": "Quorum queue refuses global QoS (540 NOT_IMPLEMENTED)",
+        "summary": by_slug["quorum-qos"]["summary"], "url": "/kb/quorum-qos/", "tags": ["quorum-queues", "qos"],
+        "components": ["celery", "rabbitmq"], "updated": "2026-11-20",
+    }
+
+
+def test_api_entry_has_sections_and_aliases(client, fixture_kb):
+    data = client.get("/api/entries/quorum-qos").json()
+    assert data["aliases"] == ["old-quorum-slug"]
+    assert [s["id"] for s in data["sections"]] == ["symptom", "cause", "fix", "references"]
+    assert "my.queue" in data["sections"][2]["html"]
+    assert client.get("/api/entries/nope").status_code == 404
+
+
+def test_api_search_shape_limit_and_marks(client, fixture_kb):
+    data = client.get("/api/search", {"q": "global_qos", "limit": "1"}).json()
+    assert data["query"] == "global_qos"
+    assert len(data["results"]) == 1
+    hit = data["results"][0]
+    assert set(hit) == {"slug", "title", "summary", "url", "snippet", "score"}
+    assert hit["url"] == "/kb/quorum-qos/" and "<mark>" in hit["snippet"]
+    assert len(client.get("/api/search", {"q": "queue", "limit": "500"}).json()["results"]) <= 50
+
+
+def test_search_page_highlights_and_exact_title_redirects(client, fixture_kb):
+    page = client.get("/search", {"q": "deadlock"}).content.decode()
+    assert "<mark>deadlock</mark>" in page.lower()
+    response = client.get("/search", {"q": "never call result.get() within a task"})
+    assert response.status_code == 302 and response["Location"] == "/kb/sync-subtask/"
+
+
+def test_search_page_escapes_the_query(client, fixture_kb):
+    page = client.get("/search", {"q": "<script>alert(1)</script>"}).content.decode()
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_404_offers_search_with_the_words_of_the_url(client, fixture_kb):
+    response = client.get("/kb/quorum-global-qos-540/")
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert 'href="/kb/quorum-qos/"' in page
+    assert 'name="q" value="quorum global qos 540"' in page
+    assert client.get("/api/nothing-here").json() == {"error": "not found"}

@@ -1,0 +1,58 @@
+"""Rendering: stable anchors, server-side highlighting, placeholders filled and escaped."""
+
+from kb.render import fill_placeholders, render_body, slugify_heading
+
+BODY = """## 증상
+Text.
+
+## Cause
+Why.
+
+## Fix
+Run `{{queue}}`:
+
+```python
+Queue("{{queue}}", queue_arguments={"x-queue-type": "quorum"})
+```
+
+### Celery 5.5 and later
+More.
+
+## Extra notes {#custom-id}
+"""
+
+
+def test_fixed_anchors_whatever_the_heading_language():
+    sections = render_body(BODY).sections
+    assert [s["id"] for s in sections] == ["symptom", "cause", "fix", "custom-id"]
+    assert sections[0]["title"] == "증상"
+
+
+def test_subheadings_get_ascii_slug_anchors_with_links():
+    fix = render_body(BODY).sections[2]["html"]
+    assert '<h3 id="celery-5-5-and-later">' in fix
+    assert 'href="#celery-5-5-and-later"' in fix
+
+
+def test_code_is_highlighted_server_side():
+    fix = render_body(BODY).sections[2]["html"]
+    assert '<div class="highlight">' in fix and '<span class="n">Queue</span>' in fix
+
+
+def test_placeholders_are_filled_escaped_even_inside_code():
+    fix = render_body(BODY).sections[2]["html"]
+    filled = fill_placeholders(fix, {"queue": "<script>alert(1)</script>"}, {"queue": "my.queue"})
+    assert "<script>" not in filled
+    assert filled.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 2
+    default = fill_placeholders(fix, {}, {"queue": "my.queue"})
+    assert default.count('<span class="kb-default">my.queue</span>') == 2
+
+
+def test_headings_inside_code_fences_are_not_sections():
+    sections = render_body("## Symptom\n```text\n## not a heading\n```\n").sections
+    assert [s["id"] for s in sections] == ["symptom"]
+
+
+def test_slugify_is_fixed_ascii():
+    assert slugify_heading("Quorum queues (RabbitMQ 3.13+)") == "quorum-queues-rabbitmq-3-13"
+    assert slugify_heading("`x-queue-type` drift") == "x-queue-type-drift"

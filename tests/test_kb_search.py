@@ -1,0 +1,87 @@
+"""Search: identifiers with punctuation, Korean bigrams, typos, prefixes, ranking."""
+
+import pytest
+
+from kb.search import search
+from tests.kb_fixtures import fixture_kb  # noqa: F401 - fixture
+
+
+def slugs(query: str, kb) -> list[str]:
+    return [hit.slug for hit in search(query, kb=kb)]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("PRECONDITION_FAILED", "dlx-mismatch"),
+        ("x-dead-letter-routing-key", "dlx-mismatch"),
+        ("global_qos", "quorum-qos"),
+        ("result.get()", "sync-subtask"),
+        ("ForkPoolWorker-2", "fork-cache"),
+    ],
+)
+def test_error_text_with_punctuation_finds_its_entry(fixture_kb, query, expected):
+    assert slugs(query, fixture_kb)[0] == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [("쿼럼 큐", "quorum-qos"), ("캐시 워밍업", "cold-start"), ("우선순위 큐", "cold-start"), ("프리포크", "fork-cache")],
+)
+def test_korean_two_syllable_words(fixture_kb, query, expected):
+    assert slugs(query, fixture_kb)[0] == expected
+
+
+def test_korean_words_match_adjacent_syllables_only(fixture_kb):
+    # sync-subtask's Korean summary has 검사 ... 색인: 검 and 색 apart, never 검색.
+    assert "sync-subtask" not in slugs("검색", fixture_kb)
+    assert slugs("색인", fixture_kb) == ["sync-subtask"]
+
+
+def test_korean_results_show_marked_korean_summary(fixture_kb):
+    hit = search("캐시 워밍업", kb=fixture_kb)[0]
+    assert "<mark>워밍업</mark>" in hit.snippet
+
+
+@pytest.mark.parametrize(("typo", "expected"), [("quorom", "quorum-qos"), ("prefrok", "fork-cache")])
+def test_one_letter_typos_in_long_words(fixture_kb, typo, expected):
+    assert slugs(typo + " ", fixture_kb)[0] == expected
+
+
+def test_short_words_are_not_typo_corrected(fixture_kb):
+    assert slugs("cahe ", fixture_kb) == []
+
+
+def test_prefix_matching_for_search_as_you_type(fixture_kb):
+    assert slugs("quor", fixture_kb)[0] == "quorum-qos"
+    assert slugs("rollo", fixture_kb) == ["cold-start"]
+    assert slugs("rollo ", fixture_kb) == []  # a finished word is not a prefix
+
+
+def test_title_and_signature_matches_rank_above_body_mentions(fixture_kb):
+    # "quorum" is in quorum-qos's title; dlx-mismatch only mentions it in its body.
+    assert slugs("quorum", fixture_kb) == ["quorum-qos", "dlx-mismatch"]
+    # "prefetch" is only ever in bodies: every entry that says it is found.
+    assert set(slugs("prefetch", fixture_kb)) == {"cold-start", "fork-cache", "worker-basics"}
+
+
+def test_exact_slug_or_title_goes_first(fixture_kb):
+    hits = search("Empty cache right after a deploy", kb=fixture_kb)
+    assert hits[0].slug == "cold-start"
+    assert search("old-quorum-slug", kb=fixture_kb)[0].slug == "quorum-qos"
+
+
+def test_snippets_escape_html_and_mark_matches(fixture_kb):
+    hit = search("deadlock", kb=fixture_kb)[0]
+    assert hit.slug == "sync-subtask"
+    assert "<mark>" in hit.snippet and "<script" not in hit.snippet
+
+
+def test_hostile_queries_do_not_break_the_engine(fixture_kb):
+    for query in ['"', "AND OR NOT", "*", "NEAR(a b)", "x" * 10000, "\x00", "(((", "'; DROP TABLE docs; --"]:
+        assert isinstance(search(query, kb=fixture_kb), list)
+
+
+def test_all_words_first_then_any_word(fixture_kb):
+    # No entry has both words: the OR fallback still finds both halves.
+    assert set(slugs("deadlock rollout ", fixture_kb)) == {"sync-subtask", "cold-start"}
