@@ -33,18 +33,26 @@ from kb.loader import Entry, Signature  # noqa: E402
 from kb.search import search  # noqa: E402
 
 QUERIES = [
-    "PRECONDITION_FAILED", "x-dead-letter-routing-key", "global_qos", "result.get()",
-    "ForkPoolWorker-2", "쿼럼 큐", "캐시 워밍업", "우선순위 큐", "quorom ", "prefrok ",
-    "quor", "connection refused", "tasks run twice", "unregistered task", "visibility_timeout",
-    "missed heartbeats from client", "worker exited prematurely signal 9",
+    "PRECONDITION_FAILED",
+    "x-dead-letter-routing-key",
+    "global_qos",
+    "result.get()",
+    "ForkPoolWorker-2",
+    "쿼럼 큐",
+    "캐시 워밍업",
+    "우선순위 큐",
+    "quorom ",
+    "prefrok ",
+    "quor",
+    "connection refused",
+    "tasks run twice",
+    "unregistered task",
+    "visibility_timeout",
+    "missed heartbeats from client",
+    "worker exited prematurely signal 9",
 ]
-WORDS = (
-    "queue worker broker celery rabbitmq redis consumer channel prefetch ack timeout heartbeat "
-    "quorum classic exchange fanout routing vhost declare argument durable priority retry task "
-    "result backend serializer pickle json eta countdown beat schedule pool prefork threads solo "
-    "memory alarm disk connection refused access login timeout"
-).split()
-KOREAN = "쿼럼 큐 캐시 워밍업 우선순위 재시도 연결 거부 메모리 경보 작업 중복 실행".split()
+WORDS = ["queue", "worker", "broker", "celery", "rabbitmq", "redis", "consumer", "channel", "prefetch", "ack", "timeout", "heartbeat", "quorum", "classic", "exchange", "fanout", "routing", "vhost", "declare", "argument", "durable", "priority", "retry", "task", "result", "backend", "serializer", "pickle", "json", "eta", "countdown", "beat", "schedule", "pool", "prefork", "threads", "solo", "memory", "alarm", "disk", "connection", "refused", "access", "login", "timeout"]
+KOREAN = ["쿼럼", "큐", "캐시", "워밍업", "우선순위", "재시도", "연결", "거부", "메모리", "경보", "작업", "중복", "실행"]
 
 
 def synthetic_entries(count: int, seed: int = 7) -> list[Entry]:
@@ -61,7 +69,11 @@ def synthetic_entries(count: int, seed: int = 7) -> list[Entry]:
                 keywords_ko=rng.sample(KOREAN, 3),
                 tags=words[:2],
                 components=["celery"],
-                signatures=[Signature(pattern=f"{words[0].upper()}_{words[1].upper()} - {words[2]} '(?P<queue>[^']+)'")],
+                signatures=[
+                    Signature(
+                        pattern=f"{words[0].upper()}_{words[1].upper()} - {words[2]} '(?P<queue>[^']+)'"
+                    )
+                ],
                 section_templates=[{"id": "symptom", "title": "Symptom", "html": ""}],
                 body_text=" ".join(rng.choice(WORDS) for _ in range(300)),
             )
@@ -92,14 +104,18 @@ def main() -> None:
             sys.exit("content has errors: run manage.py kb_build --check")
         bundled = load_index(bundled_path)
         p50, p95 = measure(bundled, args.rounds)
-        print(f"kb=bundled entries={len(bundled.entries)} queries={len(QUERIES) * args.rounds} p50_ms={p50:.2f} p95_ms={p95:.2f}")
+        print(
+            f"kb=bundled entries={len(bundled.entries)} queries={len(QUERIES) * args.rounds} p50_ms={p50:.2f} p95_ms={p95:.2f}"
+        )
         synthetic_path = Path(tmp) / "synthetic.sqlite3"
         start = time.perf_counter()
         write_index(synthetic_entries(args.entries), synthetic_path, "synthetic")
         build_s = time.perf_counter() - start
         synthetic = load_index(synthetic_path)
         p50, p95 = measure(synthetic, max(2, args.rounds // 4))
-        print(f"kb=synthetic entries={args.entries} build_s={build_s:.1f} p50_ms={p50:.2f} p95_ms={p95:.2f}")
+        print(
+            f"kb=synthetic entries={args.entries} build_s={build_s:.1f} p50_ms={p50:.2f} p95_ms={p95:.2f}"
+        )
 
 
 if __name__ == "__main__":

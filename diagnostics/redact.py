@@ -22,8 +22,8 @@ _URL_PASSWORD = re.compile(
     r"(?P<head>\b[a-zA-Z][a-zA-Z0-9+.\-]*://[^:/@\s'\"]*:)(?P<secret>[^@\s'\"/]+)(?=@)"
 )
 # Keys that name a secret, in Python, YAML, JSON, env files and INI.
-_SECRET_KEY = (
-    r"[A-Za-z0-9_.\-]*(?:passw(?:or)?d|passwd|pwd|secret|token|api[_-]?key|access[_-]?key"
+_SECRET_KEY = (  # noqa: S105 - a pattern, not a password
+    r"[A-Za-z0-9_.\-]*(?:passw(?:or)?d|passwd|pwd|secret|token|api[_-]?key|access[_-]?key"  # noqa: S105
     r"|private[_-]?key|credentials?)[A-Za-z0-9_.\-]*"
 )
 _KEY_VALUE = re.compile(

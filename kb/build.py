@@ -86,17 +86,25 @@ def check_cross_references(entries: list[Entry]) -> list[ContentError]:
             if name in owners:
                 what = "slug" if name == entry.slug else "alias"
                 line = entry.key_lines.get("aliases", 1) if what == "alias" else 1
-                errors.append(ContentError(entry.path, line, f"{what} {name!r} is already used by {owners[name]}"))
+                errors.append(
+                    ContentError(
+                        entry.path, line, f"{what} {name!r} is already used by {owners[name]}"
+                    )
+                )
             owners[name] = entry.path
     slugs = {entry.slug for entry in entries}
     for entry in entries:
         for related in entry.related:
             if related not in slugs:
                 line = entry.key_lines.get("related", 1)
-                errors.append(ContentError(entry.path, line, f"related slug {related!r} does not exist"))
+                errors.append(
+                    ContentError(entry.path, line, f"related slug {related!r} does not exist")
+                )
         for markdown_link in _internal_links(entry):
             if markdown_link not in owners:
-                errors.append(ContentError(entry.path, 1, f"link to unknown slug {markdown_link!r}"))
+                errors.append(
+                    ContentError(entry.path, 1, f"link to unknown slug {markdown_link!r}")
+                )
     return errors
 
 
@@ -122,7 +130,11 @@ def check_signatures(entries: list[Entry]) -> list[ContentError]:
                 try:
                     re2.compile(regex, options)
                 except re2.error as exc:
-                    errors.append(ContentError(entry.path, sig.line, f"signature does not compile in RE2: {exc}"))
+                    errors.append(
+                        ContentError(
+                            entry.path, sig.line, f"signature does not compile in RE2: {exc}"
+                        )
+                    )
     return errors
 
 

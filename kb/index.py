@@ -56,7 +56,9 @@ class KnowledgeBase:
         return self._by_title
 
     def of_kind(self, kind: str) -> list[Entry]:
-        return sorted((e for e in self.entries.values() if e.kind == kind), key=lambda e: e.title.lower())
+        return sorted(
+            (e for e in self.entries.values() if e.kind == kind), key=lambda e: e.title.lower()
+        )
 
 
 _lock = threading.Lock()

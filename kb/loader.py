@@ -23,13 +23,31 @@ from kb.render import PLACEHOLDER, RenderedBody, fill_placeholders, render_body
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 COMPONENTS = {
-    "celery", "kombu", "amqp", "rabbitmq", "redis", "kubernetes", "django", "python",
-    "postgresql", "docker",
+    "celery",
+    "kombu",
+    "amqp",
+    "rabbitmq",
+    "redis",
+    "kubernetes",
+    "django",
+    "python",
+    "postgresql",
+    "docker",
 }
 REQUIRED_SECTIONS = ("symptom", "cause", "fix")
 ENTRY_KEYS_REQUIRED = (
-    "title", "summary", "title_ko", "summary_ko", "keywords_ko", "tags", "components",
-    "updated", "versions", "signatures", "examples", "counter_examples",
+    "title",
+    "summary",
+    "title_ko",
+    "summary_ko",
+    "keywords_ko",
+    "tags",
+    "components",
+    "updated",
+    "versions",
+    "signatures",
+    "examples",
+    "counter_examples",
 )
 GUIDE_KEYS_REQUIRED = ("title", "summary", "tags", "components", "updated", "versions")
 KNOWN_KEYS = set(ENTRY_KEYS_REQUIRED) | {"aliases", "related", "defaults"}
@@ -156,7 +174,9 @@ def split_front_matter(text: str) -> tuple[str, str, int]:
     return front, body.lstrip("\n"), text[: 3 + match.end()].count("\n") + 2
 
 
-def load_file(path: Path, kind: str, root: Path | None = None) -> tuple[Entry | None, list[ContentError]]:
+def load_file(
+    path: Path, kind: str, root: Path | None = None
+) -> tuple[Entry | None, list[ContentError]]:
     """Load one content file. Returns the entry (None when unusable) and its errors."""
     shown = str(path.relative_to(root)) if root else str(path)
     errors: list[ContentError] = []
@@ -222,7 +242,9 @@ def _build_entry(slug: str, kind: str, data: dict, lines: dict[str, int], error)
     updated = data.get("updated")
     if isinstance(updated, dt.date):
         updated = updated.isoformat()
-    elif updated is not None and not (isinstance(updated, str) and re.match(r"^\d{4}-\d{2}-\d{2}$", updated)):
+    elif updated is not None and not (
+        isinstance(updated, str) and re.match(r"^\d{4}-\d{2}-\d{2}$", updated)
+    ):
         error(lines.get("updated", 1), "'updated' must be a date YYYY-MM-DD")
         updated = ""
     versions = data.get("versions") or {}
@@ -236,7 +258,10 @@ def _build_entry(slug: str, kind: str, data: dict, lines: dict[str, int], error)
     components = str_list("components")
     for component in components:
         if component not in COMPONENTS:
-            error(lines.get("components", 1), f"unknown component {component!r} (one of {sorted(COMPONENTS)})")
+            error(
+                lines.get("components", 1),
+                f"unknown component {component!r} (one of {sorted(COMPONENTS)})",
+            )
     return Entry(
         slug=slug,
         kind=kind,

@@ -23,12 +23,25 @@ from dataclasses import dataclass, field
 import markdown
 
 FIXED_SECTION_IDS = {
-    "symptom": "symptom", "symptoms": "symptom", "증상": "symptom",
-    "cause": "cause", "causes": "cause", "원인": "cause",
-    "fix": "fix", "fixes": "fix", "solution": "fix", "해결": "fix", "해결 방법": "fix",
-    "verify": "verify", "verification": "verify", "확인": "verify",
-    "background": "background", "배경": "background",
-    "references": "references", "reference": "references", "참고": "references",
+    "symptom": "symptom",
+    "symptoms": "symptom",
+    "증상": "symptom",
+    "cause": "cause",
+    "causes": "cause",
+    "원인": "cause",
+    "fix": "fix",
+    "fixes": "fix",
+    "solution": "fix",
+    "해결": "fix",
+    "해결 방법": "fix",
+    "verify": "verify",
+    "verification": "verify",
+    "확인": "verify",
+    "background": "background",
+    "배경": "background",
+    "references": "references",
+    "reference": "references",
+    "참고": "references",
     "참고 자료": "references",
 }
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}")
@@ -113,7 +126,11 @@ def _split_sections(body: str, first_line: int, result: RenderedBody) -> list[tu
             chunks.append((anchor, clean, []))
         else:
             chunks[-1][2].append(f"{heading.group(1)} {clean} {{#{anchor}}}")
-    return [(sid, title, "\n".join(lines)) for sid, title, lines in chunks if sid != "intro" or "".join(lines).strip()]
+    return [
+        (sid, title, "\n".join(lines))
+        for sid, title, lines in chunks
+        if sid != "intro" or "".join(lines).strip()
+    ]
 
 
 def _anchor_for(text: str, level: int, line: int, seen: set[str], result: RenderedBody) -> str:
@@ -126,10 +143,14 @@ def _anchor_for(text: str, level: int, line: int, seen: set[str], result: Render
     else:
         anchor = slugify_heading(clean)
     if not anchor:
-        result.errors.append((line, f"heading {clean!r} needs an explicit ASCII id: '{clean} {{#some-id}}'"))
+        result.errors.append(
+            (line, f"heading {clean!r} needs an explicit ASCII id: '{clean} {{#some-id}}'")
+        )
         anchor = f"section-{line}"
     if anchor in seen:
-        result.errors.append((line, f"duplicate anchor #{anchor}: give the heading an explicit {{#id}}"))
+        result.errors.append(
+            (line, f"duplicate anchor #{anchor}: give the heading an explicit {{#id}}")
+        )
     seen.add(anchor)
     return anchor
 
@@ -142,7 +163,9 @@ def _add_heading_links(section_html: str) -> str:
     )
 
 
-def fill_placeholders(section_html: str, facts: Mapping[str, str], defaults: Mapping[str, str]) -> str:
+def fill_placeholders(
+    section_html: str, facts: Mapping[str, str], defaults: Mapping[str, str]
+) -> str:
     """Replace placeholder tokens with the user's facts (escaped), else the defaults."""
 
     def replace(match: re.Match[str]) -> str:

@@ -131,8 +131,12 @@ def _run(connection, kb: KnowledgeBase, expression: str, query: str, limit: int)
         entry = kb.entries.get(slugs.get(rowid, ""))
         if entry is None:
             continue
-        snippet = _korean_snippet(entry, query) if korean else _format_snippet(snippets.get(rowid, ""))
-        hits.append(SearchHit(entry.slug, entry.title, entry.summary, entry.url, snippet, round(-rank, 4)))
+        snippet = (
+            _korean_snippet(entry, query) if korean else _format_snippet(snippets.get(rowid, ""))
+        )
+        hits.append(
+            SearchHit(entry.slug, entry.title, entry.summary, entry.url, snippet, round(-rank, 4))
+        )
     return hits
 
 
@@ -172,14 +176,18 @@ def _korean_snippet(entry, query: str) -> str:
     return text
 
 
-def _exact_first(hits: list[SearchHit], query: str, kb: KnowledgeBase, limit: int) -> list[SearchHit]:
+def _exact_first(
+    hits: list[SearchHit], query: str, kb: KnowledgeBase, limit: int
+) -> list[SearchHit]:
     exact = exact_match(query, kb)
     if exact is None:
         return hits[:limit]
     rest = [hit for hit in hits if hit.slug != exact.slug]
     top = next((hit for hit in hits if hit.slug == exact.slug), None)
     if top is None:
-        top = SearchHit(exact.slug, exact.title, exact.summary, exact.url, html.escape(exact.summary), 0.0)
+        top = SearchHit(
+            exact.slug, exact.title, exact.summary, exact.url, html.escape(exact.summary), 0.0
+        )
     top.score = max([top.score, *(hit.score for hit in rest)]) + 1.0
     return [top, *rest][:limit]
 

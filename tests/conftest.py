@@ -24,7 +24,9 @@ os.environ.setdefault("KB_INDEX_PATH", str(_TMP / "kb-index.sqlite3"))
 os.environ.setdefault("KB_VAR_DIR", str(_TMP))
 
 RABBITMQ_URL = os.environ.get("KB_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672//")
-RABBITMQ_MANAGEMENT_URL = os.environ.get("KB_TEST_RABBITMQ_MANAGEMENT_URL", "http://127.0.0.1:15672")
+RABBITMQ_MANAGEMENT_URL = os.environ.get(
+    "KB_TEST_RABBITMQ_MANAGEMENT_URL", "http://127.0.0.1:15672"
+)
 REDIS_URL = os.environ.get("KB_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 CHROMIUM = os.environ.get("KB_TEST_CHROMIUM", "/usr/bin/chromium")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -40,7 +42,9 @@ HOW_TO_START = {
 def _reachable(url: str, default_port: int) -> bool:
     parts = urlsplit(url)
     try:
-        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or default_port), 1):
+        with socket.create_connection(
+            (parts.hostname or "127.0.0.1", parts.port or default_port), 1
+        ):
             return True
     except OSError:
         return False
@@ -76,7 +80,11 @@ def rabbitmq_url() -> str:
 
 @pytest.fixture(scope="session")
 def rabbitmq_management_url() -> str:
-    require("RabbitMQ management API", _reachable(RABBITMQ_MANAGEMENT_URL, 15672), RABBITMQ_MANAGEMENT_URL)
+    require(
+        "RabbitMQ management API",
+        _reachable(RABBITMQ_MANAGEMENT_URL, 15672),
+        RABBITMQ_MANAGEMENT_URL,
+    )
     return RABBITMQ_MANAGEMENT_URL
 
 
@@ -118,3 +126,6 @@ def page(chromium, live_server):
     browser_page.base_url = live_server.url
     yield browser_page
     context.close()
+
+
+from tests.kb_fixtures import fixture_kb  # noqa: E402,F401 - shared fixture

@@ -39,25 +39,38 @@ def test_broken_file_keeps_previous_index_in_service(content, tmp_path):
     write(content / "entries" / "broken.md", "---\ntitle: [unclosed\n---\n## Symptom\n")
     result = build_index(content, index)
     assert not result.written
-    assert any(str(e).startswith("content/entries/broken.md:3: invalid YAML") for e in result.errors)
-    version = sqlite3.connect(index).execute("SELECT value FROM meta WHERE key='version'").fetchone()[0]
+    assert any(
+        str(e).startswith("content/entries/broken.md:3: invalid YAML") for e in result.errors
+    )
+    version = (
+        sqlite3.connect(index).execute("SELECT value FROM meta WHERE key='version'").fetchone()[0]
+    )
     assert version == good.version
 
 
 def test_missing_sections_and_keys_are_reported_with_lines(content):
     path = content / "entries" / "dlx-mismatch.md"
-    text = path.read_text().replace("## Cause\nArguments differ.\n", "").replace("title_ko:", "titel_ko:")
+    text = (
+        path.read_text()
+        .replace("## Cause\nArguments differ.\n", "")
+        .replace("title_ko:", "titel_ko:")
+    )
     write(path, text)
     messages = [str(e) for e in load_content(content).errors]
     assert any("missing required section '## Cause'" in m for m in messages)
-    assert any("unknown key 'titel_ko'" in m and "content/entries/dlx-mismatch.md:4:" in m for m in messages)
+    assert any(
+        "unknown key 'titel_ko'" in m and "content/entries/dlx-mismatch.md:4:" in m
+        for m in messages
+    )
     assert any("missing required key 'title_ko'" in m for m in messages)
 
 
 def test_duplicate_alias_unknown_related_and_bad_regex(content):
     path = content / "entries" / "dlx-mismatch.md"
     text = path.read_text()
-    text = text.replace("updated:", "aliases: [old-quorum-slug]\nrelated: [no-such-entry]\nupdated:")
+    text = text.replace(
+        "updated:", "aliases: [old-quorum-slug]\nrelated: [no-such-entry]\nupdated:"
+    )
     text = text.replace('pattern: "x-dead-letter-routing-key"', 'pattern: "(?<=look)behind"')
     write(path, text)
     messages = [str(e) for e in load_content(content).errors]
@@ -68,7 +81,10 @@ def test_duplicate_alias_unknown_related_and_bad_regex(content):
 
 def test_link_to_unknown_slug_and_placeholder_without_default(content):
     path = content / "entries" / "sync-subtask.md"
-    write(path, path.read_text().replace("Use a chain.", "Use a chain for {{task}}; see [x](/kb/nope/)."))
+    write(
+        path,
+        path.read_text().replace("Use a chain.", "Use a chain for {{task}}; see [x](/kb/nope/)."),
+    )
     messages = [str(e) for e in load_content(content).errors]
     assert any("link to unknown slug 'nope'" in m for m in messages)
     assert any("placeholder {{task}} has no value in 'defaults'" in m for m in messages)

@@ -2,8 +2,6 @@
 
 import pytest
 
-from tests.kb_fixtures import fixture_kb  # noqa: F401 - fixture
-
 pytestmark = pytest.mark.django_db
 
 
@@ -20,10 +18,19 @@ def test_entry_page_has_fixed_anchors_highlighting_and_previews(client, fixture_
     response = client.get("/kb/quorum-qos/")
     page = response.content.decode()
     assert response.status_code == 200
-    for anchor in ('id="symptom"', 'id="cause"', 'id="fix"', 'id="references"', 'id="celery-5-5-and-later"'):
+    for anchor in (
+        'id="symptom"',
+        'id="cause"',
+        'id="fix"',
+        'id="references"',
+        'id="celery-5-5-and-later"',
+    ):
         assert anchor in page
     assert '<span class="n">Queue</span>' in page
-    assert '<meta property="og:title" content="Quorum queue refuses global QoS (540 NOT_IMPLEMENTED)">' in page
+    assert (
+        '<meta property="og:title" content="Quorum queue refuses global QoS (540 NOT_IMPLEMENTED)">'
+        in page
+    )
     assert 'property="og:description" content="A worker consuming a quorum queue' in page
     assert "Checked on rabbitmq 3.10.8, celery 5.7.0" in page
     assert 'href="/kb/dlx-mismatch/"' in page  # related
@@ -52,12 +59,27 @@ def test_guides_live_under_guides_only(client, fixture_kb):
 def test_api_entries_lists_entries_and_guides(client, fixture_kb):
     data = client.get("/api/entries").json()
     by_slug = {e["slug"]: e for e in data["entries"]}
-    assert set(by_slug) == {"quorum-qos", "dlx-mismatch", "sync-subtask", "fork-cache", "cold-start", "worker-basics"}
-    assert by_slug["worker-basics"]["kind"] == "guide" and by_slug["worker-basics"]["url"] == "/guides/worker-basics/"
+    assert set(by_slug) == {
+        "quorum-qos",
+        "dlx-mismatch",
+        "sync-subtask",
+        "fork-cache",
+        "cold-start",
+        "worker-basics",
+    }
+    assert (
+        by_slug["worker-basics"]["kind"] == "guide"
+        and by_slug["worker-basics"]["url"] == "/guides/worker-basics/"
+    )
     assert by_slug["quorum-qos"] == {
-        "slug": "quorum-qos", "kind": "entry", "title": "Quorum queue refuses global QoS (540 NOT_IMPLEMENTED)",
-        "summary": by_slug["quorum-qos"]["summary"], "url": "/kb/quorum-qos/", "tags": ["quorum-queues", "qos"],
-        "components": ["celery", "rabbitmq"], "updated": "2026-11-20",
+        "slug": "quorum-qos",
+        "kind": "entry",
+        "title": "Quorum queue refuses global QoS (540 NOT_IMPLEMENTED)",
+        "summary": by_slug["quorum-qos"]["summary"],
+        "url": "/kb/quorum-qos/",
+        "tags": ["quorum-queues", "qos"],
+        "components": ["celery", "rabbitmq"],
+        "updated": "2026-11-20",
     }
 
 

@@ -3,7 +3,6 @@
 import pytest
 
 from kb.search import search
-from tests.kb_fixtures import fixture_kb  # noqa: F401 - fixture
 
 
 def slugs(query: str, kb) -> list[str]:
@@ -26,7 +25,12 @@ def test_error_text_with_punctuation_finds_its_entry(fixture_kb, query, expected
 
 @pytest.mark.parametrize(
     ("query", "expected"),
-    [("쿼럼 큐", "quorum-qos"), ("캐시 워밍업", "cold-start"), ("우선순위 큐", "cold-start"), ("프리포크", "fork-cache")],
+    [
+        ("쿼럼 큐", "quorum-qos"),
+        ("캐시 워밍업", "cold-start"),
+        ("우선순위 큐", "cold-start"),
+        ("프리포크", "fork-cache"),
+    ],
 )
 def test_korean_two_syllable_words(fixture_kb, query, expected):
     assert slugs(query, fixture_kb)[0] == expected
@@ -43,7 +47,9 @@ def test_korean_results_show_marked_korean_summary(fixture_kb):
     assert "<mark>워밍업</mark>" in hit.snippet
 
 
-@pytest.mark.parametrize(("typo", "expected"), [("quorom", "quorum-qos"), ("prefrok", "fork-cache")])
+@pytest.mark.parametrize(
+    ("typo", "expected"), [("quorom", "quorum-qos"), ("prefrok", "fork-cache")]
+)
 def test_one_letter_typos_in_long_words(fixture_kb, typo, expected):
     assert slugs(typo + " ", fixture_kb)[0] == expected
 
@@ -78,7 +84,16 @@ def test_snippets_escape_html_and_mark_matches(fixture_kb):
 
 
 def test_hostile_queries_do_not_break_the_engine(fixture_kb):
-    for query in ['"', "AND OR NOT", "*", "NEAR(a b)", "x" * 10000, "\x00", "(((", "'; DROP TABLE docs; --"]:
+    for query in [
+        '"',
+        "AND OR NOT",
+        "*",
+        "NEAR(a b)",
+        "x" * 10000,
+        "\x00",
+        "(((",
+        "'; DROP TABLE docs; --",
+    ]:
         assert isinstance(search(query, kb=fixture_kb), list)
 
 

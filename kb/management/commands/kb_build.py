@@ -34,9 +34,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--check", action="store_true", help="validate only; write nothing")
-        parser.add_argument("--content", default=None, help="content folder (default KB_CONTENT_DIR)")
+        parser.add_argument(
+            "--content", default=None, help="content folder (default KB_CONTENT_DIR)"
+        )
         parser.add_argument("--output", default=None, help="index file (default KB_INDEX_PATH)")
-        parser.add_argument("--no-examples", action="store_true", help="with --check: skip examples")
+        parser.add_argument(
+            "--no-examples", action="store_true", help="with --check: skip examples"
+        )
 
     def handle(self, *args, **options):
         content = Path(options["content"] or settings.KB_CONTENT_DIR)
@@ -52,7 +56,9 @@ class Command(BaseCommand):
         for problem in problems:
             self.stderr.write(problem)
         if problems:
-            raise CommandError(f"{len(problems)} problem(s) in {content}; the index was not changed")
+            raise CommandError(
+                f"{len(problems)} problem(s) in {content}; the index was not changed"
+            )
         entries = sum(1 for e in result.entries if e.kind == "entry")
         guides = len(result.entries) - entries
         verb = "checked" if options["check"] else f"built {output}"
