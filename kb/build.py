@@ -124,7 +124,7 @@ def check_signatures(entries: list[Entry]) -> list[ContentError]:
     options.log_errors = False
     for entry in entries:
         for sig in entry.signatures:
-            for regex in (sig.pattern, sig.message):
+            for regex in (sig.pattern, sig.message, sig.unless):
                 if not regex:
                     continue
                 try:

@@ -60,6 +60,7 @@ class Signature:
     exception: str | None = None
     message: str | None = None
     pattern: str | None = None
+    unless: str | None = None
     weight: float = 1.0
     case: bool = False
     line: int = 0
@@ -298,7 +299,7 @@ def _build_signatures(raw: Any, line: int, error) -> list[Signature]:
         if not isinstance(item, dict):
             error(item_line, f"signature {number + 1} must be a mapping")
             continue
-        unknown = set(item) - {"exception", "message", "pattern", "weight", "case"}
+        unknown = set(item) - {"exception", "message", "pattern", "unless", "weight", "case"}
         if unknown:
             error(item_line, f"signature {number + 1}: unknown keys {sorted(unknown)}")
         if not item.get("exception") and not item.get("pattern"):
@@ -315,6 +316,7 @@ def _build_signatures(raw: Any, line: int, error) -> list[Signature]:
                 exception=item.get("exception"),
                 message=item.get("message"),
                 pattern=item.get("pattern"),
+                unless=item.get("unless"),
                 weight=float(weight),
                 case=bool(item.get("case", False)),
                 line=item_line,

@@ -1,0 +1,200 @@
+"""Paste in, diagnosis out: parse, match signatures, run rules, rank, fill the fix.
+
+    >>> result = diagnose("AMQPNotImplementedError(540, \\"NOT_IMPLEMENTED - queue 'qq' ...\\")")
+    >>> result.confidence, result.matches[0].slug
+    ('high', 'quorum-queue-global-qos')
+
+Scoring: each entry's distinct signature hits (and rule findings) combine with
+diminishing returns, score = 1 - prod(1 - 0.95 * w). `high` needs a strong hit
+(weight >= 0.8) and a clear lead over the runner-up; weaker evidence is
+`possible`; nothing is `none`, answered with full-text search results for the
+most error-like line. Never a confident wrong answer: ties between strong
+signatures of different entries stay `possible`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from diagnostics.facts import Finding
+from diagnostics.matcher import SignatureHit, get_matcher
+from diagnostics.parsers import ParsedPaste, parse_paste
+from diagnostics.parsers.errors import PasteError
+from diagnostics.ranking import rank_entries
+from diagnostics.redact import redact_text
+
+__all__ = ["Diagnosis", "Match", "PasteError", "decode_paste", "diagnose"]
+
+
+@dataclass
+class Match:
+    """One ranked entry for a paste."""
+
+    slug: str
+    title: str
+    url: str
+    confidence: str
+    score: float
+    evidence: list[dict[str, Any]]
+    facts: dict[str, str]
+    fix: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "slug": self.slug, "title": self.title, "url": self.url,
+            "confidence": self.confidence, "score": round(self.score, 3),
+            "evidence": self.evidence, "facts": self.facts, "fix": self.fix,
+        }
+
+
+@dataclass
+class Diagnosis:
+    confidence: str  # "high" | "possible" | "none"
+    matches: list[Match] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    search_results: list[Any] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+    report_url: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON body of POST /api/diagnose (issue 4), plus `notices` and `kinds`."""
+        return {
+            "confidence": self.confidence,
+            "matches": [m.as_dict() for m in self.matches],
+            "findings": [f.as_dict() for f in self.findings],
+            "search_results": [_search_dict(hit) for hit in self.search_results],
+            "report_url": self.report_url,
+            "notices": list(self.notices),
+            "kinds": list(self.kinds),
+        }
+
+
+def _search_dict(hit: Any) -> dict[str, Any]:
+    return hit.as_dict() if hasattr(hit, "as_dict") else dict(hit)
+
+
+def max_paste_bytes() -> int:
+    try:
+        from django.conf import settings
+
+        return int(settings.KB_PASTE_MAX_BYTES)
+    except Exception:  # outside Django (bench, doctest): the documented default
+        return 1024 * 1024
+
+
+def decode_paste(data: bytes | str) -> str:
+    """Validate and decode a paste; PasteError with a user-facing message when unusable."""
+    limit = max_paste_bytes()
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
+    if len(raw) > limit:
+        raise PasteError(f"The paste is {len(raw):,} bytes; the limit is {limit:,} bytes. "
+                         f"Paste the error and the lines around it.", )
+    if b"\x00" in raw[:65536] or _binary_ratio(raw[:4096]) > 0.1:
+        raise PasteError("The paste looks like binary data, not text.")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PasteError(f"The paste is not valid UTF-8 (byte {exc.start}).") from exc
+    if not text.strip():
+        raise PasteError("The paste is empty.")
+    return text
+
+
+def _binary_ratio(sample: bytes) -> float:
+    if not sample:
+        return 0.0
+    control = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13, 27))
+    return control / len(sample)
+
+
+def diagnose(text: str, *, kb: Any = None) -> Diagnosis:
+    """Diagnose one paste. Raises PasteError for empty, binary or oversized input."""
+    if not isinstance(text, str):
+        raise PasteError("The paste must be text.")
+    text = decode_paste(text)
+    if kb is None:
+        from kb.index import get_kb
+
+        kb = get_kb()
+    parsed = parse_paste(text)
+    from diagnostics.rules import run_rules
+
+    findings = run_rules(parsed)
+    hits = get_matcher(kb).match(parsed.logical, parsed.exceptions, parsed.lines)
+    return build_diagnosis(kb, parsed, hits, findings)
+
+
+def build_diagnosis(kb: Any, parsed: ParsedPaste, hits: list[SignatureHit],
+                    findings: list[Finding]) -> Diagnosis:
+    ranked = rank_entries(kb, hits, findings)
+    confidence = ranked.confidence
+    matches = [_to_match(kb, item) for item in ranked.items]
+    diagnosis = Diagnosis(confidence, matches, findings, notices=parsed.notices,
+                          kinds=parsed.kinds)
+    if not matches:
+        diagnosis.matches = _prose_matches(kb, parsed)
+        diagnosis.confidence = "possible" if diagnosis.matches else "none"
+        diagnosis.search_results = _search(kb, parsed)
+    return diagnosis
+
+
+def _to_match(kb: Any, item: Any) -> Match:
+    entry = kb.entries[item.slug]
+    return Match(
+        slug=entry.slug, title=entry.title, url=entry.url, confidence=item.confidence,
+        score=item.score, evidence=item.evidence, facts=item.facts,
+        fix=entry.render_section("fix", item.facts),
+    )
+
+
+def error_like_line(parsed: ParsedPaste) -> str:
+    """The line most likely to be the error: an exception message, else a line with error words."""
+    if parsed.exceptions:
+        fact = parsed.exceptions[-1]
+        return f"{fact.short_type} {fact.message}"[:300]
+    words = ("error", "exception", "failed", "refused", "denied", "timeout", "timed out",
+             "cannot", "unable", "fatal", "critical", "warning")
+    best, best_score = "", -1
+    for line in parsed.lines:
+        lowered = line.lower()
+        score = sum(word in lowered for word in words)
+        if score > best_score and line.strip():
+            best, best_score = line.strip(), score
+    return redact_text(best)[:300]
+
+
+def _search(kb: Any, parsed: ParsedPaste) -> list[Any]:
+    from kb.search import search
+
+    query = error_like_line(parsed)
+    if not query:
+        return []
+    try:
+        return search(query, limit=5, kb=kb)
+    except Exception:  # search index unavailable (synthetic KBs in tests): no results
+        return []
+
+
+def _prose_matches(kb: Any, parsed: ParsedPaste) -> list[Match]:
+    """Short plain-language pastes answered from the entries' text, never above `possible`."""
+    prose = [line for line in parsed.lines if line.strip()]
+    if parsed.exceptions or parsed.log_lines or parsed.config or parsed.yaml_docs:
+        return []
+    if not prose or len(prose) > 8 or len(" ".join(prose).split()) < 3:
+        return []
+    hits = _search(kb, parsed)[:3]
+    out = []
+    for rank, hit in enumerate(hits):
+        entry = kb.entries.get(getattr(hit, "slug", ""))
+        if entry is None or entry.kind != "entry":
+            continue
+        out.append(Match(
+            slug=entry.slug, title=entry.title, url=entry.url, confidence="possible",
+            score=round(0.3 - 0.05 * rank, 3),
+            evidence=[{"line": 1, "text": redact_text(prose[0])[:300],
+                       "signature": "full-text search of the entry's text"}],
+            facts={}, fix=entry.render_section("fix", {}),
+        ))
+    return out

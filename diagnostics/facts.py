@@ -1,0 +1,132 @@
+"""Typed, JSON-safe facts: what a paste (or a live broker) says, before any judgement.
+
+Parsers produce facts, rules turn facts into findings, presentation renders
+findings. Live checks (diagnostics/checks/) build the same `QueueDecl` from the
+management API that the paste parsers build from a topology-operator CR, so
+one rule (`diagnostics.rules.queues.compare_queue`) serves both.
+
+Every dataclass here has `as_dict()` returning only JSON types, because
+findings cross Celery's JSON serializer and are stored in reports unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+SEVERITIES = ("error", "warning", "info")
+
+
+@dataclass
+class QueueDecl:
+    """One queue as someone declares it (app, CR, command line) or as the broker has it.
+
+    `arguments` holds x-* arguments as the broker compares them (`x-queue-type`
+    included when known); `queue_type` is the same information normalised.
+    """
+
+    name: str
+    source: str  # "celery-config" | "topology-operator" | "broker" | "command-line" | "kombu"
+    arguments: dict[str, Any] = field(default_factory=dict)
+    queue_type: str | None = None  # "quorum" | "classic" | "stream" | None (unknown/default)
+    durable: bool | None = None
+    auto_delete: bool | None = None
+    exclusive: bool | None = None
+    no_declare: bool = False
+    exchange: str | None = None
+    exchange_type: str | None = None
+    routing_key: str | None = None
+    vhost: str | None = None
+    line: int | None = None
+
+    def effective_type(self) -> str | None:
+        """The queue type, from `queue_type` or the `x-queue-type` argument."""
+        return self.queue_type or _as_str(self.arguments.get("x-queue-type"))
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class ExceptionFact:
+    """One exception seen in a paste: a traceback's last line, a log line, a repr.
+
+    `type` keeps the module when the paste shows it (`amqp.exceptions.PreconditionFailed`);
+    `short_type` is the class name alone, which is what most signatures name.
+    """
+
+    type: str
+    message: str = ""
+    line: int | None = None
+    reply_code: int | None = None
+    reply_text: str | None = None
+    method: str | None = None  # AMQP method from a repr, e.g. "Basic.consume"
+    frames: list[str] = field(default_factory=list)
+    chained: bool = False  # raised while handling (or caused by) another exception
+    form: str = "traceback"  # "traceback" | "log" | "repr" | "line"
+
+    @property
+    def short_type(self) -> str:
+        return self.type.rsplit(".", 1)[-1]
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["short_type"] = self.short_type
+        return data
+
+
+@dataclass
+class CeleryConfigFact:
+    """What a pasted Celery config (or worker command line) says the app expects."""
+
+    settings: dict[str, Any] = field(default_factory=dict)  # new-style lowercase names
+    setting_lines: dict[str, int] = field(default_factory=dict)
+    old_names: list[str] = field(default_factory=list)
+    queues: list[QueueDecl] = field(default_factory=list)
+    routes: dict[str, dict] = field(default_factory=dict)
+    acks_late: bool | None = None
+    max_countdown_s: float | None = None
+    priority_used: bool = False
+    pool: str | None = None
+    concurrency: int | None = None
+    worker_queues: list[str] = field(default_factory=list)
+    broker_url: str | None = None  # masked
+    time_limits: dict[str, float] = field(default_factory=dict)
+    # Evidence the rules need beyond the contract's fields.
+    new_names: list[str] = field(default_factory=list)  # new-style names written in the paste
+    imports: dict[str, int] = field(default_factory=dict)  # top-level module -> line
+    get_in_task: list[dict[str, Any]] = field(default_factory=list)  # {task, line, call}
+    countdown_lines: list[int] = field(default_factory=list)
+    priority_lines: list[int] = field(default_factory=list)
+    route_lines: dict[str, int] = field(default_factory=dict)
+    fanout_exchanges: dict[str, int] = field(default_factory=dict)  # exchange name -> line
+    broadcasts: list[QueueDecl] = field(default_factory=list)  # Broadcast(...) with queue=
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Finding:
+    """A rule's verdict: a stable key (entry slug) plus evidence, no prose beyond `message`."""
+
+    rule: str
+    entry: str
+    severity: str  # "error" | "warning" | "info"
+    message: str
+    line: int | None = None
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "entry": self.entry,
+            "severity": self.severity,
+            "line": self.line,
+            "message": self.message,
+            "evidence": dict(self.evidence),
+        }
+
+
+def _as_str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None

@@ -1,0 +1,163 @@
+"""A paste, split into regions, each parsed by the module for its kind.
+
+    >>> parsed = parse_paste("celery -A proj worker -P solo -Q a,b")
+    >>> parsed.config.pool, parsed.config.worker_queues
+    ('solo', ['a', 'b'])
+
+One paste often mixes kinds (a traceback, then the settings, then a manifest).
+Exceptions and log lines are read from every line; Python and YAML regions are
+found by their shape and parsed on their own. A region of another kind is
+skipped quietly ("not mine"); a hostile or broken region of a kind we parse
+becomes a notice (`ParsedPaste.notices`) shown to the user.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from diagnostics.facts import CeleryConfigFact, ExceptionFact, QueueDecl
+from diagnostics.parsers import regions
+from diagnostics.parsers.cmdline import WorkerCommand, parse_worker_command, parse_worker_commands
+from diagnostics.parsers.errors import MalformedPaste, PasteError
+from diagnostics.parsers.logs import LogLine, classify_log_lines
+from diagnostics.parsers.pyconfig import NotPython, parse_python_config
+from diagnostics.parsers.requirements import Requirements, parse_requirements
+from diagnostics.parsers.text import LogicalLine, clean_lines, logical_lines
+from diagnostics.parsers.traceback import parse_exceptions
+from diagnostics.parsers.yamldocs import YamlDoc, binding_from_cr, exchange_from_cr, queue_from_cr
+
+__all__ = [
+    "MalformedPaste", "ParsedPaste", "PasteError", "parse_celery_config", "parse_paste",
+]
+
+
+@dataclass
+class ParsedPaste:
+    """Everything the parsers found in one paste; line numbers are 1-based paste lines."""
+
+    lines: list[str]
+    logical: list[LogicalLine]
+    exceptions: list[ExceptionFact] = field(default_factory=list)
+    config: CeleryConfigFact | None = None
+    queues: list[QueueDecl] = field(default_factory=list)  # from topology-operator CRs
+    exchanges: list[dict[str, Any]] = field(default_factory=list)
+    bindings: list[dict[str, Any]] = field(default_factory=list)
+    yaml_docs: list[YamlDoc] = field(default_factory=list)
+    worker_commands: list[WorkerCommand] = field(default_factory=list)
+    requirements: Requirements | None = None
+    log_lines: list[LogLine] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+
+
+def parse_paste(text: str) -> ParsedPaste:
+    """Parse every region of `text` (already size-checked and decoded)."""
+    lines = clean_lines(text)
+    parsed = ParsedPaste(lines=lines, logical=logical_lines(lines))
+    parsed.exceptions = parse_exceptions(lines)
+    parsed.log_lines = classify_log_lines(lines)
+    _parse_yaml_regions(parsed)
+    _parse_python_regions(parsed)
+    parsed.worker_commands.extend(parse_worker_commands(lines))
+    _apply_worker_commands(parsed)
+    parsed.requirements = parse_requirements(lines)
+    parsed.kinds = _kinds(parsed)
+    return parsed
+
+
+def parse_celery_config(text: str) -> CeleryConfigFact:
+    """The Celery config a Python snippet or worker command line describes (empty if none)."""
+    parsed = parse_paste(text)
+    return parsed.config or CeleryConfigFact()
+
+
+def _parse_yaml_regions(parsed: ParsedPaste) -> None:
+    for region in regions.yaml_regions(parsed.lines):
+        try:
+            docs = regions.load_yaml_region(region)
+        except MalformedPaste as exc:
+            parsed.notices.append(str(exc))
+            continue
+        for doc in docs:
+            _add_yaml_doc(parsed, doc)
+
+
+def _add_yaml_doc(parsed: ParsedPaste, doc: YamlDoc) -> None:
+    parsed.yaml_docs.append(doc)
+    queue = queue_from_cr(doc)
+    if queue is not None:
+        parsed.queues.append(queue)
+    exchange = exchange_from_cr(doc)
+    if exchange is not None:
+        parsed.exchanges.append(exchange)
+    binding = binding_from_cr(doc)
+    if binding is not None:
+        parsed.bindings.append(binding)
+    for line, command in regions.yaml_commands(doc):
+        worker = parse_worker_command(command, line)
+        if worker is not None:
+            parsed.worker_commands.append(worker)
+
+
+def _parse_python_regions(parsed: ParsedPaste) -> None:
+    for first_line, source in regions.python_regions(parsed.lines):
+        try:
+            fact = parse_python_config(source, first_line=first_line)
+        except MalformedPaste as exc:
+            parsed.notices.append(f"line {first_line}: {exc}")
+            continue
+        except NotPython:
+            continue
+        if fact is not None:
+            parsed.config = _merge(parsed.config, fact)
+
+
+def _merge(into: CeleryConfigFact | None, fact: CeleryConfigFact) -> CeleryConfigFact:
+    if into is None:
+        return fact
+    into.settings.update(fact.settings)
+    into.setting_lines.update(fact.setting_lines)
+    into.routes.update(fact.routes)
+    into.route_lines.update(fact.route_lines)
+    into.time_limits.update(fact.time_limits)
+    into.fanout_exchanges.update(fact.fanout_exchanges)
+    for name in ("old_names", "new_names", "queues", "get_in_task", "countdown_lines",
+                 "priority_lines", "broadcasts"):
+        getattr(into, name).extend(getattr(fact, name))
+    for module, line in fact.imports.items():
+        into.imports.setdefault(module, line)
+    into.acks_late = fact.acks_late if fact.acks_late is not None else into.acks_late
+    into.priority_used = into.priority_used or fact.priority_used
+    into.broker_url = fact.broker_url or into.broker_url
+    if fact.max_countdown_s is not None:
+        into.max_countdown_s = max(into.max_countdown_s or 0.0, fact.max_countdown_s)
+    return into
+
+
+def _apply_worker_commands(parsed: ParsedPaste) -> None:
+    if not parsed.worker_commands:
+        return
+    config = parsed.config or CeleryConfigFact()
+    for command in parsed.worker_commands:
+        config.pool = command.pool or config.pool
+        config.concurrency = command.concurrency or config.concurrency
+        for name in command.queues:
+            if name not in config.worker_queues:
+                config.worker_queues.append(name)
+    parsed.config = config
+
+
+def _kinds(parsed: ParsedPaste) -> list[str]:
+    kinds: list[str] = []
+    if parsed.exceptions:
+        kinds.append("exception")
+    kinds.extend(sorted({f"{log.source}-log" for log in parsed.log_lines}))
+    if parsed.config is not None and (parsed.config.settings or parsed.config.get_in_task):
+        kinds.append("python-config")
+    kinds.extend(sorted({f"yaml:{doc.kind or 'other'}" for doc in parsed.yaml_docs}))
+    if parsed.worker_commands:
+        kinds.append("worker-command")
+    if parsed.requirements is not None:
+        kinds.extend(parsed.requirements.sources)
+    return kinds or ["text"]

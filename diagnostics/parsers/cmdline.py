@@ -1,0 +1,98 @@
+"""Celery worker command lines: pool, concurrency, queues, app.
+
+Sample:
+
+    celery -A proj worker -P prefork -c 4 -Q scan.vision,default --loglevel=INFO -O fair
+
+Found on a line of their own, in a Dockerfile `CMD`, in a Kubernetes
+`command:`/`args:` list once joined, or in a compose `command:`.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass, field
+
+WORKER = re.compile(r"\bcelery\b.{0,200}?\bworker\b")
+OPTIONS_WITH_VALUE = {
+    "-A": "app", "--app": "app", "-P": "pool", "--pool": "pool", "-c": "concurrency",
+    "--concurrency": "concurrency", "-Q": "queues", "--queues": "queues",
+    "--prefetch-multiplier": "prefetch_multiplier", "-n": "hostname", "--hostname": "hostname",
+    "--max-tasks-per-child": "max_tasks_per_child", "-l": "loglevel", "--loglevel": "loglevel",
+    "--time-limit": "time_limit", "--soft-time-limit": "soft_time_limit",
+    "-X": "exclude_queues", "--exclude-queues": "exclude_queues",
+}
+
+
+@dataclass
+class WorkerCommand:
+    """What one `celery worker` invocation asks for."""
+
+    line: int
+    app: str | None = None
+    pool: str | None = None
+    concurrency: int | None = None
+    queues: list[str] = field(default_factory=list)
+    options: dict[str, str] = field(default_factory=dict)
+
+
+def parse_worker_commands(lines: list[str]) -> list[WorkerCommand]:
+    """Every worker command line in the paste (1-based line numbers)."""
+    out: list[WorkerCommand] = []
+    for number, line in enumerate(lines, start=1):
+        if "celery" in line and "worker" in line and WORKER.search(line[:4000]):
+            command = parse_worker_command(line[:4000], number)
+            if command is not None:
+                out.append(command)
+    return out
+
+
+def parse_worker_command(line: str, number: int = 1) -> WorkerCommand | None:
+    """One line, or None when it does not hold a `celery ... worker` invocation."""
+    cleaned = re.sub(r"[\[\],\"']", lambda m: " " if m.group() in "[]," else "", line)
+    cleaned = cleaned if "-Q" not in line and "--queues" not in line else _keep_commas(line)
+    try:
+        words = shlex.split(cleaned, posix=True)
+    except ValueError:
+        words = cleaned.split()
+    if "worker" not in words:
+        return None
+    command = WorkerCommand(line=number)
+    _read_options(words, command)
+    return command
+
+
+def _keep_commas(line: str) -> str:
+    """Queue lists are comma separated: only drop JSON-array punctuation around words."""
+    line = re.sub(r"\"\s*,\s*\"", " ", line)
+    return re.sub(r"[\[\]\"']", " ", line)
+
+
+def _read_options(words: list[str], command: WorkerCommand) -> None:
+    index = 0
+    while index < len(words):
+        word, value = words[index], None
+        if "=" in word and word.startswith("--"):
+            word, value = word.split("=", 1)
+        elif word in OPTIONS_WITH_VALUE and index + 1 < len(words):
+            value = words[index + 1]
+            index += 1
+        elif len(word) > 2 and word[:2] in ("-P", "-c", "-Q", "-A") and word[1] != "-":
+            word, value = word[:2], word[2:]
+        key = OPTIONS_WITH_VALUE.get(word)
+        if key and value is not None:
+            _apply(command, key, value.strip(","))
+        index += 1
+
+
+def _apply(command: WorkerCommand, key: str, value: str) -> None:
+    command.options[key] = value
+    if key == "app":
+        command.app = value
+    elif key == "pool":
+        command.pool = value
+    elif key == "concurrency" and value.isdigit():
+        command.concurrency = int(value)
+    elif key == "queues":
+        command.queues = [q for q in value.split(",") if q]

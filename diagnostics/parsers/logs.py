@@ -1,0 +1,50 @@
+"""Log lines: Celery worker, RabbitMQ server, Redis server, Kubernetes events.
+
+Sample (one line of each):
+
+    [2026-11-20 10:01:02,345: ERROR/MainProcess] consumer: Cannot connect to amqp://...
+    2026-11-20 10:01:02.345 [error] <0.5141.0> closing AMQP connection <0.5141.0> (...)
+    1:M 20 Nov 2026 10:01:02.345 # WARNING overcommit_memory is set to 0!
+    Warning  BackOff  3m  kubelet  Back-off restarting failed container worker in pod w-1
+
+The line kinds are facts shown with the diagnosis ("what did you paste") and
+help rules that need to know whether a broker or a worker said something.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+KINDS = (
+    ("celery", re.compile(r"\[\d{4}-\d\d-\d\d [\d:,]+: (?P<level>[A-Z]+)/[\w\-]+\]")),
+    ("rabbitmq", re.compile(
+        r"^\s*(?:\d{4}-\d\d-\d\d[ T][\d:.+\-]+ )?\[(?P<level>debug|info|notice|warning|error|"
+        r"critical)\] <\d+\.\d+\.\d+>", re.I)),
+    ("rabbitmq", re.compile(r"^=(?P<level>[A-Z]+) REPORT====")),
+    ("redis", re.compile(r"^\d+:[CMSX] \d{1,2} \w{3} \d{4} [\d:.]+ (?P<level>[.\-*#])")),
+    ("kubernetes", re.compile(
+        r"\b(?P<level>Normal|Warning)\s+(?:BackOff|OOMKilling|Killing|Failed|Unhealthy|"
+        r"FailedScheduling|Evicted|Pulled|Created|Started|SuccessfulCreate)\b")),
+    ("kubernetes", re.compile(r"\b(?P<level>OOMKilled|CrashLoopBackOff)\b")),
+)
+
+
+@dataclass(frozen=True)
+class LogLine:
+    line: int
+    source: str  # "celery" | "rabbitmq" | "redis" | "kubernetes"
+    level: str
+
+
+def classify_log_lines(lines: list[str]) -> list[LogLine]:
+    """Log lines recognised in the paste, in order (at most one kind per line)."""
+    out: list[LogLine] = []
+    for number, line in enumerate(lines, start=1):
+        head = line[:400]
+        for source, pattern in KINDS:
+            match = pattern.search(head)
+            if match:
+                out.append(LogLine(number, source, match["level"].lower()))
+                break
+    return out

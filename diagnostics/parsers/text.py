@@ -1,0 +1,67 @@
+"""Physical lines to logical lines: ANSI codes out, container prefixes off, wraps joined.
+
+Sample (a docker-compose log, coloured, with an error wrapped mid-sentence):
+
+    \x1b[36mworker_1  |\x1b[0m [2026-11-20 10:01:02,345: ERROR/MainProcess] consumer:
+    worker_1  | Cannot connect to amqp://guest:**@rabbitmq:5672//: [Errno 111]
+    worker_1  | Connection refused.
+
+Signatures are searched in every physical line and in short windows of
+consecutive lines joined by a space (a wrapped error text is found whole),
+each window reported at its first line. Windows never start a continuation
+at a line that clearly begins a new record (a log prefix, a traceback frame,
+a YAML key at column 0), so unrelated lines are not glued together.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
+# "worker_1  | ", "celeryworker_1  | ", "pod/worker-abc ", k8s "worker-5d9f7 worker " is too loose.
+CONTAINER_PREFIX = re.compile(r"^[A-Za-z0-9][\w.\-]{0,62}\s+\|\s?")
+RECORD_START = re.compile(
+    r"^(?:\s*\[\d{4}-\d\d-\d\d|\d{4}-\d\d-\d\d[ T]|\s*Traceback \(|\s*File \"|\s+at |"
+    r"[A-Za-z_][\w\-]*:\s|[A-Za-z_][\w.]*(?:Error|Exception|Warning)\b|\s*[-#*]\s|=[A-Z]+ REPORT)"
+)
+WINDOW = 3  # longest wrap joined (physical lines)
+MAX_LINE = 20_000  # characters of one line considered by the parsers
+
+
+@dataclass(frozen=True)
+class LogicalLine:
+    """A searchable unit of the paste; `number` is the 1-based first physical line."""
+
+    number: int
+    text: str
+    span: int = 1  # physical lines joined
+
+
+def clean_lines(text: str) -> list[str]:
+    """Physical lines with ANSI codes and container log prefixes removed."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = ANSI.sub("", text).split("\n")
+    return [CONTAINER_PREFIX.sub("", line, count=1) if "|" in line[:80] else line for line in lines]
+
+
+def logical_lines(lines: list[str]) -> list[LogicalLine]:
+    """Every non-blank physical line, plus joined windows of up to WINDOW wrapped lines."""
+    out: list[LogicalLine] = []
+    for index, line in enumerate(lines):
+        if not line.strip():
+            continue
+        out.append(LogicalLine(index + 1, line[:MAX_LINE]))
+        joined = line.rstrip()
+        for span in range(2, WINDOW + 1):
+            nxt = index + span - 1
+            if nxt >= len(lines) or not _continues(lines[nxt]):
+                break
+            joined = f"{joined} {lines[nxt].strip()}"
+            out.append(LogicalLine(index + 1, joined[: MAX_LINE * 2], span))
+    return out
+
+
+def _continues(line: str) -> bool:
+    stripped = line.strip()
+    return bool(stripped) and not RECORD_START.match(line)

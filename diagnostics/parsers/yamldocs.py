@@ -1,0 +1,153 @@
+"""YAML: Kubernetes manifests, topology-operator CRs, docker-compose files.
+
+Sample (a topology-operator Queue and a Deployment in one paste):
+
+    apiVersion: rabbitmq.com/v1beta1
+    kind: Queue
+    metadata: {name: scan-vision}
+    spec:
+      name: scan.vision
+      type: quorum
+      vhost: eco2
+      rabbitmqClusterReference: {name: rabbit}
+    ---
+    apiVersion: apps/v1
+    kind: Deployment
+    spec:
+      replicas: 3
+      template:
+        spec:
+          containers:
+            - name: worker
+              command: ["celery", "-A", "proj", "worker", "-Q", "scan.vision"]
+              envFrom:
+                - secretRef: {name: app-secrets}
+                - configMapRef: {name: app-config}
+
+Loaded with a SafeLoader that refuses anchors and aliases outright and caps
+the node count: `safe_load` alone still builds an alias bomb's graph, and the
+walk over it is what explodes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from diagnostics.facts import QueueDecl
+from diagnostics.parsers.errors import MalformedPaste
+
+MAX_NODES = 20_000
+MAX_DOCUMENTS = 50
+
+
+@dataclass
+class YamlDoc:
+    """One YAML document that is a mapping, with where it starts in the paste."""
+
+    data: dict[str, Any]
+    line: int
+    kind: str  # k8s kind ("Deployment", "Queue", ...), "compose", or "" for other mappings
+    key_lines: dict[str, int] = field(default_factory=dict)  # "a.b.c" path -> line (top keys)
+
+
+class _RefusingLoader(yaml.SafeLoader):
+    """SafeLoader without anchors/aliases and with a node budget."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.node_budget = MAX_NODES
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise MalformedPaste(
+                f"YAML aliases (*{event.anchor}) are refused: line {event.start_mark.line + 1}"
+            )
+        self.node_budget -= 1
+        if self.node_budget < 0:
+            raise MalformedPaste(f"YAML with more than {MAX_NODES} nodes is not analysed")
+        return super().compose_node(parent, index)
+
+
+def load_documents(text: str, first_line: int = 1) -> list[YamlDoc]:
+    """The mapping documents of `text`. Raises yaml.YAMLError (not YAML) or MalformedPaste."""
+    loader = _RefusingLoader(text)
+    docs: list[YamlDoc] = []
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if node is None:
+                continue
+            if len(docs) >= MAX_DOCUMENTS:
+                raise MalformedPaste(f"more than {MAX_DOCUMENTS} YAML documents")
+            data = loader.construct_document(node)
+            if isinstance(data, dict):
+                line = node.start_mark.line + first_line
+                docs.append(YamlDoc(data, line, _kind(data), _key_lines(node, first_line)))
+    finally:
+        loader.dispose()
+    return docs
+
+
+def _kind(data: dict[str, Any]) -> str:
+    if isinstance(data.get("kind"), str) and "apiVersion" in data:
+        return data["kind"]
+    if isinstance(data.get("services"), dict):
+        return "compose"
+    return ""
+
+
+def _key_lines(node: yaml.Node, first_line: int, prefix: str = "", depth: int = 0) -> dict[str, int]:
+    out: dict[str, int] = {}
+    if not isinstance(node, yaml.MappingNode) or depth > 12:
+        return out
+    for key, value in node.value:
+        if isinstance(key, yaml.ScalarNode):
+            path = f"{prefix}{key.value}"
+            out[path] = key.start_mark.line + first_line
+            out.update(_key_lines(value, first_line, path + ".", depth + 1))
+    return out
+
+
+def queue_from_cr(doc: YamlDoc) -> QueueDecl | None:
+    """A topology-operator `Queue` resource as the broker will have it."""
+    if doc.kind != "Queue" or "rabbitmq.com" not in str(doc.data.get("apiVersion", "")):
+        return None
+    spec = doc.data.get("spec") or {}
+    if not isinstance(spec, dict):
+        return None
+    metadata = doc.data.get("metadata") or {}
+    name = spec.get("name") or (metadata.get("name") if isinstance(metadata, dict) else None)
+    arguments = spec.get("arguments") if isinstance(spec.get("arguments"), dict) else {}
+    queue_type = spec.get("type") or arguments.get("x-queue-type")
+    return QueueDecl(
+        name=str(name or "(unnamed)"),
+        source="topology-operator",
+        arguments=dict(arguments),
+        queue_type=str(queue_type) if queue_type else None,
+        durable=spec.get("durable") if isinstance(spec.get("durable"), bool) else None,
+        auto_delete=spec.get("autoDelete") if isinstance(spec.get("autoDelete"), bool) else None,
+        vhost=str(spec.get("vhost") or "/"),
+        line=doc.key_lines.get("spec.type") or doc.line,
+    )
+
+
+def exchange_from_cr(doc: YamlDoc) -> dict[str, Any] | None:
+    """A topology-operator `Exchange` resource: {name, type, vhost, line}."""
+    if doc.kind != "Exchange" or not isinstance(doc.data.get("spec"), dict):
+        return None
+    spec = doc.data["spec"]
+    return {"name": spec.get("name"), "type": spec.get("type", "direct"),
+            "vhost": spec.get("vhost", "/"), "line": doc.line}
+
+
+def binding_from_cr(doc: YamlDoc) -> dict[str, Any] | None:
+    """A topology-operator `Binding`: {source, destination, destinationType, line}."""
+    if doc.kind != "Binding" or not isinstance(doc.data.get("spec"), dict):
+        return None
+    spec = doc.data["spec"]
+    return {"source": spec.get("source"), "destination": spec.get("destination"),
+            "destination_type": spec.get("destinationType", "queue"), "line": doc.line}

@@ -1,0 +1,110 @@
+"""Signature hits and rule findings to ranked entries with a confidence.
+
+    >>> ranked = rank_entries(kb, hits, findings)
+    >>> ranked.confidence, [item.slug for item in ranked.items]
+    ('high', ['quorum-queue-global-qos', 'queue-arguments-mismatch'])
+
+Per entry, each distinct signature counts once with its weight, a rule
+finding counts as a signature of weight 0.9 (error), 0.75 (warning) or 0.4
+(info); they combine as 1 - prod(1 - 0.95 * w) so a second piece of evidence
+adds less than the first and no score reaches 1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from diagnostics.facts import Finding
+from diagnostics.matcher import SignatureHit
+
+STRONG = 0.8
+LEAD = 0.15  # strongest-weight lead over the runner-up that still reads as "clear"
+SCORE_LEAD = 0.1
+MIN_SCORE = 0.1
+MAX_MATCHES = 5
+FINDING_WEIGHT = {"error": 0.9, "warning": 0.75, "info": 0.4}
+
+
+@dataclass
+class RankedEntry:
+    slug: str
+    weights: list[float] = field(default_factory=list)
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+    facts: dict[str, str] = field(default_factory=dict)
+    score: float = 0.0
+    confidence: str = "possible"
+
+    @property
+    def strongest(self) -> float:
+        return max(self.weights, default=0.0)
+
+    def sort_key(self) -> tuple[float, float, int]:
+        return (round(self.score, 6), self.strongest, len(self.evidence))
+
+
+@dataclass
+class Ranking:
+    confidence: str
+    items: list[RankedEntry]
+
+
+def rank_entries(kb: Any, hits: list[SignatureHit], findings: list[Finding]) -> Ranking:
+    """Entries best first, each with its confidence, and the paste's overall confidence."""
+    by_slug: dict[str, RankedEntry] = {}
+    for hit in sorted(hits, key=lambda h: -h.signature.weight):
+        item = by_slug.setdefault(hit.signature.slug, RankedEntry(hit.signature.slug))
+        item.weights.append(hit.signature.weight)
+        item.evidence.extend(hit.evidence)
+        for key, value in hit.facts.items():
+            item.facts.setdefault(key, value)
+    for finding in findings:
+        _add_finding(kb, by_slug, finding)
+    items = [i for i in by_slug.values() if i.slug in kb.entries]
+    for item in items:
+        item.score = _combine(item.weights)
+        item.evidence.sort(key=lambda e: e.get("line") or 0)
+        item.evidence = item.evidence[:8]
+    items = sorted((i for i in items if i.score >= MIN_SCORE), key=RankedEntry.sort_key,
+                   reverse=True)[:MAX_MATCHES]
+    confidence = _overall(items)
+    for position, item in enumerate(items):
+        item.confidence = "high" if position == 0 and confidence == "high" else "possible"
+    return Ranking(confidence, items)
+
+
+def _add_finding(kb: Any, by_slug: dict[str, RankedEntry], finding: Finding) -> None:
+    entry = kb.entries.get(finding.entry)
+    if entry is None or entry.kind != "entry":
+        return
+    item = by_slug.setdefault(finding.entry, RankedEntry(finding.entry))
+    item.weights.append(FINDING_WEIGHT.get(finding.severity, 0.4))
+    item.evidence.append({
+        "line": finding.line,
+        "text": finding.message[:300],
+        "signature": f"rule {finding.rule}",
+    })
+    for key, value in finding.evidence.items():
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            item.facts.setdefault(key, str(value))
+
+
+def _combine(weights: list[float]) -> float:
+    remaining = 1.0
+    for weight in weights:
+        remaining *= 1.0 - 0.95 * min(max(weight, 0.0), 1.0)
+    return 1.0 - remaining
+
+
+def _overall(items: list[RankedEntry]) -> str:
+    if not items:
+        return "none"
+    top = items[0]
+    if top.strongest < STRONG:
+        return "possible"
+    if len(items) == 1:
+        return "high"
+    second = items[1]
+    if top.strongest - second.strongest >= LEAD or top.score - second.score >= SCORE_LEAD:
+        return "high"
+    return "possible"

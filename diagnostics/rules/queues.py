@@ -1,0 +1,182 @@
+"""Compare a queue as the app declares it with the queue as the broker has it.
+
+One rule for two fact sources: the broker side is either a pasted RabbitMQ
+topology-operator `Queue` CR or the live management API; the app side is a
+Celery `task_queues` entry, a `-Q` name or a kombu `Queue(...)`.
+
+RabbitMQ answers a declaration whose arguments differ from the existing queue
+with a channel error naming the first mismatching argument, e.g.
+
+    PRECONDITION_FAILED - inequivalent arg 'x-queue-type' for queue 'qq' in vhost '/':
+    received none but current is the value 'quorum' of type 'longstr'
+
+and a consumer that does not declare (no_declare=True) but asks for global
+QoS on a quorum queue gets 540 NOT_IMPLEMENTED instead. The finding quotes
+the exact text the worker would get so users can match it to their logs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from diagnostics.facts import Finding, QueueDecl
+
+ARGS_ENTRY = "queue-arguments-mismatch"
+QOS_ENTRY = "quorum-queue-global-qos"
+
+# Arguments RabbitMQ compares on redeclaration; unknown x- arguments are not compared.
+COMPARED_ARGUMENTS = (
+    "x-queue-type",
+    "x-max-priority",
+    "x-dead-letter-exchange",
+    "x-dead-letter-routing-key",
+    "x-message-ttl",
+    "x-expires",
+    "x-max-length",
+    "x-max-length-bytes",
+    "x-overflow",
+    "x-single-active-consumer",
+    "x-queue-mode",
+    "x-delivery-limit",
+    "x-quorum-initial-group-size",
+    "x-max-age",
+)
+
+
+def compare_queue(app: QueueDecl, broker: QueueDecl) -> list[Finding]:
+    """Findings for `app` declaring or consuming `broker`'s queue (same name assumed).
+
+    Returns [] when the declaration would succeed. When the app does not
+    declare (`no_declare`), no 406 can happen; the quorum/global-QoS clash can.
+    """
+    broker_type = broker.effective_type()
+    app_type = app.effective_type()
+    if app.no_declare:
+        if broker_type == "quorum" and app_type != "quorum":
+            return [_global_qos_finding(app, broker)]
+        return []
+    findings: list[Finding] = []
+    for name, received, current in _differences(app, broker):
+        findings.append(_mismatch_finding(app, broker, name, received, current))
+    return findings
+
+
+def queue_type_arguments(decl: QueueDecl) -> dict[str, Any]:
+    """The arguments as the broker compares them, with the queue type folded in."""
+    arguments = {k: v for k, v in decl.arguments.items() if k in COMPARED_ARGUMENTS}
+    if decl.queue_type and "x-queue-type" not in arguments:
+        arguments["x-queue-type"] = decl.queue_type
+    return arguments
+
+
+def _differences(app: QueueDecl, broker: QueueDecl) -> list[tuple[str, Any, Any]]:
+    app_args, broker_args = queue_type_arguments(app), queue_type_arguments(broker)
+    out: list[tuple[str, Any, Any]] = []
+    for name in COMPARED_ARGUMENTS:
+        received, current = app_args.get(name), broker_args.get(name)
+        if name == "x-queue-type":
+            # An undeclared type means classic; classic on either side is not a mismatch.
+            if (received or "classic") == (current or "classic"):
+                continue
+        elif _same(received, current):
+            continue
+        out.append((name, received, current))
+    for flag in ("durable", "auto_delete"):
+        received, current = getattr(app, flag), getattr(broker, flag)
+        if received is not None and current is not None and received != current:
+            out.append((flag, received, current))
+    return out
+
+
+def _same(left: Any, right: Any) -> bool:
+    if left is None or right is None:
+        return left is None and right is None
+    return str(left).lower() == str(right).lower()
+
+
+def _amqp_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "signedint" if -(2**31) <= value < 2**31 else "long"
+    if isinstance(value, float):
+        return "double"
+    return "longstr"
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)
+
+
+def format_inequivalent(name: str, queue: str, vhost: str, received: Any, current: Any) -> str:
+    """The 406 text RabbitMQ sends for one mismatching argument or flag."""
+    head = f"PRECONDITION_FAILED - inequivalent arg '{name}' for queue '{queue}' in vhost '{vhost}'"
+    if name in ("durable", "auto_delete", "exclusive"):
+        return f"{head}: received '{_describe(received)}' but current is '{_describe(current)}'"
+    if received is None:
+        tail = f"received none but current is the value '{_describe(current)}' of type "
+        return f"{head}: {tail}'{_amqp_type(current)}'"
+    if current is None:
+        tail = f"received the value '{_describe(received)}' of type '{_amqp_type(received)}'"
+        return f"{head}: {tail} but current is none"
+    return f"{head}: received '{_describe(received)}' but current is '{_describe(current)}'"
+
+
+def _vhost(app: QueueDecl, broker: QueueDecl) -> str:
+    return broker.vhost or app.vhost or "/"
+
+
+def _mismatch_finding(
+    app: QueueDecl, broker: QueueDecl, name: str, received: Any, current: Any
+) -> Finding:
+    vhost = _vhost(app, broker)
+    text = format_inequivalent(name, app.name, vhost, received, current)
+    return Finding(
+        rule="queue-argument-differs",
+        entry=ARGS_ENTRY,
+        severity="error",
+        message=(
+            f"Queue '{app.name}': the {app.source} declares {name}={_describe(received)} "
+            f"but the {broker.source} has {_describe(current)}; the declaration fails with "
+            f"406 {text}"
+        ),
+        line=app.line if app.line is not None else broker.line,
+        evidence={
+            "queue": app.name,
+            "vhost": vhost,
+            "argument": name,
+            "received": _describe(received) if received is not None else "none",
+            "current": _describe(current) if current is not None else "none",
+            "app_source": app.source,
+            "broker_source": broker.source,
+            "error": text,
+        },
+    )
+
+
+def _global_qos_finding(app: QueueDecl, broker: QueueDecl) -> Finding:
+    vhost = _vhost(app, broker)
+    text = (
+        f"NOT_IMPLEMENTED - queue '{app.name}' in vhost '{vhost}' does not support global qos"
+    )
+    return Finding(
+        rule="quorum-consumed-without-declare",
+        entry=QOS_ENTRY,
+        severity="error",
+        message=(
+            f"Queue '{app.name}' is quorum on the {broker.source} but the {app.source} consumes "
+            f"it without declaring it quorum, so Celery asks for global QoS and the consume "
+            f"fails with 540 {text}"
+        ),
+        line=app.line if app.line is not None else broker.line,
+        evidence={
+            "queue": app.name,
+            "vhost": vhost,
+            "current": "quorum",
+            "app_source": app.source,
+            "broker_source": broker.source,
+            "error": text,
+        },
+    )

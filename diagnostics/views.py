@@ -1,0 +1,87 @@
+"""HTML pages: /diagnose/ (form and results) and saved reports /d/<id>/.
+
+Pasted text reaches templates only as plain strings (auto-escaped); the one
+HTML fragment shown, an entry's Fix, comes from our content with the user's
+facts escaped by `Entry.render_section`.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from diagnostics.api import content_length, log_diagnosis
+from diagnostics.engine import PasteError, decode_paste, diagnose
+from diagnostics.forms import PasteForm
+from diagnostics.reports import create_report, delete_report, get_report
+
+FORM_OVERHEAD = 3  # urlencoding can triple a paste's size
+
+
+def _noindex(response: HttpResponse) -> HttpResponse:
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def _page(request: HttpRequest, context: dict, status: int = 200) -> HttpResponse:
+    context.setdefault("max_bytes", settings.KB_PASTE_MAX_BYTES)
+    context.setdefault("form", PasteForm())
+    return _noindex(render(request, "diagnostics/diagnose.html", context, status=status))
+
+
+@require_http_methods(["GET", "POST"])
+def diagnose_page(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        return _page(request, {})
+    limit = settings.KB_PASTE_MAX_BYTES
+    if content_length(request) > limit * FORM_OVERHEAD + 4096:
+        return _page(request, {"error": f"The paste is over the limit of {limit:,} bytes."}, 413)
+    form = PasteForm(request.POST)
+    if not form.is_valid():
+        return _page(request, {"form": form, "error": "Paste some text to diagnose."}, 400)
+    text = form.cleaned_data["text"]
+    try:
+        text = decode_paste(text)
+        result = diagnose(text)
+    except PasteError as exc:
+        status = 413 if len(text.encode("utf-8", "surrogatepass")) > limit else 400
+        return _page(request, {"form": PasteForm(), "error": str(exc)}, status)
+    log_diagnosis(result)
+    context = {"form": form, "result": result.as_dict()}
+    if form.cleaned_data.get("save"):
+        report, token = create_report(text=text, result=result.as_dict())
+        context.update(result=report.result, report=report, delete_token=token)
+    return _page(request, context)
+
+
+@csrf_exempt  # DELETE is authorised by the delete token, not a session
+@require_http_methods(["GET", "DELETE"])
+def report_page(request: HttpRequest, report_id: str) -> HttpResponse:
+    report = get_report(report_id)
+    if report is None:
+        raise Http404("No such report (it may have been deleted or expired).")
+    if request.method == "DELETE":
+        token = request.headers.get("X-Delete-Token", "")
+        deleted = delete_report(report_id=report_id, token=token)
+        return JsonResponse({"deleted": deleted}, status=200 if deleted else 403)
+    if "application/json" in request.headers.get("Accept", ""):
+        data = dict(report.result)
+        data.update(id=report.id, created_at=report.created_at.isoformat(), text=report.text)
+        return _noindex(JsonResponse(data))
+    context = {"report": report, "result": report.result, "saved": True}
+    return _noindex(render(request, "diagnostics/report.html", context))
+
+
+@require_POST
+def report_delete(request: HttpRequest, report_id: str) -> HttpResponse:
+    token = request.POST.get("token", "")
+    if delete_report(report_id=report_id, token=token):
+        return redirect("/diagnose/?deleted=1")
+    if get_report(report_id) is None:
+        raise Http404("No such report.")
+    context = {"report": get_report(report_id), "result": get_report(report_id).result,
+               "delete_error": "That delete token does not match this report."}
+    return _noindex(render(request, "diagnostics/report.html", context, status=403))

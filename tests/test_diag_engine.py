@@ -1,0 +1,169 @@
+"""Matcher and engine on hand-built entries (independent of content/)."""
+
+from __future__ import annotations
+
+import pytest
+
+from diagnostics.engine import PasteError, diagnose
+from diagnostics.matcher import check_examples, check_signature, get_matcher
+from kb.index import KnowledgeBase
+from kb.loader import Entry, Signature
+from kb.render import placeholder_token
+
+QOS_MESSAGE = "NOT_IMPLEMENTED - queue 'scan.vision' in vhost 'eco2' does not support global qos"
+
+
+def make_entry(slug: str, signatures: list[Signature], **extra) -> Entry:
+    fix = f"<p>Declare {placeholder_token('queue')} as quorum</p>"
+    return Entry(slug=slug, title=slug.replace("-", " "), signatures=signatures,
+                 defaults={"queue": "my.queue"},
+                 section_templates=[{"id": "fix", "title": "Fix", "html": fix}],
+                 path=f"content/entries/{slug}.md", **extra)
+
+
+def make_kb(version: str = "test") -> KnowledgeBase:
+    entries = [
+        make_entry("quorum-queue-global-qos", [
+            Signature(exception="AMQPNotImplementedError", message="does not support global qos"),
+            Signature(pattern="NOT_IMPLEMENTED - queue '(?P<queue>[^']+)' in vhost "
+                              "'(?P<vhost>[^']*)' does not support global qos"),
+            Signature(pattern="global qos", weight=0.3),
+        ], examples=[f'AMQPNotImplementedError(540, "{QOS_MESSAGE}", (60, 20), "Basic.consume")'],
+            counter_examples=["PRECONDITION_FAILED - inequivalent arg 'x-queue-type' for queue"
+                              " 'q' in vhost '/'"]),
+        make_entry("queue-arguments-mismatch", [
+            Signature(pattern="inequivalent arg '(?P<argument>[^']+)' for queue "
+                              "'(?P<queue>[^']+)'"),
+            Signature(exception="amqp.exceptions.PreconditionFailed", weight=0.5),
+        ], examples=["PRECONDITION_FAILED - inequivalent arg 'x-queue-type' for queue 'q' in "
+                     "vhost '/'"], counter_examples=[QOS_MESSAGE]),
+        make_entry("tasks-run-twice", [Signature(pattern="tasks? (?:run|runs|ran) twice",
+                                                 weight=0.4)]),
+        make_entry("shared-a", [Signature(pattern="SHARED_ERROR_TEXT")]),
+        make_entry("shared-b", [Signature(pattern="SHARED_ERROR_TEXT")]),
+    ]
+    return KnowledgeBase.from_entries(entries, version=version)
+
+
+@pytest.fixture
+def kb() -> KnowledgeBase:
+    return make_kb()
+
+
+def test_repr_exception_in_log_line_is_high_with_facts_and_filled_fix(kb):
+    paste = ("[2026-11-20 10:01:02,345: CRITICAL/MainProcess] Unrecoverable error: "
+             f'AMQPNotImplementedError(540, "{QOS_MESSAGE}", (60, 20), \'Basic.consume\')')
+    result = diagnose(paste, kb=kb)
+    assert result.confidence == "high"
+    top = result.matches[0]
+    assert top.slug == "quorum-queue-global-qos" and top.confidence == "high"
+    assert top.facts["queue"] == "scan.vision" and top.facts["vhost"] == "eco2"
+    assert "scan.vision" in top.fix and "my.queue" not in top.fix
+    assert {e["line"] for e in top.evidence} == {1}
+    assert 0 < top.score <= 1
+
+
+def test_exception_with_module_matches_signature_without_module(kb):
+    paste = ("Traceback (most recent call last):\n  File \"/app/x.py\", line 3, in run\n"
+             f"amqp.exceptions.AMQPNotImplementedError: Basic.consume: (540) {QOS_MESSAGE}")
+    assert diagnose(paste, kb=kb).matches[0].slug == "quorum-queue-global-qos"
+
+
+def test_signature_module_must_match_when_both_name_one(kb):
+    paste = ("Traceback (most recent call last):\n  File \"/app/x.py\", line 3, in run\n"
+             "other.module.PreconditionFailed: something else")
+    slugs = [m.slug for m in diagnose(paste, kb=kb).matches]
+    assert "queue-arguments-mismatch" not in slugs
+
+
+def test_wrapped_and_coloured_error_text_is_found(kb):
+    paste = ("\x1b[31mworker_1  | consumer error: NOT_IMPLEMENTED - queue 'q1' in vhost '/'\n"
+             "worker_1  | does not support global qos\x1b[0m\n")
+    result = diagnose(paste, kb=kb)
+    assert result.matches[0].slug == "quorum-queue-global-qos"
+    assert result.matches[0].facts["queue"] == "q1"
+
+
+def test_prose_only_is_possible_not_high(kb):
+    result = diagnose("after the deploy our tasks run twice sometimes", kb=kb)
+    assert result.confidence == "possible"
+    assert result.matches[0].slug == "tasks-run-twice"
+
+
+def test_strong_tie_between_entries_is_not_high(kb):
+    result = diagnose("boom: SHARED_ERROR_TEXT", kb=kb)
+    assert result.confidence == "possible"
+    assert {m.slug for m in result.matches[:2]} == {"shared-a", "shared-b"}
+
+
+def test_nothing_matching_is_none(kb):
+    result = diagnose("ValueError: something entirely unrelated happened", kb=kb)
+    assert result.confidence == "none" and result.matches == []
+    assert result.as_dict()["confidence"] == "none"
+
+
+def test_as_dict_has_the_api_shape(kb):
+    data = diagnose(QOS_MESSAGE, kb=kb).as_dict()
+    assert set(data) >= {"confidence", "matches", "findings", "search_results", "report_url"}
+    match = data["matches"][0]
+    assert set(match) == {"slug", "title", "url", "confidence", "score", "evidence", "facts",
+                          "fix"}
+    assert set(match["evidence"][0]) == {"line", "text", "signature"}
+
+
+@pytest.mark.parametrize("bad", ["", "   \n ", "a\x00b" * 10])
+def test_bad_input_raises_paste_error(kb, bad):
+    with pytest.raises(PasteError):
+        diagnose(bad, kb=kb)
+
+
+def test_oversized_paste_raises_paste_error(kb, settings):
+    settings.KB_PASTE_MAX_BYTES = 1000
+    with pytest.raises(PasteError, match="limit"):
+        diagnose("x" * 2000, kb=kb)
+
+
+def test_check_signature_reports_re2_errors_and_accepts_good_ones():
+    assert check_signature(Signature(pattern="(?P<q>[^']+) ok")) is None
+    assert "RE2" in check_signature(Signature(pattern="(a)\\1"))
+    assert "RE2" in check_signature(Signature(pattern="foo(?=bar)"))
+    assert check_signature(Signature(pattern="a*")) is not None  # matches everything
+    assert check_signature(Signature(exception="X", message="(unclosed")) is not None
+
+
+def test_check_examples_passes_and_reports_failures_by_file():
+    assert check_examples(make_kb()) == []
+    kb = make_kb()
+    kb.entries["queue-arguments-mismatch"].examples.append("tasks run twice")
+    errors = check_examples(kb)
+    assert errors == ["content/entries/queue-arguments-mismatch.md: example 2 ranks "
+                      "tasks-run-twice first"]
+
+
+def test_matcher_is_cached_per_kb_version():
+    kb = make_kb("v1")
+    first = get_matcher(kb)
+    assert get_matcher(kb) is first
+    kb.version = "v2"
+    assert get_matcher(kb) is not first
+
+
+def test_unless_vetoes_a_lookalike_line_and_exception():
+    entries = [
+        make_entry("access-refused", [
+            Signature(pattern="access to vhost '(?P<vhost>[^']*)' refused", unless="is down"),
+            Signature(exception="WorkerLostError", unless="exitcode 0"),
+        ]),
+    ]
+    kb = KnowledgeBase.from_entries(entries, version="unless")
+    refused = diagnose("INTERNAL_ERROR - access to vhost 'v' refused for user 'u'", kb=kb)
+    assert refused.matches[0].slug == "access-refused" and refused.matches[0].facts["vhost"] == "v"
+    down = diagnose("INTERNAL_ERROR - access to vhost 'v' refused for user 'u': vhost 'v' is down", kb=kb)
+    assert down.matches == [] and down.confidence == "none"
+    lost = "billiard.exceptions.WorkerLostError: Worker exited prematurely: exitcode 0."
+    assert diagnose(lost, kb=kb).matches == []
+    assert diagnose(lost.replace("exitcode 0", "signal 9 (SIGKILL)"), kb=kb).matches[0].slug == "access-refused"
+
+
+def test_unless_must_compile_in_re2():
+    assert "unless does not compile" in check_signature(Signature(pattern="x", unless="(?<=a)b"))

@@ -1,0 +1,68 @@
+"""Parsers: tracebacks, config via ast, YAML with alias refusal, requirements, commands."""
+
+from __future__ import annotations
+
+from diagnostics.parsers import parse_celery_config, parse_paste
+
+
+def test_chained_traceback_with_truncated_top_and_windows_paths():
+    paste = (
+        '  File "C:\\venv\\lib\\site-packages\\kombu\\connection.py", line 9, in f\n'
+        "    x()\n"
+        "socket.timeout: timed out\n\n"
+        "During handling of the above exception, another exception occurred:\n\n"
+        "Traceback (most recent call last):\n"
+        '  File "/app/tasks.py", line 3, in run\n'
+        "kombu.exceptions.OperationalError: [Errno 111] Connection refused\n"
+    )
+    facts = parse_paste(paste).exceptions
+    assert [f.type for f in facts] == ["socket.timeout", "kombu.exceptions.OperationalError"]
+    assert facts[1].chained and facts[1].frames == ["/app/tasks.py:3 in run"]
+
+
+def test_repr_exception_gives_reply_code_and_method():
+    paste = ("Task t[1] raised unexpected: PreconditionFailed(406, \"PRECONDITION_FAILED - x\", "
+             "(50, 10), 'Queue.declare')")
+    [fact] = parse_paste(paste).exceptions
+    assert (fact.short_type, fact.reply_code, fact.method) == ("PreconditionFailed", 406,
+                                                                "Queue.declare")
+
+
+def test_django_settings_namespace_and_queue_objects():
+    config = parse_celery_config(
+        "CELERY_TASK_QUEUES = (Queue('a', Exchange('ex', type='topic'), routing_key='a.#',\n"
+        "    max_priority=10, queue_arguments={'x-queue-type': 'quorum'}),)\n"
+        "CELERY_BROKER_URL = 'amqp://u:pw@h//'\n")
+    [queue] = config.queues
+    assert queue.arguments == {"x-queue-type": "quorum", "x-max-priority": 10}
+    assert (queue.exchange, queue.exchange_type, queue.queue_type) == ("ex", "topic", "quorum")
+    assert config.broker_url == "amqp://u:****@h//"
+    assert config.new_names == ["CELERY_TASK_QUEUES", "CELERY_BROKER_URL"]
+
+
+def test_conf_update_and_worker_command_line():
+    config = parse_celery_config(
+        "app.conf.update(task_acks_late=True, worker_prefetch_multiplier=1)\n"
+        "celery -A proj worker -P solo -c 1 -Q a,b\n")
+    assert config.acks_late is True and config.settings["worker_prefetch_multiplier"] == 1
+    assert (config.pool, config.concurrency, config.worker_queues) == ("solo", 1, ["a", "b"])
+
+
+def test_yaml_alias_is_refused_with_a_notice_not_expanded():
+    parsed = parse_paste("apiVersion: v1\nkind: ConfigMap\na: &x [1, 2]\nb: [*x, *x]\n")
+    assert parsed.notices and "alias" in parsed.notices[0].lower()
+    assert parsed.yaml_docs == []
+
+
+def test_topology_operator_queue_and_requirements():
+    parsed = parse_paste(
+        "apiVersion: rabbitmq.com/v1beta1\nkind: Queue\nspec:\n  name: qq\n  type: quorum\n\n"
+        "celery[redis]==5.7.0\ndjango-celery-beat>=2.5\n")
+    [queue] = parsed.queues
+    assert (queue.name, queue.queue_type, queue.source) == ("qq", "quorum", "topology-operator")
+    assert {"celery", "redis", "django-celery-beat"} <= set(parsed.requirements.packages)
+
+
+def test_not_mine_is_quiet():
+    parsed = parse_paste("just some words about a problem\nand another line")
+    assert parsed.notices == [] and parsed.config is None and parsed.kinds == ["text"]

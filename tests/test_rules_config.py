@@ -1,0 +1,284 @@
+"""Each config rule of issue 4 with a positive and a negative paste."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from diagnostics.facts import QueueDecl
+from diagnostics.parsers import parse_paste
+from diagnostics.rules import run_rules
+from diagnostics.rules.queues import compare_queue
+
+CR_QUORUM = """
+apiVersion: rabbitmq.com/v1beta1
+kind: Queue
+metadata:
+  name: scan-vision
+spec:
+  name: scan.vision
+  type: quorum
+  vhost: eco2
+"""
+
+
+def rules_for(paste: str) -> set[tuple[str, str]]:
+    return {(f.rule, f.entry) for f in run_rules(parse_paste(textwrap.dedent(paste)))}
+
+
+CASES = {
+    "quorum-406": (
+        'task_queues = [Queue("scan.vision", Exchange("scan"), routing_key="scan.vision")]\n'
+        + CR_QUORUM,
+        'task_queues = [Queue("scan.vision", queue_arguments={"x-queue-type": "quorum"})]\n'
+        + CR_QUORUM,
+        ("queue-argument-differs", "queue-arguments-mismatch"),
+    ),
+    "quorum-540": (
+        'task_queues = [Queue("scan.vision", no_declare=True)]\n' + CR_QUORUM,
+        'task_queues = [Queue("scan.vision", no_declare=True, '
+        'queue_arguments={"x-queue-type": "quorum"})]\n' + CR_QUORUM,
+        ("quorum-consumed-without-declare", "quorum-queue-global-qos"),
+    ),
+    "global-qos-option": (
+        'broker_transport_options = {"global_qos": False}\n',
+        'broker_transport_options = {"visibility_timeout": 3600}\n',
+        ("global-qos-option-ignored", "quorum-queue-global-qos"),
+    ),
+    "argument-drift": (
+        'task_queues = [Queue("scan.vision", queue_arguments={"x-queue-type": "quorum", '
+        '"x-max-length": 10})]\n' + CR_QUORUM,
+        'task_queues = [Queue("scan.vision", queue_arguments={"x-queue-type": "quorum"})]\n'
+        + CR_QUORUM,
+        ("queue-argument-differs", "queue-arguments-mismatch"),
+    ),
+    "fanout": (
+        'task_queues = [Queue("reload", Exchange("reload", type="fanout"))]\n',
+        'task_queues = [Broadcast("reload")]\n',
+        ("fixed-queue-on-fanout", "fanout-shared-queue"),
+    ),
+    "broadcast-with-queue": (
+        'task_queues = [Broadcast("reload", queue="reload.all")]\n',
+        'task_queues = [Queue("reload", Exchange("reload", type="direct"))]\n',
+        ("fixed-queue-on-fanout", "fanout-shared-queue"),
+    ),
+    "get-in-task": (
+        "@app.task\ndef parent(x):\n    return child.delay(x).get(timeout=5)\n",
+        "@app.task\ndef parent(x):\n    return settings.get('x')\n",
+        ("result-get-in-task", "result-get-within-task"),
+    ),
+    "secret-before-configmap": (
+        """
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: app-config}
+        data: {DB_PASSWORD: changeme, LOG_LEVEL: info}
+        ---
+        apiVersion: batch/v1
+        kind: Job
+        metadata: {name: migrate}
+        spec:
+          template:
+            spec:
+              containers:
+                - name: migrate
+                  envFrom:
+                    - secretRef: {name: db-secret}
+                    - configMapRef: {name: app-config}
+        """,
+        """
+        apiVersion: batch/v1
+        kind: Job
+        metadata: {name: migrate}
+        spec:
+          template:
+            spec:
+              containers:
+                - name: migrate
+                  envFrom:
+                    - configMapRef: {name: app-config}
+                    - secretRef: {name: db-secret}
+        """,
+        ("configmap-overrides-secret", "job-env-auth-failure"),
+    ),
+    "inline-python-job": (
+        """
+        apiVersion: batch/v1
+        kind: Job
+        metadata: {name: seed}
+        spec:
+          template:
+            spec:
+              containers:
+                - name: seed
+                  command: ["python", "-c", "import os; login(os.environ['DB_PASSWORD'])"]
+        """,
+        """
+        apiVersion: batch/v1
+        kind: Job
+        metadata: {name: seed}
+        spec:
+          template:
+            spec:
+              containers:
+                - name: seed
+                  command: ["python", "manage.py", "migrate"]
+        """,
+        ("job-inline-credentials-script", "job-env-auth-failure"),
+    ),
+    "database-url": (
+        """
+        services:
+          web:
+            environment: [DATABASE_URL=postgres://app@db/app]
+          worker:
+            environment: [DATABASE_URL=postgres://app@db/app]
+        """,
+        """
+        services:
+          web:
+            environment: [WEB_DATABASE_URL=postgres://app@db/app]
+          worker:
+            environment: [WORKER_DATABASE_URL=postgres://app@db/worker]
+        """,
+        ("shared-database-url", "wrong-database-url"),
+    ),
+    "old-names": (
+        "CELERYD_CONCURRENCY = 4\nCELERY_ACKS_LATE = True\n",
+        "worker_concurrency = 4\ntask_acks_late = False\n",
+        ("old-setting-names", "deprecated-setting-names"),
+    ),
+    "mixed-names": (
+        "CELERYD_CONCURRENCY = 4\nworker_prefetch_multiplier = 1\n",
+        "worker_concurrency = 4\nworker_prefetch_multiplier = 1\n",
+        ("old-and-new-setting-names", "deprecated-setting-names"),
+    ),
+    "dead-letter-route": (
+        'task_routes = {"scan.*": {"queue": "scan", "dead_letter_queue": "scan.dlq"}}\n',
+        'task_routes = {"scan.*": {"queue": "scan"}}\n',
+        ("dead-letter-queue-route", "celery-worker-lifecycle"),
+    ),
+    "priority": (
+        'broker_url = "amqp://guest@rabbit//"\ntask_queues = [Queue("jobs")]\n'
+        "job.apply_async(args=(1,), priority=9)\n",
+        'broker_url = "amqp://guest@rabbit//"\ntask_queues = [Queue("jobs", '
+        'queue_arguments={"x-max-priority": 10})]\njob.apply_async(args=(1,), priority=9)\n',
+        ("priority-without-max-priority", "priority-not-applied"),
+    ),
+    "countdown-ack-timeout": (
+        'broker_url = "amqp://guest@rabbit//"\nreport.apply_async(countdown=7200)\n',
+        'broker_url = "amqp://guest@rabbit//"\nreport.apply_async(countdown=60)\n',
+        ("countdown-over-consumer-timeout", "delivery-ack-timeout"),
+    ),
+    "acks-late-ack-timeout": (
+        'broker_url = "amqp://guest@rabbit//"\ntask_acks_late = True\n',
+        'broker_url = "amqp://guest@rabbit//"\ntask_acks_late = True\ntask_time_limit = 600\n',
+        ("acks-late-over-consumer-timeout", "delivery-ack-timeout"),
+    ),
+    "redis-visibility": (
+        'broker_url = "redis://redis:6379/0"\nreport.apply_async(countdown=7200)\n',
+        'broker_url = "redis://redis:6379/0"\nbroker_transport_options = '
+        '{"visibility_timeout": 43200}\nreport.apply_async(countdown=7200)\n',
+        ("countdown-over-visibility-timeout", "redis-visibility-timeout"),
+    ),
+    "missing-dependency": (
+        "from celery_batches import Batches\nbroker_url = 'amqp://x@y//'\n\n"
+        "celery==5.7.0\nkombu==5.7.0\n",
+        "from celery_batches import Batches\nbroker_url = 'amqp://x@y//'\n\n"
+        "celery==5.7.0\ncelery-batches==0.9\n",
+        ("extension-not-in-requirements", "missing-worker-dependency"),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_rule_fires_on_positive_paste(name):
+    positive, _, expected = CASES[name]
+    assert expected in rules_for(positive)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_rule_stays_quiet_on_negative_paste(name):
+    _, negative, expected = CASES[name]
+    assert expected not in rules_for(negative)
+
+
+def test_consumer_timeout_from_the_paste_is_used():
+    paste = ('broker_url = "amqp://guest@rabbit//"\nreport.apply_async(countdown=7200)\n\n'
+             "consumer_timeout = 36000000\n")
+    assert ("countdown-over-consumer-timeout", "delivery-ack-timeout") not in rules_for(paste)
+
+
+def test_compare_queue_quotes_the_406_text():
+    app = QueueDecl(name="qq", source="celery-config")
+    broker = QueueDecl(name="qq", source="broker", queue_type="quorum", vhost="/")
+    [finding] = compare_queue(app, broker)
+    assert finding.evidence["error"] == (
+        "PRECONDITION_FAILED - inequivalent arg 'x-queue-type' for queue 'qq' in vhost '/': "
+        "received none but current is the value 'quorum' of type 'longstr'")
+    assert finding.as_dict()["entry"] == "queue-arguments-mismatch"
+
+
+def test_compare_queue_flags_and_added_arguments():
+    app = QueueDecl(name="q", source="celery-config", durable=False,
+                    arguments={"x-dead-letter-exchange": "dlx"})
+    broker = QueueDecl(name="q", source="broker", durable=True)
+    texts = [f.evidence["error"] for f in compare_queue(app, broker)]
+    assert any("received the value 'dlx' of type 'longstr' but current is none" in t
+               for t in texts)
+    assert any("inequivalent arg 'durable'" in t and "received 'false' but current is 'true'"
+               in t for t in texts)
+
+
+def test_compare_queue_no_declare_on_quorum_gives_540():
+    app = QueueDecl(name="qq", source="celery-config", no_declare=True)
+    broker = QueueDecl(name="qq", source="broker", arguments={"x-queue-type": "quorum"})
+    [finding] = compare_queue(app, broker)
+    assert finding.entry == "quorum-queue-global-qos"
+    assert "does not support global qos" in finding.evidence["error"]
+
+
+def test_compare_queue_equal_declarations_give_nothing():
+    app = QueueDecl(name="q", source="celery-config", durable=True)
+    broker = QueueDecl(name="q", source="broker", durable=True, queue_type="classic")
+    assert compare_queue(app, broker) == []
+
+
+def findings_for(paste: str) -> dict[str, str]:
+    parsed = parse_paste(textwrap.dedent(paste))
+    return {f.rule: f.severity for f in run_rules(parsed)}
+
+
+def test_mixing_old_and_lowercase_names_is_an_error():
+    severities = findings_for("CELERYD_PREFETCH_MULTIPLIER = 1\ntask_acks_late = True\n")
+    assert severities == {"old-and-new-setting-names": "error", "acks-late-over-consumer-timeout": "info"}
+
+
+def test_old_names_beside_django_namespaced_names_are_only_deprecated():
+    # Celery 5.7 with namespace="CELERY" reads CELERYD_PREFETCH_MULTIPLIER without complaint.
+    severities = findings_for("CELERYD_PREFETCH_MULTIPLIER = 1\nCELERY_TASK_ACKS_LATE = True\n")
+    assert severities["old-setting-names"] == "info"
+
+
+def test_acks_late_with_a_hard_limit_over_the_timeout_is_a_warning():
+    severities = findings_for("task_acks_late = True\ntask_time_limit = 7200\n")
+    assert severities["acks-late-over-consumer-timeout"] == "warning"
+
+
+REPEATED = """\
+[2017-11-20 09:55:34,470: INFO/ForkPoolWorker-2] Task tasks.x[bd08ab85-28a8-488f-ba03-c2befde10054] succeeded in 33.8s: None
+[2017-11-20 09:55:34,481: INFO/ForkPoolWorker-2] Task tasks.x[bd08ab85-28a8-488f-ba03-c2befde10054] succeeded in 0.01s: None
+"""
+
+
+def test_same_task_id_succeeding_twice_points_at_visibility_timeout():
+    assert findings_for(REPEATED)["same-task-id-repeated"] == "info"
+    on_redis = findings_for("broker_url = 'redis://localhost:6379/2'\n" + REPEATED)
+    assert on_redis["same-task-id-repeated"] == "warning"
+
+
+def test_distinct_task_ids_are_not_repeats():
+    other = REPEATED.replace("bd08ab85-28a8-488f-ba03-c2befde10054]\x20succeeded in 0.01s",
+                             "00000000-28a8-488f-ba03-c2befde10054] succeeded in 0.01s")
+    assert "same-task-id-repeated" not in findings_for(other)
