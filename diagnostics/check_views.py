@@ -1,0 +1,207 @@
+"""Live-check pages and API: the form, the run page, POST /api/checks, GET /api/checks/<id>.
+
+Views are thin: they turn input into a CheckRequest and call the service.
+The run page renders the results known so far; with JavaScript it polls the
+API and fills results in as they arrive, without it a meta refresh (inside
+<noscript>) reloads the page while the run is queued or running.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
+
+from diagnostics.checks import CheckRequest, HostNotAllowed, TargetError, TlsOptions
+from diagnostics.checks.results import SEVERITY, count_statuses
+from diagnostics.checks.service import RunsBusy, expire_stalled_run, run_as_dict, start_run
+from diagnostics.models import CheckRun
+
+MAX_QUEUES = 50
+QUEUE_SPLIT = re.compile(r"[\s,]+")
+
+
+class CheckForm(forms.Form):
+    """The /checks/ form; secrets are accepted but never rendered back."""
+
+    broker_url = forms.CharField(
+        max_length=2000,
+        label="Broker URL",
+        widget=forms.TextInput(attrs={"placeholder": "amqp://user@rabbit:5672/vhost"}),
+    )
+    password = forms.CharField(
+        required=False,
+        max_length=500,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False),
+        label="Broker password (instead of putting it in the URL)",
+    )
+    management_url = forms.CharField(
+        required=False,
+        max_length=2000,
+        label="RabbitMQ management API URL",
+        widget=forms.TextInput(attrs={"placeholder": "http://rabbit:15672"}),
+    )
+    management_user = forms.CharField(required=False, max_length=200)
+    management_password = forms.CharField(
+        required=False, max_length=500, strip=False, widget=forms.PasswordInput(render_value=False)
+    )
+    vhost = forms.CharField(required=False, max_length=500)
+    queues = forms.CharField(
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Queues (comma or space separated)",
+    )
+    config = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        label="Celery config or manifest (optional)",
+    )
+    consumer_timeout_ms = forms.IntegerField(
+        required=False, min_value=1, label="consumer_timeout (ms), if changed"
+    )
+    no_verify = forms.BooleanField(required=False, label="Do not verify TLS certificates")
+
+    def clean_config(self) -> str:
+        text = self.cleaned_data["config"]
+        if len(text.encode()) > settings.KB_PASTE_MAX_BYTES:
+            raise forms.ValidationError("the config is larger than KB_PASTE_MAX_BYTES")
+        return text
+
+    def to_request(self) -> CheckRequest:
+        data = self.cleaned_data
+        return CheckRequest(
+            broker_url=data["broker_url"],
+            password=data["password"] or None,
+            management_url=data["management_url"] or None,
+            management_user=data["management_user"] or None,
+            management_password=data["management_password"] or None,
+            vhost=data["vhost"] or None,
+            queues=[q for q in QUEUE_SPLIT.split(data["queues"]) if q][:MAX_QUEUES],
+            config_text=data["config"] or None,
+            consumer_timeout_ms=data["consumer_timeout_ms"],
+            timeout=settings.KB_CHECK_TIMEOUT,
+            tls=TlsOptions(verify=not data["no_verify"]),
+        )
+
+
+@require_http_methods(["GET", "POST"])
+def check_form(request: HttpRequest) -> HttpResponse:
+    """GET: the form (prefilled from ?vhost=&queue=&broker_url=); POST: start a run."""
+    if request.method == "POST":
+        form = CheckForm(request.POST)
+        if form.is_valid():
+            try:
+                run = start_run(form.to_request())
+            except (TargetError, HostNotAllowed, RunsBusy) as exc:
+                form.add_error(None, str(exc))
+            else:
+                return redirect(f"/checks/{run.id}/", permanent=False)
+        return render(request, "checks/form.html", {"form": form}, status=400)
+    initial = {key: request.GET.get(key, "") for key in ("broker_url", "vhost", "management_url")}
+    initial["queues"] = " ".join(request.GET.getlist("queue"))
+    return render(request, "checks/form.html", {"form": CheckForm(initial=initial)})
+
+
+@never_cache
+@require_GET
+def check_run_page(request: HttpRequest, run_id: str) -> HttpResponse:
+    """The run: results so far, the checks still to come, and a summary once done."""
+    run = expire_stalled_run(get_object_or_404(CheckRun, pk=run_id))
+    data = run_as_dict(run)
+    finished = run.status in (CheckRun.Status.DONE, CheckRun.Status.ERROR)
+    done_ids = {result["check"] for result in run.results}
+    pending = [item for item in data["planned"] if item["check"] not in done_ids]
+    results = [{**r, "entry_info": data["entries"].get(r["entry"])} for r in run.results]
+    context = {
+        "run": run,
+        "data": data,
+        "results": results,
+        "finished": finished,
+        "pending": [] if finished else pending,
+        "counts": count_statuses(run.results),
+        "worst": max((SEVERITY[r["status"]] for r in run.results), default=0),
+        "robots": "noindex",
+    }
+    return render(request, "checks/run.html", context)
+
+
+def _json_error(message: str, status: int, code: str) -> JsonResponse:
+    return JsonResponse({"error": message, "code": code}, status=status)
+
+
+def _request_from_json(body: dict[str, Any]) -> CheckRequest:
+    """Validate the API body's types; raise TargetError with a message for the user."""
+
+    def text(key: str) -> str | None:
+        value = body.get(key)
+        if value is not None and not isinstance(value, str):
+            raise TargetError(f"{key} must be a string")
+        return value or None
+
+    queues = body.get("queues") or []
+    if not isinstance(queues, list) or not all(isinstance(q, str) for q in queues):
+        raise TargetError("queues must be a list of strings")
+    timeout_ms = body.get("consumer_timeout_ms")
+    if timeout_ms is not None and (not isinstance(timeout_ms, int) or isinstance(timeout_ms, bool)):
+        raise TargetError("consumer_timeout_ms must be a whole number")
+    broker_url = text("broker_url")
+    if not broker_url:
+        raise TargetError("broker_url is required")
+    config = text("config")
+    if config and len(config.encode()) > settings.KB_PASTE_MAX_BYTES:
+        raise TargetError("config is larger than KB_PASTE_MAX_BYTES")
+    return CheckRequest(
+        broker_url=broker_url,
+        password=text("password"),
+        management_url=text("management_url"),
+        management_user=text("management_user"),
+        management_password=text("management_password"),
+        vhost=text("vhost"),
+        queues=queues[:MAX_QUEUES],
+        config_text=config,
+        consumer_timeout_ms=timeout_ms,
+        timeout=settings.KB_CHECK_TIMEOUT,
+        tls=TlsOptions(verify=body.get("tls_verify", True) is not False),
+    )
+
+
+@csrf_exempt  # a JSON API without cookie authentication; the allowlist guards the targets
+@require_http_methods(["POST"])
+def api_start_check(request: HttpRequest) -> JsonResponse:
+    """POST /api/checks {"broker_url", ...} -> 201 {"id", "url"}."""
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        return _json_error("the body must be JSON", 400, "bad-json")
+    if not isinstance(body, dict):
+        return _json_error("the body must be a JSON object", 400, "bad-json")
+    try:
+        run = start_run(_request_from_json(body))
+    except HostNotAllowed as exc:
+        return _json_error(str(exc), 403, "host-not-allowed")
+    except RunsBusy as exc:
+        return _json_error(str(exc), 429, "busy")
+    except TargetError as exc:
+        return _json_error(str(exc), 400, "bad-request")
+    return JsonResponse({"id": run.id, "url": f"/checks/{run.id}/"}, status=201)
+
+
+@never_cache
+@require_GET
+def api_check_status(request: HttpRequest, run_id: str) -> JsonResponse:
+    """GET /api/checks/<id> -> {"id", "status", "target", "results", ...}."""
+    try:
+        run = CheckRun.objects.get(pk=run_id)
+    except CheckRun.DoesNotExist:
+        return _json_error("no such check run", 404, "not-found")
+    return JsonResponse(run_as_dict(expire_stalled_run(run)))

@@ -1,0 +1,253 @@
+"""Broker-wide checks: management API, resource alarms, consumer timeout, latency."""
+
+from __future__ import annotations
+
+from diagnostics.checks.plan import DEFAULT_CONSUMER_TIMEOUT_MS
+from diagnostics.checks.results import ERROR, FAIL, PASS, SKIPPED, WARN, CheckResult
+from diagnostics.checks.runner import Emitter, RunContext
+from diagnostics.probes.amqp import ProbeFailure, close_quietly, measure_round_trip, open_connection
+from diagnostics.probes.management import ManagementClient, ManagementError
+
+ALARM_ENTRY = "broker-resource-alarm"
+ACK_TIMEOUT_ENTRY = "delivery-ack-timeout"
+NO_MANAGEMENT = "no management API URL given"
+
+
+def check_management(ctx: RunContext, emit: Emitter) -> None:
+    """Reach the management API (GET /api/overview) and confirm the vhost exists."""
+    title = "Management API"
+    target = ctx.plan.management
+    if target is None:
+        emit(
+            CheckResult(
+                "management",
+                title,
+                SKIPPED,
+                f"{NO_MANAGEMENT}: queue types, arguments, alarms and exchange bindings "
+                "cannot be read over AMQP (pass --management-url)",
+            )
+        )
+        return
+    resolution = ctx.plan.resolution(target.host, target.port)
+    evidence = {"url": target.masked, "addresses": resolution.addresses}
+    if resolution.error:
+        emit(CheckResult("management", title, ERROR, resolution.error, evidence=evidence))
+        return
+    client = ManagementClient(
+        target, resolution.addresses[0], timeout=ctx.step_timeout(3.0), tls=ctx.plan.request.tls
+    )
+    try:
+        overview = client.overview()
+        vhost_ok = client.vhost_exists(ctx.plan.vhost)
+    except ManagementError as exc:
+        client.close()
+        entry = "broker-access-refused" if exc.kind == "unauthorized" else None
+        emit(
+            CheckResult(
+                "management",
+                title,
+                ERROR,
+                exc.detail,
+                entry=entry,
+                evidence={**evidence, "failure": exc.kind},
+            )
+        )
+        return
+    ctx.management = client
+    evidence.update(
+        rabbitmq_version=overview.get("rabbitmq_version"),
+        erlang_version=overview.get("erlang_version"),
+        cluster_name=overview.get("cluster_name"),
+        vhost=ctx.plan.vhost,
+    )
+    if not vhost_ok:
+        ctx.cache["vhost_missing"] = True
+        emit(
+            CheckResult(
+                "management",
+                title,
+                FAIL,
+                f"vhost {ctx.plan.vhost!r} does not exist on this broker; connections to "
+                "it fail with NOT_ALLOWED",
+                entry="broker-access-refused",
+                evidence=evidence,
+            )
+        )
+        return
+    emit(
+        CheckResult(
+            "management",
+            title,
+            PASS,
+            f"RabbitMQ {evidence['rabbitmq_version']} (Erlang "
+            f"{evidence['erlang_version']}), vhost {ctx.plan.vhost!r} exists",
+            evidence=evidence,
+        )
+    )
+
+
+def check_alarms(ctx: RunContext, emit: Emitter) -> None:
+    """Memory and disk alarms block every publisher in the cluster."""
+    title = "Memory and disk alarms"
+    if ctx.management is None:
+        emit(
+            CheckResult(
+                "resource-alarms",
+                title,
+                SKIPPED,
+                "needs the management API; the round-trip check still notices a "
+                "publisher blocked by an alarm (connection.blocked)",
+            )
+        )
+        return
+    alarms = ctx.management.alarms()
+    if not alarms:
+        emit(
+            CheckResult(
+                "resource-alarms",
+                title,
+                PASS,
+                "no memory or disk alarm in effect (GET /api/health/checks/alarms)",
+            )
+        )
+        return
+    described = ", ".join(f"{a.get('resource')} on {a.get('node')}" for a in alarms)
+    emit(
+        CheckResult(
+            "resource-alarms",
+            title,
+            FAIL,
+            f"alarm in effect: {described}; RabbitMQ blocks every publishing connection "
+            "until it clears, so task submissions hang",
+            entry=ALARM_ENTRY,
+            evidence={"alarms": alarms},
+        )
+    )
+
+
+def _longest_limit(ctx: RunContext) -> float | None:
+    config = ctx.plan.expectations.config
+    limits = list(config.time_limits.values()) if config else []
+    for name in ("task_time_limit", "task_soft_time_limit"):
+        value = ctx.plan.expectations.setting(name)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            limits.append(float(value))
+    return max(limits) if limits else None
+
+
+def check_consumer_timeout(ctx: RunContext, emit: Emitter) -> None:
+    """countdown/ETA and acks_late vs the broker's consumer_timeout (not readable remotely)."""
+    title = "Consumer timeout vs ETA and acks_late"
+    given = ctx.plan.request.consumer_timeout_ms
+    timeout_ms = given or DEFAULT_CONSUMER_TIMEOUT_MS
+    basis = "as given" if given else "assumed: RabbitMQ's default, not visible remotely"
+    evidence = {"consumer_timeout_ms": timeout_ms, "assumed": given is None}
+    config = ctx.plan.expectations.config
+    if config is None:
+        emit(
+            CheckResult(
+                "consumer-timeout",
+                title,
+                SKIPPED,
+                f"no Celery config given to compare with consumer_timeout "
+                f"{timeout_ms} ms ({basis})",
+                evidence=evidence,
+            )
+        )
+        return
+    countdown = config.max_countdown_s
+    limit = _longest_limit(ctx)
+    evidence.update(max_countdown_s=countdown, acks_late=config.acks_late, longest_limit_s=limit)
+    if countdown is not None and countdown * 1000 >= timeout_ms:
+        emit(
+            CheckResult(
+                "consumer-timeout",
+                title,
+                FAIL,
+                f"a countdown/ETA of {countdown:g} s is longer than consumer_timeout "
+                f"{timeout_ms} ms ({basis}): the worker holds the message unacknowledged "
+                "until then and the broker closes its channel with PRECONDITION_FAILED - "
+                "delivery acknowledgement on channel 1 timed out",
+                entry=ACK_TIMEOUT_ENTRY,
+                evidence=evidence,
+            )
+        )
+    elif config.acks_late and (limit is None or limit * 1000 >= timeout_ms):
+        why = (
+            "no time limit bounds a task" if limit is None else f"the longest limit is {limit:g} s"
+        )
+        emit(
+            CheckResult(
+                "consumer-timeout",
+                title,
+                WARN,
+                f"acks_late is on and {why}: a task running longer than consumer_timeout "
+                f"{timeout_ms} ms ({basis}) loses its channel and runs again",
+                entry=ACK_TIMEOUT_ENTRY,
+                evidence=evidence,
+            )
+        )
+    else:
+        emit(
+            CheckResult(
+                "consumer-timeout",
+                title,
+                PASS,
+                f"no countdown/ETA or acks_late task can outlive consumer_timeout "
+                f"{timeout_ms} ms ({basis})",
+                evidence=evidence,
+            )
+        )
+
+
+def check_round_trip(ctx: RunContext, emit: Emitter) -> None:
+    """Publish and consume one message through our own exclusive auto-delete queue."""
+    title = "Round-trip latency"
+    if ctx.endpoint is None:
+        emit(CheckResult("latency", title, SKIPPED, "no node answered the handshake"))
+        return
+    timeout = ctx.step_timeout(3.0)
+    try:
+        connection = open_connection(
+            ctx.endpoint, ctx.address, timeout=timeout, tls=ctx.plan.request.tls
+        )
+    except ProbeFailure as exc:
+        emit(CheckResult("latency", title, ERROR, exc.detail, entry="broker-connection-refused"))
+        return
+    trip = None
+    try:
+        trip = measure_round_trip(connection, timeout=timeout)
+    finally:
+        close_quietly(connection, graceful=bool(trip and trip.latency_ms is not None))
+    if trip.latency_ms is not None:
+        emit(
+            CheckResult(
+                "latency",
+                title,
+                PASS,
+                f"one message published and consumed in {trip.latency_ms:g} ms",
+                evidence={"latency_ms": trip.latency_ms},
+            )
+        )
+    elif trip.blocked_reason:
+        emit(
+            CheckResult(
+                "latency",
+                title,
+                FAIL,
+                f"the broker blocked our publisher (connection.blocked: "
+                f"{trip.blocked_reason}): a resource alarm is in effect",
+                entry=ALARM_ENTRY,
+                evidence={"blocked": trip.blocked_reason},
+            )
+        )
+    else:
+        emit(
+            CheckResult(
+                "latency",
+                title,
+                ERROR,
+                f"the message did not come back within {timeout:.1f} s",
+                evidence={"timeout_s": round(timeout, 2)},
+            )
+        )

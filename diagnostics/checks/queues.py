@@ -1,0 +1,315 @@
+"""Per-queue checks and the fanout/shared-queue check (RabbitMQ).
+
+The broker's side of each comparison is a `QueueDecl(source="broker")` built
+from `GET /api/queues/{vhost}/{name}` and handed to the same
+`compare_queue` rule the paste diagnostics use for a topology-operator CR.
+With AMQP alone a passive declare tells existence, ready messages and
+consumers, nothing about type or arguments, and the results say so.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from diagnostics.checks.results import FAIL, PASS, SKIPPED, WARN, CheckResult
+from diagnostics.checks.runner import Emitter, RunContext
+from diagnostics.facts import QueueDecl
+from diagnostics.probes.amqp import inspect_queue
+from diagnostics.rules.queues import compare_queue
+
+NOT_FOUND_ENTRY = "queue-not-found"
+PRIORITY_ENTRY = "priority-not-applied"
+FANOUT_ENTRY = "fanout-shared-queue"
+STATUS_BY_SEVERITY = {"error": FAIL, "warning": WARN, "info": PASS}
+
+
+def broker_queue_decl(info: dict[str, Any], vhost: str) -> QueueDecl:
+    """The broker's queue as a QueueDecl (management API fields)."""
+    return QueueDecl(
+        name=info["name"],
+        source="broker",
+        arguments=dict(info.get("arguments") or {}),
+        queue_type=info.get("type"),
+        durable=info.get("durable"),
+        auto_delete=info.get("auto_delete"),
+        exclusive=info.get("exclusive"),
+        vhost=vhost,
+    )
+
+
+def app_queue_decl(ctx: RunContext, name: str) -> QueueDecl | None:
+    """How the app would declare `name`: task_queues, else a plain Queue(name) from -Q/routes."""
+    expectations = ctx.plan.expectations
+    if name in expectations.declared:
+        return expectations.declared[name]
+    config = expectations.config
+    if config and name in expectations.queue_names() and name not in expectations.operator:
+        # -Q name or a route to an undeclared queue: Celery declares a plain classic queue.
+        return QueueDecl(name=name, source="command-line", vhost=ctx.plan.vhost)
+    return None
+
+
+def check_queues(ctx: RunContext, emit: Emitter) -> None:
+    """Existence, counts, declaration vs broker, backlog, DLX and priority for each queue."""
+    names = ctx.plan.queue_names()
+    if not names:
+        emit(
+            CheckResult(
+                "queues",
+                "Queues",
+                SKIPPED,
+                "no queue named and no config given: nothing to compare",
+            )
+        )
+        return
+    for name in names:
+        if ctx.vhost_api is not None:
+            _check_queue_management(ctx, emit, name)
+        elif ctx.amqp is not None:
+            _check_queue_amqp(ctx, emit, name)
+        else:
+            emit(
+                CheckResult(
+                    "queue",
+                    f"Queue '{name}'",
+                    SKIPPED,
+                    "no broker connection",
+                    evidence={"queue": name},
+                )
+            )
+
+
+def _missing_result(ctx: RunContext, name: str, app: QueueDecl | None) -> CheckResult:
+    title, evidence = f"Queue '{name}'", {"queue": name, "vhost": ctx.plan.vhost}
+    create_missing = ctx.plan.expectations.setting("task_create_missing_queues", True)
+    if app is not None and not app.no_declare and (app.source != "command-line" or create_missing):
+        return CheckResult(
+            "queue",
+            title,
+            PASS,
+            f"does not exist yet; the worker declares it ({app.source}) at start",
+            evidence=evidence,
+        )
+    why = (
+        "the app consumes it without declaring it (no_declare)"
+        if app is not None
+        else "nothing in the given config declares it"
+    )
+    return CheckResult(
+        "queue",
+        title,
+        FAIL,
+        f"no queue '{name}' in vhost '{ctx.plan.vhost}' and {why}: consumers get "
+        f"404 NOT_FOUND - no queue '{name}' in vhost '{ctx.plan.vhost}'",
+        entry=NOT_FOUND_ENTRY,
+        evidence=evidence,
+    )
+
+
+def _check_queue_amqp(ctx: RunContext, emit: Emitter, name: str) -> None:
+    count = inspect_queue(ctx.amqp, name)
+    app = app_queue_decl(ctx, name)
+    if count is None:
+        emit(_missing_result(ctx, name, app))
+        return
+    emit(
+        CheckResult(
+            "queue",
+            f"Queue '{name}'",
+            PASS,
+            f"exists: {count.messages_ready} ready, {count.consumers} consumers "
+            "(AMQP only: type and arguments need the management API)",
+            evidence={
+                "queue": name,
+                "messages_ready": count.messages_ready,
+                "consumers": count.consumers,
+                "source": "amqp-passive-declare",
+            },
+        )
+    )
+    _emit_backlog(emit, name, count.messages_ready, count.consumers)
+
+
+def _check_queue_management(ctx: RunContext, emit: Emitter, name: str) -> None:
+    info = ctx.vhost_api.queue(ctx.plan.vhost, name)
+    app = app_queue_decl(ctx, name)
+    if info is None:
+        emit(_missing_result(ctx, name, app))
+        return
+    broker = broker_queue_decl(info, ctx.plan.vhost)
+    ready, consumers = info.get("messages_ready"), info.get("consumers")
+    emit(
+        CheckResult(
+            "queue",
+            f"Queue '{name}'",
+            PASS,
+            f"exists: {broker.queue_type or 'classic'}, "
+            f"{_count(ready)} ready, {_count(info.get('messages_unacknowledged'))} "
+            f"unacknowledged, {_count(consumers)} consumers",
+            evidence={
+                "queue": name,
+                "type": broker.queue_type,
+                "arguments": broker.arguments,
+                "durable": broker.durable,
+                "messages_ready": ready,
+                "consumers": consumers,
+                "messages_unacknowledged": info.get("messages_unacknowledged"),
+            },
+        )
+    )
+    for declared in (app, ctx.plan.expectations.operator.get(name)):
+        if declared is not None:
+            _emit_comparison(emit, declared, broker)
+    if isinstance(ready, int) and isinstance(consumers, int):
+        _emit_backlog(emit, name, ready, consumers)
+    _emit_dead_letter(ctx, emit, broker)
+    _emit_priority(ctx, emit, broker)
+
+
+def _count(value: Any) -> str:
+    return str(value) if isinstance(value, int) else "? (counters appear ~5 s after creation)"
+
+
+def _emit_comparison(emit: Emitter, app: QueueDecl, broker: QueueDecl) -> None:
+    title = f"Queue '{app.name}': {app.source} declaration vs broker"
+    findings = compare_queue(app, broker)
+    for finding in findings:
+        emit(
+            CheckResult(
+                "queue-arguments",
+                title,
+                STATUS_BY_SEVERITY.get(finding.severity, WARN),
+                finding.message,
+                entry=finding.entry,
+                evidence={**finding.evidence, "rule": finding.rule, "line": finding.line},
+            )
+        )
+    if not findings:
+        emit(
+            CheckResult(
+                "queue-arguments",
+                title,
+                PASS,
+                "type, arguments and flags match: declaring it will not fail",
+                evidence={"queue": app.name, "app_source": app.source},
+            )
+        )
+
+
+def _emit_backlog(emit: Emitter, name: str, ready: int, consumers: int) -> None:
+    if ready > 0 and consumers == 0:
+        emit(
+            CheckResult(
+                "queue-backlog",
+                f"Queue '{name}': consumers",
+                WARN,
+                f"{ready} messages ready and no consumer: nothing is working this queue",
+                evidence={"queue": name, "messages_ready": ready, "consumers": 0},
+            )
+        )
+
+
+def _exchange_names(ctx: RunContext) -> set[str]:
+    if "exchanges" not in ctx.cache:
+        ctx.cache["exchanges"] = ctx.vhost_api.exchanges(ctx.plan.vhost)
+    return {exchange["name"] for exchange in ctx.cache["exchanges"]}
+
+
+def _emit_dead_letter(ctx: RunContext, emit: Emitter, broker: QueueDecl) -> None:
+    dlx = broker.arguments.get("x-dead-letter-exchange")
+    if not isinstance(dlx, str) or dlx == "":
+        return
+    title = f"Queue '{broker.name}': dead-letter exchange"
+    evidence = {"queue": broker.name, "dead_letter_exchange": dlx}
+    if dlx in _exchange_names(ctx):
+        emit(
+            CheckResult(
+                "dead-letter-exchange", title, PASS, f"exchange '{dlx}' exists", evidence=evidence
+            )
+        )
+        return
+    emit(
+        CheckResult(
+            "dead-letter-exchange",
+            title,
+            FAIL,
+            f"x-dead-letter-exchange names '{dlx}', which does not exist in vhost "
+            f"'{ctx.plan.vhost}': rejected or expired messages are dropped silently",
+            evidence=evidence,
+        )
+    )
+
+
+def _emit_priority(ctx: RunContext, emit: Emitter, broker: QueueDecl) -> None:
+    config = ctx.plan.expectations.config
+    if config is None or not config.priority_used or "x-max-priority" in broker.arguments:
+        return
+    emit(
+        CheckResult(
+            "priority",
+            f"Queue '{broker.name}': priorities",
+            WARN,
+            "the config sends priorities but the queue has no x-max-priority: "
+            "RabbitMQ ignores message priority on it",
+            entry=PRIORITY_ENTRY,
+            evidence={"queue": broker.name, "lines": config.priority_lines},
+        )
+    )
+
+
+def check_fanout_shared_queues(ctx: RunContext, emit: Emitter) -> None:
+    """Fanout exchanges bound to one named queue that several consumers share."""
+    title = "Fanout exchanges"
+    if ctx.vhost_api is None:
+        emit(
+            CheckResult(
+                "fanout-shared-queue",
+                title,
+                SKIPPED,
+                "needs the management API (bindings are not visible over AMQP)",
+            )
+        )
+        return
+    fanouts = {
+        e["name"]
+        for e in ctx.cache.get("exchanges") or ctx.vhost_api.exchanges(ctx.plan.vhost)
+        if e.get("type") == "fanout" and e["name"] and not e["name"].startswith("amq.")
+    }
+    queues = {q["name"]: q for q in ctx.vhost_api.queues(ctx.plan.vhost)}
+    shared = []
+    for binding in ctx.vhost_api.bindings(ctx.plan.vhost):
+        queue = queues.get(binding.get("destination"))
+        if binding.get("source") not in fanouts or binding.get("destination_type") != "queue":
+            continue
+        if queue and not queue.get("exclusive") and (queue.get("consumers") or 0) >= 2:
+            shared.append(
+                {
+                    "exchange": binding["source"],
+                    "queue": queue["name"],
+                    "consumers": queue.get("consumers"),
+                }
+            )
+    for item in shared:
+        emit(
+            CheckResult(
+                "fanout-shared-queue",
+                f"Fanout '{item['exchange']}'",
+                WARN,
+                f"fanout exchange '{item['exchange']}' delivers to queue "
+                f"'{item['queue']}', which {item['consumers']} consumers share: each "
+                "message reaches one of them, not all (a broadcast needs one queue per "
+                "consumer)",
+                entry=FANOUT_ENTRY,
+                evidence=item,
+            )
+        )
+    if not shared:
+        emit(
+            CheckResult(
+                "fanout-shared-queue",
+                title,
+                PASS,
+                f"{len(fanouts)} fanout exchanges; none feeds a queue shared by several consumers",
+                evidence={"fanout_exchanges": sorted(fanouts)[:50]},
+            )
+        )

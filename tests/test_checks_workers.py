@@ -1,0 +1,190 @@
+"""Workers through remote control: a real prefork worker and a real threads worker.
+
+Both are `celery -A tests.hlc_celery_app worker` subprocesses on vhost
+`hlc_v2`, stopped and the vhost deleted afterwards. The pasted config routes
+a task the workers do not register, fills a cache in a main-process signal
+handler, and one worker consumes a fast and a long queue.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+
+from diagnostics.checks import CheckRequest, check_broker
+from tests.hlc_support import (
+    ROOT,
+    amqp_connection,
+    api,
+    broker_url,
+    by_check,
+    hlc_vhost,
+    snapshot_vhost,
+    wait_for,
+)
+
+pytestmark = [pytest.mark.broker, pytest.mark.slow]
+VHOST = "hlc_v2"
+CONFIG = """
+from celery.signals import worker_ready
+from kombu import Queue
+
+task_queues = [Queue("hlc_fast"), Queue("hlc_long_reports"), Queue("hlc_orphan")]
+task_routes = {
+    "hlc.short": {"queue": "hlc_fast"},
+    "hlc.long": {"queue": "hlc_long_reports"},
+    "hlc.missing": {"queue": "hlc_fast"},
+}
+RATES_CACHE = {}
+
+@worker_ready.connect
+def load_rates(**kwargs):
+    RATES_CACHE["eur"] = 1.1
+"""
+WORKERS = {
+    "hlc_prefork": ["-P", "prefork", "-c", "2", "-Q", "hlc_fast,hlc_long_reports"],
+    "hlc_threads": ["-P", "threads", "-c", "3", "-Q", "hlc_fast"],
+}
+
+
+def _start_worker(name: str, options: list[str], url: str) -> subprocess.Popen:
+    celery = os.path.join(os.path.dirname(sys.executable), "celery")
+    command = [
+        celery,
+        "-A",
+        "tests.hlc_celery_app",
+        "worker",
+        "-n",
+        f"{name}@%h",
+        "-l",
+        "WARNING",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+        *options,
+    ]
+    env = {**os.environ, "HLC_BROKER_URL": url}
+    return subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(5)
+
+
+@pytest.fixture(scope="module")
+def workers(rabbitmq_url, rabbitmq_management_url):
+    with hlc_vhost(rabbitmq_management_url, VHOST):
+        url = broker_url(rabbitmq_url, VHOST)
+        processes = [_start_worker(name, opts, url) for name, opts in WORKERS.items()]
+        try:
+
+            def ready():
+                fast = api(rabbitmq_management_url, "GET", f"/queues/{VHOST}/hlc_fast").json()
+                return fast.get("consumers") == 2
+
+            if not wait_for(ready, timeout=40):
+                errors = [
+                    p.stderr.read1(4000).decode(errors="replace")
+                    for p in processes
+                    if p.poll() is not None
+                ]
+                pytest.fail(f"workers did not start: {errors}")
+            # Remote control replies come through reply.celery.pidbox; in real vhosts whoever
+            # inspected first declared it. Here the test plays that part, in its own vhost.
+            setup = amqp_connection(rabbitmq_url, VHOST)
+            setup.channel().exchange_declare(
+                "reply.celery.pidbox", "direct", durable=False, auto_delete=False
+            )
+            setup.close()
+            yield {"url": url, "management": rabbitmq_management_url}
+        finally:
+            for process in processes:
+                _stop(process)
+
+
+@pytest.fixture(scope="module")
+def results(workers):
+    request = CheckRequest(workers["url"], management_url=workers["management"], config_text=CONFIG)
+    return check_broker(request)["results"]
+
+
+def test_each_worker_reports_pool_concurrency_prefetch_and_queues(results):
+    [summary] = by_check(results, "workers")
+    assert summary["status"] == "pass"
+    found = summary["evidence"]["workers"]
+    [prefork] = [w for n, w in found.items() if n.startswith("hlc_prefork@")]
+    [threads] = [w for n, w in found.items() if n.startswith("hlc_threads@")]
+    assert (prefork["pool"], prefork["concurrency"], prefork["prefetch_count"]) == ("prefork", 2, 8)
+    assert (threads["pool"], threads["concurrency"], threads["prefetch_count"]) == (
+        "threads",
+        3,
+        12,
+    )
+    assert sorted(prefork["queues"]) == ["hlc_fast", "hlc_long_reports"]
+    assert "hlc.short" in threads["registered"]
+
+
+def test_routed_task_no_worker_registers_is_unregistered_task(results):
+    [result] = by_check(results, "unregistered-task")
+    assert (result["status"], result["entry"]) == ("fail", "unregistered-task")
+    assert result["evidence"]["task"] == "hlc.missing"
+    assert len(result["evidence"]["workers"]) == 2
+
+
+def test_queue_no_worker_consumes_warns(results):
+    queues = {r["evidence"]["queue"]: r for r in by_check(results, "worker-queues")}
+    assert list(queues) == ["hlc_orphan"]
+    assert queues["hlc_orphan"]["status"] == "warn"
+
+
+def test_prefork_with_main_process_cache_is_a_warning_naming_only_the_prefork_worker(results):
+    [result] = by_check(results, "prefork-cache")
+    assert (result["status"], result["entry"]) == ("warn", "prefork-cache-not-shared")
+    assert [w.split("@")[0] for w in result["evidence"]["workers"]] == ["hlc_prefork"]
+    assert result["message"].startswith("heuristic:")
+
+
+def test_worker_consuming_fast_and_long_queues_is_mixed_workload(results):
+    [result] = by_check(results, "mixed-workload")
+    assert (result["status"], result["entry"]) == ("warn", "mixed-workload-queue")
+    assert result["evidence"]["worker"].startswith("hlc_prefork@")
+    assert (result["evidence"]["short"], result["evidence"]["long"]) == (
+        ["hlc_fast"],
+        ["hlc_long_reports"],
+    )
+
+
+def test_remote_control_run_leaves_queues_exchanges_and_bindings_unchanged(workers, rabbitmq_url):
+    def stable():
+        return snapshot_vhost(workers["management"], rabbitmq_url, VHOST)
+
+    def without_reply_queues(snapshot):
+        # kombu's reply queue is auto-delete with x-expires 10 s: gone right after the run.
+        return {
+            "queues": [q for q in snapshot["queues"] if ".reply.celery.pidbox" not in q[0]],
+            "exchanges": snapshot["exchanges"],
+            "bindings": [b for b in snapshot["bindings"] if ".reply.celery.pidbox" not in b[1]],
+        }
+
+    before = stable()
+    check_broker(CheckRequest(workers["url"], management_url=workers["management"]))
+    after = wait_for(lambda: (s := stable()) == before and s, timeout=12)
+    assert without_reply_queues(after or stable()) == without_reply_queues(before)
+    assert after == before

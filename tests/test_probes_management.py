@@ -1,0 +1,55 @@
+"""The management API probe: GET only, never the aliveness test, real field names."""
+
+from __future__ import annotations
+
+import pytest
+
+from diagnostics.checks.targets import ManagementTarget
+from diagnostics.probes.management import ManagementClient, ManagementError
+from tests.hlc_support import RecordingListener, amqp_connection, hlc_vhost
+
+pytestmark = pytest.mark.broker
+VHOST = "hlc_p2"
+
+
+def _client(port: int, password: str = "guest") -> ManagementClient:  # noqa: S107
+    target = ManagementTarget("http", "127.0.0.1", port, "guest", password)
+    return ManagementClient(target, "127.0.0.1", timeout=3)
+
+
+def test_aliveness_test_is_refused_before_any_request():
+    listener = RecordingListener()
+    try:
+        with pytest.raises(ValueError, match="aliveness"):
+            _client(listener.port).get("/aliveness-test/%2F")
+    finally:
+        listener.close()
+    assert listener.accepted == []
+
+
+def test_queue_fields_type_and_arguments(rabbitmq_url, rabbitmq_management_url):
+    port = int(rabbitmq_management_url.rsplit(":", 1)[1])
+    with hlc_vhost(rabbitmq_management_url, VHOST):
+        setup = amqp_connection(rabbitmq_url, VHOST)
+        setup.channel().queue_declare(
+            "hlc_quorum", durable=True, auto_delete=False, arguments={"x-queue-type": "quorum"}
+        )
+        setup.close()
+        client = _client(port)
+        info = client.queue(VHOST, "hlc_quorum")
+        assert (info["type"], info["arguments"], info["durable"]) == (
+            "quorum",
+            {"x-queue-type": "quorum"},
+            True,
+        )
+        assert client.queue(VHOST, "hlc_absent") is None
+        assert client.vhost_exists(VHOST) and not client.vhost_exists("hlc_absent_vhost")
+        assert client.alarms() == []
+
+
+def test_wrong_password_is_unauthorized(rabbitmq_management_url):
+    port = int(rabbitmq_management_url.rsplit(":", 1)[1])
+    with pytest.raises(ManagementError) as caught:
+        _client(port, password="wrong").overview()
+    assert caught.value.kind == "unauthorized"
+    assert "wrong" not in caught.value.detail
