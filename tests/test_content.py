@@ -1,0 +1,68 @@
+"""The shipped content: every promised slug is live, complete and linkable."""
+
+import pytest
+
+from kb.index import get_kb
+from tests.corpus_loader import KNOWN_SLUGS
+
+SEED_SLUGS = [
+    "quorum-queue-global-qos", "queue-arguments-mismatch", "worker-cross-domain-import",
+    "package-init-reexport", "result-get-within-task", "fanout-shared-queue",
+    "cold-cache-after-restart", "missing-worker-dependency", "wrong-database-url",
+    "mixed-workload-queue", "prefork-cache-not-shared", "job-env-auth-failure",
+]
+GUIDE_ANCHORS = [
+    "push-not-polling", "acknowledgement", "solo-vs-concurrency-1", "autoretry-for",
+    "dead-lettering", "priorities", "queue-order",
+]
+
+
+def test_every_promised_slug_is_an_entry():
+    kb = get_kb()
+    entries = {slug for slug, e in kb.entries.items() if e.kind == "entry"}
+    assert set(SEED_SLUGS) <= KNOWN_SLUGS
+    assert sorted(KNOWN_SLUGS - entries) == []
+    assert len(KNOWN_SLUGS) == 32
+
+
+@pytest.mark.parametrize("slug", sorted(KNOWN_SLUGS))
+def test_entry_is_complete(slug):
+    entry = get_kb().entries[slug]
+    assert entry.title_ko and entry.summary_ko and len(entry.keywords_ko) >= 2
+    assert len(entry.examples) >= 3, "at least three examples"
+    assert len(entry.counter_examples) >= 1, "at least one counter-example"
+    assert entry.versions, "say what it was checked on"
+    assert any(s.weight >= 0.8 for s in entry.signatures) or slug in {
+        "fanout-shared-queue", "mixed-workload-queue", "cold-cache-after-restart",
+        "prefork-cache-not-shared", "prefetch-starvation", "beat-duplicate-schedule",
+        "priority-not-applied", "redis-visibility-timeout",
+        # its error text ('relation "x" does not exist') also means "migrations not run"
+        "wrong-database-url",
+    }, "entries with an error text of their own carry it as a strong signature"
+    ids = [s.id for s in entry.sections]
+    assert ids[ids.index("symptom") :][:3] == ["symptom", "cause", "fix"]
+    assert "references" in ids
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("slug", SEED_SLUGS)
+def test_seed_entry_pages_have_their_anchors(client, slug):
+    page = client.get(f"/kb/{slug}/").content.decode()
+    for anchor in ("symptom", "cause", "fix"):
+        assert f'<section id="{anchor}"' in page
+
+
+@pytest.mark.django_db
+def test_api_lists_every_entry_and_the_guide(client):
+    listed = {e["slug"]: e["kind"] for e in client.get("/api/entries").json()["entries"]}
+    assert all(listed.get(slug) == "entry" for slug in KNOWN_SLUGS)
+    assert listed.get("celery-worker-lifecycle") == "guide"
+
+
+@pytest.mark.django_db
+def test_worker_guide_sets_the_record_straight_with_stable_anchors(client):
+    response = client.get("/guides/celery-worker-lifecycle/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    for anchor in GUIDE_ANCHORS:
+        assert f'id="{anchor}"' in page, anchor
