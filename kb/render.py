@@ -74,7 +74,8 @@ def placeholder_token(name: str) -> str:
 
 def _new_markdown() -> markdown.Markdown:
     return markdown.Markdown(
-        extensions=["fenced_code", "codehilite", "tables", "attr_list", "sane_lists"],
+        # superfences instead of fenced_code: fences nested in list items render too.
+        extensions=["pymdownx.superfences", "codehilite", "tables", "attr_list", "sane_lists"],
         extension_configs={"codehilite": {"guess_lang": False, "css_class": "highlight"}},
         output_format="html",
     )

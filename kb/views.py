@@ -77,9 +77,9 @@ def entry_index(request: HttpRequest) -> HttpResponse:
 def _document(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
     kb = get_kb()
     entry = kb.resolve(slug)
-    if entry is None or entry.kind != kind:
+    if entry is None:
         raise Http404(slug)
-    if entry.slug != slug:
+    if entry.slug != slug or entry.kind != kind:  # an old slug, or /kb/<guide>/: one home each
         query = f"?{request.META['QUERY_STRING']}" if request.META.get("QUERY_STRING") else ""
         return HttpResponsePermanentRedirect(entry.url + query)
     korean = request.GET.get("lang") == "ko"

@@ -22,6 +22,9 @@ import pytest
 _TMP = Path(tempfile.mkdtemp(prefix="kb-tests-"))
 os.environ.setdefault("KB_INDEX_PATH", str(_TMP / "kb-index.sqlite3"))
 os.environ.setdefault("KB_VAR_DIR", str(_TMP))
+# Playwright's sync API keeps an event loop running in the test thread; Django
+# would then refuse database work there (live_server flushes the test database).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 RABBITMQ_URL = os.environ.get("KB_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672//")
 RABBITMQ_MANAGEMENT_URL = os.environ.get(

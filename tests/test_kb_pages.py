@@ -50,9 +50,12 @@ def test_alias_redirects_permanently_keeping_the_query(client, fixture_kb):
     assert api.status_code == 301 and api["Location"] == "/api/entries/quorum-qos"
 
 
-def test_guides_live_under_guides_only(client, fixture_kb):
+def test_guides_live_under_guides_and_kb_links_redirect(client, fixture_kb):
     assert client.get("/guides/worker-basics/").status_code == 200
-    assert client.get("/kb/worker-basics/").status_code == 404
+    moved = client.get("/kb/worker-basics/")
+    assert moved.status_code == 301 and moved["Location"] == "/guides/worker-basics/"
+    assert client.get("/guides/quorum-qos/")["Location"] == "/kb/quorum-qos/"
+    assert client.get("/guides/no-such-guide/").status_code == 404
     assert 'id="push-not-polling"' in client.get("/guides/worker-basics/").content.decode()
 
 

@@ -56,3 +56,10 @@ def test_headings_inside_code_fences_are_not_sections():
 def test_slugify_is_fixed_ascii():
     assert slugify_heading("Quorum queues (RabbitMQ 3.13+)") == "quorum-queues-rabbitmq-3-13"
     assert slugify_heading("`x-queue-type` drift") == "x-queue-type-drift"
+
+
+def test_code_fences_inside_list_items_render_as_code():
+    body = "## Fix\n1. Set it:\n\n    ```python\n    a = 1\n\n    b = 2\n    ```\n\n2. Then restart.\n"
+    html = render_body(body).sections[0]["html"]
+    assert "```" not in html
+    assert '<span class="n">b</span>' in html and "<li>" in html
