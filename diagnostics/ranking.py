@@ -63,8 +63,7 @@ def rank_entries(kb: Any, hits: list[SignatureHit], findings: list[Finding]) -> 
     items = [i for i in by_slug.values() if i.slug in kb.entries]
     for item in items:
         item.score = _combine(item.weights)
-        item.evidence.sort(key=lambda e: e.get("line") or 0)
-        item.evidence = item.evidence[:8]
+        item.evidence = _merge_by_line(item.evidence)[:8]
     items = sorted((i for i in items if i.score >= MIN_SCORE), key=RankedEntry.sort_key,
                    reverse=True)[:MAX_MATCHES]
     confidence = _overall(items)
@@ -87,6 +86,18 @@ def _add_finding(kb: Any, by_slug: dict[str, RankedEntry], finding: Finding) -> 
     for key, value in finding.evidence.items():
         if isinstance(value, (str, int, float)) and not isinstance(value, bool):
             item.facts.setdefault(key, str(value))
+
+
+def _merge_by_line(evidence: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One evidence item per paste line, naming every signature that matched it."""
+    merged: dict[Any, dict[str, Any]] = {}
+    for item in evidence:
+        key = (item.get("line"), item.get("text"))
+        if key not in merged:
+            merged[key] = dict(item)
+        elif item["signature"] not in merged[key]["signature"].split(" · "):
+            merged[key]["signature"] += " · " + item["signature"]
+    return sorted(merged.values(), key=lambda e: e.get("line") or 0)
 
 
 def _combine(weights: list[float]) -> float:

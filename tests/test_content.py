@@ -6,14 +6,27 @@ from kb.index import get_kb
 from tests.corpus_loader import KNOWN_SLUGS
 
 SEED_SLUGS = [
-    "quorum-queue-global-qos", "queue-arguments-mismatch", "worker-cross-domain-import",
-    "package-init-reexport", "result-get-within-task", "fanout-shared-queue",
-    "cold-cache-after-restart", "missing-worker-dependency", "wrong-database-url",
-    "mixed-workload-queue", "prefork-cache-not-shared", "job-env-auth-failure",
+    "quorum-queue-global-qos",
+    "queue-arguments-mismatch",
+    "worker-cross-domain-import",
+    "package-init-reexport",
+    "result-get-within-task",
+    "fanout-shared-queue",
+    "cold-cache-after-restart",
+    "missing-worker-dependency",
+    "wrong-database-url",
+    "mixed-workload-queue",
+    "prefork-cache-not-shared",
+    "job-env-auth-failure",
 ]
 GUIDE_ANCHORS = [
-    "push-not-polling", "acknowledgement", "solo-vs-concurrency-1", "autoretry-for",
-    "dead-lettering", "priorities", "queue-order",
+    "push-not-polling",
+    "acknowledgement",
+    "solo-vs-concurrency-1",
+    "autoretry-for",
+    "dead-lettering",
+    "priorities",
+    "queue-order",
 ]
 
 
@@ -33,9 +46,14 @@ def test_entry_is_complete(slug):
     assert len(entry.counter_examples) >= 1, "at least one counter-example"
     assert entry.versions, "say what it was checked on"
     assert any(s.weight >= 0.8 for s in entry.signatures) or slug in {
-        "fanout-shared-queue", "mixed-workload-queue", "cold-cache-after-restart",
-        "prefork-cache-not-shared", "prefetch-starvation", "beat-duplicate-schedule",
-        "priority-not-applied", "redis-visibility-timeout",
+        "fanout-shared-queue",
+        "mixed-workload-queue",
+        "cold-cache-after-restart",
+        "prefork-cache-not-shared",
+        "prefetch-starvation",
+        "beat-duplicate-schedule",
+        "priority-not-applied",
+        "redis-visibility-timeout",
         # its error text ('relation "x" does not exist') also means "migrations not run"
         "wrong-database-url",
     }, "entries with an error text of their own carry it as a strong signature"

@@ -167,3 +167,11 @@ def test_unless_vetoes_a_lookalike_line_and_exception():
 
 def test_unless_must_compile_in_re2():
     assert "unless does not compile" in check_signature(Signature(pattern="x", unless="(?<=a)b"))
+
+
+def test_evidence_is_one_item_per_line_naming_every_signature():
+    result = diagnose(QOS_MESSAGE, kb=make_kb("merge"))
+    evidence = result.matches[0].evidence
+    assert [e["line"] for e in evidence] == [1]
+    assert "global qos" in evidence[0]["signature"].split(" · ")
+    assert len(evidence[0]["signature"].split(" · ")) >= 2

@@ -59,7 +59,9 @@ def test_slugify_is_fixed_ascii():
 
 
 def test_code_fences_inside_list_items_render_as_code():
-    body = "## Fix\n1. Set it:\n\n    ```python\n    a = 1\n\n    b = 2\n    ```\n\n2. Then restart.\n"
+    body = (
+        "## Fix\n1. Set it:\n\n    ```python\n    a = 1\n\n    b = 2\n    ```\n\n2. Then restart.\n"
+    )
     html = render_body(body).sections[0]["html"]
     assert "```" not in html
     assert '<span class="n">b</span>' in html and "<li>" in html

@@ -66,3 +66,19 @@ def test_topology_operator_queue_and_requirements():
 def test_not_mine_is_quiet():
     parsed = parse_paste("just some words about a problem\nand another line")
     assert parsed.notices == [] and parsed.config is None and parsed.kinds == ["text"]
+
+
+def test_lone_exception_lines_of_celery_types_without_error_suffix():
+    from diagnostics.parsers.traceback import parse_exceptions
+
+    lines = [
+        "celery.exceptions.NotRegistered: 'billing.tasks.send_invoice'",
+        "celery.exceptions.SoftTimeLimitExceeded: SoftTimeLimitExceeded()",
+        "kombu.exceptions.ContentDisallowed: Refusing to deserialize untrusted content of type pickle",
+    ]
+    types = [fact.type for fact in parse_exceptions(lines)]
+    assert types == [
+        "celery.exceptions.NotRegistered",
+        "celery.exceptions.SoftTimeLimitExceeded",
+        "kombu.exceptions.ContentDisallowed",
+    ]

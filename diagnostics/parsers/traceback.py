@@ -44,7 +44,8 @@ EXC_LINE = re.compile(
 # A type named like an exception, wherever a line states one: `...: FooError: msg`.
 NAMED_EXC = re.compile(
     r"(?:^|[\s:\[(])(?P<type>(?:[A-Za-z_][\w$]*[.\\])*[A-Z][\w$]*"
-    r"(?:Error|Exception|Failed|Refused|NotFound|Timeout|Interrupted|Fault))"
+    r"(?:Error|Exception|Failed|Refused|NotFound|Timeout|Interrupted|Fault|Exceeded"
+    r"|Registered|Disallowed|Forced|Closed|Lost))"
     r"(?::\s(?P<message>.*)|\((?P<args>.*)\)\s*\.?\s*)$"
 )
 REPR_AFTER = re.compile(

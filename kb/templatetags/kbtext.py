@@ -1,0 +1,22 @@
+"""Template filters for our own short texts (titles, summaries) written with `backticks`."""
+
+import re
+
+from django import template
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+register = template.Library()
+_BACKTICKS = re.compile(r"`([^`]+)`")
+
+
+@register.filter
+def inline_code(text: str) -> str:
+    """Escape, then show `x` as <code>x</code>."""
+    return mark_safe(_BACKTICKS.sub(r"<code>\1</code>", escape(text)))  # noqa: S308 - escaped first
+
+
+@register.filter
+def plain(text: str) -> str:
+    """Drop the backticks (link previews and meta tags are plain text)."""
+    return _BACKTICKS.sub(r"\1", text)
