@@ -138,8 +138,8 @@ def _mismatch_finding(
         entry=ARGS_ENTRY,
         severity="error",
         message=(
-            f"Queue '{app.name}': the {app.source} declares {name}={_describe(received)} "
-            f"but the {broker.source} has {_describe(current)}; the declaration fails with "
+            f"Queue '{app.name}': the {app.source} declares {_side(name, received)} "
+            f"but the {broker.source} has {_side(name, current)}; the declaration fails with "
             f"406 {text}"
         ),
         line=app.line if app.line is not None else broker.line,
@@ -154,6 +154,10 @@ def _mismatch_finding(
             "error": text,
         },
     )
+
+
+def _side(name: str, value: Any) -> str:
+    return f"no {name}" if value is None else f"{name}={_describe(value)}"
 
 
 def _global_qos_finding(app: QueueDecl, broker: QueueDecl) -> Finding:
