@@ -64,7 +64,7 @@ def results(django_db_blocker):
 
 
 def describe(item: CorpusItem, slug: str | None, top_conf: str, overall: str) -> str:
-    rel = item.path.relative_to(CORPUS_ROOT)
+    rel = Path(item.path.parent.name) / item.path.name
     return f"  {rel}: expected {item.label}, got {slug or '-'} ({top_conf}; overall {overall})"
 
 
