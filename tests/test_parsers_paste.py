@@ -82,3 +82,16 @@ def test_lone_exception_lines_of_celery_types_without_error_suffix():
         "celery.exceptions.SoftTimeLimitExceeded",
         "kombu.exceptions.ContentDisallowed",
     ]
+
+
+def test_ipython_traceback_header_names_the_exception():
+    from diagnostics.parsers.traceback import parse_exceptions
+
+    lines = [
+        "---------------------------------------------------------------------------",
+        "EncodeError                               Traceback (most recent call last)",
+        "<ipython-input-3-5f3c> in <module>",
+        "----> 1 add.delay(Thing())",
+    ]
+    facts = parse_exceptions(lines)
+    assert [(f.type, f.line) for f in facts] == [("EncodeError", 2)]

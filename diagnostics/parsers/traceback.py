@@ -52,6 +52,10 @@ REPR_AFTER = re.compile(
     r"(?:raised unexpected|Unrecoverable error|raised exception|[Ee]rror)\s*:\s*"
     r"(?P<type>(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*)\((?P<args>.*)\)\s*\.?\s*$"
 )
+# IPython / Jupyter put the type on the header line: `EncodeError      Traceback (most recent call last)`
+IPYTHON_HEAD = re.compile(
+    r"^(?P<type>(?:[A-Za-z_]\w*\.)*[A-Z]\w*)\s{2,}Traceback \(most recent call last\)"
+)
 REPLY = re.compile(r"\((?P<code>\d{3})\)\s*(?P<text>[A-Z][A-Z_\-]+ - .*)")
 MAX_REPR_ARGS = 4_000
 
@@ -106,6 +110,9 @@ def _exception_from_line(line: str, number: int) -> ExceptionFact | None:
 
 def _line_exception(line: str, number: int) -> ExceptionFact | None:
     """A repr after a log phrase, or `SomethingError: message` anywhere on the line."""
+    ipython = IPYTHON_HEAD.match(line)
+    if ipython:
+        return ExceptionFact(type=ipython["type"], line=number, form="traceback")
     if "(" in line:
         repr_match = REPR_AFTER.search(line)
         if repr_match and _looks_like_class(repr_match["type"]):
