@@ -58,6 +58,9 @@ def content_files(content_dir: Path) -> list[tuple[Path, str]]:
 def content_version(files: Iterable[Path]) -> str:
     digest = hashlib.sha256()
     for path in files:
+        korean = path.with_name(f"{path.stem}.ko.md")
+        if korean.exists():
+            digest.update(korean.name.encode() + b"\0" + korean.read_bytes() + b"\0")
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
 
@@ -72,10 +75,22 @@ def load_content(content_dir: Path) -> BuildResult:
         result.errors.extend(errors)
         if entry is not None:
             result.entries.append(entry)
+    result.errors.extend(check_orphan_translations(content_dir, root))
     result.errors.extend(check_cross_references(result.entries))
     result.errors.extend(check_signatures(result.entries))
     result.version = content_version(p for p, _ in files)
     return result
+
+
+def check_orphan_translations(content_dir: Path, root: Path) -> list[ContentError]:
+    """A `<slug>.ko.md` needs its `<slug>.md`."""
+    errors = []
+    for folder in ("entries", "guides"):
+        for korean in sorted((content_dir / folder).glob("*.ko.md")):
+            if not korean.with_name(korean.name.replace(".ko.md", ".md")).exists():
+                shown = str(korean.relative_to(root))
+                errors.append(ContentError(shown, 1, "Korean body without an English file"))
+    return errors
 
 
 def check_cross_references(entries: list[Entry]) -> list[ContentError]:
@@ -112,7 +127,7 @@ def _internal_links(entry: Entry) -> list[str]:
     import re
 
     found = []
-    for section in entry.section_templates:
+    for section in entry.section_templates + entry.section_templates_ko:
         found += re.findall(r'href="/(?:kb|guides)/([a-z0-9\-]+)/?(?:#[^"]*)?"', section["html"])
     return found
 
@@ -188,7 +203,9 @@ def _fill(connection: sqlite3.Connection, entries: list[Entry], version: str) ->
                 fold_for_index(" ".join(entry.tags + entry.components)),
                 fold_for_index(entry.summary),
                 fold_for_index(entry.body_text),
-                fold_for_index(" ".join([entry.title_ko, entry.summary_ko, *entry.keywords_ko])),
+                fold_for_index(
+                    " ".join([entry.title_ko, entry.summary_ko, *entry.keywords_ko, entry.body_text_ko])
+                ),
             ),
         )
     terms = [row[0] for row in connection.execute("SELECT term FROM vocab")]

@@ -108,6 +108,8 @@ class Entry:
     counter_examples: list[str] = field(default_factory=list)
     section_templates: list[dict[str, str]] = field(default_factory=list)
     body_text: str = ""
+    section_templates_ko: list[dict[str, str]] = field(default_factory=list)
+    body_text_ko: str = ""
     path: str = ""
     key_lines: dict[str, int] = field(default_factory=dict)
 
@@ -117,17 +119,32 @@ class Entry:
 
     @property
     def sections(self) -> list[Section]:
+        return self.sections_in("en")
+
+    @property
+    def has_korean_body(self) -> bool:
+        return bool(self.section_templates_ko)
+
+    def sections_in(self, lang: str) -> list[Section]:
+        """The body's sections in `lang` ("ko" falls back to English when there is no .ko.md)."""
         return [
             Section(s["id"], s["title"], fill_placeholders(s["html"], {}, self.defaults))
-            for s in self.section_templates
+            for s in self._templates(lang)
         ]
 
-    def render_section(self, section_id: str, facts: Mapping[str, str] | None = None) -> str:
+    def render_section(
+        self, section_id: str, facts: Mapping[str, str] | None = None, lang: str = "en"
+    ) -> str:
         """HTML of one section with placeholders filled from `facts` (escaped), else defaults."""
-        for section in self.section_templates:
+        for section in self._templates(lang):
             if section["id"] == section_id:
                 return fill_placeholders(section["html"], facts or {}, self.defaults)
         return ""
+
+    def _templates(self, lang: str) -> list[dict[str, str]]:
+        if lang == "ko" and self.section_templates_ko:
+            return self.section_templates_ko
+        return self.section_templates
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -214,7 +231,39 @@ def load_file(
     entry.section_templates = rendered.sections
     entry.body_text = rendered.text
     _check_placeholders(entry, rendered, body_line, error)
+    korean = path.with_name(f"{slug}.ko.md")
+    if korean.exists():
+        _load_korean_body(entry, korean, root, errors)
     return entry, errors
+
+
+def _load_korean_body(entry: Entry, path: Path, root: Path | None, errors: list) -> None:
+    """`<slug>.ko.md`: the same sections in Korean (a body only, no front matter).
+
+    It must have the entry's required sections and may only use placeholders
+    the English file gives defaults for; anchors are the same (`## 증상` is
+    `#symptom`), so a link to `#fix` works in both languages.
+    """
+    shown = str(path.relative_to(root)) if root else str(path)
+
+    def error(line: int, message: str) -> None:
+        errors.append(ContentError(shown, line, message))
+
+    try:
+        body = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        error(1, f"cannot read: {exc}")
+        return
+    if body.startswith("---"):
+        error(1, "a Korean body has no front matter: the English file holds it")
+        return
+    rendered = render_body(body, first_line=1)
+    for line, message in rendered.errors:
+        error(line, message)
+    _check_sections(entry, rendered, 1, error)
+    _check_placeholders(entry, rendered, 1, error)
+    entry.section_templates_ko = rendered.sections
+    entry.body_text_ko = rendered.text
 
 
 def _build_entry(slug: str, kind: str, data: dict, lines: dict[str, int], error) -> Entry:

@@ -91,8 +91,9 @@ def _document(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
             "entry": entry,
             "sections": [
                 {"id": s.id, "title": mark_safe(s.title), "html": mark_safe(s.html)}  # noqa: S308 - our rendered content
-                for s in entry.sections
+                for s in entry.sections_in("ko" if korean else "en")
             ],
+            "body_lang": "ko" if korean and entry.has_korean_body else "en",
             "related": related,
             "korean": korean,
             "preview_title": entry.title_ko if korean and entry.title_ko else entry.title,
@@ -152,7 +153,10 @@ def api_entry(request: HttpRequest, slug: str) -> HttpResponse:
     data["aliases"] = entry.aliases
     data["related"] = entry.related
     data["versions"] = entry.versions
-    data["sections"] = [{"id": s.id, "title": s.title, "html": s.html} for s in entry.sections]
+    lang = "ko" if request.GET.get("lang") == "ko" and entry.has_korean_body else "en"
+    data["lang"] = lang
+    data["languages"] = ["en", "ko"] if entry.has_korean_body else ["en"]
+    data["sections"] = [{"id": s.id, "title": s.title, "html": s.html} for s in entry.sections_in(lang)]
     return JsonResponse(data)
 
 

@@ -153,3 +153,26 @@ def test_backticks_in_summaries_show_as_code_and_previews_stay_plain(
         'property="og:description" content="Calling result.get() &lt;b&gt;or&lt;/b&gt; waiting'
         in page
     )
+
+
+def test_korean_body_with_the_same_anchors(client, fixture_kb):
+    page = client.get("/kb/quorum-qos/?lang=ko").content.decode()
+    assert '<h1 lang="ko">쿼럼 큐가 전역 QoS를 거부함</h1>' in page
+    assert '<section lang="ko" id="fix">' in page and "쿼럼으로 선언한다" in page
+    assert '<span class="kb-default">my.queue</span>' in page
+    assert 'hreflang="ko"' in page
+    english = client.get("/kb/quorum-qos/").content.decode()
+    assert '<section lang="en" id="fix">' in english and "쿼럼으로 선언한다" not in english
+
+
+def test_korean_page_without_a_korean_body_says_so(client, fixture_kb):
+    page = client.get("/kb/dlx-mismatch/?lang=ko").content.decode()
+    assert "아직 한국어 본문이 없어" in page
+    assert '<section lang="en" id="fix">' in page
+
+
+def test_api_entry_in_korean(client, fixture_kb):
+    data = client.get("/api/entries/quorum-qos", {"lang": "ko"}).json()
+    assert data["lang"] == "ko" and data["languages"] == ["en", "ko"]
+    assert [s["id"] for s in data["sections"]] == ["symptom", "cause", "fix", "references"]
+    assert client.get("/api/entries/dlx-mismatch", {"lang": "ko"}).json()["lang"] == "en"

@@ -100,3 +100,8 @@ def test_hostile_queries_do_not_break_the_engine(fixture_kb):
 def test_all_words_first_then_any_word(fixture_kb):
     # No entry has both words: the OR fallback still finds both halves.
     assert set(slugs("deadlock rollout ", fixture_kb)) == {"sync-subtask", "cold-start"}
+
+
+def test_korean_bodies_are_searchable(fixture_kb):
+    # "선언한다" appears only in quorum-qos.ko.md's Fix.
+    assert slugs("선언한다", fixture_kb) == ["quorum-qos"]
