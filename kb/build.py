@@ -204,7 +204,9 @@ def _fill(connection: sqlite3.Connection, entries: list[Entry], version: str) ->
                 fold_for_index(entry.summary),
                 fold_for_index(entry.body_text),
                 fold_for_index(
-                    " ".join([entry.title_ko, entry.summary_ko, *entry.keywords_ko, entry.body_text_ko])
+                    " ".join(
+                        [entry.title_ko, entry.summary_ko, *entry.keywords_ko, entry.body_text_ko]
+                    )
                 ),
             ),
         )

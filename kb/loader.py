@@ -262,8 +262,20 @@ def _load_korean_body(entry: Entry, path: Path, root: Path | None, errors: list)
         error(line, message)
     _check_sections(entry, rendered, 1, error)
     _check_placeholders(entry, rendered, 1, error)
+    english, korean = _anchor_ids(entry.section_templates), _anchor_ids(rendered.sections)
+    if english != korean:
+        missing, extra = sorted(english - korean), sorted(korean - english)
+        error(1, f"anchors differ from the English body: missing {missing}, extra {extra}")
     entry.section_templates_ko = rendered.sections
     entry.body_text_ko = rendered.text
+
+
+def _anchor_ids(sections: list[dict[str, str]]) -> set[str]:
+    """Every anchor of a body: section ids and sub-heading ids."""
+    ids = {section["id"] for section in sections}
+    for section in sections:
+        ids.update(re.findall(r'<h[3-6] id="([^"]+)"', section["html"]))
+    return ids
 
 
 def _build_entry(slug: str, kind: str, data: dict, lines: dict[str, int], error) -> Entry:

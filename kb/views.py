@@ -156,7 +156,9 @@ def api_entry(request: HttpRequest, slug: str) -> HttpResponse:
     lang = "ko" if request.GET.get("lang") == "ko" and entry.has_korean_body else "en"
     data["lang"] = lang
     data["languages"] = ["en", "ko"] if entry.has_korean_body else ["en"]
-    data["sections"] = [{"id": s.id, "title": s.title, "html": s.html} for s in entry.sections_in(lang)]
+    data["sections"] = [
+        {"id": s.id, "title": s.title, "html": s.html} for s in entry.sections_in(lang)
+    ]
     return JsonResponse(data)
 
 

@@ -67,7 +67,7 @@ def test_entry_is_complete(slug):
 def test_seed_entry_pages_have_their_anchors(client, slug):
     page = client.get(f"/kb/{slug}/").content.decode()
     for anchor in ("symptom", "cause", "fix"):
-        assert f'<section id="{anchor}"' in page
+        assert f'<section lang="en" id="{anchor}"' in page
 
 
 @pytest.mark.django_db

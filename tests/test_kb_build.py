@@ -115,9 +115,31 @@ def test_real_content_passes_the_check():
 
 def test_korean_body_is_validated_like_the_english_one(content):
     korean = content / "entries" / "quorum-qos.ko.md"
-    write(korean, korean.read_text().replace("## 원인\n", "## 다른 제목 {#other}\n").replace("{{queue}}", "{{task}}"))
+    write(
+        korean,
+        korean.read_text()
+        .replace("## 원인\n", "## 다른 제목 {#other}\n")
+        .replace("{{queue}}", "{{task}}"),
+    )
     write(content / "entries" / "orphan.ko.md", "## 증상\nx\n")
     messages = [str(e) for e in load_content(content).errors]
-    assert any(m.startswith("content/entries/quorum-qos.ko.md:") and "'## Cause'" in m for m in messages)
+    assert any(
+        m.startswith("content/entries/quorum-qos.ko.md:") and "'## Cause'" in m for m in messages
+    )
     assert any("quorum-qos.ko.md" in m and "placeholder {{task}}" in m for m in messages)
-    assert any(m.startswith("content/entries/orphan.ko.md:1: Korean body without") for m in messages)
+    assert any(
+        m.startswith("content/entries/orphan.ko.md:1: Korean body without") for m in messages
+    )
+
+
+def test_korean_body_must_keep_every_anchor(content):
+    korean = content / "entries" / "quorum-qos.ko.md"
+    text = korean.read_text().replace("{#celery-5-5-and-later}", "{#extra-korean}")
+    write(korean, text)
+    messages = [str(e) for e in load_content(content).errors]
+    assert any(
+        "quorum-qos.ko.md:1: anchors differ" in m
+        and "missing ['celery-5-5-and-later']" in m
+        and "extra ['extra-korean']" in m
+        for m in messages
+    ), messages
