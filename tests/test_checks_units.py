@@ -152,3 +152,29 @@ def test_result_shape_is_the_documented_one():
     ]
     with pytest.raises(ValueError):
         CheckResult("c", "T", "ok", "m")
+
+
+def test_name_allowed_by_name_cannot_resolve_to_loopback_or_metadata():
+    # "localhost" is allowed by name only: it resolves to loopback, which is not listed.
+    with pytest.raises(HostNotAllowed, match="resolves to 127.0.0.1"):
+        authorize_host("localhost", 5672, Allowlist.from_entries(["localhost"]))
+    assert "127.0.0.1" in authorize_host(
+        "localhost", 5672, Allowlist.from_entries(["localhost", "127.0.0.0/8", "::1"])
+    )
+    from diagnostics.checks.allowlist import is_special
+
+    assert is_special("169.254.169.254") and is_special("::1") and is_special("0.0.0.0")
+    assert not is_special("10.1.2.3") and not is_special("203.0.113.10")
+
+
+def test_dns_lookup_has_its_own_deadline(monkeypatch):
+    import socket
+    import time
+
+    from diagnostics.checks import allowlist as module
+
+    monkeypatch.setattr(socket, "getaddrinfo", lambda *a, **k: time.sleep(2))
+    started = time.monotonic()
+    with pytest.raises(module.HostUnresolvable, match="timed out after 0.2 s"):
+        module.resolve_host("slow.example", 5672, timeout=0.2)
+    assert time.monotonic() - started < 1.5

@@ -8,17 +8,28 @@ checked, never to the name again, so a name cannot rebind to an internal
 address between the check and the connection.
 
 `KB_BROKER_ALLOWED_HOSTS` entries are addresses (`10.0.0.5`), networks
-(`10.0.0.0/24`), host names (`rabbit.internal`: trusted by name, whatever
-they resolve to) or suffixes (`*.mq.example.com`). The default is loopback.
+(`10.0.0.0/24`), host names (`rabbit.internal`) or suffixes
+(`*.mq.example.com`). A name allowed by name may resolve to any ordinary
+address, but never to a loopback, link-local (cloud metadata), unspecified,
+multicast or reserved one unless that address is allowed too: a rebound name
+must not reach the web host itself. The default is loopback.
+
+DNS has a deadline of its own (`DNS_TIMEOUT`): a resolver that never answers
+ends the check instead of hanging the run.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import socket
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 
 SETTING = "KB_BROKER_ALLOWED_HOSTS"
+DNS_TIMEOUT = 5.0
+# getaddrinfo cannot be interrupted: it runs here, and a stuck lookup only holds a thread.
+_resolver = ThreadPoolExecutor(max_workers=4, thread_name_prefix="kb-dns")
 
 
 class HostNotAllowed(Exception):
@@ -63,6 +74,15 @@ class Allowlist:
         return any(candidate in network for candidate in candidates for network in self.networks)
 
 
+def is_special(address: str) -> bool:
+    """Addresses a host allowed by name must not resolve to (rebinding targets)."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    ip = getattr(ip, "ipv4_mapped", None) or ip
+    return (
+        ip.is_loopback or ip.is_link_local or ip.is_unspecified or ip.is_multicast or ip.is_reserved
+    )
+
+
 def load_allowlist() -> Allowlist:
     """The allowlist from settings (read on every call: tests override settings)."""
     from django.conf import settings
@@ -70,10 +90,13 @@ def load_allowlist() -> Allowlist:
     return Allowlist.from_entries(list(getattr(settings, SETTING, ["127.0.0.0/8", "::1"])))
 
 
-def resolve_host(host: str, port: int) -> list[str]:
+def resolve_host(host: str, port: int, timeout: float = DNS_TIMEOUT) -> list[str]:
     """All addresses `host` resolves to (TCP), in resolver order, without duplicates."""
+    lookup = _resolver.submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        infos = lookup.result(timeout=timeout)
+    except FutureTimeout as exc:
+        raise HostUnresolvable(f"DNS lookup of {host!r} timed out after {timeout:g} s") from exc
     except socket.gaierror as exc:
         raise HostUnresolvable(f"DNS lookup of {host!r} failed: {exc.strerror or exc}") from exc
     addresses: list[str] = []
@@ -94,6 +117,13 @@ def authorize_host(host: str, port: int, allowlist: Allowlist | None = None) -> 
     allowlist = allowlist or load_allowlist()
     addresses = resolve_host(host, port)
     if allowlist.allows_name(host):
+        special = [a for a in addresses if is_special(a) and not allowlist.allows_address(a)]
+        if special:
+            raise HostNotAllowed(
+                f"host {host} is allowed by name in {SETTING} but resolves to "
+                f"{', '.join(special)} (loopback, link-local or another special address); "
+                f"add that address to {SETTING} if this is intended"
+            )
         return addresses
     refused = [address for address in addresses if not allowlist.allows_address(address)]
     if refused:
