@@ -84,3 +84,16 @@ def test_worker_guide_sets_the_record_straight_with_stable_anchors(client):
     page = response.content.decode()
     for anchor in GUIDE_ANCHORS:
         assert f'id="{anchor}"' in page, anchor
+
+
+@pytest.mark.parametrize("slug", sorted(KNOWN_SLUGS))
+def test_entry_has_a_korean_body_in_the_plain_written_style(slug):
+    entry = get_kb().entries[slug]
+    assert entry.has_korean_body
+    # One style across the KB: the plain written style (~한다), not 합니다체.
+    formal = [
+        word
+        for word in entry.body_text_ko.split()
+        if word.rstrip(".,)").endswith(("습니다", "십시오", "합니다"))
+    ]
+    assert formal == []
