@@ -78,7 +78,7 @@ def api_diagnose(request: HttpRequest) -> JsonResponse:
 def _read_payload(body: bytes) -> tuple[dict, str | None]:
     try:
         payload = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: deep nesting
         return {}, "The body must be JSON (UTF-8): {\"text\": \"...\"}."
     if not isinstance(payload, dict) or not isinstance(payload.get("text"), str):
         return {}, "The JSON body needs a string field \"text\"."

@@ -24,8 +24,15 @@ from diagnostics.checks import CheckRequest, HostNotAllowed, TargetError, TlsOpt
 from diagnostics.checks.results import SEVERITY, count_statuses
 from diagnostics.checks.service import RunsBusy, expire_stalled_run, run_as_dict, start_run
 from diagnostics.models import CheckRun
+from diagnostics.redact import mask_url
 
 MAX_QUEUES = 50
+MAX_QUEUE_CHARS = 255  # AMQP's limit for a queue name
+# Same limits as the form; the masked target is stored in CheckRun.target (1024 chars).
+URL_MAX_CHARS = 1000
+FIELD_MAX_CHARS = {"broker_url": URL_MAX_CHARS, "management_url": URL_MAX_CHARS,
+                   "password": 500, "management_user": 200, "management_password": 500,
+                   "vhost": 500}
 QUEUE_SPLIT = re.compile(r"[\s,]+")
 
 
@@ -33,7 +40,7 @@ class CheckForm(forms.Form):
     """The /checks/ form; secrets are accepted but never rendered back."""
 
     broker_url = forms.CharField(
-        max_length=2000,
+        max_length=URL_MAX_CHARS,
         label="Broker URL",
         widget=forms.TextInput(attrs={"placeholder": "amqp://user@rabbit:5672/vhost"}),
     )
@@ -46,7 +53,7 @@ class CheckForm(forms.Form):
     )
     management_url = forms.CharField(
         required=False,
-        max_length=2000,
+        max_length=URL_MAX_CHARS,
         label="RabbitMQ management API URL",
         widget=forms.TextInput(attrs={"placeholder": "http://rabbit:15672"}),
     )
@@ -94,6 +101,15 @@ class CheckForm(forms.Form):
         )
 
 
+def _masked(form: CheckForm) -> CheckForm:
+    """The bound form with URL passwords masked: an error page must not show them back."""
+    form.data = form.data.copy()
+    for key in ("broker_url", "management_url"):
+        if form.data.get(key):
+            form.data[key] = mask_url(form.data[key])
+    return form
+
+
 @require_http_methods(["GET", "POST"])
 def check_form(request: HttpRequest) -> HttpResponse:
     """GET: the form (prefilled from ?vhost=&queue=&broker_url=); POST: start a run."""
@@ -106,7 +122,7 @@ def check_form(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, str(exc))
             else:
                 return redirect(f"/checks/{run.id}/", permanent=False)
-        return render(request, "checks/form.html", {"form": form}, status=400)
+        return render(request, "checks/form.html", {"form": _masked(form)}, status=400)
     initial = {key: request.GET.get(key, "") for key in ("broker_url", "vhost", "management_url")}
     initial["queues"] = " ".join(request.GET.getlist("queue"))
     return render(request, "checks/form.html", {"form": CheckForm(initial=initial)})
@@ -146,11 +162,15 @@ def _request_from_json(body: dict[str, Any]) -> CheckRequest:
         value = body.get(key)
         if value is not None and not isinstance(value, str):
             raise TargetError(f"{key} must be a string")
+        if value and key in FIELD_MAX_CHARS and len(value) > FIELD_MAX_CHARS[key]:
+            raise TargetError(f"{key} is longer than {FIELD_MAX_CHARS[key]} characters")
         return value or None
 
     queues = body.get("queues") or []
     if not isinstance(queues, list) or not all(isinstance(q, str) for q in queues):
         raise TargetError("queues must be a list of strings")
+    if any(len(q) > MAX_QUEUE_CHARS or "\x00" in q for q in queues):
+        raise TargetError(f"a queue name is longer than {MAX_QUEUE_CHARS} characters or has a NUL")
     timeout_ms = body.get("consumer_timeout_ms")
     if timeout_ms is not None and (not isinstance(timeout_ms, int) or isinstance(timeout_ms, bool)):
         raise TargetError("consumer_timeout_ms must be a whole number")
@@ -181,7 +201,7 @@ def api_start_check(request: HttpRequest) -> JsonResponse:
     """POST /api/checks {"broker_url", ...} -> 201 {"id", "url"}."""
     try:
         body = json.loads(request.body or b"{}")
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: deeply nested arrays
         return _json_error("the body must be JSON", 400, "bad-json")
     if not isinstance(body, dict):
         return _json_error("the body must be a JSON object", 400, "bad-json")

@@ -22,7 +22,7 @@ from diagnostics.matcher import SignatureHit, get_matcher
 from diagnostics.parsers import ParsedPaste, parse_paste
 from diagnostics.parsers.errors import PasteError
 from diagnostics.ranking import rank_entries
-from diagnostics.redact import redact_text
+from diagnostics.redact import find_secrets, redact_text, scrub
 
 __all__ = ["Diagnosis", "Match", "PasteError", "decode_paste", "diagnose"]
 
@@ -123,12 +123,18 @@ def diagnose(text: str, *, kb: Any = None) -> Diagnosis:
 
     findings = run_rules(parsed)
     hits = get_matcher(kb).match(parsed.logical, parsed.exceptions, parsed.lines)
-    return build_diagnosis(kb, parsed, hits, findings)
+    return build_diagnosis(kb, parsed, hits, findings, secrets=find_secrets(text))
 
 
 def build_diagnosis(kb: Any, parsed: ParsedPaste, hits: list[SignatureHit],
-                    findings: list[Finding]) -> Diagnosis:
+                    findings: list[Finding], *, secrets: set[str] | None = None) -> Diagnosis:
+    """Rank and fill the fixes; every string taken from the paste is scrubbed first.
+
+    Evidence lines and facts are single lines of the paste; `secrets` (what redacting
+    the whole paste masked) catches the ones only recognisable in context.
+    """
     ranked = rank_entries(kb, hits, findings)
+    _scrub_ranked(ranked.items, findings, secrets or set())
     confidence = ranked.confidence
     matches = [_to_match(kb, item) for item in ranked.items]
     diagnosis = Diagnosis(confidence, matches, findings, notices=parsed.notices,
@@ -138,6 +144,15 @@ def build_diagnosis(kb: Any, parsed: ParsedPaste, hits: list[SignatureHit],
         diagnosis.confidence = "possible" if diagnosis.matches else "none"
         diagnosis.search_results = _search(kb, parsed)
     return diagnosis
+
+
+def _scrub_ranked(items: list[Any], findings: list[Finding], secrets: set[str]) -> None:
+    for item in items:
+        item.evidence = scrub(item.evidence, secrets)
+        item.facts = scrub(item.facts, secrets)
+    for finding in findings:
+        finding.message = scrub(finding.message, secrets)
+        finding.evidence = scrub(finding.evidence, secrets)
 
 
 def _to_match(kb: Any, item: Any) -> Match:

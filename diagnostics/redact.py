@@ -8,32 +8,83 @@ the text (user names, hosts, key names stay) so the diagnosis still works:
 
     >>> redact_text("amqp://svc:hunter2@rabbit:5672/eco2")
     'amqp://svc:****@rabbit:5672/eco2'
+
+Some secrets are only recognisable with their context (the lines of a YAML
+block scalar under `password: |`, the `value:` after `- name: DB_PASSWORD`),
+so a single line cut out of a paste can look harmless. `find_secrets` returns
+what the whole paste's redaction masked, and `scrub` removes those strings from
+anything derived from the paste (evidence lines, facts, findings).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
+from typing import Any
 
 MASK = "****"
+ITEM_KEYS = 12  # lines searched around an env item's `name:` for its `value:`
+MIN_SCRUB_CHARS = 4  # shorter secrets would garble unrelated text when scrubbed everywhere
 
-# scheme://user:password@host  (password may contain anything but @ and whitespace)
+# Lookbehinds make a pattern start only at the beginning of a run of word characters:
+# without them every position of a long run would rescan the run (quadratic time).
+_SCHEME = r"(?<![a-zA-Z0-9+.\-])[a-zA-Z][a-zA-Z0-9+.\-]*://"
+# scheme://user:password@host. The password runs to the LAST `@` of its token, so it
+# may hold @ : / # quotes and %-escapes; it stops at a `://` (the next URL of a failover
+# list). A password with spaces (malformed, but pasted) is masked when it has no `/`.
 _URL_PASSWORD = re.compile(
-    r"(?P<head>\b[a-zA-Z][a-zA-Z0-9+.\-]*://[^:/@\s'\"]*:)(?P<secret>[^@\s'\"/]+)(?=@)"
+    r"(?P<head>" + _SCHEME + r"[^:/@\s'\"]*:)"
+    r"(?P<secret>(?:[^\s:]|:(?!//))+(?=@)|[^\n@/]+(?=@[^\s@]))"
 )
 # Keys that name a secret, in Python, YAML, JSON, env files and INI.
 _SECRET_KEY = (  # noqa: S105 - a pattern, not a password
-    r"[A-Za-z0-9_.\-]*(?:passw(?:or)?d|passwd|pwd|secret|token|api[_-]?key|access[_-]?key"  # noqa: S105
+    r"(?<![A-Za-z0-9_.\-])[A-Za-z0-9_.\-]*(?:passw(?:or)?d|passwd|pwd|secret|token|api[_-]?key|access[_-]?key"  # noqa: S105
     r"|private[_-]?key|credentials?)[A-Za-z0-9_.\-]*"
 )
+_QUOTED = (
+    r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\''
+    r"|'(?:[^'\\\n]|\\.|'')*'|\"(?:[^\"\\\n]|\\.)*\""
+)
+_TAGS = r"(?:[!&][^\s,]*[ \t]+)*"  # YAML tags and anchors before the value: !!binary, &a
 _KEY_VALUE = re.compile(
-    r"(?P<head>(?P<q1>['\"]?)(?P<key>" + _SECRET_KEY + r")(?P=q1)\s*(?::|=|=>)\s*)"
-    r"(?P<secret>'[^'\n]*'|\"[^\"\n]*\"|[^\s,;}\])#]+)",
+    r"(?P<head>(?P<q1>['\"]?)(?P<key>" + _SECRET_KEY + r")(?P=q1)[ \t]*(?::|=|=>)[ \t]*" + _TAGS + ")"
+    r"(?P<secret>" + _QUOTED + r"|[^\s,;}\])#]+)",
+    re.IGNORECASE,
+)
+# `key: value` / `KEY=value` alone on its line (YAML, env files, INI): the whole rest of
+# the line is the value, spaces, commas and brackets included (a trailing comment too).
+_KEY_LINE = re.compile(
+    r"(?P<head>^[ \t]*(?:-[ \t]+)?(?:export[ \t]+)?(?P<key>" + _SECRET_KEY + r")"
+    r"[ \t]*(?::|=)[ \t]*" + _TAGS + r")"
+    r"(?P<secret>[^\s'\"|>{\[](?:[^\n]*[^\s])?)(?=[ \t]*$)",
+    re.IGNORECASE | re.MULTILINE,
+)
+# A secret key whose value follows on the next, more indented lines (a block scalar
+# `password: |`, a nested mapping or list). References to Secrets (secretKeyRef,
+# secretName) hold names, not secrets.
+_KEY_BLOCK = re.compile(
+    r"^(?P<indent>[ \t]*)(?:-[ \t]+)?['\"]?(?P<key>" + _SECRET_KEY + r")['\"]?[ \t]*:"
+    r"[ \t]*(?:[|>][-+0-9]*[ \t]*)?(?:#.*)?$",
+    re.IGNORECASE,
+)
+_NOT_A_SECRET_KEY = re.compile(r"(?:ref|name)$", re.IGNORECASE)
+# Kubernetes env lists: `- name: DB_PASSWORD` with its `value:` on a neighbouring line,
+# or `{"name": "DB_PASSWORD", "value": "..."}` on one line.
+_ENV_NAME = re.compile(
+    r"^[ \t]*(?:-[ \t]+)?['\"]?name['\"]?[ \t]*:[ \t]*['\"]?" + _SECRET_KEY + r"['\"]?[ \t,]*$",
+    re.IGNORECASE,
+)
+_ENV_VALUE = re.compile(r"(?P<head>^[ \t]*(?:-[ \t]+)?['\"]?value['\"]?[ \t]*:[ \t]*)(?P<secret>\S.*?)"
+                        r"(?P<tail>,?[ \t]*)$")
+_ENV_INLINE = re.compile(
+    r"(?P<head>['\"]?name['\"]?\s*:\s*['\"]?" + _SECRET_KEY + r"['\"]?\s*,\s*"
+    r"['\"]?value['\"]?\s*:\s*)(?P<secret>" + _QUOTED + r"|[^\s,}]+)",
     re.IGNORECASE,
 )
 # Command-line flags: --password hunter2, --password=hunter2, -p hunter2 is too ambiguous.
 _FLAG = re.compile(
-    r"(?P<head>--[a-z\-]*(?:password|passwd|secret|token)[a-z\-]*[= ])(?P<secret>\S+)",
+    r"(?P<head>(?<![a-z\-])--[a-z\-]*(?:password|passwd|secret|token)[a-z\-]*[= ])(?P<secret>\S+)",
     re.IGNORECASE,
 )
 _AUTH_HEADER = re.compile(
@@ -41,7 +92,7 @@ _AUTH_HEADER = re.compile(
     re.IGNORECASE,
 )
 _BEARER = re.compile(r"(?P<head>\bBearer\s+)(?P<secret>[A-Za-z0-9\-._~+/]{8,}=*)")
-_JWT = re.compile(r"\beyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}")
+_JWT = re.compile(r"(?<![A-Za-z0-9_\-])eyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}")
 _AWS_KEY_ID = re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b")
 _AWS_SECRET = re.compile(
     r"(?P<head>aws_secret_access_key\s*[:=]\s*['\"]?)(?P<secret>[A-Za-z0-9/+=]{40})",
@@ -50,69 +101,206 @@ _AWS_SECRET = re.compile(
 _PRIVATE_KEY = re.compile(
     r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(?:-----END [A-Z ]*PRIVATE KEY-----|\Z)", re.DOTALL
 )
+_SECRET_KIND = re.compile(r"['\"]?kind['\"]?\s*:\s*['\"]?Secret\b", re.MULTILINE)
+_DATA_KEY = re.compile(r"['\"]?(?:data|stringData)['\"]?[ \t]*:[ \t]*")
+_FLOW_VALUE = re.compile(r"(?P<head>:\s*)(?P<secret>" + _QUOTED + r"|[^\s,}'\"]+)")
 
 
-def _mask_group(match: re.Match[str]) -> str:
-    secret = match.group("secret")
-    if secret in (MASK, f"'{MASK}'", f'"{MASK}"'):
-        return match.group(0)
-    if len(secret) >= 2 and secret[0] == secret[-1] and secret[0] in "'\"":
-        return f"{match.group('head')}{secret[0]}{MASK}{secret[0]}"
-    return f"{match.group('head')}{MASK}"
+class _Redaction:
+    """One redaction pass over a text; remembers every string it masked."""
+
+    def __init__(self) -> None:
+        self.found: set[str] = set()
+
+    def keep(self, secret: str) -> None:
+        secret = secret.strip().strip("'\"").strip()
+        if secret and secret != MASK:
+            self.found.add(secret)
+
+    def mask_group(self, match: re.Match[str]) -> str:
+        secret = match.group("secret")
+        if secret in (MASK, f"'{MASK}'", f'"{MASK}"'):
+            return match.group(0)
+        self.keep(secret)
+        tail = match.groupdict().get("tail") or ""
+        if len(secret) >= 2 and secret[0] == secret[-1] and secret[0] in "'\"":
+            return f"{match.group('head')}{secret[0]}{MASK}{secret[0]}{tail}"
+        return f"{match.group('head')}{MASK}{tail}"
+
+    def mask_whole(self, match: re.Match[str]) -> str:
+        self.keep(match.group(0))
+        return MASK
+
+    def mask_line(self, line: str, *, keep_key: bool = False) -> str:
+        """`line` with its content (after the indentation, or after `key:`) masked."""
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            return line
+        key, colon, value = line.partition(":")
+        if keep_key and colon and value.strip() and value.strip() not in ("|", ">"):
+            self.keep(value)
+            return f"{key}: {MASK}"
+        if keep_key and colon and re.fullmatch(r"[ \t]*(?:[|>][-+0-9]*)?[ \t]*", value):
+            return line
+        self.keep(stripped)
+        return line[: len(line) - len(line.lstrip())] + MASK
 
 
-def _redact_kubernetes_secret_data(text: str) -> str:
-    """Mask every value under `data:` / `stringData:` of a `kind: Secret` document."""
-    if not re.search(r"^kind:\s*Secret\s*$", text, re.MULTILINE):
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def _mask_blocks_under(lines: list[str], start: int, indent: int, red: _Redaction,
+                       *, keep_key: bool = False) -> None:
+    """Mask the lines after `start` that belong to its value (deeper, or `- ` items)."""
+    for number in range(start + 1, len(lines)):
+        line = lines[number]
+        if not line.strip():
+            continue
+        deeper = _indent(line) > indent
+        same_level_item = _indent(line) == indent and line.lstrip().startswith("- ")
+        if not (deeper or same_level_item):
+            return
+        lines[number] = red.mask_line(line, keep_key=keep_key)
+
+
+def _redact_key_blocks(text: str, red: _Redaction) -> str:
+    """Secret keys whose value is on the following lines: `password: |`, nested values."""
+    lines = text.split("\n")
+    for number, line in enumerate(lines):
+        match = _KEY_BLOCK.match(line)
+        if match and not _NOT_A_SECRET_KEY.search(match.group("key")):
+            _mask_blocks_under(lines, number, len(match.group("indent")), red)
+    return "\n".join(lines)
+
+
+def _redact_env_pairs(text: str, red: _Redaction) -> str:
+    """Kubernetes `env:` items: the `value:` of the item whose `name:` names a secret."""
+    text = _ENV_INLINE.sub(red.mask_group, text)
+    lines = text.split("\n")
+    for number, line in enumerate(lines):
+        if _ENV_NAME.match(line):
+            for near in _same_item_lines(lines, number):
+                if _ENV_VALUE.match(lines[near]):
+                    lines[near] = _ENV_VALUE.sub(red.mask_group, lines[near])
+    return "\n".join(lines)
+
+
+def _same_item_lines(lines: list[str], number: int) -> list[int]:
+    """Line numbers of the other keys of the list item (or mapping) holding line `number`."""
+    line = lines[number]
+    column = line.index("name") if "name" in line else _indent(line)
+    out: list[int] = []
+    if not line.lstrip().startswith("-"):  # the item started above: walk up to its `- `
+        for near in range(number - 1, max(number - ITEM_KEYS, 0) - 1, -1):
+            above = lines[near]
+            if not above.strip() or _indent(above) > column:
+                continue
+            if above.lstrip().startswith("-") and _indent(above) < column:
+                out.append(near)
+                break
+            if _indent(above) != column:
+                break
+            out.append(near)
+    for near in range(number + 1, min(number + ITEM_KEYS, len(lines))):
+        below = lines[near]
+        if not below.strip() or _indent(below) > column:
+            continue
+        if _indent(below) != column or below.lstrip().startswith("-"):
+            break
+        out.append(near)
+    return out
+
+
+def _redact_kubernetes_secret_data(text: str, red: _Redaction) -> str:
+    """Mask every value under `data:` / `stringData:` of a document that is a `Secret`."""
+    if not _SECRET_KIND.search(text):
         return text
     out: list[str] = []
     for document in re.split(r"(^---[^\n]*\n)", text, flags=re.MULTILINE):
-        if re.search(r"^kind:\s*Secret\s*$", document, re.MULTILINE):
-            document = _mask_yaml_mapping_values(document, ("data", "stringData"))
+        if _SECRET_KIND.search(document):
+            document = _mask_secret_data(document, red)
         out.append(document)
     return "".join(out)
 
 
-def _mask_yaml_mapping_values(document: str, keys: tuple[str, ...]) -> str:
+def _mask_secret_data(document: str, red: _Redaction) -> str:
+    """Block style (`data:` then indented keys) and flow/JSON style (`data: {...}`)."""
     lines = document.split("\n")
-    inside_indent: int | None = None
     for number, line in enumerate(lines):
-        stripped = line.lstrip()
-        indent = len(line) - len(stripped)
-        if inside_indent is not None:
-            if stripped and indent <= inside_indent:
-                inside_indent = None
-            elif ":" in stripped and not stripped.startswith("#"):
-                key, _, value = line.partition(":")
-                if value.strip() and value.strip() not in ("|", ">"):
-                    lines[number] = f"{key}: {MASK}"
-                continue
-            elif stripped:
-                lines[number] = " " * indent + MASK
-                continue
-        if inside_indent is None and stripped.split(":")[0] in keys and stripped.endswith(":"):
-            inside_indent = indent
+        for found in _DATA_KEY.finditer(line):
+            rest = line[found.end():]
+            if rest.lstrip().startswith("{") and "}" in rest:
+                end = found.end() + rest.index("}")
+                flow = _FLOW_VALUE.sub(red.mask_group, line[found.end():end])
+                lines[number] = line = line[: found.end()] + flow + line[end:]
+                break
+            if rest.strip() in ("", "{") and line[: found.start()].strip() in ("", "-"):
+                _mask_blocks_under(lines, number, _indent(line), red, keep_key=True)
     return "\n".join(lines)
+
+
+@functools.lru_cache(maxsize=8)
+def _run(text: str) -> tuple[str, frozenset[str]]:
+    """One redaction of `text`, cached: a paste is redacted for the engine, the report
+    and the page, and a megabyte of it takes a second or two."""
+    red = _Redaction()
+    text = _PRIVATE_KEY.sub(red.mask_whole, text)
+    text = _redact_kubernetes_secret_data(text, red)
+    text = _redact_key_blocks(text, red)
+    text = _redact_env_pairs(text, red)
+    text = _URL_PASSWORD.sub(red.mask_group, text)
+    text = _AUTH_HEADER.sub(red.mask_group, text)
+    text = _BEARER.sub(red.mask_group, text)
+    text = _JWT.sub(red.mask_whole, text)
+    text = _AWS_SECRET.sub(red.mask_group, text)
+    text = _AWS_KEY_ID.sub(red.mask_whole, text)
+    text = _FLAG.sub(red.mask_group, text)
+    text = _KEY_LINE.sub(red.mask_group, text)
+    text = _KEY_VALUE.sub(red.mask_group, text)
+    return text, frozenset(red.found)
 
 
 def redact_text(text: str) -> str:
     """Return `text` with every secret we can recognise replaced by `****`."""
-    text = _PRIVATE_KEY.sub(f"-----PRIVATE KEY {MASK}-----", text)
-    text = _redact_kubernetes_secret_data(text)
-    text = _URL_PASSWORD.sub(_mask_group, text)
-    text = _AUTH_HEADER.sub(_mask_group, text)
-    text = _BEARER.sub(_mask_group, text)
-    text = _JWT.sub(MASK, text)
-    text = _AWS_SECRET.sub(_mask_group, text)
-    text = _AWS_KEY_ID.sub(MASK, text)
-    text = _FLAG.sub(_mask_group, text)
-    text = _KEY_VALUE.sub(_mask_group, text)
-    return text
+    return _run(text)[0]
+
+
+def find_secrets(text: str) -> set[str]:
+    """The strings `redact_text(text)` masks, for scrubbing text derived from `text`."""
+    secrets = set(_run(text)[1])
+    for secret in list(secrets):  # the lines of a multi-line secret, one by one
+        secrets.update(part.strip() for part in secret.splitlines())
+    return {secret for secret in secrets if len(secret) >= MIN_SCRUB_CHARS}
+
+
+HTML_KEYS = frozenset({"fix"})  # HTML built from already-scrubbed facts (engine)
+
+
+def scrub(value: Any, secrets: set[str]) -> Any:
+    """`value` (str, dict, list, nested) redacted, and every string of `secrets` masked.
+
+    Values under `HTML_KEYS` are left alone: they are HTML rendered from facts that
+    were scrubbed first, and rewriting markup with text patterns could unbalance a
+    tag or an attribute of a fragment that pages show unescaped.
+    """
+    if isinstance(value, str):
+        value = redact_text(value)
+        for secret in sorted(secrets, key=len, reverse=True):
+            if secret in value:
+                value = value.replace(secret, MASK)
+        return value
+    if isinstance(value, dict):
+        return {key: item if key in HTML_KEYS else scrub(item, secrets)
+                for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [scrub(item, secrets) for item in value]
+    return value
 
 
 def mask_url(url: str) -> str:
     """Mask the password of one URL (or a `;`-separated failover list)."""
-    return _URL_PASSWORD.sub(_mask_group, url)
+    return _URL_PASSWORD.sub(_Redaction().mask_group, url)
 
 
 class RedactingFilter(logging.Filter):
@@ -126,4 +314,8 @@ class RedactingFilter(logging.Filter):
         redacted = redact_text(message)
         if redacted != message:
             record.msg, record.args = redacted, None
+        if record.exc_info and not record.exc_text:  # the formatter prints exc_text as is
+            record.exc_text = redact_text(logging.Formatter().formatException(record.exc_info))
+        if record.stack_info:
+            record.stack_info = redact_text(record.stack_info)
         return True

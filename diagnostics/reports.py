@@ -18,18 +18,12 @@ from django.conf import settings
 from django.utils import timezone
 
 from diagnostics.models import Report
-from diagnostics.redact import redact_text
+from diagnostics.redact import find_secrets, redact_text, scrub
 
 
-def redact_deep(value: Any) -> Any:
-    """`value` with every string redacted (dicts, lists, nested)."""
-    if isinstance(value, str):
-        return redact_text(value)
-    if isinstance(value, dict):
-        return {key: redact_deep(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [redact_deep(item) for item in value]
-    return value
+def redact_deep(value: Any, secrets: set[str] | None = None) -> Any:
+    """`value` with every string redacted (dicts, lists, nested) and `secrets` masked."""
+    return scrub(value, secrets or set())
 
 
 def _hash(token: str) -> str:
@@ -44,7 +38,7 @@ def create_report(*, text: str, result: dict[str, Any]) -> tuple[Report, str]:
     """Store a redacted paste and its diagnosis; returns the report and its delete token."""
     token = secrets.token_urlsafe(24)
     report = Report(text=redact_text(text), result={}, delete_token_hash=_hash(token))
-    stored = redact_deep(dict(result))
+    stored = redact_deep(dict(result), find_secrets(text))
     stored["report_url"] = report_path(report.id)
     report.result = stored
     report.save()

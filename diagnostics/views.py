@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from diagnostics.api import content_length, log_diagnosis
 from diagnostics.engine import PasteError, decode_paste, diagnose
 from diagnostics.forms import PasteForm
+from diagnostics.redact import redact_text
 from diagnostics.reports import create_report, delete_report, get_report
 
 FORM_OVERHEAD = 3  # urlencoding can triple a paste's size
@@ -50,7 +51,9 @@ def diagnose_page(request: HttpRequest) -> HttpResponse:
         status = 413 if len(text.encode("utf-8", "surrogatepass")) > limit else 400
         return _page(request, {"form": PasteForm(), "error": str(exc)}, status)
     log_diagnosis(result)
-    context = {"form": form, "result": result.as_dict()}
+    # The paste is shown again redacted: the page must not carry the secrets back.
+    shown = PasteForm(initial={"text": redact_text(text)})
+    context = {"form": shown, "result": result.as_dict()}
     if form.cleaned_data.get("save"):
         report, token = create_report(text=text, result=result.as_dict())
         context.update(result=report.result, report=report, delete_token=token)

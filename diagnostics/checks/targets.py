@@ -9,7 +9,7 @@ is dropped with it. Everything that leaves the run uses `masked`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import SplitResult, quote, unquote, urlsplit
 
 from diagnostics.redact import mask_url
 
@@ -91,10 +91,20 @@ def _quote_vhost(vhost: str) -> str:
     return "" if vhost == "/" else quote(vhost, safe="")
 
 
+def _split(url: str, what: str) -> SplitResult:
+    """`urlsplit`, with its ValueError (`[::1` without `]`) as a TargetError for the user."""
+    if "\x00" in url:
+        raise TargetError(f"{what} contains a NUL character")
+    try:
+        return urlsplit(url)
+    except ValueError as exc:
+        raise TargetError(f"{what} {mask_url(url)!r} cannot be parsed: {exc}") from exc
+
+
 def parse_endpoint(url: str) -> Endpoint:
     """Parse one broker URL the way kombu reads it (`//` and `%2F` both mean vhost `/`)."""
     url = url.strip()
-    parts = urlsplit(url)
+    parts = _split(url, "broker URL")
     scheme = parts.scheme.lower()
     if scheme not in AMQP_SCHEMES and scheme not in REDIS_SCHEMES:
         raise TargetError(
@@ -148,7 +158,7 @@ def parse_management_url(
     url: str, *, default: Endpoint, username: str | None = None, password: str | None = None
 ) -> ManagementTarget:
     """Parse the management API URL; credentials default to the broker URL's."""
-    parts = urlsplit(url.strip())
+    parts = _split(url.strip(), "management URL")
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https") or not parts.hostname:
         raise TargetError(f"management URL {mask_url(url)!r} must be http(s)://host[:port]")

@@ -1,0 +1,43 @@
+"""Adversarial review: inputs that answered 500 instead of a clear 4xx."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+NESTED = '{"text": "x", "deep": ' + "[" * 100_000 + "]" * 100_000 + "}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/api/diagnose", "/api/checks"])
+def test_deeply_nested_json_is_a_400(client, path):
+    response = client.post(path, NESTED, content_type="application/json")
+    assert response.status_code == 400 and "error" in response.json()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("broker_url", [
+    "amqp://u:p@[::1",  # urlsplit: Invalid IPv6 URL
+    "amqp://127.0.0.1/" + "v" * 5000,  # longer than CheckRun.target (1024)
+    "amqp://127.0.0.1/v\x00x",  # PostgreSQL refuses NUL in text
+])
+def test_bad_broker_urls_are_a_400(client, broker_url):
+    body = json.dumps({"broker_url": broker_url})
+    response = client.post("/api/checks", body, content_type="application/json")
+    assert response.status_code == 400, response.content[:200]
+    assert response.json()["code"] == "bad-request"
+
+
+@pytest.mark.django_db
+def test_bad_management_url_is_a_400(client):
+    body = json.dumps({"broker_url": "amqp://127.0.0.1", "management_url": "http://[::1"})
+    response = client.post("/api/checks", body, content_type="application/json")
+    assert response.status_code == 400
+
+
+@pytest.mark.django_db
+def test_check_form_with_unparsable_url_is_a_400(client):
+    response = client.post("/checks/", {"broker_url": "amqp://u:secretpw@[::1"})
+    assert response.status_code == 400
+    assert b"secretpw" not in response.content
