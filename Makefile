@@ -61,6 +61,7 @@ bench: setup $(DEVSTAMP)
 	$(PY) bench/search.py
 	$(PY) bench/diagnose.py --entries 10000 --paste-lines 100
 	$(PY) bench/check_broker.py
+	$(PY) bench/hostile_pastes.py
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

@@ -25,8 +25,24 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-WORDS = ("queue", "channel", "vhost", "consumer", "broker", "worker", "timeout", "exchange",
-         "binding", "prefetch", "heartbeat", "result", "backend", "task", "pool", "child")
+WORDS = (
+    "queue",
+    "channel",
+    "vhost",
+    "consumer",
+    "broker",
+    "worker",
+    "timeout",
+    "exchange",
+    "binding",
+    "prefetch",
+    "heartbeat",
+    "result",
+    "backend",
+    "task",
+    "pool",
+    "child",
+)
 
 
 def synthetic_entries(count: int, rng: random.Random) -> list:
@@ -38,12 +54,16 @@ def synthetic_entries(count: int, rng: random.Random) -> list:
         code = f"E{n:05d}"
         signatures = [
             Signature(exception=f"Synthetic{n}Error", message=f"{a} {b} .* {code}", weight=0.8),
-            Signature(pattern=f"{code.upper()}_FAILED - {a} '(?P<queue>[^']+)' in vhost "
-                              f"'(?P<vhost>[^']*)' {b} {c}", weight=1.0),
+            Signature(
+                pattern=f"{code.upper()}_FAILED - {a} '(?P<queue>[^']+)' in vhost "
+                f"'(?P<vhost>[^']*)' {b} {c}",
+                weight=1.0,
+            ),
             Signature(pattern=f"{a} {b} {c} {code.lower()}", weight=0.3),
         ]
-        entries.append(Entry(slug=f"synthetic-{n}", title=f"Synthetic entry {n}",
-                             signatures=signatures))
+        entries.append(
+            Entry(slug=f"synthetic-{n}", title=f"Synthetic entry {n}", signatures=signatures)
+        )
     return entries
 
 
@@ -56,8 +76,10 @@ def synthetic_paste(lines: int, entries: list, rng: random.Random) -> str:
         if n == lines // 2:
             out.append(f"[2026-11-20 10:01:{n % 60:02d},345: ERROR/MainProcess] {hit}")
         elif n % 10 == 3:
-            out.append('  File "/app/venv/lib/python3.11/site-packages/kombu/connection.py", '
-                       f'line {n}, in _connection')
+            out.append(
+                '  File "/app/venv/lib/python3.11/site-packages/kombu/connection.py", '
+                f"line {n}, in _connection"
+            )
         else:
             words = " ".join(rng.choice(WORDS) for _ in range(8))
             out.append(f"[2026-11-20 10:01:{n % 60:02d},345: INFO/ForkPoolWorker-{n % 4}] {words}")
@@ -108,8 +130,9 @@ def main() -> None:
     paste = synthetic_paste(args.paste_lines, entries, rng)
     start = time.perf_counter()
     get_matcher(kb)
-    print(f"compiled {args.entries} entries in {time.perf_counter() - start:.2f} s",
-          file=sys.stderr)
+    print(
+        f"compiled {args.entries} entries in {time.perf_counter() - start:.2f} s", file=sys.stderr
+    )
     result = diagnose(paste, kb=kb)
     expected = entries[len(entries) // 2].slug
     assert result.matches and result.matches[0].slug == expected, "benchmark paste must match"
@@ -119,8 +142,10 @@ def main() -> None:
     theirs = time_runs(lambda: naive(paste), args.naive_runs)
     p50, naive_p50 = statistics.median(ours), statistics.median(theirs)
     p95 = statistics.quantiles(ours, n=20)[-1] if len(ours) >= 2 else ours[0]
-    print(f"entries={args.entries} paste_lines={args.paste_lines} p50_ms={p50:.2f} "
-          f"p95_ms={p95:.2f} naive_p50_ms={naive_p50:.2f} speedup={naive_p50 / p50:.1f}")
+    print(
+        f"entries={args.entries} paste_lines={args.paste_lines} p50_ms={p50:.2f} "
+        f"p95_ms={p95:.2f} naive_p50_ms={naive_p50:.2f} speedup={naive_p50 / p50:.1f}"
+    )
 
 
 if __name__ == "__main__":

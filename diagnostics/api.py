@@ -79,16 +79,21 @@ def _read_payload(body: bytes) -> tuple[dict, str | None]:
     try:
         payload = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: deep nesting
-        return {}, "The body must be JSON (UTF-8): {\"text\": \"...\"}."
+        return {}, 'The body must be JSON (UTF-8): {"text": "..."}.'
     if not isinstance(payload, dict) or not isinstance(payload.get("text"), str):
-        return {}, "The JSON body needs a string field \"text\"."
+        return {}, 'The JSON body needs a string field "text".'
     if "save" in payload and not isinstance(payload["save"], bool):
-        return {}, "\"save\" must be true or false."
+        return {}, '"save" must be true or false.'
     return payload, None
 
 
 def log_diagnosis(result) -> None:
     """One log line per diagnosis: confidence and slugs only, never the paste."""
     top = result.matches[0].slug if result.matches else "-"
-    logger.info("diagnosis confidence=%s top=%s kinds=%s findings=%d", result.confidence, top,
-                ",".join(result.kinds), len(result.findings))
+    logger.info(
+        "diagnosis confidence=%s top=%s kinds=%s findings=%d",
+        result.confidence,
+        top,
+        ",".join(result.kinds),
+        len(result.findings),
+    )

@@ -30,9 +30,14 @@ MAX_QUEUES = 50
 MAX_QUEUE_CHARS = 255  # AMQP's limit for a queue name
 # Same limits as the form; the masked target is stored in CheckRun.target (1024 chars).
 URL_MAX_CHARS = 1000
-FIELD_MAX_CHARS = {"broker_url": URL_MAX_CHARS, "management_url": URL_MAX_CHARS,
-                   "password": 500, "management_user": 200, "management_password": 500,
-                   "vhost": 500}
+FIELD_MAX_CHARS = {
+    "broker_url": URL_MAX_CHARS,
+    "management_url": URL_MAX_CHARS,
+    "password": 500,
+    "management_user": 200,
+    "management_password": 500,
+    "vhost": 500,
+}
 QUEUE_SPLIT = re.compile(r"[\s,]+")
 
 

@@ -42,9 +42,14 @@ class Match:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "slug": self.slug, "title": self.title, "url": self.url,
-            "confidence": self.confidence, "score": round(self.score, 3),
-            "evidence": self.evidence, "facts": self.facts, "fix": self.fix,
+            "slug": self.slug,
+            "title": self.title,
+            "url": self.url,
+            "confidence": self.confidence,
+            "score": round(self.score, 3),
+            "evidence": self.evidence,
+            "facts": self.facts,
+            "fix": self.fix,
         }
 
 
@@ -89,8 +94,10 @@ def decode_paste(data: bytes | str) -> str:
     limit = max_paste_bytes()
     raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
     if len(raw) > limit:
-        raise PasteError(f"The paste is {len(raw):,} bytes; the limit is {limit:,} bytes. "
-                         f"Paste the error and the lines around it.", )
+        raise PasteError(
+            f"The paste is {len(raw):,} bytes; the limit is {limit:,} bytes. "
+            f"Paste the error and the lines around it.",
+        )
     if b"\x00" in raw[:65536] or _binary_ratio(raw[:4096]) > 0.1:
         raise PasteError("The paste looks like binary data, not text.")
     try:
@@ -109,6 +116,25 @@ def _binary_ratio(sample: bytes) -> float:
     return control / len(sample)
 
 
+MAX_ANALYSED_LINES = 12_000
+HEAD_LINES = 4_000  # configs and the start of a log; the rest from the end, where errors land
+
+
+def analysed_part(text: str) -> tuple[str, int]:
+    """The paste with the middle of a very long one blanked, and how many lines were.
+
+    Lines keep their numbers (blanked lines stay, empty), so evidence still
+    points at the right line; parse time stays bounded whatever the shape.
+    """
+    lines = text.split("\n")
+    if len(lines) <= MAX_ANALYSED_LINES:
+        return text, 0
+    tail = MAX_ANALYSED_LINES - HEAD_LINES
+    skipped = len(lines) - MAX_ANALYSED_LINES
+    lines[HEAD_LINES:-tail] = [""] * skipped
+    return "\n".join(lines), skipped
+
+
 def diagnose(text: str, *, kb: Any = None) -> Diagnosis:
     """Diagnose one paste. Raises PasteError for empty, binary or oversized input."""
     if not isinstance(text, str):
@@ -118,16 +144,30 @@ def diagnose(text: str, *, kb: Any = None) -> Diagnosis:
         from kb.index import get_kb
 
         kb = get_kb()
-    parsed = parse_paste(text)
+    analysed, skipped = analysed_part(text)
+    parsed = parse_paste(analysed)
+    if skipped:
+        parsed.notices.append(
+            f"The paste has {skipped + MAX_ANALYSED_LINES:,} lines: the first "
+            f"{HEAD_LINES:,} and the last {MAX_ANALYSED_LINES - HEAD_LINES:,} were analysed, "
+            f"{skipped:,} in between were not."
+        )
     from diagnostics.rules import run_rules
 
     findings = run_rules(parsed)
     hits = get_matcher(kb).match(parsed.logical, parsed.exceptions, parsed.lines)
-    return build_diagnosis(kb, parsed, hits, findings, secrets=find_secrets(text))
+    # evidence only ever quotes the analysed lines: their secrets are the ones to scrub
+    return build_diagnosis(kb, parsed, hits, findings, secrets=find_secrets(analysed))
 
 
-def build_diagnosis(kb: Any, parsed: ParsedPaste, hits: list[SignatureHit],
-                    findings: list[Finding], *, secrets: set[str] | None = None) -> Diagnosis:
+def build_diagnosis(
+    kb: Any,
+    parsed: ParsedPaste,
+    hits: list[SignatureHit],
+    findings: list[Finding],
+    *,
+    secrets: set[str] | None = None,
+) -> Diagnosis:
     """Rank and fill the fixes; every string taken from the paste is scrubbed first.
 
     Evidence lines and facts are single lines of the paste; `secrets` (what redacting
@@ -137,8 +177,7 @@ def build_diagnosis(kb: Any, parsed: ParsedPaste, hits: list[SignatureHit],
     _scrub_ranked(ranked.items, findings, secrets or set())
     confidence = ranked.confidence
     matches = [_to_match(kb, item) for item in ranked.items]
-    diagnosis = Diagnosis(confidence, matches, findings, notices=parsed.notices,
-                          kinds=parsed.kinds)
+    diagnosis = Diagnosis(confidence, matches, findings, notices=parsed.notices, kinds=parsed.kinds)
     if not matches:
         diagnosis.matches = _prose_matches(kb, parsed)
         diagnosis.confidence = "possible" if diagnosis.matches else "none"
@@ -158,8 +197,13 @@ def _scrub_ranked(items: list[Any], findings: list[Finding], secrets: set[str]) 
 def _to_match(kb: Any, item: Any) -> Match:
     entry = kb.entries[item.slug]
     return Match(
-        slug=entry.slug, title=entry.title, url=entry.url, confidence=item.confidence,
-        score=item.score, evidence=item.evidence, facts=item.facts,
+        slug=entry.slug,
+        title=entry.title,
+        url=entry.url,
+        confidence=item.confidence,
+        score=item.score,
+        evidence=item.evidence,
+        facts=item.facts,
         fix=entry.render_section("fix", item.facts),
     )
 
@@ -169,8 +213,20 @@ def error_like_line(parsed: ParsedPaste) -> str:
     if parsed.exceptions:
         fact = parsed.exceptions[-1]
         return f"{fact.short_type} {fact.message}"[:300]
-    words = ("error", "exception", "failed", "refused", "denied", "timeout", "timed out",
-             "cannot", "unable", "fatal", "critical", "warning")
+    words = (
+        "error",
+        "exception",
+        "failed",
+        "refused",
+        "denied",
+        "timeout",
+        "timed out",
+        "cannot",
+        "unable",
+        "fatal",
+        "critical",
+        "warning",
+    )
     best, best_score = "", -1
     for line in parsed.lines:
         lowered = line.lower()
@@ -205,11 +261,22 @@ def _prose_matches(kb: Any, parsed: ParsedPaste) -> list[Match]:
         entry = kb.entries.get(getattr(hit, "slug", ""))
         if entry is None or entry.kind != "entry":
             continue
-        out.append(Match(
-            slug=entry.slug, title=entry.title, url=entry.url, confidence="possible",
-            score=round(0.3 - 0.05 * rank, 3),
-            evidence=[{"line": 1, "text": redact_text(prose[0])[:300],
-                       "signature": "full-text search of the entry's text"}],
-            facts={}, fix=entry.render_section("fix", {}),
-        ))
+        out.append(
+            Match(
+                slug=entry.slug,
+                title=entry.title,
+                url=entry.url,
+                confidence="possible",
+                score=round(0.3 - 0.05 * rank, 3),
+                evidence=[
+                    {
+                        "line": 1,
+                        "text": redact_text(prose[0])[:300],
+                        "signature": "full-text search of the entry's text",
+                    }
+                ],
+                facts={},
+                fix=entry.render_section("fix", {}),
+            )
+        )
     return out

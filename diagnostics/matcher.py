@@ -73,8 +73,11 @@ def compile_signature(sig: Any) -> str | None:
         return "`message` only goes with `exception`"
     if not 0 < float(sig.weight) <= 1:
         return f"weight must be in (0, 1], got {sig.weight}"
-    for label, regex in (("pattern", sig.pattern), ("message", sig.message),
-                         ("unless", getattr(sig, "unless", None))):
+    for label, regex in (
+        ("pattern", sig.pattern),
+        ("message", sig.message),
+        ("unless", getattr(sig, "unless", None)),
+    ):
         if regex is None:
             continue
         try:
@@ -118,18 +121,29 @@ class Matcher:
         unless = re2.compile(unless_text, _options(False)) if unless_text else None
         if sig.pattern:
             regex = re2.compile(sig.pattern, options)
-            self.patterns.append(CompiledSignature(slug, index, float(sig.weight), "pattern",
-                                                   _describe(sig), regex, unless=unless))
+            self.patterns.append(
+                CompiledSignature(
+                    slug, index, float(sig.weight), "pattern", _describe(sig), regex, unless=unless
+                )
+            )
             return
         regex = re2.compile(sig.message, options) if sig.message else None
-        compiled = CompiledSignature(slug, index, float(sig.weight), "exception",
-                                     _describe(sig), regex, sig.exception, unless)
+        compiled = CompiledSignature(
+            slug,
+            index,
+            float(sig.weight),
+            "exception",
+            _describe(sig),
+            regex,
+            sig.exception,
+            unless,
+        )
         short = sig.exception.rsplit(".", 1)[-1].lower()
         self.exceptions.setdefault(short, []).append(compiled)
 
     def _build_sets(self) -> None:
         for offset in range(0, len(self.patterns), SET_CHUNK):
-            chunk = self.patterns[offset:offset + SET_CHUNK]
+            chunk = self.patterns[offset : offset + SET_CHUNK]
             options = re2.Options()
             options.max_mem = SET_MAX_MEM
             options.never_nl = True
@@ -149,8 +163,9 @@ class Matcher:
                 hits.append(offset + index)
         return hits
 
-    def match(self, lines: list[Any], exceptions: list[ExceptionFact],
-              physical: list[str]) -> list[SignatureHit]:
+    def match(
+        self, lines: list[Any], exceptions: list[ExceptionFact], physical: list[str]
+    ) -> list[SignatureHit]:
         """Every signature hit: patterns over logical lines, exceptions over exception facts."""
         hits = self._pattern_hits(lines)
         hits.extend(self._exception_hits(exceptions, physical))
@@ -177,8 +192,9 @@ class Matcher:
                 out.append(hit)
         return out
 
-    def _exception_hits(self, exceptions: list[ExceptionFact],
-                        physical: list[str]) -> list[SignatureHit]:
+    def _exception_hits(
+        self, exceptions: list[ExceptionFact], physical: list[str]
+    ) -> list[SignatureHit]:
         out: dict[tuple[str, int], SignatureHit] = {}
         for fact in exceptions:
             for sig in self.exceptions.get(fact.short_type.lower(), ()):
@@ -189,7 +205,8 @@ class Matcher:
                 facts = {"exception": fact.type}
                 if sig.regex is not None:
                     match = sig.regex.search(fact.message) or (
-                        sig.regex.search(fact.reply_text) if fact.reply_text else None)
+                        sig.regex.search(fact.reply_text) if fact.reply_text else None
+                    )
                     if match is None:
                         continue
                     facts.update(_named_groups(match))
@@ -209,7 +226,8 @@ def _same_type(signature_type: str, fact_type: str) -> bool:
     if "." not in signature_type or "." not in fact_type:
         return signature_type.rsplit(".", 1)[-1].lower() == fact_type.rsplit(".", 1)[-1].lower()
     return signature_type.lower() == fact_type.lower() or fact_type.lower().endswith(
-        "." + signature_type.lower())
+        "." + signature_type.lower()
+    )
 
 
 def _named_groups(match: Any) -> dict[str, str]:

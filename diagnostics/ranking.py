@@ -64,8 +64,9 @@ def rank_entries(kb: Any, hits: list[SignatureHit], findings: list[Finding]) -> 
     for item in items:
         item.score = _combine(item.weights)
         item.evidence = _merge_by_line(item.evidence)[:8]
-    items = sorted((i for i in items if i.score >= MIN_SCORE), key=RankedEntry.sort_key,
-                   reverse=True)[:MAX_MATCHES]
+    items = sorted(
+        (i for i in items if i.score >= MIN_SCORE), key=RankedEntry.sort_key, reverse=True
+    )[:MAX_MATCHES]
     confidence = _overall(items)
     for position, item in enumerate(items):
         item.confidence = "high" if position == 0 and confidence == "high" else "possible"
@@ -78,11 +79,13 @@ def _add_finding(kb: Any, by_slug: dict[str, RankedEntry], finding: Finding) -> 
         return
     item = by_slug.setdefault(finding.entry, RankedEntry(finding.entry))
     item.weights.append(FINDING_WEIGHT.get(finding.severity, 0.4))
-    item.evidence.append({
-        "line": finding.line,
-        "text": finding.message[:300],
-        "signature": f"rule {finding.rule}",
-    })
+    item.evidence.append(
+        {
+            "line": finding.line,
+            "text": finding.message[:300],
+            "signature": f"rule {finding.rule}",
+        }
+    )
     for key, value in finding.evidence.items():
         if isinstance(value, (str, int, float)) and not isinstance(value, bool):
             item.facts.setdefault(key, str(value))

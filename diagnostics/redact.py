@@ -48,7 +48,11 @@ _QUOTED = (
 )
 _TAGS = r"(?:[!&][^\s,]*[ \t]+)*"  # YAML tags and anchors before the value: !!binary, &a
 _KEY_VALUE = re.compile(
-    r"(?P<head>(?P<q1>['\"]?)(?P<key>" + _SECRET_KEY + r")(?P=q1)[ \t]*(?::|=|=>)[ \t]*" + _TAGS + ")"
+    r"(?P<head>(?P<q1>['\"]?)(?P<key>"
+    + _SECRET_KEY
+    + r")(?P=q1)[ \t]*(?::|=|=>)[ \t]*"
+    + _TAGS
+    + ")"
     r"(?P<secret>" + _QUOTED + r"|[^\s,;}\])#]+)",
     re.IGNORECASE,
 )
@@ -75,8 +79,10 @@ _ENV_NAME = re.compile(
     r"^[ \t]*(?:-[ \t]+)?['\"]?name['\"]?[ \t]*:[ \t]*['\"]?" + _SECRET_KEY + r"['\"]?[ \t,]*$",
     re.IGNORECASE,
 )
-_ENV_VALUE = re.compile(r"(?P<head>^[ \t]*(?:-[ \t]+)?['\"]?value['\"]?[ \t]*:[ \t]*)(?P<secret>\S.*?)"
-                        r"(?P<tail>,?[ \t]*)$")
+_ENV_VALUE = re.compile(
+    r"(?P<head>^[ \t]*(?:-[ \t]+)?['\"]?value['\"]?[ \t]*:[ \t]*)(?P<secret>\S.*?)"
+    r"(?P<tail>,?[ \t]*)$"
+)
 _ENV_INLINE = re.compile(
     r"(?P<head>['\"]?name['\"]?\s*:\s*['\"]?" + _SECRET_KEY + r"['\"]?\s*,\s*"
     r"['\"]?value['\"]?\s*:\s*)(?P<secret>" + _QUOTED + r"|[^\s,}]+)",
@@ -92,7 +98,9 @@ _AUTH_HEADER = re.compile(
     re.IGNORECASE,
 )
 _BEARER = re.compile(r"(?P<head>\bBearer\s+)(?P<secret>[A-Za-z0-9\-._~+/]{8,}=*)")
-_JWT = re.compile(r"(?<![A-Za-z0-9_\-])eyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}")
+_JWT = re.compile(
+    r"(?<![A-Za-z0-9_\-])eyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}"
+)
 _AWS_KEY_ID = re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b")
 _AWS_SECRET = re.compile(
     r"(?P<head>aws_secret_access_key\s*[:=]\s*['\"]?)(?P<secret>[A-Za-z0-9/+=]{40})",
@@ -136,6 +144,9 @@ class _Redaction:
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             return line
+        if not keep_key:  # the hot path: every line of a long secret block
+            self.keep(stripped)
+            return line[: len(line) - len(line.lstrip())] + MASK
         key, colon, value = line.partition(":")
         if keep_key and colon and value.strip() and value.strip() not in ("|", ">"):
             self.keep(value)
@@ -150,16 +161,17 @@ def _indent(line: str) -> int:
     return len(line) - len(line.lstrip())
 
 
-def _mask_blocks_under(lines: list[str], start: int, indent: int, red: _Redaction,
-                       *, keep_key: bool = False) -> None:
+def _mask_blocks_under(
+    lines: list[str], start: int, indent: int, red: _Redaction, *, keep_key: bool = False
+) -> None:
     """Mask the lines after `start` that belong to its value (deeper, or `- ` items)."""
     for number in range(start + 1, len(lines)):
         line = lines[number]
-        if not line.strip():
+        content = line.lstrip()
+        if not content:
             continue
-        deeper = _indent(line) > indent
-        same_level_item = _indent(line) == indent and line.lstrip().startswith("- ")
-        if not (deeper or same_level_item):
+        depth = len(line) - len(content)
+        if depth < indent or (depth == indent and not content.startswith("- ")):
             return
         lines[number] = red.mask_line(line, keep_key=keep_key)
 
@@ -229,10 +241,10 @@ def _mask_secret_data(document: str, red: _Redaction) -> str:
     lines = document.split("\n")
     for number, line in enumerate(lines):
         for found in _DATA_KEY.finditer(line):
-            rest = line[found.end():]
+            rest = line[found.end() :]
             if rest.lstrip().startswith("{") and "}" in rest:
                 end = found.end() + rest.index("}")
-                flow = _FLOW_VALUE.sub(red.mask_group, line[found.end():end])
+                flow = _FLOW_VALUE.sub(red.mask_group, line[found.end() : end])
                 lines[number] = line = line[: found.end()] + flow + line[end:]
                 break
             if rest.strip() in ("", "{") and line[: found.start()].strip() in ("", "-"):
@@ -291,8 +303,9 @@ def scrub(value: Any, secrets: set[str]) -> Any:
                 value = value.replace(secret, MASK)
         return value
     if isinstance(value, dict):
-        return {key: item if key in HTML_KEYS else scrub(item, secrets)
-                for key, item in value.items()}
+        return {
+            key: item if key in HTML_KEYS else scrub(item, secrets) for key, item in value.items()
+        }
     if isinstance(value, (list, tuple)):
         return [scrub(item, secrets) for item in value]
     return value

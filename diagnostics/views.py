@@ -85,6 +85,9 @@ def report_delete(request: HttpRequest, report_id: str) -> HttpResponse:
         return redirect("/diagnose/?deleted=1")
     if get_report(report_id) is None:
         raise Http404("No such report.")
-    context = {"report": get_report(report_id), "result": get_report(report_id).result,
-               "delete_error": "That delete token does not match this report."}
+    context = {
+        "report": get_report(report_id),
+        "result": get_report(report_id).result,
+        "delete_error": "That delete token does not match this report.",
+    }
     return _noindex(render(request, "diagnostics/report.html", context, status=403))

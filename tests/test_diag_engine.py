@@ -15,30 +15,52 @@ QOS_MESSAGE = "NOT_IMPLEMENTED - queue 'scan.vision' in vhost 'eco2' does not su
 
 def make_entry(slug: str, signatures: list[Signature], **extra) -> Entry:
     fix = f"<p>Declare {placeholder_token('queue')} as quorum</p>"
-    return Entry(slug=slug, title=slug.replace("-", " "), signatures=signatures,
-                 defaults={"queue": "my.queue"},
-                 section_templates=[{"id": "fix", "title": "Fix", "html": fix}],
-                 path=f"content/entries/{slug}.md", **extra)
+    return Entry(
+        slug=slug,
+        title=slug.replace("-", " "),
+        signatures=signatures,
+        defaults={"queue": "my.queue"},
+        section_templates=[{"id": "fix", "title": "Fix", "html": fix}],
+        path=f"content/entries/{slug}.md",
+        **extra,
+    )
 
 
 def make_kb(version: str = "test") -> KnowledgeBase:
     entries = [
-        make_entry("quorum-queue-global-qos", [
-            Signature(exception="AMQPNotImplementedError", message="does not support global qos"),
-            Signature(pattern="NOT_IMPLEMENTED - queue '(?P<queue>[^']+)' in vhost "
-                              "'(?P<vhost>[^']*)' does not support global qos"),
-            Signature(pattern="global qos", weight=0.3),
-        ], examples=[f'AMQPNotImplementedError(540, "{QOS_MESSAGE}", (60, 20), "Basic.consume")'],
-            counter_examples=["PRECONDITION_FAILED - inequivalent arg 'x-queue-type' for queue"
-                              " 'q' in vhost '/'"]),
-        make_entry("queue-arguments-mismatch", [
-            Signature(pattern="inequivalent arg '(?P<argument>[^']+)' for queue "
-                              "'(?P<queue>[^']+)'"),
-            Signature(exception="amqp.exceptions.PreconditionFailed", weight=0.5),
-        ], examples=["PRECONDITION_FAILED - inequivalent arg 'x-queue-type' for queue 'q' in "
-                     "vhost '/'"], counter_examples=[QOS_MESSAGE]),
-        make_entry("tasks-run-twice", [Signature(pattern="tasks? (?:run|runs|ran) twice",
-                                                 weight=0.4)]),
+        make_entry(
+            "quorum-queue-global-qos",
+            [
+                Signature(
+                    exception="AMQPNotImplementedError", message="does not support global qos"
+                ),
+                Signature(
+                    pattern="NOT_IMPLEMENTED - queue '(?P<queue>[^']+)' in vhost "
+                    "'(?P<vhost>[^']*)' does not support global qos"
+                ),
+                Signature(pattern="global qos", weight=0.3),
+            ],
+            examples=[f'AMQPNotImplementedError(540, "{QOS_MESSAGE}", (60, 20), "Basic.consume")'],
+            counter_examples=[
+                "PRECONDITION_FAILED - inequivalent arg 'x-queue-type' for queue 'q' in vhost '/'"
+            ],
+        ),
+        make_entry(
+            "queue-arguments-mismatch",
+            [
+                Signature(
+                    pattern="inequivalent arg '(?P<argument>[^']+)' for queue '(?P<queue>[^']+)'"
+                ),
+                Signature(exception="amqp.exceptions.PreconditionFailed", weight=0.5),
+            ],
+            examples=[
+                "PRECONDITION_FAILED - inequivalent arg 'x-queue-type' for queue 'q' in vhost '/'"
+            ],
+            counter_examples=[QOS_MESSAGE],
+        ),
+        make_entry(
+            "tasks-run-twice", [Signature(pattern="tasks? (?:run|runs|ran) twice", weight=0.4)]
+        ),
         make_entry("shared-a", [Signature(pattern="SHARED_ERROR_TEXT")]),
         make_entry("shared-b", [Signature(pattern="SHARED_ERROR_TEXT")]),
     ]
@@ -51,8 +73,10 @@ def kb() -> KnowledgeBase:
 
 
 def test_repr_exception_in_log_line_is_high_with_facts_and_filled_fix(kb):
-    paste = ("[2026-11-20 10:01:02,345: CRITICAL/MainProcess] Unrecoverable error: "
-             f'AMQPNotImplementedError(540, "{QOS_MESSAGE}", (60, 20), \'Basic.consume\')')
+    paste = (
+        "[2026-11-20 10:01:02,345: CRITICAL/MainProcess] Unrecoverable error: "
+        f"AMQPNotImplementedError(540, \"{QOS_MESSAGE}\", (60, 20), 'Basic.consume')"
+    )
     result = diagnose(paste, kb=kb)
     assert result.confidence == "high"
     top = result.matches[0]
@@ -64,21 +88,27 @@ def test_repr_exception_in_log_line_is_high_with_facts_and_filled_fix(kb):
 
 
 def test_exception_with_module_matches_signature_without_module(kb):
-    paste = ("Traceback (most recent call last):\n  File \"/app/x.py\", line 3, in run\n"
-             f"amqp.exceptions.AMQPNotImplementedError: Basic.consume: (540) {QOS_MESSAGE}")
+    paste = (
+        'Traceback (most recent call last):\n  File "/app/x.py", line 3, in run\n'
+        f"amqp.exceptions.AMQPNotImplementedError: Basic.consume: (540) {QOS_MESSAGE}"
+    )
     assert diagnose(paste, kb=kb).matches[0].slug == "quorum-queue-global-qos"
 
 
 def test_signature_module_must_match_when_both_name_one(kb):
-    paste = ("Traceback (most recent call last):\n  File \"/app/x.py\", line 3, in run\n"
-             "other.module.PreconditionFailed: something else")
+    paste = (
+        'Traceback (most recent call last):\n  File "/app/x.py", line 3, in run\n'
+        "other.module.PreconditionFailed: something else"
+    )
     slugs = [m.slug for m in diagnose(paste, kb=kb).matches]
     assert "queue-arguments-mismatch" not in slugs
 
 
 def test_wrapped_and_coloured_error_text_is_found(kb):
-    paste = ("\x1b[31mworker_1  | consumer error: NOT_IMPLEMENTED - queue 'q1' in vhost '/'\n"
-             "worker_1  | does not support global qos\x1b[0m\n")
+    paste = (
+        "\x1b[31mworker_1  | consumer error: NOT_IMPLEMENTED - queue 'q1' in vhost '/'\n"
+        "worker_1  | does not support global qos\x1b[0m\n"
+    )
     result = diagnose(paste, kb=kb)
     assert result.matches[0].slug == "quorum-queue-global-qos"
     assert result.matches[0].facts["queue"] == "q1"
@@ -106,8 +136,7 @@ def test_as_dict_has_the_api_shape(kb):
     data = diagnose(QOS_MESSAGE, kb=kb).as_dict()
     assert set(data) >= {"confidence", "matches", "findings", "search_results", "report_url"}
     match = data["matches"][0]
-    assert set(match) == {"slug", "title", "url", "confidence", "score", "evidence", "facts",
-                          "fix"}
+    assert set(match) == {"slug", "title", "url", "confidence", "score", "evidence", "facts", "fix"}
     assert set(match["evidence"][0]) == {"line", "text", "signature"}
 
 
@@ -136,8 +165,9 @@ def test_check_examples_passes_and_reports_failures_by_file():
     kb = make_kb()
     kb.entries["queue-arguments-mismatch"].examples.append("tasks run twice")
     errors = check_examples(kb)
-    assert errors == ["content/entries/queue-arguments-mismatch.md: example 2 ranks "
-                      "tasks-run-twice first"]
+    assert errors == [
+        "content/entries/queue-arguments-mismatch.md: example 2 ranks tasks-run-twice first"
+    ]
 
 
 def test_matcher_is_cached_per_kb_version():
@@ -150,19 +180,27 @@ def test_matcher_is_cached_per_kb_version():
 
 def test_unless_vetoes_a_lookalike_line_and_exception():
     entries = [
-        make_entry("access-refused", [
-            Signature(pattern="access to vhost '(?P<vhost>[^']*)' refused", unless="is down"),
-            Signature(exception="WorkerLostError", unless="exitcode 0"),
-        ]),
+        make_entry(
+            "access-refused",
+            [
+                Signature(pattern="access to vhost '(?P<vhost>[^']*)' refused", unless="is down"),
+                Signature(exception="WorkerLostError", unless="exitcode 0"),
+            ],
+        ),
     ]
     kb = KnowledgeBase.from_entries(entries, version="unless")
     refused = diagnose("INTERNAL_ERROR - access to vhost 'v' refused for user 'u'", kb=kb)
     assert refused.matches[0].slug == "access-refused" and refused.matches[0].facts["vhost"] == "v"
-    down = diagnose("INTERNAL_ERROR - access to vhost 'v' refused for user 'u': vhost 'v' is down", kb=kb)
+    down = diagnose(
+        "INTERNAL_ERROR - access to vhost 'v' refused for user 'u': vhost 'v' is down", kb=kb
+    )
     assert down.matches == [] and down.confidence == "none"
     lost = "billiard.exceptions.WorkerLostError: Worker exited prematurely: exitcode 0."
     assert diagnose(lost, kb=kb).matches == []
-    assert diagnose(lost.replace("exitcode 0", "signal 9 (SIGKILL)"), kb=kb).matches[0].slug == "access-refused"
+    assert (
+        diagnose(lost.replace("exitcode 0", "signal 9 (SIGKILL)"), kb=kb).matches[0].slug
+        == "access-refused"
+    )
 
 
 def test_unless_must_compile_in_re2():
@@ -175,3 +213,17 @@ def test_evidence_is_one_item_per_line_naming_every_signature():
     assert [e["line"] for e in evidence] == [1]
     assert "global qos" in evidence[0]["signature"].split(" · ")
     assert len(evidence[0]["signature"].split(" · ")) >= 2
+
+
+def test_very_long_paste_is_analysed_head_and_tail_keeping_line_numbers():
+    from diagnostics.engine import HEAD_LINES, MAX_ANALYSED_LINES
+
+    lines = ["[10:00:00: INFO] tick"] * (MAX_ANALYSED_LINES + 5_000)
+    lines[-4], lines[-3] = "", QOS_MESSAGE  # a blank line: no wrapped-line joining
+    result = diagnose("\n".join(lines), kb=make_kb("long"))
+    assert result.matches[0].slug == "quorum-queue-global-qos"
+    assert result.matches[0].evidence[0]["line"] == len(lines) - 2
+    assert any(
+        f"the first {HEAD_LINES:,}" in notice and "5,000 in between" in notice
+        for notice in result.notices
+    )

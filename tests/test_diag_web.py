@@ -41,8 +41,16 @@ def test_api_answers_the_documented_shape(client):
     assert data["matches"][0]["slug"] == "quorum-queue-global-qos"
 
 
-@pytest.mark.parametrize("body", [b"{not json", b'{"nottext": 1}', b'{"text": 5}',
-                                  b'{"text": "x", "save": "yes"}', b"\xff\xfe\x00"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"{not json",
+        b'{"nottext": 1}',
+        b'{"text": 5}',
+        b'{"text": "x", "save": "yes"}',
+        b"\xff\xfe\x00",
+    ],
+)
 def test_api_bad_json_is_400_json(client, body):
     response = post_api(client, body)
     assert response.status_code == 400 and "error" in response.json()
@@ -96,8 +104,9 @@ def test_diagnose_page_requires_csrf():
 @pytest.mark.django_db
 def test_script_markup_is_inert_everywhere(client):
     evil = "<script>alert(1)</script>"
-    paste = (f"NOT_IMPLEMENTED - queue '{evil}' in vhost '{evil}' does not support global qos\n"
-             f"{evil}")
+    paste = (
+        f"NOT_IMPLEMENTED - queue '{evil}' in vhost '{evil}' does not support global qos\n{evil}"
+    )
     page = client.post("/diagnose/", {"text": paste, "save": "1"}).content.decode()
     assert evil not in page and "&lt;script&gt;" in page
     data = post_api(client, {"text": paste, "save": True}).json()
@@ -109,9 +118,13 @@ def test_script_markup_is_inert_everywhere(client):
 HOSTILE = {
     "binary": bytes(range(256)) * 40,
     "invalid-utf8": b"Traceback \xff\xfe\xfa broken",
-    "alias-bomb": (b'apiVersion: v1\nkind: ConfigMap\na: &a ["x","x","x","x","x","x","x","x"]\n'
-                   + b"".join(b"%c: &%c [*%c,*%c,*%c,*%c,*%c,*%c,*%c,*%c]\n" % ((98 + i,) * 2 + (
-                       97 + i,) * 8) for i in range(8))),
+    "alias-bomb": (
+        b'apiVersion: v1\nkind: ConfigMap\na: &a ["x","x","x","x","x","x","x","x"]\n'
+        + b"".join(
+            b"%c: &%c [*%c,*%c,*%c,*%c,*%c,*%c,*%c,*%c]\n" % ((98 + i,) * 2 + (97 + i,) * 8)
+            for i in range(8)
+        )
+    ),
     "deep-literal": b"task_queues = " + b"[" * 5000 + b"]" * 5000,
 }
 
@@ -189,7 +202,9 @@ def test_purge_reports_also_deletes_old_check_runs():
 
 @pytest.mark.django_db
 def test_diagnosis_naming_a_queue_offers_a_live_check(client):
-    text = ("AMQPNotImplementedError(540, \"NOT_IMPLEMENTED - queue 'scan.vision' in vhost 'eco2' "
-            "does not support global qos\", (60, 20), 'Basic.consume')")
+    text = (
+        "AMQPNotImplementedError(540, \"NOT_IMPLEMENTED - queue 'scan.vision' in vhost 'eco2' "
+        "does not support global qos\", (60, 20), 'Basic.consume')"
+    )
     page = client.post("/diagnose/", {"text": text}).content.decode()
     assert 'href="/checks/?queue=scan.vision&amp;vhost=eco2"' in page

@@ -21,18 +21,24 @@ def test_chained_traceback_with_truncated_top_and_windows_paths():
 
 
 def test_repr_exception_gives_reply_code_and_method():
-    paste = ("Task t[1] raised unexpected: PreconditionFailed(406, \"PRECONDITION_FAILED - x\", "
-             "(50, 10), 'Queue.declare')")
+    paste = (
+        'Task t[1] raised unexpected: PreconditionFailed(406, "PRECONDITION_FAILED - x", '
+        "(50, 10), 'Queue.declare')"
+    )
     [fact] = parse_paste(paste).exceptions
-    assert (fact.short_type, fact.reply_code, fact.method) == ("PreconditionFailed", 406,
-                                                                "Queue.declare")
+    assert (fact.short_type, fact.reply_code, fact.method) == (
+        "PreconditionFailed",
+        406,
+        "Queue.declare",
+    )
 
 
 def test_django_settings_namespace_and_queue_objects():
     config = parse_celery_config(
         "CELERY_TASK_QUEUES = (Queue('a', Exchange('ex', type='topic'), routing_key='a.#',\n"
         "    max_priority=10, queue_arguments={'x-queue-type': 'quorum'}),)\n"
-        "CELERY_BROKER_URL = 'amqp://u:pw@h//'\n")
+        "CELERY_BROKER_URL = 'amqp://u:pw@h//'\n"
+    )
     [queue] = config.queues
     assert queue.arguments == {"x-queue-type": "quorum", "x-max-priority": 10}
     assert (queue.exchange, queue.exchange_type, queue.queue_type) == ("ex", "topic", "quorum")
@@ -43,7 +49,8 @@ def test_django_settings_namespace_and_queue_objects():
 def test_conf_update_and_worker_command_line():
     config = parse_celery_config(
         "app.conf.update(task_acks_late=True, worker_prefetch_multiplier=1)\n"
-        "celery -A proj worker -P solo -c 1 -Q a,b\n")
+        "celery -A proj worker -P solo -c 1 -Q a,b\n"
+    )
     assert config.acks_late is True and config.settings["worker_prefetch_multiplier"] == 1
     assert (config.pool, config.concurrency, config.worker_queues) == ("solo", 1, ["a", "b"])
 
@@ -57,7 +64,8 @@ def test_yaml_alias_is_refused_with_a_notice_not_expanded():
 def test_topology_operator_queue_and_requirements():
     parsed = parse_paste(
         "apiVersion: rabbitmq.com/v1beta1\nkind: Queue\nspec:\n  name: qq\n  type: quorum\n\n"
-        "celery[redis]==5.7.0\ndjango-celery-beat>=2.5\n")
+        "celery[redis]==5.7.0\ndjango-celery-beat>=2.5\n"
+    )
     [queue] = parsed.queues
     assert (queue.name, queue.queue_type, queue.source) == ("qq", "quorum", "topology-operator")
     assert {"celery", "redis", "django-celery-beat"} <= set(parsed.requirements.packages)

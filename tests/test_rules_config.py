@@ -205,8 +205,10 @@ def test_rule_stays_quiet_on_negative_paste(name):
 
 
 def test_consumer_timeout_from_the_paste_is_used():
-    paste = ('broker_url = "amqp://guest@rabbit//"\nreport.apply_async(countdown=7200)\n\n'
-             "consumer_timeout = 36000000\n")
+    paste = (
+        'broker_url = "amqp://guest@rabbit//"\nreport.apply_async(countdown=7200)\n\n'
+        "consumer_timeout = 36000000\n"
+    )
     assert ("countdown-over-consumer-timeout", "delivery-ack-timeout") not in rules_for(paste)
 
 
@@ -216,19 +218,22 @@ def test_compare_queue_quotes_the_406_text():
     [finding] = compare_queue(app, broker)
     assert finding.evidence["error"] == (
         "PRECONDITION_FAILED - inequivalent arg 'x-queue-type' for queue 'qq' in vhost '/': "
-        "received none but current is the value 'quorum' of type 'longstr'")
+        "received none but current is the value 'quorum' of type 'longstr'"
+    )
     assert finding.as_dict()["entry"] == "queue-arguments-mismatch"
 
 
 def test_compare_queue_flags_and_added_arguments():
-    app = QueueDecl(name="q", source="celery-config", durable=False,
-                    arguments={"x-dead-letter-exchange": "dlx"})
+    app = QueueDecl(
+        name="q", source="celery-config", durable=False, arguments={"x-dead-letter-exchange": "dlx"}
+    )
     broker = QueueDecl(name="q", source="broker", durable=True)
     texts = [f.evidence["error"] for f in compare_queue(app, broker)]
-    assert any("received the value 'dlx' of type 'longstr' but current is none" in t
-               for t in texts)
-    assert any("inequivalent arg 'durable'" in t and "received 'false' but current is 'true'"
-               in t for t in texts)
+    assert any("received the value 'dlx' of type 'longstr' but current is none" in t for t in texts)
+    assert any(
+        "inequivalent arg 'durable'" in t and "received 'false' but current is 'true'" in t
+        for t in texts
+    )
 
 
 def test_compare_queue_no_declare_on_quorum_gives_540():
@@ -252,7 +257,10 @@ def findings_for(paste: str) -> dict[str, str]:
 
 def test_mixing_old_and_lowercase_names_is_an_error():
     severities = findings_for("CELERYD_PREFETCH_MULTIPLIER = 1\ntask_acks_late = True\n")
-    assert severities == {"old-and-new-setting-names": "error", "acks-late-over-consumer-timeout": "info"}
+    assert severities == {
+        "old-and-new-setting-names": "error",
+        "acks-late-over-consumer-timeout": "info",
+    }
 
 
 def test_old_names_beside_django_namespaced_names_are_only_deprecated():
@@ -279,6 +287,8 @@ def test_same_task_id_succeeding_twice_points_at_visibility_timeout():
 
 
 def test_distinct_task_ids_are_not_repeats():
-    other = REPEATED.replace("bd08ab85-28a8-488f-ba03-c2befde10054]\x20succeeded in 0.01s",
-                             "00000000-28a8-488f-ba03-c2befde10054] succeeded in 0.01s")
+    other = REPEATED.replace(
+        "bd08ab85-28a8-488f-ba03-c2befde10054]\x20succeeded in 0.01s",
+        "00000000-28a8-488f-ba03-c2befde10054] succeeded in 0.01s",
+    )
     assert "same-task-id-repeated" not in findings_for(other)

@@ -17,11 +17,14 @@ def test_deeply_nested_json_is_a_400(client, path):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("broker_url", [
-    "amqp://u:p@[::1",  # urlsplit: Invalid IPv6 URL
-    "amqp://127.0.0.1/" + "v" * 5000,  # longer than CheckRun.target (1024)
-    "amqp://127.0.0.1/v\x00x",  # PostgreSQL refuses NUL in text
-])
+@pytest.mark.parametrize(
+    "broker_url",
+    [
+        "amqp://u:p@[::1",  # urlsplit: Invalid IPv6 URL
+        "amqp://127.0.0.1/" + "v" * 5000,  # longer than CheckRun.target (1024)
+        "amqp://127.0.0.1/v\x00x",  # PostgreSQL refuses NUL in text
+    ],
+)
 def test_bad_broker_urls_are_a_400(client, broker_url):
     body = json.dumps({"broker_url": broker_url})
     response = client.post("/api/checks", body, content_type="application/json")

@@ -58,12 +58,13 @@ def test_evidence_lines_are_scrubbed_with_the_secrets_of_the_whole_paste():
     assert redact_text("value: k8svalsecret") == "value: k8svalsecret"  # alone: looks harmless
     secrets = find_secrets(paste)
     assert scrub({"evidence": [{"text": "value: k8svalsecret"}]}, secrets) == {
-        "evidence": [{"text": "value: ****"}]}
+        "evidence": [{"text": "value: ****"}]
+    }
 
 
 def test_fix_html_is_never_rewritten_by_text_patterns():
     html = '<span title="from your paste">x</span> password: <b>y</b>'
-    assert scrub({"fix": html}, {"paste\">"})["fix"] == html
+    assert scrub({"fix": html}, {'paste">'})["fix"] == html
 
 
 HOSTILE = {
@@ -86,8 +87,9 @@ def test_log_tracebacks_are_redacted():
     try:
         raise ValueError("cannot reach amqp://svc:trace/secret@rabbit//")
     except ValueError:
-        record = logging.LogRecord("x", logging.ERROR, __file__, 1, "failed", None,
-                                   exc_info=__import__("sys").exc_info())
+        record = logging.LogRecord(
+            "x", logging.ERROR, __file__, 1, "failed", None, exc_info=__import__("sys").exc_info()
+        )
     RedactingFilter().filter(record)
     formatted = logging.Formatter().format(record)
     assert "trace/secret" not in formatted and "svc:****@rabbit" in formatted
@@ -130,8 +132,7 @@ BLOCKS = (
 END_TO_END = [
     (K8S, ["pg/secretzz", "secretzz", "k8svalsecret", "erzz"]),
     (REFUSED, ["pa/ss", "ss'wd"]),
-    (BLOCKS, ["blockline1secret", "foldedtokensecret", "env pw secret", "plain env secret",
-              "yzz"]),
+    (BLOCKS, ["blockline1secret", "foldedtokensecret", "env pw secret", "plain env secret", "yzz"]),
 ]
 
 
@@ -143,12 +144,14 @@ def _variants(secret: str) -> list[str]:
 @pytest.mark.parametrize(("paste", "secrets"), END_TO_END)
 def test_saved_report_outputs_and_form_page_hold_no_secret(client, caplog, paste, secrets):
     caplog.set_level(logging.DEBUG)
-    api = client.post("/api/diagnose", json.dumps({"text": paste, "save": True}),
-                      content_type="application/json")
+    api = client.post(
+        "/api/diagnose", json.dumps({"text": paste, "save": True}), content_type="application/json"
+    )
     assert api.status_code == 200
     url = api.json()["report_url"]
-    unsaved = client.post("/api/diagnose", json.dumps({"text": paste}),
-                          content_type="application/json")
+    unsaved = client.post(
+        "/api/diagnose", json.dumps({"text": paste}), content_type="application/json"
+    )
     form = client.post("/diagnose/", {"text": paste, "save": "1"})
     report = Report.objects.get(pk=url.split("/")[2])
     outputs = {

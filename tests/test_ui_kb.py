@@ -13,7 +13,9 @@ def test_search_as_you_type_then_follow_to_the_entry(page, fixture_kb):
     assert suggestion.inner_text() == "Quorum queue refuses global QoS (540 NOT_IMPLEMENTED)"
     suggestion.click()
     page.wait_for_url("**/kb/quorum-qos/")
-    assert page.locator("h1").inner_text() == "Quorum queue refuses global QoS (540 NOT_IMPLEMENTED)"
+    assert (
+        page.locator("h1").inner_text() == "Quorum queue refuses global QoS (540 NOT_IMPLEMENTED)"
+    )
 
 
 def test_suggestions_render_titles_as_text(page, fixture_kb, settings, tmp_path):
@@ -36,4 +38,6 @@ def test_enter_in_header_search_opens_results(page, fixture_kb):
     page.fill("header input[name=q]", "deadlock")
     page.press("header input[name=q]", "Enter")
     page.wait_for_url("**/search?q=deadlock")
-    assert page.locator("ol.results a").first.inner_text() == "Never call result.get() within a task"
+    assert (
+        page.locator("ol.results a").first.inner_text() == "Never call result.get() within a task"
+    )

@@ -28,7 +28,11 @@ from diagnostics.parsers.traceback import parse_exceptions
 from diagnostics.parsers.yamldocs import YamlDoc, binding_from_cr, exchange_from_cr, queue_from_cr
 
 __all__ = [
-    "MalformedPaste", "ParsedPaste", "PasteError", "parse_celery_config", "parse_paste",
+    "MalformedPaste",
+    "ParsedPaste",
+    "PasteError",
+    "parse_celery_config",
+    "parse_paste",
 ]
 
 
@@ -122,8 +126,15 @@ def _merge(into: CeleryConfigFact | None, fact: CeleryConfigFact) -> CeleryConfi
     into.route_lines.update(fact.route_lines)
     into.time_limits.update(fact.time_limits)
     into.fanout_exchanges.update(fact.fanout_exchanges)
-    for name in ("old_names", "new_names", "queues", "get_in_task", "countdown_lines",
-                 "priority_lines", "broadcasts"):
+    for name in (
+        "old_names",
+        "new_names",
+        "queues",
+        "get_in_task",
+        "countdown_lines",
+        "priority_lines",
+        "broadcasts",
+    ):
         getattr(into, name).extend(getattr(fact, name))
     for module, line in fact.imports.items():
         into.imports.setdefault(module, line)

@@ -16,12 +16,24 @@ from dataclasses import dataclass, field
 
 WORKER = re.compile(r"\bcelery\b.{0,200}?\bworker\b")
 OPTIONS_WITH_VALUE = {
-    "-A": "app", "--app": "app", "-P": "pool", "--pool": "pool", "-c": "concurrency",
-    "--concurrency": "concurrency", "-Q": "queues", "--queues": "queues",
-    "--prefetch-multiplier": "prefetch_multiplier", "-n": "hostname", "--hostname": "hostname",
-    "--max-tasks-per-child": "max_tasks_per_child", "-l": "loglevel", "--loglevel": "loglevel",
-    "--time-limit": "time_limit", "--soft-time-limit": "soft_time_limit",
-    "-X": "exclude_queues", "--exclude-queues": "exclude_queues",
+    "-A": "app",
+    "--app": "app",
+    "-P": "pool",
+    "--pool": "pool",
+    "-c": "concurrency",
+    "--concurrency": "concurrency",
+    "-Q": "queues",
+    "--queues": "queues",
+    "--prefetch-multiplier": "prefetch_multiplier",
+    "-n": "hostname",
+    "--hostname": "hostname",
+    "--max-tasks-per-child": "max_tasks_per_child",
+    "-l": "loglevel",
+    "--loglevel": "loglevel",
+    "--time-limit": "time_limit",
+    "--soft-time-limit": "soft_time_limit",
+    "-X": "exclude_queues",
+    "--exclude-queues": "exclude_queues",
 }
 
 

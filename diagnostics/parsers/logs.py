@@ -18,14 +18,23 @@ from dataclasses import dataclass
 
 KINDS = (
     ("celery", re.compile(r"\[\d{4}-\d\d-\d\d [\d:,]+: (?P<level>[A-Z]+)/[\w\-]+\]")),
-    ("rabbitmq", re.compile(
-        r"^\s*(?:\d{4}-\d\d-\d\d[ T][\d:.+\-]+ )?\[(?P<level>debug|info|notice|warning|error|"
-        r"critical)\] <\d+\.\d+\.\d+>", re.I)),
+    (
+        "rabbitmq",
+        re.compile(
+            r"^\s*(?:\d{4}-\d\d-\d\d[ T][\d:.+\-]+ )?\[(?P<level>debug|info|notice|warning|error|"
+            r"critical)\] <\d+\.\d+\.\d+>",
+            re.I,
+        ),
+    ),
     ("rabbitmq", re.compile(r"^=(?P<level>[A-Z]+) REPORT====")),
     ("redis", re.compile(r"^\d+:[CMSX] \d{1,2} \w{3} \d{4} [\d:.]+ (?P<level>[.\-*#])")),
-    ("kubernetes", re.compile(
-        r"\b(?P<level>Normal|Warning)\s+(?:BackOff|OOMKilling|Killing|Failed|Unhealthy|"
-        r"FailedScheduling|Evicted|Pulled|Created|Started|SuccessfulCreate)\b")),
+    (
+        "kubernetes",
+        re.compile(
+            r"\b(?P<level>Normal|Warning)\s+(?:BackOff|OOMKilling|Killing|Failed|Unhealthy|"
+            r"FailedScheduling|Evicted|Pulled|Created|Started|SuccessfulCreate)\b"
+        ),
+    ),
     ("kubernetes", re.compile(r"\b(?P<level>OOMKilled|CrashLoopBackOff)\b")),
 )
 

@@ -50,14 +50,25 @@ def parse_python_config(source: str, *, first_line: int = 1) -> CeleryConfigFact
     collector = _Collector(first_line - 1)
     collector.visit_module(tree)
     fact = collector.fact
-    if not (fact.settings or fact.queues or fact.get_in_task or fact.countdown_lines
-            or fact.priority_lines or fact.imports.keys() & _CELERY_MODULES):
+    if not (
+        fact.settings
+        or fact.queues
+        or fact.get_in_task
+        or fact.countdown_lines
+        or fact.priority_lines
+        or fact.imports.keys() & _CELERY_MODULES
+    ):
         return None
     return fact
 
 
-_CELERY_MODULES = {"celery", "kombu", "django_celery_results", "django_celery_beat",
-                   "celery_batches"}
+_CELERY_MODULES = {
+    "celery",
+    "kombu",
+    "django_celery_results",
+    "django_celery_beat",
+    "celery_batches",
+}
 
 
 def parse_module(source: str) -> ast.Module:
@@ -211,9 +222,11 @@ class _Collector:
             fact.acks_late = True
 
     def visit_import(self, node: ast.Import | ast.ImportFrom) -> None:
-        names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [
-            alias.name for alias in node.names
-        ]
+        names = (
+            [node.module or ""]
+            if isinstance(node, ast.ImportFrom)
+            else [alias.name for alias in node.names]
+        )
         for name in names:
             top = name.split(".")[0]
             if top:
@@ -276,8 +289,9 @@ def _is_result_get(call: ast.Call) -> bool:
     if func.attr != "get":
         return _is_async_call(func.value)
     receiver = func.value
-    return not (isinstance(receiver, ast.Attribute)
-                and receiver.attr in ("environ", "headers", "META"))
+    return not (
+        isinstance(receiver, ast.Attribute) and receiver.attr in ("environ", "headers", "META")
+    )
 
 
 def _is_async_call(node: ast.AST) -> bool:

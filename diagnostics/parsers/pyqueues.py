@@ -46,11 +46,15 @@ def collect_queues(collector: _Collector) -> None:
     if not fact.queues and "task_default_queue" in fact.settings:
         name = fact.settings["task_default_queue"]
         if isinstance(name, str):
-            fact.queues.append(QueueDecl(
-                name=name, source="celery-config", durable=True,
-                queue_type=_str_or_none(fact.settings.get("task_default_queue_type")),
-                line=fact.setting_lines.get("task_default_queue"),
-            ))
+            fact.queues.append(
+                QueueDecl(
+                    name=name,
+                    source="celery-config",
+                    durable=True,
+                    queue_type=_str_or_none(fact.settings.get("task_default_queue_type")),
+                    line=fact.setting_lines.get("task_default_queue"),
+                )
+            )
     _collect_routes(collector)
 
 
@@ -59,8 +63,11 @@ def _items(node: ast.AST, collector: _Collector) -> list[ast.AST]:
     if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
         return [_resolve(item, collector) for item in node.elts]
     if isinstance(node, ast.Dict):  # old style: {"name": {"exchange": ..., "routing_key": ...}}
-        return [ast.Tuple(elts=[k, v], ctx=ast.Load(), lineno=getattr(k, "lineno", 0))
-                for k, v in zip(node.keys, node.values, strict=False) if k is not None]
+        return [
+            ast.Tuple(elts=[k, v], ctx=ast.Load(), lineno=getattr(k, "lineno", 0))
+            for k, v in zip(node.keys, node.values, strict=False)
+            if k is not None
+        ]
     return []
 
 
@@ -87,7 +94,10 @@ def _queue_from_node(node: ast.AST, collector: _Collector) -> QueueDecl | None:
 def _decl_from_dict(name: str, options: dict, line: int) -> QueueDecl:
     arguments = options.get("queue_arguments") or {}
     return QueueDecl(
-        name=name, source="celery-config", line=line, durable=options.get("durable", True),
+        name=name,
+        source="celery-config",
+        line=line,
+        durable=options.get("durable", True),
         arguments=arguments if isinstance(arguments, dict) else {},
         queue_type=_str_or_none((arguments or {}).get("x-queue-type")),
         exchange=_str_or_none(options.get("exchange")),
@@ -99,7 +109,9 @@ def _decl_from_dict(name: str, options: dict, line: int) -> QueueDecl:
 def _decl_from_call(call: ast.Call, kind: str, collector: _Collector) -> QueueDecl | None:
     env = collector.env
     keywords = {k.arg: k.value for k in call.keywords if k.arg}
-    name = literal_value(call.args[0], env) if call.args else literal_value(keywords.get("name"), env)
+    name = (
+        literal_value(call.args[0], env) if call.args else literal_value(keywords.get("name"), env)
+    )
     explicit_queue = literal_value(keywords.get("queue"), env) if kind == "Broadcast" else None
     exchange_node = call.args[1] if len(call.args) > 1 else keywords.get("exchange")
     exchange, exchange_type = _exchange(exchange_node, collector)

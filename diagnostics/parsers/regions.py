@@ -33,7 +33,9 @@ PY_START = re.compile(
     r"|[A-Za-z_][\w.]*(?:\[[^\]]{1,80}\])?\s*(?::\s*[\w\[\], .]+)?\s*[+]?=(?!=)"
     r"|[A-Za-z_][\w.]*\.(?:update|config_from_object|apply_async|delay|add_periodic_task)\s*\()"
 )
-PY_CONTINUE = re.compile(r"^(?:\s+\S|[)\]}]|#|\s*$|else:|elif\b|except\b|finally:|try:|if\b|for\b|with\b|return\b)")
+PY_CONTINUE = re.compile(
+    r"^(?:\s+\S|[)\]}]|#|\s*$|else:|elif\b|except\b|finally:|try:|if\b|for\b|with\b|return\b)"
+)
 YAML_START = re.compile(r"^(?:apiVersion:|kind:|services:|---\s*$|version:\s*['\"]?\d)")
 YAML_LINE = re.compile(r"^(?:\s*$|\s*#|\s+\S|-\s|---|\.\.\.|[\w\-\"'./]+:(?:\s|$))")
 MAX_PARSES = 300
@@ -64,7 +66,7 @@ def _parsable(lines: list[str], start: int, end: int, budget: list[int]):
     while i < len(paragraphs):
         best = None
         for j in range(i, min(len(paragraphs), i + 8)):
-            candidate = "\n".join(lines[paragraphs[i][0]:paragraphs[j][1]])
+            candidate = "\n".join(lines[paragraphs[i][0] : paragraphs[j][1]])
             if _parses(candidate, budget):
                 best = (j, candidate)
         if best is None:

@@ -33,7 +33,9 @@ from diagnostics.facts import ExceptionFact
 from diagnostics.parsers.text import MAX_LINE
 
 TRACEBACK_HEAD = re.compile(r"Traceback \(most recent call last\):")
-FRAME = re.compile(r"^\s+File \"(?P<file>[^\"]{1,500})\", line (?P<line>\d+)(?:, in (?P<func>\S+))?")
+FRAME = re.compile(
+    r"^\s+File \"(?P<file>[^\"]{1,500})\", line (?P<line>\d+)(?:, in (?P<func>\S+))?"
+)
 CHAIN = re.compile(
     r"During handling of the above exception|The above exception was the direct cause"
 )
@@ -104,8 +106,9 @@ def _exception_from_line(line: str, number: int) -> ExceptionFact | None:
     if not match:
         return _line_exception(line, number)
     type_name = match["type"].replace("\\", ".")
-    return _with_reply(ExceptionFact(type=type_name, message=(match["message"] or "").strip(),
-                                     line=number))
+    return _with_reply(
+        ExceptionFact(type=type_name, message=(match["message"] or "").strip(), line=number)
+    )
 
 
 def _line_exception(line: str, number: int) -> ExceptionFact | None:
@@ -123,8 +126,9 @@ def _line_exception(line: str, number: int) -> ExceptionFact | None:
     type_name = match["type"].replace("\\", ".")
     if match["args"] is not None:
         return _from_repr(type_name, match["args"], number)
-    return _with_reply(ExceptionFact(type=type_name, message=match["message"].strip(),
-                                     line=number, form="line"))
+    return _with_reply(
+        ExceptionFact(type=type_name, message=match["message"].strip(), line=number, form="line")
+    )
 
 
 def _looks_like_class(type_name: str) -> bool:

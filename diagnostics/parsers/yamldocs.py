@@ -100,7 +100,9 @@ def _kind(data: dict[str, Any]) -> str:
     return ""
 
 
-def _key_lines(node: yaml.Node, first_line: int, prefix: str = "", depth: int = 0) -> dict[str, int]:
+def _key_lines(
+    node: yaml.Node, first_line: int, prefix: str = "", depth: int = 0
+) -> dict[str, int]:
     out: dict[str, int] = {}
     if not isinstance(node, yaml.MappingNode) or depth > 12:
         return out
@@ -140,8 +142,12 @@ def exchange_from_cr(doc: YamlDoc) -> dict[str, Any] | None:
     if doc.kind != "Exchange" or not isinstance(doc.data.get("spec"), dict):
         return None
     spec = doc.data["spec"]
-    return {"name": spec.get("name"), "type": spec.get("type", "direct"),
-            "vhost": spec.get("vhost", "/"), "line": doc.line}
+    return {
+        "name": spec.get("name"),
+        "type": spec.get("type", "direct"),
+        "vhost": spec.get("vhost", "/"),
+        "line": doc.line,
+    }
 
 
 def binding_from_cr(doc: YamlDoc) -> dict[str, Any] | None:
@@ -149,5 +155,9 @@ def binding_from_cr(doc: YamlDoc) -> dict[str, Any] | None:
     if doc.kind != "Binding" or not isinstance(doc.data.get("spec"), dict):
         return None
     spec = doc.data["spec"]
-    return {"source": spec.get("source"), "destination": spec.get("destination"),
-            "destination_type": spec.get("destinationType", "queue"), "line": doc.line}
+    return {
+        "source": spec.get("source"),
+        "destination": spec.get("destination"),
+        "destination_type": spec.get("destinationType", "queue"),
+        "line": doc.line,
+    }

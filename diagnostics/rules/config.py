@@ -29,8 +29,12 @@ def check(parsed: ParsedPaste) -> list[Finding]:
     if config is None:
         return []
     findings: list[Finding] = []
-    for rule in (check_global_qos_option, check_get_in_task, check_setting_names,
-                 check_dead_letter_routes):
+    for rule in (
+        check_global_qos_option,
+        check_get_in_task,
+        check_setting_names,
+        check_dead_letter_routes,
+    ):
         findings.extend(rule(config))
     findings.extend(check_ack_timeout(config, parsed.lines))
     findings.extend(check_visibility_timeout(config))
@@ -42,33 +46,38 @@ def check_global_qos_option(config: CeleryConfigFact) -> list[Finding]:
     options = config.settings.get("broker_transport_options")
     if not isinstance(options, dict) or "global_qos" not in options:
         return []
-    return [Finding(
-        rule="global-qos-option-ignored",
-        entry="quorum-queue-global-qos",
-        severity="warning",
-        message=(
-            "broker_transport_options={'global_qos': ...} is read by nothing in celery, kombu "
-            "or py-amqp: it does not stop the 540 'does not support global qos' error; declare "
-            "the queue as quorum in task_queues instead"
-        ),
-        line=config.setting_lines.get("broker_transport_options"),
-        evidence={"setting": "broker_transport_options", "key": "global_qos"},
-    )]
+    return [
+        Finding(
+            rule="global-qos-option-ignored",
+            entry="quorum-queue-global-qos",
+            severity="warning",
+            message=(
+                "broker_transport_options={'global_qos': ...} is read by nothing in celery, kombu "
+                "or py-amqp: it does not stop the 540 'does not support global qos' error; declare "
+                "the queue as quorum in task_queues instead"
+            ),
+            line=config.setting_lines.get("broker_transport_options"),
+            evidence={"setting": "broker_transport_options", "key": "global_qos"},
+        )
+    ]
 
 
 def check_get_in_task(config: CeleryConfigFact) -> list[Finding]:
-    return [Finding(
-        rule="result-get-in-task",
-        entry="result-get-within-task",
-        severity="error",
-        message=(
-            f"Task '{item['task']}' waits for another task's result ({item['call']}); Celery "
-            f"raises 'RuntimeError: Never call result.get() within a task!' and, if forced, "
-            f"the worker can deadlock"
-        ),
-        line=item["line"],
-        evidence={"task": item["task"], "call": item["call"]},
-    ) for item in config.get_in_task]
+    return [
+        Finding(
+            rule="result-get-in-task",
+            entry="result-get-within-task",
+            severity="error",
+            message=(
+                f"Task '{item['task']}' waits for another task's result ({item['call']}); Celery "
+                f"raises 'RuntimeError: Never call result.get() within a task!' and, if forced, "
+                f"the worker can deadlock"
+            ),
+            line=item["line"],
+            evidence={"task": item["task"], "call": item["call"]},
+        )
+        for item in config.get_in_task
+    ]
 
 
 def check_setting_names(config: CeleryConfigFact) -> list[Finding]:
@@ -94,15 +103,20 @@ def check_setting_names(config: CeleryConfigFact) -> list[Finding]:
             f"Old setting names ({olds}): deprecated since Celery 4 and still read, with a "
             f"warning; the new name of {config.old_names[0]} is {_new(config.old_names[0])}"
         )
-    return [Finding(
-        rule="old-and-new-setting-names" if lowercase_new else "old-setting-names",
-        entry="deprecated-setting-names",
-        severity="error" if lowercase_new else "info",
-        message=message,
-        line=first or None,
-        evidence={"setting": config.old_names[0], "old": config.old_names[:20],
-                  "new": config.new_names[:20]},
-    )]
+    return [
+        Finding(
+            rule="old-and-new-setting-names" if lowercase_new else "old-setting-names",
+            entry="deprecated-setting-names",
+            severity="error" if lowercase_new else "info",
+            message=message,
+            line=first or None,
+            evidence={
+                "setting": config.old_names[0],
+                "old": config.old_names[:20],
+                "new": config.new_names[:20],
+            },
+        )
+    ]
 
 
 def _new(old: str) -> str:
@@ -112,18 +126,22 @@ def _new(old: str) -> str:
 
 
 def check_dead_letter_routes(config: CeleryConfigFact) -> list[Finding]:
-    return [Finding(
-        rule="dead-letter-queue-route",
-        entry="celery-worker-lifecycle",
-        severity="warning",
-        message=(
-            f"task_routes['{pattern}'] has 'dead_letter_queue', which is not a Celery option "
-            f"and is ignored; dead-lettering is a queue property (x-dead-letter-exchange in "
-            f"queue_arguments, or a broker policy)"
-        ),
-        line=config.route_lines.get(pattern),
-        evidence={"task": pattern, "setting": "task_routes", "section": "dead-lettering"},
-    ) for pattern, route in config.routes.items() if "dead_letter_queue" in route]
+    return [
+        Finding(
+            rule="dead-letter-queue-route",
+            entry="celery-worker-lifecycle",
+            severity="warning",
+            message=(
+                f"task_routes['{pattern}'] has 'dead_letter_queue', which is not a Celery option "
+                f"and is ignored; dead-lettering is a queue property (x-dead-letter-exchange in "
+                f"queue_arguments, or a broker policy)"
+            ),
+            line=config.route_lines.get(pattern),
+            evidence={"task": pattern, "setting": "task_routes", "section": "dead-lettering"},
+        )
+        for pattern, route in config.routes.items()
+        if "dead_letter_queue" in route
+    ]
 
 
 def consumer_timeout_s(lines: list[str]) -> float:
@@ -141,34 +159,57 @@ def check_ack_timeout(config: CeleryConfigFact, lines: list[str]) -> list[Findin
     timeout = consumer_timeout_s(lines)
     findings: list[Finding] = []
     if config.max_countdown_s is not None and config.max_countdown_s > timeout:
-        findings.append(_ack_finding(
-            "countdown-over-consumer-timeout", config.countdown_lines[0] if
-            config.countdown_lines else None, timeout,
-            f"A countdown/ETA of {config.max_countdown_s:g} s is longer than RabbitMQ's "
-            f"consumer_timeout ({timeout:g} s): the worker holds the message unacknowledged "
-            f"until then and the broker closes the channel with 406 'delivery acknowledgement "
-            f"on channel N timed out'", config.max_countdown_s))
+        findings.append(
+            _ack_finding(
+                "countdown-over-consumer-timeout",
+                config.countdown_lines[0] if config.countdown_lines else None,
+                timeout,
+                f"A countdown/ETA of {config.max_countdown_s:g} s is longer than RabbitMQ's "
+                f"consumer_timeout ({timeout:g} s): the worker holds the message unacknowledged "
+                f"until then and the broker closes the channel with 406 'delivery acknowledgement "
+                f"on channel N timed out'",
+                config.max_countdown_s,
+            )
+        )
     hard = config.time_limits.get("*")
     if config.acks_late and (hard is None or hard > timeout):
         line = config.setting_lines.get("task_acks_late")
-        findings.append(_ack_finding(
-            "acks-late-over-consumer-timeout", line, timeout,
-            f"acks_late keeps each message unacknowledged while its task runs; a task running "
-            f"longer than consumer_timeout ({timeout:g} s) gets the channel closed with 406 "
-            f"'delivery acknowledgement on channel N timed out'"
-            + ("" if hard else " (no task_time_limit caps the run time)"), hard,
-            # a limit above the timeout is a definite risk; no limit at all only a possible one
-            severity="warning" if hard else "info"))
+        findings.append(
+            _ack_finding(
+                "acks-late-over-consumer-timeout",
+                line,
+                timeout,
+                f"acks_late keeps each message unacknowledged while its task runs; a task running "
+                f"longer than consumer_timeout ({timeout:g} s) gets the channel closed with 406 "
+                f"'delivery acknowledgement on channel N timed out'"
+                + ("" if hard else " (no task_time_limit caps the run time)"),
+                hard,
+                # a limit above the timeout is a definite risk; no limit at all only a possible one
+                severity="warning" if hard else "info",
+            )
+        )
     return findings
 
 
-def _ack_finding(rule: str, line: int | None, timeout: float, message: str,
-                 seconds: float | None, severity: str = "warning") -> Finding:
+def _ack_finding(
+    rule: str,
+    line: int | None,
+    timeout: float,
+    message: str,
+    seconds: float | None,
+    severity: str = "warning",
+) -> Finding:
     evidence = {"timeout_ms": str(int(timeout * 1000))}
     if seconds is not None:
         evidence["seconds"] = f"{seconds:g}"
-    return Finding(rule=rule, entry="delivery-ack-timeout", severity=severity,
-                   message=message, line=line, evidence=evidence)
+    return Finding(
+        rule=rule,
+        entry="delivery-ack-timeout",
+        severity=severity,
+        message=message,
+        line=line,
+        evidence=evidence,
+    )
 
 
 def check_visibility_timeout(config: CeleryConfigFact) -> list[Finding]:
@@ -180,18 +221,20 @@ def check_visibility_timeout(config: CeleryConfigFact) -> list[Finding]:
         timeout = float(options["visibility_timeout"])
     if config.max_countdown_s <= timeout:
         return []
-    return [Finding(
-        rule="countdown-over-visibility-timeout",
-        entry="redis-visibility-timeout",
-        severity="warning",
-        message=(
-            f"On the Redis broker a countdown/ETA of {config.max_countdown_s:g} s exceeds "
-            f"visibility_timeout ({timeout:g} s): the message is restored to the queue and "
-            f"another worker runs the task again"
-        ),
-        line=config.countdown_lines[0] if config.countdown_lines else None,
-        evidence={"seconds": f"{config.max_countdown_s:g}", "timeout": f"{timeout:g}"},
-    )]
+    return [
+        Finding(
+            rule="countdown-over-visibility-timeout",
+            entry="redis-visibility-timeout",
+            severity="warning",
+            message=(
+                f"On the Redis broker a countdown/ETA of {config.max_countdown_s:g} s exceeds "
+                f"visibility_timeout ({timeout:g} s): the message is restored to the queue and "
+                f"another worker runs the task again"
+            ),
+            line=config.countdown_lines[0] if config.countdown_lines else None,
+            evidence={"seconds": f"{config.max_countdown_s:g}", "timeout": f"{timeout:g}"},
+        )
+    ]
 
 
 EXTENSIONS = {
@@ -221,14 +264,18 @@ def check_dependencies(parsed: ParsedPaste) -> list[Finding]:
     findings = []
     for module, packages in EXTENSIONS.items():
         if module in used and not any(p in requirements.packages for p in packages):
-            findings.append(Finding(
-                rule="extension-not-in-requirements",
-                entry="missing-worker-dependency",
-                severity="error",
-                message=(f"'{module}' is imported or configured but '{packages[0]}' is not in "
-                         f"the pasted requirements: the worker image fails with "
-                         f"ModuleNotFoundError: No module named '{module}'"),
-                line=used[module] or None,
-                evidence={"module": module, "package": packages[0]},
-            ))
+            findings.append(
+                Finding(
+                    rule="extension-not-in-requirements",
+                    entry="missing-worker-dependency",
+                    severity="error",
+                    message=(
+                        f"'{module}' is imported or configured but '{packages[0]}' is not in "
+                        f"the pasted requirements: the worker image fails with "
+                        f"ModuleNotFoundError: No module named '{module}'"
+                    ),
+                    line=used[module] or None,
+                    evidence={"module": module, "package": packages[0]},
+                )
+            )
     return findings

@@ -71,14 +71,21 @@ def check_env_order(docs: list[YamlDoc]) -> Iterator[Finding]:
                     secret_seen.append(secret)
                 configmap = _ref_name(item, "configMapRef")
                 if configmap and secret_seen:
-                    finding = _order_finding(doc, container, secret_seen[-1], configmap,
-                                             configmaps, secrets)
+                    finding = _order_finding(
+                        doc, container, secret_seen[-1], configmap, configmaps, secrets
+                    )
                     if finding is not None:
                         yield finding
 
 
-def _order_finding(doc: YamlDoc, container: dict, secret: str, configmap: str,
-                   configmaps: dict[str, set[str]], secrets: dict[str, set[str]]) -> Finding | None:
+def _order_finding(
+    doc: YamlDoc,
+    container: dict,
+    secret: str,
+    configmap: str,
+    configmaps: dict[str, set[str]],
+    secrets: dict[str, set[str]],
+) -> Finding | None:
     cm_keys = configmaps.get(configmap)
     if cm_keys is None:
         overlap: list[str] = []
@@ -99,8 +106,12 @@ def _order_finding(doc: YamlDoc, container: dict, secret: str, configmap: str,
             f"so the ConfigMap's placeholder replaces the real credential"
         ),
         line=doc.key_lines.get("spec.template.spec.containers") or doc.line,
-        evidence={"secret": secret, "configmap": configmap, "keys": overlap[:20],
-                  "container": str(container.get("name", ""))},
+        evidence={
+            "secret": secret,
+            "configmap": configmap,
+            "keys": overlap[:20],
+            "container": str(container.get("name", "")),
+        },
     )
 
 

@@ -21,12 +21,16 @@ from diagnostics.facts import Finding
 if TYPE_CHECKING:
     from diagnostics.parsers import ParsedPaste
 
-TASK_ID = r"(?P<task>[\w.:-]+)\[(?P<id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\]"
+TASK_ID = (
+    r"(?P<task>[\w.:-]+)\[(?P<id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\]"
+)
 EVENTS = {
     "received": re.compile(r"Received task: " + TASK_ID),
     "succeeded": re.compile(r"Task " + TASK_ID + r" succeeded in"),
 }
-REDIS_HINT = re.compile(r"redis(?:s)?://|transport:\s*redis|\bRedis\b broker|broker_url[^\n]{0,40}redis", re.I)
+REDIS_HINT = re.compile(
+    r"redis(?:s)?://|transport:\s*redis|\bRedis\b broker|broker_url[^\n]{0,40}redis", re.I
+)
 ETA_HINT = re.compile(r"\beta[:=]\s*\[?\d{4}-|\bcountdown\b", re.I)
 
 
@@ -38,20 +42,22 @@ def check(parsed: ParsedPaste) -> list[Finding]:
     text = "\n".join(parsed.lines[:2000])
     on_redis = bool(REDIS_HINT.search(text))
     with_eta = bool(ETA_HINT.search(text))
-    return [Finding(
-        rule="same-task-id-repeated",
-        entry="redis-visibility-timeout",
-        severity="warning" if on_redis else "info",
-        message=(
-            f"Task {task}[{task_id}] was {event} {count} times: one message delivered more than "
-            f"once. On the Redis transport this is what a countdown or ETA longer than "
-            f"visibility_timeout does"
-            + ("; the paste shows ETAs" if with_eta else "")
-            + ("" if on_redis else "; with RabbitMQ look for lost connections and acks_late")
-        ),
-        line=line,
-        evidence={"task": task, "task_id": task_id, "times": str(count), "event": event},
-    )]
+    return [
+        Finding(
+            rule="same-task-id-repeated",
+            entry="redis-visibility-timeout",
+            severity="warning" if on_redis else "info",
+            message=(
+                f"Task {task}[{task_id}] was {event} {count} times: one message delivered more than "
+                f"once. On the Redis transport this is what a countdown or ETA longer than "
+                f"visibility_timeout does"
+                + ("; the paste shows ETAs" if with_eta else "")
+                + ("" if on_redis else "; with RabbitMQ look for lost connections and acks_late")
+            ),
+            line=line,
+            evidence={"task": task, "task_id": task_id, "times": str(count), "event": event},
+        )
+    ]
 
 
 def _repeated_ids(lines: list[str]) -> list[tuple[str, str, str, int, int]]:

@@ -88,8 +88,11 @@ def check_priority(config: CeleryConfigFact, broker: list[QueueDecl]) -> list[Fi
         return []
     if config.settings.get("task_queue_max_priority"):
         return []
-    queues = list(config.queues) or [QueueDecl(name=str(config.settings.get(
-        "task_default_queue") or "celery"), source="celery-config")]
+    queues = list(config.queues) or [
+        QueueDecl(
+            name=str(config.settings.get("task_default_queue") or "celery"), source="celery-config"
+        )
+    ]
     by_name = {q.name: q for q in broker}
     for queue in queues:
         broker_queue = by_name.get(queue.name)
@@ -98,17 +101,19 @@ def check_priority(config: CeleryConfigFact, broker: list[QueueDecl]) -> list[Fi
         ):
             continue
         line = config.priority_lines[0] if config.priority_lines else queue.line
-        return [Finding(
-            rule="priority-without-max-priority",
-            entry="priority-not-applied",
-            severity="warning",
-            message=(
-                f"Tasks are sent with a priority but queue '{queue.name}' has no "
-                f"x-max-priority argument, so RabbitMQ ignores the priority"
-            ),
-            line=line,
-            evidence={"queue": queue.name},
-        )]
+        return [
+            Finding(
+                rule="priority-without-max-priority",
+                entry="priority-not-applied",
+                severity="warning",
+                message=(
+                    f"Tasks are sent with a priority but queue '{queue.name}' has no "
+                    f"x-max-priority argument, so RabbitMQ ignores the priority"
+                ),
+                line=line,
+                evidence={"queue": queue.name},
+            )
+        ]
     return []
 
 

@@ -162,9 +162,7 @@ def _side(name: str, value: Any) -> str:
 
 def _global_qos_finding(app: QueueDecl, broker: QueueDecl) -> Finding:
     vhost = _vhost(app, broker)
-    text = (
-        f"NOT_IMPLEMENTED - queue '{app.name}' in vhost '{vhost}' does not support global qos"
-    )
+    text = f"NOT_IMPLEMENTED - queue '{app.name}' in vhost '{vhost}' does not support global qos"
     return Finding(
         rule="quorum-consumed-without-declare",
         entry=QOS_ENTRY,

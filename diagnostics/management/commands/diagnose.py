@@ -14,8 +14,14 @@ from django.core.management.base import BaseCommand, CommandError
 
 from diagnostics.engine import Diagnosis, PasteError, decode_paste, diagnose
 
-COLOURS = {"high": "\x1b[32m", "possible": "\x1b[33m", "none": "\x1b[31m",
-           "error": "\x1b[31m", "warning": "\x1b[33m", "info": "\x1b[36m"}
+COLOURS = {
+    "high": "\x1b[32m",
+    "possible": "\x1b[33m",
+    "none": "\x1b[31m",
+    "error": "\x1b[31m",
+    "warning": "\x1b[33m",
+    "info": "\x1b[36m",
+}
 RESET, BOLD, DIM = "\x1b[0m", "\x1b[1m", "\x1b[2m"
 
 
@@ -59,8 +65,10 @@ def render_text(result: Diagnosis, *, colour: bool) -> str:
     lines.extend(f"notice: {notice}" for notice in result.notices)
     for match in result.matches:
         lines.append("")
-        lines.append(paint(f"{match.title}", BOLD) + f"  [{match.confidence}, score "
-                     f"{match.score:.2f}]  {match.url}")
+        lines.append(
+            paint(f"{match.title}", BOLD) + f"  [{match.confidence}, score "
+            f"{match.score:.2f}]  {match.url}"
+        )
         for item in match.evidence:
             where = f"line {item['line']}: " if item.get("line") else ""
             lines.append(f"  {where}{item['text']}")
@@ -72,8 +80,10 @@ def render_text(result: Diagnosis, *, colour: bool) -> str:
         lines.append(paint("findings:", BOLD))
     for finding in result.findings:
         where = f"line {finding.line}: " if finding.line else ""
-        lines.append(f"  {paint(finding.severity, COLOURS[finding.severity])} {where}"
-                     f"{finding.message} [{finding.entry}]")
+        lines.append(
+            f"  {paint(finding.severity, COLOURS[finding.severity])} {where}"
+            f"{finding.message} [{finding.entry}]"
+        )
     if result.search_results:
         lines.append("")
         lines.append("search results:")

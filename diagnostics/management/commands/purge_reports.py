@@ -17,8 +17,12 @@ class Command(BaseCommand):
     help = "Delete saved reports and check runs older than their retention period."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--days", type=int, default=None,
-                            help="retention in days (default: KB_REPORT_RETENTION_DAYS)")
+        parser.add_argument(
+            "--days",
+            type=int,
+            default=None,
+            help="retention in days (default: KB_REPORT_RETENTION_DAYS)",
+        )
 
     def handle(self, *args, **options) -> None:
         reports = purge_reports(days=options["days"])
