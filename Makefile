@@ -35,6 +35,7 @@ run: setup
 ## test: set up (with test tools), then the whole suite on SQLite, then again on PostgreSQL
 test: setup $(DEVSTAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(PY) manage.py kb_build --check
 	$(BIN)/pytest
 	$(MAKE) --no-print-directory test-postgres
@@ -55,6 +56,7 @@ worker: setup
 
 lint: $(DEVSTAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/ruff format --check .
 
 bench: setup $(DEVSTAMP)

@@ -1,9 +1,12 @@
-"""Accuracy on the held-out pastes (tests/heldout/), which no signature was tuned on.
+"""Accuracy on the held-out pastes, which no signature was tuned on.
 
-The tuned corpus scores near 100% by construction; this figure is the honest one.
-It was 53/59 (89.8%) when first measured, before any change made after seeing it.
-The floor below catches regressions; it is not a target to tune towards (see
-tests/heldout/README.md).
+tests/corpus/ scores near 100% by construction (signatures were written with it in
+view); these sets give the honest figures. First measurements, before any change
+made after seeing them: tests/heldout 53/59 (89.8%), tests/heldout2 38/44 (86.4%,
+scored once, at the end of the session that collected it). The floors catch
+regressions; they are not targets to tune towards (see each set's README).
+
+The promise that matters most is checked on every set: a `high` answer is right.
 """
 
 from __future__ import annotations
@@ -15,30 +18,39 @@ import pytest
 from tests.corpus_loader import load_corpus
 from tests.test_corpus_accuracy import describe, is_high, is_hit, top_answer
 
-HELDOUT_ROOT = Path(__file__).parent / "heldout"
-FLOOR = 0.85
+TESTS = Path(__file__).parent
+FLOORS = {"heldout": 0.85, "heldout2": 0.80}
+ALL_SETS = ["corpus", *FLOORS]
+
+
+def run_set(name: str, blocker) -> list[tuple]:
+    with blocker.unblock():
+        return [(item, *top_answer(item.text)) for item in load_corpus(TESTS / name)]
 
 
 @pytest.fixture(scope="module")
-def heldout_results(django_db_blocker):
-    with django_db_blocker.unblock():
-        return [(item, *top_answer(item.text)) for item in load_corpus(HELDOUT_ROOT)]
+def answers(django_db_blocker):
+    return {name: run_set(name, django_db_blocker) for name in ALL_SETS}
 
 
-def test_heldout_top1_accuracy(heldout_results, capsys):
-    hits = [row for row in heldout_results if is_hit(*row)]
-    ratio = len(hits) / len(heldout_results)
+@pytest.mark.parametrize("name", sorted(FLOORS))
+def test_heldout_top1_accuracy(answers, name, capsys):
+    rows = answers[name]
+    hits = [row for row in rows if is_hit(*row)]
+    ratio = len(hits) / len(rows)
     with capsys.disabled():
-        print(f"\nheld-out top-1 accuracy: {len(hits)}/{len(heldout_results)} = {ratio:.1%}")
-        for row in heldout_results:
+        print(f"\n{name} top-1 accuracy: {len(hits)}/{len(rows)} = {ratio:.1%}")
+        for row in rows:
             if not is_hit(*row):
                 print(describe(*row))
-    assert len(heldout_results) >= 50
-    assert ratio >= FLOOR
+    assert len(rows) >= 40
+    assert ratio >= FLOORS[name]
 
 
-def test_no_heldout_near_miss_gets_a_high_answer(heldout_results):
-    high = [
-        describe(*row) for row in heldout_results if row[0].expect is None and is_high(*row[2:])
-    ]
-    assert high == []
+@pytest.mark.parametrize("name", ALL_SETS)
+def test_every_high_answer_is_right(answers, name, capsys):
+    high = [row for row in answers[name] if is_high(*row[2:])]
+    wrong = [describe(*row) for row in high if row[0].expect != row[1]]
+    with capsys.disabled():
+        print(f"\n{name}: {len(high)} high answers, {len(high) - len(wrong)} right")
+    assert wrong == []
