@@ -182,6 +182,9 @@ def _request_from_json(body: dict[str, Any]) -> CheckRequest:
     broker_url = text("broker_url")
     if not broker_url:
         raise TargetError("broker_url is required")
+    tls_verify = body.get("tls_verify", True)
+    if not isinstance(tls_verify, bool):  # "no" must not silently mean "verify"
+        raise TargetError("tls_verify must be true or false")
     config = text("config")
     if config and len(config.encode()) > settings.KB_PASTE_MAX_BYTES:
         raise TargetError("config is larger than KB_PASTE_MAX_BYTES")
@@ -196,7 +199,7 @@ def _request_from_json(body: dict[str, Any]) -> CheckRequest:
         config_text=config,
         consumer_timeout_ms=timeout_ms,
         timeout=settings.KB_CHECK_TIMEOUT,
-        tls=TlsOptions(verify=body.get("tls_verify", True) is not False),
+        tls=TlsOptions(verify=tls_verify),
     )
 
 

@@ -88,6 +88,28 @@ _ENV_INLINE = re.compile(
     r"['\"]?value['\"]?\s*:\s*)(?P<secret>" + _QUOTED + r"|[^\s,}]+)",
     re.IGNORECASE,
 )
+# Redis: `requirepass x` / `masterauth x` (redis.conf, CONFIG SET), `AUTH [user] x`,
+# `redis-cli -a x`.
+_REDIS_AUTH = re.compile(
+    r"(?P<head>(?<![\w-])(?:requirepass|masterauth)[ \t]+"
+    r"|^[ \t]*(?:[\w.:\[\]-]+>[ \t]*)?AUTH[ \t]+(?:[\w.@-]+[ \t]+)?"  # a command, prompt allowed
+    r"|(?<![\w-])redis-cli\b[^\n]{0,200}?[ \t]-a[ \t]+)(?P<secret>[^\s'\"]+|'[^'\n]*'|\"[^\"\n]*\")",
+    re.MULTILINE,
+)
+# XML / HTML-ish configs: <password>x</password>, <spring:secret>x</spring:secret>
+_XML_SECRET = re.compile(
+    r"(?P<head><(?P<tag>[\w:.-]*(?:password|passwd|secret|token)[\w:.-]*)>)(?P<secret>[^<\n]+)"
+    r"(?P<tail></(?P=tag)>)",
+    re.IGNORECASE,
+)
+# Cookie headers carry session secrets
+_COOKIE = re.compile(r"(?P<head>\b(?:Set-)?Cookie[ \t]*:[ \t]*)(?P<secret>[^\n]+)", re.IGNORECASE)
+# Defaults of secret environment variables: os.environ.get("DB_PASSWORD", "x"), getenv(...)
+_ENV_DEFAULT = re.compile(
+    r"(?P<head>(?:environ\.get|getenv)\(\s*['\"][^'\"\n]*(?:PASSW|SECRET|TOKEN|API_?KEY)[^'\"\n]*['\"]"
+    r"\s*,\s*)(?P<secret>'[^'\n]*'|\"[^\"\n]*\")",
+    re.IGNORECASE,
+)
 # Command-line flags: --password hunter2, --password=hunter2, -p hunter2 is too ambiguous.
 _FLAG = re.compile(
     r"(?P<head>(?<![a-z\-])--[a-z\-]*(?:password|passwd|secret|token)[a-z\-]*[= ])(?P<secret>\S+)",
@@ -268,6 +290,10 @@ def _run(text: str) -> tuple[str, frozenset[str]]:
     text = _AWS_SECRET.sub(red.mask_group, text)
     text = _AWS_KEY_ID.sub(red.mask_whole, text)
     text = _FLAG.sub(red.mask_group, text)
+    text = _REDIS_AUTH.sub(red.mask_group, text)
+    text = _XML_SECRET.sub(red.mask_group, text)
+    text = _COOKIE.sub(red.mask_group, text)
+    text = _ENV_DEFAULT.sub(red.mask_group, text)
     text = _KEY_LINE.sub(red.mask_group, text)
     text = _KEY_VALUE.sub(red.mask_group, text)
     return text, frozenset(red.found)

@@ -44,3 +44,12 @@ def test_check_form_with_unparsable_url_is_a_400(client):
     response = client.post("/checks/", {"broker_url": "amqp://u:secretpw@[::1"})
     assert response.status_code == 400
     assert b"secretpw" not in response.content
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", ["no", "false", 0, None])
+def test_tls_verify_must_be_a_boolean(client, value):
+    body = json.dumps({"broker_url": "amqps://127.0.0.1", "tls_verify": value})
+    response = client.post("/api/checks", body, content_type="application/json")
+    assert response.status_code == 400
+    assert "tls_verify must be true or false" in response.json()["error"]

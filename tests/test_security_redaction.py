@@ -166,3 +166,34 @@ def test_saved_report_outputs_and_form_page_hold_no_secret(client, caplog, paste
     for secret in secrets:
         for where, text in outputs.items():
             assert not any(v in text for v in _variants(secret)), (secret, where)
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("requirepass s3cretRedis", "s3cretRedis"),
+        ("CONFIG SET masterauth hunter2", "hunter2"),
+        ("127.0.0.1:6379> AUTH default hunter2", "hunter2"),
+        ("redis-cli -h redis -p 6379 -a hunter2 ping", "hunter2"),
+        ("<password>hunter2</password>", "hunter2"),
+        ("<spring:secret>abc-123</spring:secret>", "abc-123"),
+        ("Cookie: sessionid=abc123def; csrftoken=zz", "abc123def"),
+        ('DB = os.environ.get("DB_PASSWORD", "devpass1")', "devpass1"),
+        ("key = os.getenv('API_KEY', 'k-12345')", "k-12345"),
+    ],
+)
+def test_more_secret_forms_are_masked(text, secret):
+    from diagnostics.redact import redact_text
+
+    redacted = redact_text(text)
+    assert secret not in redacted and "****" in redacted
+
+
+def test_redis_auth_words_in_log_lines_are_left_alone():
+    from diagnostics.redact import redact_text
+
+    line = "log: AUTH failed: WRONGPASS invalid username-password pair"
+    assert redact_text(line) == line
+    assert (
+        redact_text('os.environ.get("LOG_LEVEL", "INFO")') == 'os.environ.get("LOG_LEVEL", "INFO")'
+    )
