@@ -274,28 +274,37 @@ def _mask_secret_data(document: str, red: _Redaction) -> str:
     return "\n".join(lines)
 
 
+# (pattern, mask the whole match?) in the order they run
+_TOKEN_PASSES = (
+    (_URL_PASSWORD, False),
+    (_AUTH_HEADER, False),
+    (_BEARER, False),
+    (_JWT, True),
+    (_AWS_SECRET, False),
+    (_AWS_KEY_ID, True),
+    (_FLAG, False),
+    (_REDIS_AUTH, False),
+    (_XML_SECRET, False),
+    (_COOKIE, False),
+    (_ENV_DEFAULT, False),
+    (_KEY_LINE, False),
+    (_KEY_VALUE, False),
+)
+
+
 @functools.lru_cache(maxsize=8)
 def _run(text: str) -> tuple[str, frozenset[str]]:
     """One redaction of `text`, cached: a paste is redacted for the engine, the report
     and the page, and a megabyte of it takes a second or two."""
     red = _Redaction()
     text = _PRIVATE_KEY.sub(red.mask_whole, text)
+    # Contexts that span lines first (Secret data, blocks under secret keys, env lists) ...
     text = _redact_kubernetes_secret_data(text, red)
     text = _redact_key_blocks(text, red)
     text = _redact_env_pairs(text, red)
-    text = _URL_PASSWORD.sub(red.mask_group, text)
-    text = _AUTH_HEADER.sub(red.mask_group, text)
-    text = _BEARER.sub(red.mask_group, text)
-    text = _JWT.sub(red.mask_whole, text)
-    text = _AWS_SECRET.sub(red.mask_group, text)
-    text = _AWS_KEY_ID.sub(red.mask_whole, text)
-    text = _FLAG.sub(red.mask_group, text)
-    text = _REDIS_AUTH.sub(red.mask_group, text)
-    text = _XML_SECRET.sub(red.mask_group, text)
-    text = _COOKIE.sub(red.mask_group, text)
-    text = _ENV_DEFAULT.sub(red.mask_group, text)
-    text = _KEY_LINE.sub(red.mask_group, text)
-    text = _KEY_VALUE.sub(red.mask_group, text)
+    # ... then token shapes, then the generic `key = value` forms last.
+    for pattern, whole in _TOKEN_PASSES:
+        text = pattern.sub(red.mask_whole if whole else red.mask_group, text)
     return text, frozenset(red.found)
 
 
