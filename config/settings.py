@@ -119,6 +119,13 @@ KB_REPORT_RETENTION_DAYS = env_int("KB_REPORT_RETENTION_DAYS", 30)
 # ourselves first and answer 413 in JSON, so keep Django's limit above ours.
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(KB_PASTE_MAX_BYTES * 8, 10 * 1024 * 1024)
 
+# Requests a minute per client address on the POST APIs (0: no limit).
+KB_RATE_LIMITS = {
+    "diagnose": env_int("KB_RATE_LIMIT_DIAGNOSE", 60),
+    "checks": env_int("KB_RATE_LIMIT_CHECKS", 10),
+}
+KB_TRUST_X_FORWARDED_FOR = env_bool("KB_TRUST_X_FORWARDED_FOR", False)
+
 # --- Live checks ----------------------------------------------------------------
 KB_BROKER_ALLOWED_HOSTS = env_list("KB_BROKER_ALLOWED_HOSTS", "127.0.0.0/8,::1,localhost")
 KB_CHECK_TIMEOUT = float(os.environ.get("KB_CHECK_TIMEOUT", "15"))

@@ -19,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from diagnostics.engine import PasteError, decode_paste, diagnose
+from diagnostics.ratelimit import rate_limited
 from diagnostics.reports import create_report
 
 logger = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ def too_large() -> JsonResponse:
 
 @csrf_exempt
 @require_POST
+@rate_limited("diagnose")
 def api_diagnose(request: HttpRequest) -> JsonResponse:
     if content_length(request) > body_limit():
         return too_large()

@@ -24,6 +24,7 @@ from diagnostics.checks import CheckRequest, HostNotAllowed, TargetError, TlsOpt
 from diagnostics.checks.results import SEVERITY, count_statuses
 from diagnostics.checks.service import RunsBusy, expire_stalled_run, run_as_dict, start_run
 from diagnostics.models import CheckRun
+from diagnostics.ratelimit import rate_limited
 from diagnostics.redact import mask_url
 
 MAX_QUEUES = 50
@@ -205,6 +206,7 @@ def _request_from_json(body: dict[str, Any]) -> CheckRequest:
 
 @csrf_exempt  # a JSON API without cookie authentication; the allowlist guards the targets
 @require_http_methods(["POST"])
+@rate_limited("checks")
 def api_start_check(request: HttpRequest) -> JsonResponse:
     """POST /api/checks {"broker_url", ...} -> 201 {"id", "url"}."""
     try:

@@ -25,6 +25,9 @@ os.environ.setdefault("KB_VAR_DIR", str(_TMP))
 # Playwright's sync API keeps an event loop running in the test thread; Django
 # would then refuse database work there (live_server flushes the test database).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# The suite posts far more than a person would; rate limits have their own tests.
+os.environ.setdefault("KB_RATE_LIMIT_DIAGNOSE", "0")
+os.environ.setdefault("KB_RATE_LIMIT_CHECKS", "0")
 
 RABBITMQ_URL = os.environ.get("KB_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672//")
 RABBITMQ_MANAGEMENT_URL = os.environ.get(

@@ -1,0 +1,75 @@
+"""Per-client rate limits for the POST APIs (diagnose, live checks).
+
+A fixed window per client address, counted in Django's cache: the local-memory
+cache by default (per process: enough for one machine), a shared cache (Redis,
+memcached via CACHES) when several web processes must share the count.
+
+    @rate_limited("diagnose")
+    def api_diagnose(request): ...
+
+Limits are requests per minute from `KB_RATE_LIMIT_DIAGNOSE` and
+`KB_RATE_LIMIT_CHECKS` (0 turns a limit off). Behind a proxy set
+`KB_TRUST_X_FORWARDED_FOR=1` so the client address is the proxy's
+`X-Forwarded-For`, not the proxy itself.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, JsonResponse
+
+WINDOW_SECONDS = 60
+
+
+def client_address(request: HttpRequest) -> str:
+    if settings.KB_TRUST_X_FORWARDED_FOR:
+        forwarded = request.headers.get("X-Forwarded-For", "")
+        if forwarded.strip():
+            return forwarded.split(",")[0].strip()[:64]
+    return request.META.get("REMOTE_ADDR", "unknown")[:64]
+
+
+def hit(scope: str, client: str, limit: int) -> int | None:
+    """Count one request; the seconds to wait when over `limit`, else None."""
+    window = int(time.time() // WINDOW_SECONDS)
+    key = f"kb-rate:{scope}:{client}:{window}"
+    cache.add(key, 0, timeout=WINDOW_SECONDS + 5)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # evicted between add and incr: start again
+        cache.set(key, 1, timeout=WINDOW_SECONDS + 5)
+        count = 1
+    if count > limit:
+        return WINDOW_SECONDS - int(time.time() % WINDOW_SECONDS)
+    return None
+
+
+def rate_limited(scope: str) -> Callable:
+    """Answer 429 JSON with Retry-After once a client is over the scope's limit."""
+
+    def decorate(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs):
+            limit = settings.KB_RATE_LIMITS.get(scope, 0)
+            if limit > 0:
+                wait = hit(scope, client_address(request), limit)
+                if wait is not None:
+                    response = JsonResponse(
+                        {
+                            "error": f"Too many requests: at most {limit} a minute. Try again in {wait} s.",
+                            "code": "rate-limited",
+                        },
+                        status=429,
+                    )
+                    response["Retry-After"] = str(wait)
+                    return response
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
