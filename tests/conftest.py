@@ -6,28 +6,21 @@ service they skip with a line saying how to start it; in CI (CI=true) a missing
 service fails the run instead, so a green CI always means they ran.
 
 The KB index is built once per session from content/ into a temporary folder
-(KB_INDEX_PATH is pointed there before Django reads its settings).
+(tests/settings.py points KB_INDEX_PATH there before Django reads its settings).
 """
 
 from __future__ import annotations
 
 import os
 import socket
-import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-_TMP = Path(tempfile.mkdtemp(prefix="kb-tests-"))
-os.environ.setdefault("KB_INDEX_PATH", str(_TMP / "kb-index.sqlite3"))
-os.environ.setdefault("KB_VAR_DIR", str(_TMP))
 # Playwright's sync API keeps an event loop running in the test thread; Django
 # would then refuse database work there (live_server flushes the test database).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-# The suite posts far more than a person would; rate limits have their own tests.
-os.environ.setdefault("KB_RATE_LIMIT_DIAGNOSE", "0")
-os.environ.setdefault("KB_RATE_LIMIT_CHECKS", "0")
 
 RABBITMQ_URL = os.environ.get("KB_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672//")
 RABBITMQ_MANAGEMENT_URL = os.environ.get(
