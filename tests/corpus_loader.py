@@ -21,44 +21,43 @@ URL_RE = re.compile(r"^https?://\S+$")
 
 # The fixed slugs of the knowledge base (issue 3 + the twelve seed entries).
 # Hard-coded on purpose: the corpus must not follow whatever content/ holds today.
-KNOWN_SLUGS: frozenset[str] = frozenset(
-    {
-        # seed entries
-        "quorum-queue-global-qos",
-        "queue-arguments-mismatch",
-        "worker-cross-domain-import",
-        "package-init-reexport",
-        "result-get-within-task",
-        "fanout-shared-queue",
-        "cold-cache-after-restart",
-        "missing-worker-dependency",
-        "wrong-database-url",
-        "mixed-workload-queue",
-        "prefork-cache-not-shared",
-        "job-env-auth-failure",
-        # issue 3 entries
-        "unregistered-task",
-        "broker-connection-refused",
-        "broker-access-refused",
-        "delivery-ack-timeout",
-        "missed-heartbeats",
-        "worker-lost-oom",
-        "task-time-limit",
-        "serialization-error",
-        "redis-visibility-timeout",
-        "broker-resource-alarm",
-        "no-result-backend",
-        "windows-prefork-unpack",
-        "stale-db-connection-in-task",
-        "unknown-delivery-tag",
-        "queue-not-found",
-        "rpc-backend-reply-consumer",
-        "priority-not-applied",
-        "prefetch-starvation",
-        "beat-duplicate-schedule",
-        "deprecated-setting-names",
-    }
+SEED_SLUGS: tuple[str, ...] = (
+    "quorum-queue-global-qos",
+    "queue-arguments-mismatch",
+    "worker-cross-domain-import",
+    "package-init-reexport",
+    "result-get-within-task",
+    "fanout-shared-queue",
+    "cold-cache-after-restart",
+    "missing-worker-dependency",
+    "wrong-database-url",
+    "mixed-workload-queue",
+    "prefork-cache-not-shared",
+    "job-env-auth-failure",
 )
+ISSUE3_SLUGS: tuple[str, ...] = (
+    "unregistered-task",
+    "broker-connection-refused",
+    "broker-access-refused",
+    "delivery-ack-timeout",
+    "missed-heartbeats",
+    "worker-lost-oom",
+    "task-time-limit",
+    "serialization-error",
+    "redis-visibility-timeout",
+    "broker-resource-alarm",
+    "no-result-backend",
+    "windows-prefork-unpack",
+    "stale-db-connection-in-task",
+    "unknown-delivery-tag",
+    "queue-not-found",
+    "rpc-backend-reply-consumer",
+    "priority-not-applied",
+    "prefetch-starvation",
+    "beat-duplicate-schedule",
+    "deprecated-setting-names",
+)
+KNOWN_SLUGS: frozenset[str] = frozenset(SEED_SLUGS + ISSUE3_SLUGS)
 
 
 class CorpusFormatError(ValueError):
