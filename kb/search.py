@@ -162,9 +162,13 @@ def _slugs(connection, rowids: list[int]) -> dict[int, str]:
     return dict(connection.execute(sql, rowids)) if rowids else {}
 
 
+_BACKTICKS = re.compile(r"`([^`<>]+)`")
+
+
 def _format_snippet(raw: str) -> str:
     """Escape the snippet, then turn FTS5's \\x02/\\x03 markers into <mark>."""
-    return html.escape(raw).replace("\x02", "<mark>").replace("\x03", "</mark>")
+    marked = html.escape(raw).replace("\x02", "<mark>").replace("\x03", "</mark>")
+    return _BACKTICKS.sub(r"<code>\1</code>", marked)
 
 
 def _korean_snippet(entry, query: str) -> str:
@@ -173,7 +177,7 @@ def _korean_snippet(entry, query: str) -> str:
     for word in sorted(set(HANGUL_RUN.findall(query)), key=len, reverse=True):
         if len(word) >= 2:
             text = text.replace(html.escape(word), f"<mark>{html.escape(word)}</mark>")
-    return text
+    return _BACKTICKS.sub(r"<code>\1</code>", text)
 
 
 def _exact_first(

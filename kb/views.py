@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET
 from kb.index import get_kb
 from kb.loader import Entry
 from kb.search import exact_match, search
+from kb.textindex import HANGUL_RUN
 
 SEARCH_DEFAULT_LIMIT = 10
 SEARCH_MAX_LIMIT = 50
@@ -129,6 +130,12 @@ def search_page(request: HttpRequest) -> HttpResponse:
             return redirect(exact.url)
     hits = search(query, limit=_limit(request) if "limit" in request.GET else 20) if query else []
     results = [{**hit.as_dict(), "snippet": mark_safe(hit.snippet)} for hit in hits]  # noqa: S308 - escaped in kb.search
+    if HANGUL_RUN.search(query):  # a Korean query: Korean titles, linking to the Korean pages
+        kb = get_kb()
+        for result in results:
+            entry = kb.entries.get(result["slug"])
+            if entry is not None and entry.title_ko:
+                result.update(title=entry.title_ko, url=f"{entry.url}?lang=ko")
     return render(request, "kb/search.html", {"query": query, "results": results})
 
 

@@ -76,9 +76,23 @@ def test_entry_has_a_korean_body_in_the_plain_written_style(slug):
     entry = get_kb().entries[slug]
     assert entry.has_korean_body
     # One style across the KB: the plain written style (~한다), not 합니다체.
-    formal = [
-        word
-        for word in entry.body_text_ko.split()
-        if word.rstrip(".,)").endswith(("습니다", "십시오", "합니다"))
-    ]
+    korean = f"{entry.summary_ko} {entry.body_text_ko}"
+    formal = [word for word in korean.split() if is_formal_ending(word.rstrip(".,)!?"))]
     assert formal == []
+
+
+def is_formal_ending(word: str) -> bool:
+    """합니다체 endings: -ㅂ니다 / -습니다 (final consonant ㅂ before 니다), -세요, -십시오."""
+    if word.endswith(("세요", "십시오")):
+        return True
+    if len(word) < 3 or not word.endswith("니다"):
+        return False
+    before = ord(word[-3]) - 0xAC00
+    return 0 <= before < 11172 and before % 28 == 17  # ㅂ as the final consonant
+
+
+def test_formal_ending_detection():
+    assert all(
+        map(is_formal_ending, ["설정합니다", "됩니다", "없습니다", "확인하세요", "보내십시오"])
+    )
+    assert not any(map(is_formal_ending, ["아니다", "설정한다", "된다", "없다", "세다"]))

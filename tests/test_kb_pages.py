@@ -176,3 +176,8 @@ def test_api_entry_in_korean(client, fixture_kb):
     assert data["lang"] == "ko" and data["languages"] == ["en", "ko"]
     assert [s["id"] for s in data["sections"]] == ["symptom", "cause", "fix", "references"]
     assert client.get("/api/entries/dlx-mismatch", {"lang": "ko"}).json()["lang"] == "en"
+
+
+def test_korean_query_lists_korean_titles_linking_to_korean_pages(client, fixture_kb):
+    page = client.get("/search", {"q": "쿼럼 큐"}).content.decode()
+    assert '<a href="/kb/quorum-qos/?lang=ko">쿼럼 큐가 전역 QoS를 거부함</a>' in page
