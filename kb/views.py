@@ -113,6 +113,11 @@ def guide_page(request: HttpRequest, slug: str) -> HttpResponse:
     return _document(request, slug, "guide")
 
 
+def result_rows(hits) -> list[dict]:
+    """Search hits for templates: the snippet is HTML already escaped by kb.search."""
+    return [{**hit.as_dict(), "snippet": mark_safe(hit.snippet)} for hit in hits]  # noqa: S308
+
+
 def _limit(request: HttpRequest) -> int:
     try:
         limit = int(request.GET.get("limit", SEARCH_DEFAULT_LIMIT))
@@ -129,7 +134,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
         if exact is not None:
             return redirect(exact.url)
     hits = search(query, limit=_limit(request) if "limit" in request.GET else 20) if query else []
-    results = [{**hit.as_dict(), "snippet": mark_safe(hit.snippet)} for hit in hits]  # noqa: S308 - escaped in kb.search
+    results = result_rows(hits)
     if HANGUL_RUN.search(query):  # a Korean query: Korean titles, linking to the Korean pages
         kb = get_kb()
         for result in results:
@@ -184,5 +189,5 @@ def not_found(request: HttpRequest, exception=None) -> HttpResponse:
     hits = search(words, limit=5) if words else []
     if not hits and words:
         hits = search(" ".join(words.split()[:1]), limit=5)
-    results = [{**hit.as_dict(), "snippet": mark_safe(hit.snippet)} for hit in hits]  # noqa: S308
+    results = result_rows(hits)
     return render(request, "404.html", {"query": words, "results": results}, status=404)

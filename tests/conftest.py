@@ -127,4 +127,4 @@ def page(chromium, live_server):
     context.close()
 
 
-from tests.kb_fixtures import fixture_kb  # noqa: E402,F401 - shared fixture
+from tests.kb_fixtures import edited_kb, fixture_kb  # noqa: E402,F401 - shared fixtures

@@ -126,25 +126,10 @@ def test_404_offers_search_with_the_words_of_the_url(client, fixture_kb):
     assert client.get("/api/nothing-here").json() == {"error": "not found"}
 
 
-def test_backticks_in_summaries_show_as_code_and_previews_stay_plain(
-    client, fixture_kb, settings, tmp_path
-):
-    import shutil
-
-    from kb.build import build_index
-    from tests.kb_fixtures import FIXTURE_CONTENT
-
-    content = tmp_path / "content"
-    shutil.copytree(FIXTURE_CONTENT, content)
-    path = content / "entries" / "sync-subtask.md"
-    path.write_text(
-        path.read_text().replace(
-            "summary: Waiting", "summary: Calling `result.get()` <b>or</b> waiting"
-        )
+def test_backticks_in_summaries_show_as_code_and_previews_stay_plain(client, edited_kb):
+    edited_kb(
+        "sync-subtask", "summary: Waiting", "summary: Calling `result.get()` <b>or</b> waiting"
     )
-    index = tmp_path / "index2.sqlite3"
-    assert build_index(content, index).written
-    settings.KB_INDEX_PATH = index
     page = client.get("/kb/sync-subtask/").content.decode()
     assert (
         '<p class="summary">Calling <code>result.get()</code> &lt;b&gt;or&lt;/b&gt; waiting' in page

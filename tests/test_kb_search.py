@@ -107,24 +107,12 @@ def test_korean_bodies_are_searchable(fixture_kb):
     assert slugs("선언한다", fixture_kb) == ["quorum-qos"]
 
 
-def test_backticks_in_snippets_become_code_and_stay_escaped(fixture_kb, settings, tmp_path):
-    import shutil
-
-    from kb.build import build_index
-    from kb.index import get_kb
-    from tests.kb_fixtures import FIXTURE_CONTENT
-
-    content = tmp_path / "content"
-    shutil.copytree(FIXTURE_CONTENT, content)
-    path = content / "entries" / "sync-subtask.md"
-    path.write_text(
-        path.read_text().replace(
-            "summary: Waiting", "summary: Blocking in `result.wait()` or <b>wait</b>. Waiting"
-        )
+def test_backticks_in_snippets_become_code_and_stay_escaped(edited_kb):
+    kb = edited_kb(
+        "sync-subtask",
+        "summary: Waiting",
+        "summary: Blocking in `result.wait()` or <b>wait</b>. Waiting",
     )
-    index = tmp_path / "snippets.sqlite3"
-    assert build_index(content, index).written
-    settings.KB_INDEX_PATH = index
-    hit = search("blocking", kb=get_kb())[0]
+    hit = search("blocking", kb=kb)[0]
     assert "<code>result.wait()</code>" in hit.snippet
     assert "<b>" not in hit.snippet and "&lt;b&gt;wait&lt;/b&gt;" in hit.snippet
