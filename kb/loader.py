@@ -50,7 +50,7 @@ ENTRY_KEYS_REQUIRED = (
     "counter_examples",
 )
 GUIDE_KEYS_REQUIRED = ("title", "summary", "tags", "components", "updated", "versions")
-KNOWN_KEYS = set(ENTRY_KEYS_REQUIRED) | {"aliases", "related", "defaults"}
+KNOWN_KEYS = set(ENTRY_KEYS_REQUIRED) | {"aliases", "related", "defaults", "not_reproducible"}
 
 
 @dataclass(frozen=True)
@@ -104,6 +104,7 @@ class Entry:
     versions: dict[str, str] = field(default_factory=dict)
     signatures: list[Signature] = field(default_factory=list)
     defaults: dict[str, str] = field(default_factory=dict)
+    not_reproducible: str = ""  # why the lab cannot reproduce it here (lab/README.md)
     examples: list[str] = field(default_factory=list)
     counter_examples: list[str] = field(default_factory=list)
     section_templates: list[dict[str, str]] = field(default_factory=list)
@@ -340,6 +341,7 @@ def _build_entry(slug: str, kind: str, data: dict, lines: dict[str, int], error)
         versions={str(k): str(v) for k, v in versions.items()},
         signatures=_build_signatures(data.get("signatures"), lines.get("signatures", 1), error),
         defaults={str(k): str(v) for k, v in defaults.items()},
+        not_reproducible=" ".join(text("not_reproducible").split()),
         examples=str_list("examples"),
         counter_examples=str_list("counter_examples"),
     )

@@ -1,0 +1,371 @@
+"""Run reproduction scenarios, judge them, and keep the record.
+
+A scenario module (`lab/scenarios/<slug with underscores>.py`) defines `SLUG`
+and `run(lab)`; optionally `EXCLUSIVE = True` when it changes broker-wide state
+for a few seconds (it then runs alone), and `REDIS = True` when it uses the
+lab's Redis database (those run one at a time). `run` uses the `Lab` below to
+cause the symptom, hand the capture to the diagnostics engine, run a live check
+where one applies, apply the entry's own fix (a block marked `<!-- lab: NAME -->`
+in the entry) and show the symptom gone. Any failed expectation raises
+`LabError`; the result is `verified`, `failed` (with the reason) or
+`not-reproducible`.
+
+The two calls into diagnostics (`diagnose_text`, `live_check`) are the only
+places the lab depends on the engine's API.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import json
+import pkgutil
+import re
+import shutil
+import tempfile
+import threading
+import time
+import traceback
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lab import support
+from lab.support import LabError, NotReproducible, Process
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTENT = ROOT / "content"
+RECORD = CONTENT / "verification.json"
+LAB_BLOCK = re.compile(
+    r"^<!--\s*lab:\s*(?P<name>[\w-]+)\s*-->[ \t]*\n(?P<fence>`{3,}|~{3,})(?P<lang>[\w+-]*)[^\n]*\n"
+    r"(?P<code>.*?)\n(?P=fence)[ \t]*$",
+    re.MULTILINE | re.DOTALL,
+)
+PLACEHOLDER = re.compile(r"\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}")
+
+
+# --- the engine: the only two calls into diagnostics --------------------------------------
+
+_kb_lock = threading.Lock()
+_kb_cache: dict[str, Any] = {}
+
+
+def current_kb():
+    """The knowledge base built from content/ as it is now (not a possibly stale index)."""
+    from kb.build import content_files, content_version, load_content
+    from kb.index import KnowledgeBase
+
+    version = content_version(p for p, _ in content_files(CONTENT))
+    with _kb_lock:
+        if _kb_cache.get("version") != version:
+            result = load_content(CONTENT)
+            _kb_cache["kb"] = KnowledgeBase.from_entries(result.entries, version)
+            _kb_cache["version"] = version
+        return _kb_cache["kb"]
+
+
+def diagnose_text(text: str) -> dict[str, Any]:
+    """`{"slug", "confidence", "score", "runner_up"}` of the engine's answer for `text`."""
+    from diagnostics.engine import diagnose
+
+    diagnosis = diagnose(text, kb=current_kb())
+    top = diagnosis.matches[0] if diagnosis.matches else None
+    return {
+        "slug": top.slug if top else None,
+        "confidence": diagnosis.confidence,
+        "score": round(top.score, 3) if top else 0.0,
+        "runner_up": diagnosis.matches[1].slug if len(diagnosis.matches) > 1 else None,
+    }
+
+
+def live_check(**request: Any) -> list[dict[str, Any]]:
+    """Run the live checks (`diagnostics.checks.check_broker`) and return their results."""
+    from diagnostics.checks import CheckRequest, check_broker
+
+    return check_broker(CheckRequest(**request))["results"]
+
+
+# --- entries ------------------------------------------------------------------------------
+
+
+def entry_path(slug: str) -> Path:
+    return CONTENT / "entries" / f"{slug}.md"
+
+
+def lab_blocks(slug: str, facts: dict[str, str] | None = None) -> dict[str, dict[str, str]]:
+    """The entry's blocks marked `<!-- lab: NAME -->`, placeholders filled (facts, else defaults)."""
+    entry = current_kb().entries[slug]
+    values = {**entry.defaults, **(facts or {})}
+    text = entry_path(slug).read_text(encoding="utf-8")
+    blocks = {}
+    for match in LAB_BLOCK.finditer(text):
+        code = PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), match.group("code"))
+        blocks[match.group("name")] = {"lang": match.group("lang"), "code": code}
+    return blocks
+
+
+def not_reproducible_reason(slug: str) -> str | None:
+    entry = current_kb().entries.get(slug)
+    return getattr(entry, "not_reproducible", "") or None if entry else None
+
+
+# --- a scenario's view of the lab ---------------------------------------------------------
+
+
+@dataclass
+class Result:
+    slug: str
+    status: str = "failed"
+    reason: str = ""
+    versions: dict[str, str] = field(default_factory=dict)
+    date: str = ""
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    captures: list[dict[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def as_dict(self, *, captures: bool = False) -> dict[str, Any]:
+        data = {
+            "slug": self.slug,
+            "status": self.status,
+            "reason": self.reason,
+            "versions": self.versions,
+            "date": self.date,
+            "steps": self.steps,
+            "seconds": self.seconds,
+        }
+        if captures:
+            data["captures"] = self.captures
+        return data
+
+
+class Lab:
+    """What a scenario works with: its vhost, a folder, workers, the engine, the entry."""
+
+    def __init__(self, slug: str, workdir: Path, vhost: str | None) -> None:
+        self.slug = slug
+        self.dir = workdir
+        self.vhost = vhost
+        self.broker_url = support.amqp_url(vhost) if vhost else ""
+        self.redis_url = support.REDIS_URL
+        self.steps: list[dict[str, Any]] = []
+        self.captures: list[dict[str, str]] = []
+        self._processes: list[Process] = []
+        self._cleanups: list[Any] = []
+
+    # bookkeeping
+    def step(self, name: str, detail: str = "") -> None:
+        self.steps.append({"step": name, "ok": True, "detail": detail[:300]})
+
+    def expect(self, condition: Any, message: str) -> None:
+        if not condition:
+            raise LabError(message)
+
+    def on_cleanup(self, func) -> None:
+        self._cleanups.append(func)
+
+    # files and processes
+    def write(self, name: str, text: str) -> Path:
+        path = self.dir / name
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    def start(self, args: list[str], name: str, env: dict[str, str] | None = None) -> Process:
+        env = {"LAB_BROKER_URL": self.broker_url, "LAB_REDIS_URL": self.redis_url, **(env or {})}
+        proc = Process(args, self.dir, env, self.dir / f"{name}.log")
+        self._processes.append(proc)
+        return proc
+
+    def worker(
+        self,
+        app: str,
+        *args: str,
+        name: str = "worker",
+        env: dict[str, str] | None = None,
+        ready: bool = True,
+    ) -> Process:
+        """`celery -A app worker` (no mingle/gossip/heartbeat unless asked), INFO log."""
+        proc = self.start(
+            support.celery_args(
+                "-A",
+                app,
+                "worker",
+                "-l",
+                "INFO",
+                "-n",
+                f"{name}@lab",
+                "--without-mingle",
+                "--without-gossip",
+                "--without-heartbeat",
+                *args,
+            ),
+            name,
+            env,
+        )
+        if ready:
+            proc.wait_for(r"ready\.", timeout=40)
+        return proc
+
+    def stop(self, proc: Process) -> None:
+        proc.stop()
+
+    def python(self, code: str, name: str, timeout: float = 40) -> tuple[int, str]:
+        """Run a Python script in the scenario folder; (exit code, combined output)."""
+        import sys
+
+        path = self.write(f"{name}.py", code)
+        proc = self.start([sys.executable, str(path)], name)
+        code_ = proc.exited(timeout)
+        if code_ is None:
+            proc.stop()
+            raise LabError(f"{name}.py did not finish within {timeout}s")
+        return code_, proc.text()
+
+    # the engine and the entry
+    def diagnose(self, text: str, name: str, slug: str | None = None) -> dict[str, Any]:
+        """Feed a capture to the engine; it must rank the entry first with high confidence."""
+        slug = slug or self.slug
+        text = text.strip("\n").replace(str(ROOT), "/app")  # the checkout's path, not a fact
+        answer = diagnose_text(text)
+        self.captures.append({"name": name, "text": text})
+        self.expect(
+            answer["slug"] == slug and answer["confidence"] == "high",
+            f"the engine answered {answer['slug']!r} ({answer['confidence']}) for capture "
+            f"{name!r}, not {slug!r} (high):\n{text[:1500]}",
+        )
+        self.step(f"diagnosed {name}", f"{answer['slug']} {answer['confidence']} {answer['score']}")
+        return answer
+
+    def fix(self, name: str = "fix", **facts: str) -> str:
+        """The code of the entry's block `<!-- lab: NAME -->` (placeholders filled)."""
+        blocks = lab_blocks(self.slug, facts)
+        self.expect(name in blocks, f"the entry has no block marked <!-- lab: {name} -->")
+        self.step(f"took fix block {name!r} from the entry", blocks[name]["code"][:200])
+        return blocks[name]["code"]
+
+    def check(self, **request: Any) -> list[dict[str, Any]]:
+        request.setdefault("broker_url", self.broker_url)
+        request.setdefault("management_url", support.MANAGEMENT_URL)
+        return live_check(**request)
+
+    def close(self) -> None:
+        for func in reversed(self._cleanups):
+            try:
+                func()
+            except Exception:  # noqa: BLE001 - cleanup must go on
+                traceback.print_exc()
+        for proc in self._processes:
+            proc.stop(grace=3)
+
+
+# --- registry and running -----------------------------------------------------------------
+
+
+def scenarios() -> dict[str, Any]:
+    """slug -> scenario module, for every module in lab/scenarios."""
+    import lab.scenarios as package
+
+    found = {}
+    for info in pkgutil.iter_modules(package.__path__):
+        module = importlib.import_module(f"lab.scenarios.{info.name}")
+        found[module.SLUG] = module
+    return dict(sorted(found.items()))
+
+
+def run_scenario(slug: str, module: Any = None, versions: dict[str, str] | None = None) -> Result:
+    module = module or scenarios()[slug]
+    result = Result(slug, versions=versions or support.versions())
+    result.date = dt.date.today().isoformat()
+    started = time.monotonic()
+    workdir = Path(tempfile.mkdtemp(prefix=f"lab-{slug}-"))
+    lab: Lab | None = None
+    try:
+        uses_rabbitmq = getattr(module, "RABBITMQ", True)
+        if uses_rabbitmq:
+            with support.throwaway_vhost(slug) as vhost:
+                lab = Lab(slug, workdir, vhost)
+                try:
+                    module.run(lab)
+                finally:
+                    lab.close()
+        else:
+            lab = Lab(slug, workdir, None)
+            try:
+                module.run(lab)
+            finally:
+                lab.close()
+        result.status = "verified"
+    except NotReproducible as exc:
+        result.status, result.reason = "not-reproducible", str(exc)
+    except LabError as exc:
+        result.status, result.reason = "failed", str(exc)
+    except Exception as exc:  # noqa: BLE001 - a broken scenario is a failed verification
+        result.status = "failed"
+        result.reason = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=6)}"
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    if lab is not None:
+        result.steps, result.captures = lab.steps, lab.captures
+    result.seconds = round(time.monotonic() - started, 1)
+    return result
+
+
+def run_many(slugs: list[str], parallel: int = 3) -> list[Result]:
+    """Scenarios in parallel (each has its own vhost); exclusive and Redis ones one at a time."""
+    modules = scenarios()
+    unknown = [s for s in slugs if s not in modules]
+    if unknown:
+        raise KeyError(f"no scenario for {', '.join(unknown)}")
+    versions = support.versions()
+    exclusive = [s for s in slugs if getattr(modules[s], "EXCLUSIVE", False)]
+    shared = [s for s in slugs if s not in exclusive]
+    redis_lock = threading.Lock()
+
+    def one(slug: str) -> Result:
+        if getattr(modules[slug], "REDIS", False):
+            with redis_lock:
+                return run_scenario(slug, modules[slug], versions)
+        return run_scenario(slug, modules[slug], versions)
+
+    results = {}
+    with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
+        for slug, result in zip(shared, pool.map(one, shared), strict=True):
+            results[slug] = result
+    for slug in exclusive:
+        results[slug] = one(slug)
+    return [results[s] for s in slugs]
+
+
+# --- the record ---------------------------------------------------------------------------
+
+
+def read_record(path: Path = RECORD) -> dict[str, dict[str, Any]]:
+    if not path.exists():
+        return {}
+    return json.loads(path.read_text(encoding="utf-8")).get("entries", {})
+
+
+def write_record(results: list[Result], path: Path = RECORD) -> None:
+    """Merge the results into the committed record (one item per slug, newest wins)."""
+    record = read_record(path)
+    for result in results:
+        record[result.slug] = {
+            "status": result.status,
+            "reason": result.reason.split("\n")[0][:300],
+            "versions": result.versions,
+            "date": result.date,
+            "steps": [s["step"] for s in result.steps],
+        }
+    data = {"entries": dict(sorted(record.items()))}
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def not_reproducible_results(slugs: list[str]) -> list[Result]:
+    """Entries whose front matter says they cannot be reproduced here."""
+    results = []
+    today = dt.date.today().isoformat()
+    for slug in slugs:
+        reason = not_reproducible_reason(slug)
+        if reason:
+            results.append(Result(slug, "not-reproducible", reason, {}, today))
+    return results
