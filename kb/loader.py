@@ -105,6 +105,7 @@ class Entry:
     signatures: list[Signature] = field(default_factory=list)
     defaults: dict[str, str] = field(default_factory=dict)
     not_reproducible: str = ""  # why the lab cannot reproduce it here (lab/README.md)
+    verification: dict[str, Any] = field(default_factory=dict)  # content/verification.json
     examples: list[str] = field(default_factory=list)
     counter_examples: list[str] = field(default_factory=list)
     section_templates: list[dict[str, str]] = field(default_factory=list)

@@ -22,9 +22,16 @@ from urllib.parse import quote, urlsplit
 
 import requests
 
-RABBITMQ_URL = os.environ.get("KB_LAB_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
-MANAGEMENT_URL = os.environ.get("KB_LAB_RABBITMQ_MANAGEMENT_URL", "http://127.0.0.1:15672")
-REDIS_URL = os.environ.get("KB_LAB_REDIS_URL", "redis://127.0.0.1:6379/6")
+# The lab's own variables first, then the test suite's (the services are the same).
+RABBITMQ_URL = os.environ.get("KB_LAB_RABBITMQ_URL") or os.environ.get(
+    "KB_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/"
+)
+MANAGEMENT_URL = os.environ.get("KB_LAB_RABBITMQ_MANAGEMENT_URL") or os.environ.get(
+    "KB_TEST_RABBITMQ_MANAGEMENT_URL", "http://127.0.0.1:15672"
+)
+REDIS_URL = os.environ.get("KB_LAB_REDIS_URL") or os.environ.get(
+    "KB_TEST_REDIS_URL", "redis://127.0.0.1:6379/14"
+)
 PREFIX = os.environ.get("KB_LAB_PREFIX", "kb-lab")
 RABBITMQ_LOG = os.environ.get("KB_LAB_RABBITMQ_LOG", "/var/log/rabbitmq/rabbit@*.log")
 

@@ -53,6 +53,8 @@ class Command(BaseCommand):
         else:
             result = build_index(content, output)
             problems = [str(e) for e in result.errors]
+        for warning in result.warnings:
+            self.stderr.write(f"warning: {warning}")
         for problem in problems:
             self.stderr.write(problem)
         if problems:

@@ -1,0 +1,75 @@
+"""The lab's record on the pages and in the build (no broker needed)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from kb.build import load_content
+from lab import runner
+
+pytestmark = pytest.mark.django_db
+
+
+def test_verified_entry_page_shows_versions_and_date(client):
+    record = runner.read_record()["serialization-error"]
+    assert record["status"] == "verified"
+    page = client.get("/kb/serialization-error/").content.decode()
+    assert (
+        f"Reproduced and fix verified on RabbitMQ {record['versions']['rabbitmq']}, "
+        f"Celery {record['versions']['celery']}, kombu {record['versions']['kombu']}"
+    ) in page
+    assert f'datetime="{record["date"]}"' in page
+    korean = client.get("/kb/serialization-error/?lang=ko").content.decode()
+    assert "재현하고 해결 방법을 확인함" in korean
+
+
+def test_not_reproducible_entry_page_says_why(client):
+    page = client.get("/kb/windows-prefork-unpack/").content.decode()
+    assert "Documented, not reproduced here" in page
+    assert "needs Windows" in page
+
+
+def _content_copy(tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(runner.CONTENT, content)
+    return content
+
+
+def test_build_warns_when_the_record_is_older_than_the_entry(tmp_path):
+    content = _content_copy(tmp_path)
+    path = content / "verification.json"
+    data = json.loads(path.read_text())
+    data["entries"]["serialization-error"]["date"] = "2000-01-01"
+    path.write_text(json.dumps(data))
+    result = load_content(content)
+    assert not result.errors
+    assert any(
+        "serialization-error.md" in w and "older than 'updated'" in w for w in result.warnings
+    ), result.warnings
+
+
+def test_failed_record_is_shown_as_failed(tmp_path, client, settings):
+    content = _content_copy(tmp_path)
+    path = content / "verification.json"
+    data = json.loads(path.read_text())
+    data["entries"]["serialization-error"]["status"] = "failed"
+    path.write_text(json.dumps(data))
+    from kb.build import build_index
+
+    index = tmp_path / "index.sqlite3"
+    assert build_index(content, index).written
+    settings.KB_INDEX_PATH = index
+    page = client.get("/kb/serialization-error/").content.decode()
+    assert "Last verification failed" in page
+
+
+def test_a_record_for_an_unknown_entry_is_an_error(tmp_path):
+    content = _content_copy(tmp_path)
+    path = content / "verification.json"
+    data = json.loads(path.read_text())
+    data["entries"]["no-such-entry"] = {"status": "verified", "date": "2026-11-29"}
+    path.write_text(json.dumps(data))
+    assert any("no-such-entry" in str(e) for e in load_content(content).errors)
