@@ -172,7 +172,12 @@ class Lab:
 
     def start(self, args: list[str], name: str, env: dict[str, str] | None = None) -> Process:
         env = {"LAB_BROKER_URL": self.broker_url, "LAB_REDIS_URL": self.redis_url, **(env or {})}
-        proc = Process(args, self.dir, env, self.dir / f"{name}.log")
+        log = self.dir / f"{name}.log"
+        number = 1
+        while log.exists():
+            number += 1
+            log = self.dir / f"{name}-{number}.log"
+        proc = Process(args, self.dir, env, log)
         self._processes.append(proc)
         return proc
 
@@ -206,6 +211,14 @@ class Lab:
             proc.wait_for(r"ready\.", timeout=40)
         return proc
 
+    def celery(self, app: str, *args: str, timeout: float = 30) -> str:
+        """A `celery -A app ...` command (inspect, control, call); its output."""
+        proc = self.start(support.celery_args("-A", app, *args), f"celery-{args[0]}")
+        if proc.exited(timeout) is None:
+            proc.stop()
+            raise LabError(f"celery {' '.join(args)} did not finish within {timeout}s")
+        return proc.text()
+
     def stop(self, proc: Process) -> None:
         proc.stop()
 
@@ -225,7 +238,8 @@ class Lab:
     def diagnose(self, text: str, name: str, slug: str | None = None) -> dict[str, Any]:
         """Feed a capture to the engine; it must rank the entry first with high confidence."""
         slug = slug or self.slug
-        text = text.strip("\n").replace(str(ROOT), "/app")  # the checkout's path, not a fact
+        # the checkout's and the scenario folder's paths are ours, not facts: shown neutrally
+        text = text.strip("\n").replace(str(ROOT), "/app").replace(str(self.dir), "/srv/lab")
         answer = diagnose_text(text)
         self.captures.append({"name": name, "text": text})
         self.expect(
@@ -247,6 +261,27 @@ class Lab:
         request.setdefault("broker_url", self.broker_url)
         request.setdefault("management_url", support.MANAGEMENT_URL)
         return live_check(**request)
+
+    def check_finds(self, entry: str | None = None, **request: Any) -> dict[str, Any]:
+        """Run the live checks; one must fail or warn and link the entry."""
+        entry = entry or self.slug
+        results = self.check(**request)
+        hits = [r for r in results if r.get("entry") == entry and r["status"] in ("fail", "warn")]
+        self.expect(
+            hits,
+            f"no live check linked {entry!r} with fail/warn: "
+            + "; ".join(f"{r['check']}={r['status']}->{r.get('entry')}" for r in results),
+        )
+        self.step("live check found it", f"{hits[0]['check']}: {hits[0]['message'][:200]}")
+        return hits[0]
+
+    def check_clean(self, entry: str | None = None, **request: Any) -> None:
+        """Run the live checks again after the fix: nothing links the entry any more."""
+        entry = entry or self.slug
+        results = self.check(**request)
+        hits = [r for r in results if r.get("entry") == entry and r["status"] in ("fail", "warn")]
+        self.expect(not hits, f"after the fix the live check still reports: {hits}")
+        self.step("live check passes after the fix")
 
     def close(self) -> None:
         for func in reversed(self._cleanups):
