@@ -23,6 +23,7 @@ import pkgutil
 import re
 import shutil
 import tempfile
+import textwrap
 import threading
 import time
 import traceback
@@ -38,8 +39,9 @@ ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"
 RECORD = CONTENT / "verification.json"
 LAB_BLOCK = re.compile(
-    r"^<!--\s*lab:\s*(?P<name>[\w-]+)\s*-->[ \t]*\n(?P<fence>`{3,}|~{3,})(?P<lang>[\w+-]*)[^\n]*\n"
-    r"(?P<code>.*?)\n(?P=fence)[ \t]*$",
+    r"^[ \t]*<!--\s*lab:\s*(?P<name>[\w-]+)\s*-->[ \t]*\n"
+    r"[ \t]*(?P<fence>`{3,}|~{3,})(?P<lang>[\w+-]*)[^\n]*\n"
+    r"(?P<code>.*?)\n[ \t]*(?P=fence)[ \t]*$",
     re.MULTILINE | re.DOTALL,
 )
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}")
@@ -100,7 +102,8 @@ def lab_blocks(slug: str, facts: dict[str, str] | None = None) -> dict[str, dict
     text = entry_path(slug).read_text(encoding="utf-8")
     blocks = {}
     for match in LAB_BLOCK.finditer(text):
-        code = PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), match.group("code"))
+        code = textwrap.dedent(match.group("code"))
+        code = PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), code)
         blocks[match.group("name")] = {"lang": match.group("lang"), "code": code}
     return blocks
 
@@ -211,9 +214,11 @@ class Lab:
             proc.wait_for(r"ready\.", timeout=40)
         return proc
 
-    def celery(self, app: str, *args: str, timeout: float = 30) -> str:
+    def celery(
+        self, app: str, *args: str, timeout: float = 30, env: dict[str, str] | None = None
+    ) -> str:
         """A `celery -A app ...` command (inspect, control, call); its output."""
-        proc = self.start(support.celery_args("-A", app, *args), f"celery-{args[0]}")
+        proc = self.start(support.celery_args("-A", app, *args), f"celery-{args[0]}", env)
         if proc.exited(timeout) is None:
             proc.stop()
             raise LabError(f"celery {' '.join(args)} did not finish within {timeout}s")
@@ -226,7 +231,7 @@ class Lab:
         """Run a Python script in the scenario folder; (exit code, combined output)."""
         import sys
 
-        path = self.write(f"{name}.py", code)
+        path = self.write(f"lab_{name}.py", code)  # prefixed: never shadows a stdlib module
         proc = self.start([sys.executable, str(path)], name)
         code_ = proc.exited(timeout)
         if code_ is None:
