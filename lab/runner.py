@@ -267,6 +267,15 @@ class Lab:
         request.setdefault("management_url", support.MANAGEMENT_URL)
         return live_check(**request)
 
+    def use_redis(self) -> str:
+        """The lab's Redis database, emptied now and after the scenario."""
+        import redis
+
+        client = redis.Redis.from_url(self.redis_url)
+        client.flushdb()
+        self.on_cleanup(client.flushdb)
+        return self.redis_url
+
     def check_finds(self, entry: str | None = None, **request: Any) -> dict[str, Any]:
         """Run the live checks; one must fail or warn and link the entry."""
         entry = entry or self.slug
