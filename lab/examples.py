@@ -76,7 +76,8 @@ def refresh_examples(slug: str, captures: list[dict[str, str]], versions: dict[s
             continue
         seen.add(text)
         new.append(f"{MARK} {capture['name']} ({shown}, {today})")
-        new.append("  - |")
+        # a first line that starts with spaces needs YAML's explicit indentation indicator
+        new.append("  - |2" if text[:1].isspace() else "  - |")
         new.extend(("    " + line) if line else "" for line in text.split("\n"))
     while kept and not kept[-1].strip():
         kept.pop()
@@ -86,6 +87,7 @@ def refresh_examples(slug: str, captures: list[dict[str, str]], versions: dict[s
     path.write_text(updated, encoding="utf-8")
     entry, errors = load_file(path, "entry")
     if entry is None or errors or not _captures_rank_first(entry, captures):
+        path.with_suffix(".rejected").write_text(updated, encoding="utf-8")
         path.write_text(original, encoding="utf-8")
         raise ValueError(f"{path}: refreshed examples do not load or rank: {errors[:3]}")
     return True

@@ -48,7 +48,10 @@ def run(lab) -> None:
     lines = [
         line
         for line in worker.text().splitlines()
-        if "cache_event_full_refresh" in line or "cacheapp.match" in line or "cache empty" in line
+        if line.startswith("[")
+        and (
+            "cache_event_full_refresh" in line or "cacheapp.match" in line or "cache empty" in line
+        )
     ]
     lab.diagnose("\n".join(lines), "worker log")
     lab.celery("labapp", "inspect", "ping")

@@ -56,7 +56,11 @@ class Command(BaseCommand):
         if options["refresh_examples"]:
             for result in results:
                 if result.status == "verified":
-                    changed = refresh_examples(result.slug, result.captures, result.versions)
+                    try:
+                        changed = refresh_examples(result.slug, result.captures, result.versions)
+                    except ValueError as exc:
+                        self.stderr.write(f"examples not refreshed: {exc}")
+                        continue
                     if changed and not options["json"]:
                         self.stdout.write(f"examples refreshed: {result.slug}")
         missing = [s for s in wanted if s not in available and s not in declared]
