@@ -227,12 +227,14 @@ class Lab:
     def stop(self, proc: Process) -> None:
         proc.stop()
 
-    def python(self, code: str, name: str, timeout: float = 40) -> tuple[int, str]:
+    def python(
+        self, code: str, name: str, timeout: float = 40, env: dict[str, str] | None = None
+    ) -> tuple[int, str]:
         """Run a Python script in the scenario folder; (exit code, combined output)."""
         import sys
 
         path = self.write(f"lab_{name}.py", code)  # prefixed: never shadows a stdlib module
-        proc = self.start([sys.executable, str(path)], name)
+        proc = self.start([sys.executable, str(path)], name, env)
         code_ = proc.exited(timeout)
         if code_ is None:
             proc.stop()
