@@ -16,7 +16,7 @@ POSTGRES_URL = os.environ.get("KB_LAB_POSTGRES_URL") or os.environ.get(
     "KB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
 
-APP = (
+APP = (  # noqa: S608 - the worker's source, with a parameterised query
     APP_HEADER
     + """
 import os
