@@ -16,8 +16,8 @@ POSTGRES_URL = os.environ.get("KB_LAB_POSTGRES_URL") or os.environ.get(
     "KB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
 
-APP = (  # noqa: S608 - the worker's source, with a parameterised query
-    APP_HEADER
+APP = (
+    APP_HEADER  # noqa: S608 - the worker's source; its query is parameterised
     + """
 import os
 
