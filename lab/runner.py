@@ -155,6 +155,11 @@ class Lab:
         self.captures: list[dict[str, str]] = []
         self._processes: list[Process] = []
         self._cleanups: list[Any] = []
+        self.released = threading.Event()  # set when broker-wide changes are undone
+
+    def release_exclusive(self) -> None:
+        """An EXCLUSIVE scenario calls this once its broker-wide change is undone."""
+        self.released.set()
 
     # bookkeeping
     def step(self, name: str, detail: str = "") -> None:
@@ -346,7 +351,12 @@ def scenarios() -> dict[str, Any]:
     return dict(sorted(found.items()))
 
 
-def run_scenario(slug: str, module: Any = None, versions: dict[str, str] | None = None) -> Result:
+def run_scenario(
+    slug: str,
+    module: Any = None,
+    versions: dict[str, str] | None = None,
+    released: threading.Event | None = None,
+) -> Result:
     module = module or scenarios()[slug]
     result = Result(slug, versions=versions or support.versions())
     result.date = dt.date.today().isoformat()
@@ -358,6 +368,8 @@ def run_scenario(slug: str, module: Any = None, versions: dict[str, str] | None 
         if uses_rabbitmq:
             with support.throwaway_vhost(slug) as vhost:
                 lab = Lab(slug, workdir, vhost)
+                if released is not None:
+                    lab.released = released
                 try:
                     module.run(lab)
                 finally:
@@ -378,6 +390,8 @@ def run_scenario(slug: str, module: Any = None, versions: dict[str, str] | None 
         result.reason = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=6)}"
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+        if released is not None:
+            released.set()  # also when the scenario failed before releasing
     if lab is not None:
         result.steps, result.captures = lab.steps, lab.captures
     result.seconds = round(time.monotonic() - started, 1)
@@ -385,7 +399,12 @@ def run_scenario(slug: str, module: Any = None, versions: dict[str, str] | None 
 
 
 def run_many(slugs: list[str], parallel: int = 3) -> list[Result]:
-    """Scenarios in parallel (each has its own vhost); exclusive and Redis ones one at a time."""
+    """Scenarios in parallel (each has its own vhost).
+
+    An EXCLUSIVE scenario (broker-wide change for a few seconds) starts first and
+    alone; the others start once it has undone its change (`lab.release_exclusive()`),
+    while it finishes. Redis scenarios share one database, so they run one at a time.
+    """
     modules = scenarios()
     unknown = [s for s in slugs if s not in modules]
     if unknown:
@@ -395,18 +414,23 @@ def run_many(slugs: list[str], parallel: int = 3) -> list[Result]:
     shared = [s for s in slugs if s not in exclusive]
     redis_lock = threading.Lock()
 
-    def one(slug: str) -> Result:
+    def one(slug: str, released: threading.Event | None = None) -> Result:
         if getattr(modules[slug], "REDIS", False):
             with redis_lock:
-                return run_scenario(slug, modules[slug], versions)
-        return run_scenario(slug, modules[slug], versions)
+                return run_scenario(slug, modules[slug], versions, released)
+        return run_scenario(slug, modules[slug], versions, released)
 
-    results = {}
-    with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
-        for slug, result in zip(shared, pool.map(one, shared), strict=True):
-            results[slug] = result
-    for slug in exclusive:
-        results[slug] = one(slug)
+    results: dict[str, Result] = {}
+    with ThreadPoolExecutor(max_workers=max(1, parallel) + len(exclusive)) as pool:
+        pending = []
+        for slug in exclusive:
+            released = threading.Event()
+            pending.append((slug, pool.submit(one, slug, released)))
+            released.wait()
+        for slug in shared:
+            pending.append((slug, pool.submit(one, slug)))
+        for slug, future in pending:
+            results[slug] = future.result()
     return [results[s] for s in slugs]
 
 

@@ -1,7 +1,8 @@
 """The reproduction lab: every scenario causes its entry's symptom on the real broker.
 
 One session-wide run executes all scenarios in parallel (each in its own vhost;
-the ones that change broker-wide state for a few seconds run alone at the end),
+one that changes broker-wide state for a few seconds starts first, alone, and the
+others start once it has undone the change),
 then one test per scenario reports its result. `python manage.py verify_entries`
 runs the same scenarios outside the suite and keeps the record.
 """

@@ -69,6 +69,7 @@ def run(lab) -> None:
             support.rabbitmqctl("eval", "application:unset_env(rabbit, consumer_timeout).")
     restored = support.rabbitmqctl("eval", "application:get_env(rabbit, consumer_timeout).")
     lab.expect(restored.strip() == original, f"consumer_timeout not restored: {restored}")
+    lab.release_exclusive()  # other scenarios may open channels again
     lab.step(
         "consumer_timeout 5000 ms while the workers opened their channels, then restored", original
     )
