@@ -1,4 +1,9 @@
-"""A user without permissions on the vhost (530 NOT_ALLOWED); the entry's set_permissions fixes it."""
+"""A user without permissions on the vhost (530 NOT_ALLOWED); the entry's set_permissions fixes it.
+
+Then Redis (issue 12, item 8): a private redis-server with --requirepass on a free port
+(started and stopped by the scenario) and a URL without the password, which kombu reports
+as `OperationalError: Authentication required.`; the entry's URL with the password fixes it.
+"""
 
 from __future__ import annotations
 
@@ -41,3 +46,63 @@ def run(lab) -> None:
     worker.wait_for(r"Task lab\.ping\[.*\] succeeded")
     lab.step("after the fix the worker connected and ran a task", out.strip()[:60])
     lab.check_clean()
+    _redis_part(lab)
+
+
+REDIS_APP = """\
+from celery import Celery
+
+# URL
+app = Celery("lab", broker=broker_url)
+app.conf.broker_connection_retry_on_startup = True
+
+
+@app.task(name="lab.ping")
+def ping():
+    return "pong"
+"""
+
+
+def _redis_part(lab) -> None:
+    import secrets
+    import shutil
+    import socket
+
+    if not shutil.which("redis-server"):
+        lab.step("redis part skipped: no redis-server binary here")
+        return
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    password = secrets.token_hex(8)
+    server = lab.start(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--requirepass",
+            password,
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        "redis-server",
+    )
+    server.wait_for("Ready to accept connections", timeout=15)
+    no_password = f"redis://127.0.0.1:{port}/0"
+    lab.write("redisapp.py", REDIS_APP.replace("# URL", f"broker_url = {no_password!r}"))
+    worker = lab.worker("redisapp", "-P", "solo", name="redis-worker", ready=False)
+    line = worker.wait_for(r"Cannot connect to redis://.*Authentication required")
+    lab.diagnose(line + "\n" + worker.wait_for(r"Trying again in"), "worker log: Redis NOAUTH")
+    lab.stop(worker)
+
+    fix = lab.fix("redis-url")
+    fixed = fix.replace("<password>", password).replace("<redis-host>:6379", f"127.0.0.1:{port}")
+    lab.write("redisapp.py", REDIS_APP.replace("# URL", fixed))
+    worker = lab.worker("redisapp", "-P", "solo", name="redis-fixed")
+    lab.celery("redisapp", "call", "lab.ping")
+    worker.wait_for(r"Task lab\.ping\[.*\] succeeded")
+    lab.step("after the fix the Redis worker authenticated and ran a task")
