@@ -216,7 +216,7 @@ class Lab:
             env,
         )
         if ready:
-            proc.wait_for(r"ready\.", timeout=40)
+            proc.wait_for(r"ready\.", timeout=60)
         return proc
 
     def celery(
@@ -358,7 +358,13 @@ def run_scenario(
     released: threading.Event | None = None,
 ) -> Result:
     module = module or scenarios()[slug]
-    result = Result(slug, versions=versions or support.versions())
+    versions = dict(versions or support.versions())
+    # the record names the services the scenario really used
+    if not getattr(module, "RABBITMQ", True):
+        versions.pop("rabbitmq", None)
+    if not (getattr(module, "REDIS", False) or getattr(module, "USES_REDIS", False)):
+        versions.pop("redis", None)
+    result = Result(slug, versions=versions)
     result.date = dt.date.today().isoformat()
     started = time.monotonic()
     workdir = Path(tempfile.mkdtemp(prefix=f"lab-{slug}-"))

@@ -146,7 +146,7 @@ class Process:
     def text(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
-    def wait_for(self, pattern: str, timeout: float = 20, count: int = 1) -> str:
+    def wait_for(self, pattern: str, timeout: float = 45, count: int = 1) -> str:
         """The first line matching `pattern` (after `count` matches); LabError on timeout."""
         regex = re.compile(pattern)
         deadline = time.monotonic() + timeout

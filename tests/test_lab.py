@@ -70,7 +70,8 @@ def test_record_lists_known_statuses_and_versions():
         assert slug in runner.current_kb().entries, slug
         assert item["status"] in {"verified", "failed", "not-reproducible"}, item
         if item["status"] == "verified":
-            assert {"rabbitmq", "celery", "kombu", "amqp", "python"} <= set(item["versions"])
+            assert {"celery", "kombu", "amqp", "python"} <= set(item["versions"])
+            assert {"rabbitmq", "redis"} & set(item["versions"]), item
         else:
             assert item["reason"], slug
 

@@ -26,6 +26,13 @@ def test_verified_entry_page_shows_versions_and_date(client):
     assert "재현하고 해결 방법을 확인함" in korean
 
 
+def test_redis_only_record_does_not_claim_rabbitmq(client):
+    record = runner.read_record()["redis-visibility-timeout"]
+    assert "rabbitmq" not in record["versions"], record
+    page = client.get("/kb/redis-visibility-timeout/").content.decode()
+    assert f"Reproduced and fix verified on Redis {record['versions']['redis']}, Celery" in page
+
+
 def test_not_reproducible_entry_page_says_why(client):
     page = client.get("/kb/windows-prefork-unpack/").content.decode()
     assert "Documented, not reproduced here" in page
@@ -73,3 +80,20 @@ def test_a_record_for_an_unknown_entry_is_an_error(tmp_path):
     data["entries"]["no-such-entry"] = {"status": "verified", "date": "2026-11-29"}
     path.write_text(json.dumps(data))
     assert any("no-such-entry" in str(e) for e in load_content(content).errors)
+
+
+def test_cold_cache_readiness_probe_is_a_valid_exec_probe():
+    """Issue 12, item 2: `exec: [test, -f, ...]` is not a probe; `exec: {command: [...]}` is."""
+    import re
+
+    import yaml
+
+    for name in ("cold-cache-after-restart.md", "cold-cache-after-restart.ko.md"):
+        text = (runner.CONTENT / "entries" / name).read_text(encoding="utf-8")
+        blocks = re.findall(r"```yaml\n(.*?)```", text, re.S)
+        probes = [yaml.safe_load(b) for b in blocks if "readinessProbe" in b]
+        assert probes, name
+        for probe in probes:
+            command = probe["readinessProbe"]["exec"]["command"]
+            assert command == ["test", "-f", "/tmp/cache-ready"], command
+        assert "exec: [test" not in text

@@ -13,6 +13,7 @@ from lab import support
 from lab.support import APP_HEADER
 
 SLUG = "broker-access-refused"
+USES_REDIS = True  # a private redis-server (the same binary as the lab's Redis)
 
 APP = (
     APP_HEADER
