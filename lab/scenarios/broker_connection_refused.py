@@ -51,6 +51,6 @@ def run(lab) -> None:
     lab.write("labapp.py", APP.replace("# SETTINGS", setting))
     worker = lab.worker("labapp", "-P", "solo", name="fixed")
     lab.celery("labapp", "call", "lab.ping")
-    worker.wait_for(r"Task lab\.ping\[.*\] succeeded")
+    worker.wait_for(r"Task lab\.ping\[.*\] succeeded", timeout=90)
     lab.step("after the fix the worker connected and ran a task", setting.split("@")[-1])
     lab.check_clean(broker_url=lab.broker_url)

@@ -53,5 +53,5 @@ def run(lab) -> None:
     lab.step("celery upgrade settings rewrote the old name", "worker_max_tasks_per_child")
     worker = lab.worker("labapp", "-P", "solo", name="fixed", env=env)
     out = lab.celery("labapp", "call", "lab.ping", env=env)
-    worker.wait_for(r"Task lab\.ping\[.*\] succeeded")
+    worker.wait_for(r"Task lab\.ping\[.*\] succeeded", timeout=90)
     lab.step("after the fix the worker starts and runs a task", out.strip()[:60])

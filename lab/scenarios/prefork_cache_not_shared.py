@@ -54,7 +54,7 @@ def run(lab) -> None:
         )
     ]
     lab.diagnose("\n".join(lines), "worker log")
-    lab.celery("labapp", "inspect", "ping")
+    lab.celery("labapp", "inspect", "ping", "--timeout", "10")
     lab.check_finds(config_text=APP)
 
     fix = lab.fix("fix", app="labapp", concurrency="2", queue="my.match")
@@ -78,5 +78,5 @@ def run(lab) -> None:
     lab.python("from labapp import match\nmatch.delay('alice')\n", "caller_fixed")
     worker.wait_for(r"Task cacheapp\.match\[.*\] succeeded in .*: 'warrior'")
     lab.step("after the fix (-P threads) the task found the cache", "'warrior'")
-    lab.celery("labapp", "inspect", "ping")
+    lab.celery("labapp", "inspect", "ping", "--timeout", "10")
     lab.check_clean(config_text=APP)

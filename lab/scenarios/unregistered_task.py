@@ -46,7 +46,7 @@ def run(lab) -> None:
     lab.diagnose(segment(worker.text(), "Received unregistered task"), "worker log")
     lab.diagnose(traceback_of(out), "caller traceback: result.get()")
     lab.celery(
-        "labapp", "inspect", "ping"
+        "labapp", "inspect", "ping", "--timeout", "10"
     )  # what an operator runs first; creates the reply exchange
     lab.check_finds(config_text=CONFIG)
 
