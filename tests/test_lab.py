@@ -34,6 +34,12 @@ def lab_results(rabbitmq_url, rabbitmq_management_url, redis_url):
 @pytest.mark.parametrize("slug", SCENARIOS)
 def test_scenario_reproduces_diagnoses_and_fixes(lab_results, slug):
     result = lab_results[slug]
+    if result.status == "not-reproducible":  # a service or tool is missing here (PostgreSQL)
+        from tests.conftest import IN_CI
+
+        if IN_CI:
+            pytest.fail(f"CI=true but {slug} could not run: {result.reason}", pytrace=False)
+        pytest.skip(f"{slug}: {result.reason}")
     assert result.status == "verified", f"{slug}: {result.status}: {result.reason}"
     steps = [s["step"] for s in result.steps]
     assert any(s.startswith("diagnosed") for s in steps), steps
