@@ -41,7 +41,7 @@ run_job.apply_async(args=["urgent"], priority=9)
 
 
 def _order(worker) -> list[str]:
-    return re.findall(r"Task jobs\.run\[.*\] succeeded in [\d.]+s: '([\w-]+)'", worker.text())
+    return re.findall(r"Task jobs\.run\[.*\] succeeded in [\d.e-]+s: '([\w-]+)'", worker.text())
 
 
 def _declare_only(lab, config: str) -> None:
@@ -59,7 +59,7 @@ def run(lab) -> None:
     _declare_only(lab, CONFIG)
     lab.python(CALLER, "caller")
     worker = lab.worker("labapp", "-c", "1")
-    worker.wait_for(r"succeeded in [\d.]+s: 'urgent'")
+    worker.wait_for(r"succeeded in [\d.e-]+s: 'urgent'")
     order = _order(worker)
     lab.expect(order[-1] == "urgent", f"expected the urgent task last, ran: {order}")
     lab.step("priority 9 ran last: arrival order", " ".join(order))
@@ -81,7 +81,7 @@ def run(lab) -> None:
     _declare_only(lab, fix)
     lab.python(CALLER, "caller_fixed")
     worker = lab.worker("labapp", "-c", "1", name="fixed")
-    worker.wait_for(r"succeeded in [\d.]+s: 'low-4'")
+    worker.wait_for(r"succeeded in [\d.e-]+s: 'low-4'")
     order = _order(worker)
     lab.expect(order[0] == "urgent", f"after the fix the urgent task did not run first: {order}")
     lab.step("after the fix priority 9 ran first", " ".join(order))
