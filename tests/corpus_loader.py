@@ -16,7 +16,9 @@ from pathlib import Path
 NONE_FOLDER = "_none"
 SEPARATOR = "---"
 REQUIRED_KEYS = ("source", "expect")
-ALLOWED_KEYS = frozenset({"source", "expect", "note"})
+ALLOWED_KEYS = frozenset({"source", "expect", "note", "kind", "evidence", "topic"})
+# Optional ``kind:`` header (tests/heldout3 and later): what sort of paste it is.
+KINDS = frozenset({"log", "traceback", "config", "prose"})
 URL_RE = re.compile(r"^https?://\S+$")
 
 # The fixed slugs of the knowledge base (issue 3 + the twelve seed entries).
@@ -58,6 +60,28 @@ ISSUE3_SLUGS: tuple[str, ...] = (
     "deprecated-setting-names",
 )
 KNOWN_SLUGS: frozenset[str] = frozenset(SEED_SLUGS + ISSUE3_SLUGS)
+# Entries of issue 10, valid as labels of evaluation sets (not part of the fixed 32).
+ISSUE10_SLUGS: tuple[str, ...] = (
+    "transient-queue-denied",
+    "global-qos-rabbitmq-4",
+    "queue-storage-args-removed",
+    "mirrored-queues-removed",
+    "connection-forced",
+    "message-size-exceeded",
+    "broker-tls-errors",
+    "migrations-not-applied",
+    "inspect-no-reply",
+    "broker-dns-failure",
+    "redis-oom-command-not-allowed",
+    "redis-max-clients",
+    "eta-tasks-memory",
+    "tasks-lost-on-deploy",
+    "chord-never-finishes",
+    "worker-max-memory-per-child",
+    "gevent-blocking",
+    "broker-connection-retry-startup-warning",
+)
+LABEL_SLUGS: frozenset[str] = KNOWN_SLUGS | frozenset(ISSUE10_SLUGS)
 
 
 class CorpusFormatError(ValueError):
@@ -73,6 +97,9 @@ class CorpusItem:
     expect: str | None  # an entry slug, or None for a ``_none`` near-miss
     note: str
     text: str
+    kind: str = ""  # log | traceback | config | prose, when the file says
+    evidence: str = ""  # why the label is right (heldout3 and later)
+    topic: str = ""  # what an uncovered (``_none``) paste is about
 
     @property
     def label(self) -> str:
@@ -92,7 +119,7 @@ def parse_item(path: Path, root: Path) -> CorpusItem:
     """Parse one corpus file, checking its header against its folder."""
     rel = path.relative_to(root)
     folder = path.parent.name
-    if folder != NONE_FOLDER and folder not in KNOWN_SLUGS:
+    if folder != NONE_FOLDER and folder not in LABEL_SLUGS:
         raise CorpusFormatError(f"{rel}: folder {folder!r} is not a known slug or {NONE_FOLDER}")
     header, text = split_header(path.read_text(encoding="utf-8"), rel)
     check_header(header, folder, rel)
@@ -102,6 +129,9 @@ def parse_item(path: Path, root: Path) -> CorpusItem:
         expect=None if folder == NONE_FOLDER else folder,
         note=header.get("note", ""),
         text=text,
+        kind=header.get("kind", ""),
+        evidence=header.get("evidence", ""),
+        topic=header.get("topic", ""),
     )
 
 
@@ -137,6 +167,8 @@ def check_header(header: dict[str, str], folder: str, rel: Path) -> None:
         raise CorpusFormatError(f"{rel}: unknown header keys {unknown}")
     if not URL_RE.match(header["source"]):
         raise CorpusFormatError(f"{rel}: source is not an http(s) URL: {header['source']!r}")
+    if "kind" in header and header["kind"] not in KINDS:
+        raise CorpusFormatError(f"{rel}: kind {header['kind']!r} is not one of {sorted(KINDS)}")
     if header["expect"] != folder:
         raise CorpusFormatError(
             f"{rel}: expect {header['expect']!r} does not match its folder {folder!r}"
