@@ -57,7 +57,17 @@ ISSUE3_SLUGS: tuple[str, ...] = (
     "beat-duplicate-schedule",
     "deprecated-setting-names",
 )
-KNOWN_SLUGS: frozenset[str] = frozenset(SEED_SLUGS + ISSUE3_SLUGS)
+# Issue 11 (RabbitMQ 4.x era), written by the content-a helper.
+ISSUE11_A_SLUGS: tuple[str, ...] = (
+    "transient-queue-denied",
+    "global-qos-rabbitmq-4",
+    "queue-storage-args-removed",
+    "mirrored-queues-removed",
+    "connection-forced",
+    "message-size-exceeded",
+    "broker-tls-errors",
+)
+KNOWN_SLUGS: frozenset[str] = frozenset(SEED_SLUGS + ISSUE3_SLUGS + ISSUE11_A_SLUGS)
 
 
 class CorpusFormatError(ValueError):
