@@ -66,6 +66,7 @@ ISSUE11_A_SLUGS: tuple[str, ...] = (
     "connection-forced",
     "message-size-exceeded",
     "broker-tls-errors",
+    "duplicate-node-name",
 )
 KNOWN_SLUGS: frozenset[str] = frozenset(SEED_SLUGS + ISSUE3_SLUGS + ISSUE11_A_SLUGS)
 
