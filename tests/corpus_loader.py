@@ -67,6 +67,7 @@ ISSUE11_A_SLUGS: tuple[str, ...] = (
     "message-size-exceeded",
     "broker-tls-errors",
     "duplicate-node-name",
+    "consumer-cancelled",
 )
 KNOWN_SLUGS: frozenset[str] = frozenset(SEED_SLUGS + ISSUE3_SLUGS + ISSUE11_A_SLUGS)
 
