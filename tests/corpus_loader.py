@@ -59,8 +59,20 @@ ISSUE3_SLUGS: tuple[str, ...] = (
     "beat-duplicate-schedule",
     "deprecated-setting-names",
 )
-KNOWN_SLUGS: frozenset[str] = frozenset(SEED_SLUGS + ISSUE3_SLUGS)
-# Entries of issue 10, valid as labels of evaluation sets (not part of the fixed 32).
+# Issue 11 (RabbitMQ 4.x era), written by the content-a helper.
+ISSUE11_A_SLUGS: tuple[str, ...] = (
+    "transient-queue-denied",
+    "global-qos-rabbitmq-4",
+    "queue-storage-args-removed",
+    "mirrored-queues-removed",
+    "connection-forced",
+    "message-size-exceeded",
+    "broker-tls-errors",
+    "duplicate-node-name",
+    "consumer-cancelled",
+)
+KNOWN_SLUGS: frozenset[str] = frozenset(SEED_SLUGS + ISSUE3_SLUGS + ISSUE11_A_SLUGS)
+# Entries of issue 10/11 being written, valid as labels of evaluation sets.
 ISSUE10_SLUGS: tuple[str, ...] = (
     "transient-queue-denied",
     "global-qos-rabbitmq-4",
