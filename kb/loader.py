@@ -50,7 +50,12 @@ ENTRY_KEYS_REQUIRED = (
     "counter_examples",
 )
 GUIDE_KEYS_REQUIRED = ("title", "summary", "tags", "components", "updated", "versions")
-KNOWN_KEYS = set(ENTRY_KEYS_REQUIRED) | {"aliases", "related", "defaults"}
+KNOWN_KEYS = set(ENTRY_KEYS_REQUIRED) | {"aliases", "related", "defaults", "messages"}
+MESSAGE_LANGS = ("en", "ko")
+MESSAGE_PLACEHOLDER = re.compile(r"\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}")
+MIN_EXAMPLES = 3
+MIN_COUNTER_EXAMPLES = 1
+MIN_KEYWORDS_KO = 2
 
 
 @dataclass(frozen=True)
@@ -106,6 +111,7 @@ class Entry:
     defaults: dict[str, str] = field(default_factory=dict)
     examples: list[str] = field(default_factory=list)
     counter_examples: list[str] = field(default_factory=list)
+    messages: dict[str, dict[str, str]] = field(default_factory=dict)  # rule id -> {en, ko}
     section_templates: list[dict[str, str]] = field(default_factory=list)
     body_text: str = ""
     section_templates_ko: list[dict[str, str]] = field(default_factory=list)
@@ -342,7 +348,33 @@ def _build_entry(slug: str, kind: str, data: dict, lines: dict[str, int], error)
         defaults={str(k): str(v) for k, v in defaults.items()},
         examples=str_list("examples"),
         counter_examples=str_list("counter_examples"),
+        messages=_build_messages(data.get("messages"), lines.get("messages", 1), error),
     )
+
+
+def _build_messages(raw: Any, line: int, error) -> dict[str, dict[str, str]]:
+    """`messages: {rule-id: {en: "...", ko: "..."}}`: the words of each rule's finding."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        error(line, "'messages' must map rule ids to {en: ..., ko: ...}")
+        return {}
+    out: dict[str, dict[str, str]] = {}
+    for rule, texts in raw.items():
+        if not isinstance(texts, dict):
+            error(line, f"messages.{rule} must be a mapping with 'en' and 'ko'")
+            continue
+        texts = _strip_lines(texts)
+        missing = [lang for lang in MESSAGE_LANGS if not isinstance(texts.get(lang), str)]
+        extra = sorted(set(texts) - set(MESSAGE_LANGS))
+        if missing or extra:
+            error(
+                line,
+                f"messages.{rule} needs a string for each of en, ko (missing {missing}, unknown {extra})",
+            )
+            continue
+        out[str(rule)] = {lang: " ".join(texts[lang].split()) for lang in MESSAGE_LANGS}
+    return out
 
 
 def _build_signatures(raw: Any, line: int, error) -> list[Signature]:

@@ -146,6 +146,8 @@ def test_result_shape_is_the_documented_one():
         "title",
         "status",
         "entry",
+        "rule",
+        "outcome",
         "message",
         "evidence",
         "duration_ms",

@@ -6,6 +6,7 @@ import pytest
 
 from diagnostics.engine import PasteError, diagnose
 from diagnostics.matcher import check_examples, check_signature, get_matcher
+from diagnostics.present import present_diagnosis, present_match
 from kb.index import KnowledgeBase
 from kb.loader import Entry, Signature
 from kb.render import placeholder_token
@@ -82,7 +83,8 @@ def test_repr_exception_in_log_line_is_high_with_facts_and_filled_fix(kb):
     top = result.matches[0]
     assert top.slug == "quorum-queue-global-qos" and top.confidence == "high"
     assert top.facts["queue"] == "scan.vision" and top.facts["vhost"] == "eco2"
-    assert "scan.vision" in top.fix and "my.queue" not in top.fix
+    fix = present_match(top.as_dict(), kb)["fix"]
+    assert "scan.vision" in fix and "my.queue" not in fix
     assert {e["line"] for e in top.evidence} == {1}
     assert 0 < top.score <= 1
 
@@ -132,12 +134,14 @@ def test_nothing_matching_is_none(kb):
     assert result.as_dict()["confidence"] == "none"
 
 
-def test_as_dict_has_the_api_shape(kb):
+def test_as_dict_holds_keys_and_evidence_and_the_presenter_adds_the_words(kb):
     data = diagnose(QOS_MESSAGE, kb=kb).as_dict()
     assert set(data) >= {"confidence", "matches", "findings", "search_results", "report_url"}
     match = data["matches"][0]
-    assert set(match) == {"slug", "title", "url", "confidence", "score", "evidence", "facts", "fix"}
+    assert set(match) == {"slug", "confidence", "score", "evidence", "facts"}
     assert set(match["evidence"][0]) == {"line", "text", "signature"}
+    shown = present_diagnosis(data, kb=kb)["matches"][0]
+    assert set(shown) == set(match) | {"title", "url", "fix", "check_url"}
 
 
 @pytest.mark.parametrize("bad", ["", "   \n ", "a\x00b" * 10])

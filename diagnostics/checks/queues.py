@@ -11,16 +11,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from diagnostics.checks.results import FAIL, PASS, SKIPPED, WARN, CheckResult
+from diagnostics.checks.results import FAIL, PASS, SKIPPED, WARN, CheckResult, finding_result
 from diagnostics.checks.runner import Emitter, RunContext
-from diagnostics.facts import QueueDecl
+from diagnostics.facts import BrokerFact, QueueDecl
 from diagnostics.probes.amqp import inspect_queue
-from diagnostics.rules.queues import compare_queue
+from diagnostics.rules.queues import (
+    ARGS_ENTRY,
+    QOS_ENTRY,
+    compare_queue,
+    judge_fanout_binding,
+    judge_priority,
+)
 
 NOT_FOUND_ENTRY = "queue-not-found"
-PRIORITY_ENTRY = "priority-not-applied"
-FANOUT_ENTRY = "fanout-shared-queue"
-STATUS_BY_SEVERITY = {"error": FAIL, "warning": WARN, "info": PASS}
+# Entries a diagnosis may link to this check with the queue it names (?queue=...).
+LINKED_FROM_DIAGNOSIS = (ARGS_ENTRY, QOS_ENTRY, NOT_FOUND_ENTRY)
 
 
 def broker_queue_decl(info: dict[str, Any], vhost: str) -> QueueDecl:
@@ -174,16 +179,7 @@ def _emit_comparison(emit: Emitter, app: QueueDecl, broker: QueueDecl) -> None:
     title = f"Queue '{app.name}': {app.source} declaration vs broker"
     findings = compare_queue(app, broker)
     for finding in findings:
-        emit(
-            CheckResult(
-                "queue-arguments",
-                title,
-                STATUS_BY_SEVERITY.get(finding.severity, WARN),
-                finding.message,
-                entry=finding.entry,
-                evidence={**finding.evidence, "rule": finding.rule, "line": finding.line},
-            )
-        )
+        emit(finding_result("queue-arguments", title, finding))
     if not findings:
         emit(
             CheckResult(
@@ -241,20 +237,12 @@ def _emit_dead_letter(ctx: RunContext, emit: Emitter, broker: QueueDecl) -> None
 
 
 def _emit_priority(ctx: RunContext, emit: Emitter, broker: QueueDecl) -> None:
-    config = ctx.plan.expectations.config
-    if config is None or not config.priority_used or "x-max-priority" in broker.arguments:
-        return
-    emit(
-        CheckResult(
-            "priority",
-            f"Queue '{broker.name}': priorities",
-            WARN,
-            "the config sends priorities but the queue has no x-max-priority: "
-            "RabbitMQ ignores message priority on it",
-            entry=PRIORITY_ENTRY,
-            evidence={"queue": broker.name, "lines": config.priority_lines},
-        )
+    app = app_queue_decl(ctx, broker.name)
+    judgement = judge_priority(
+        ctx.plan.expectations.config, app, broker, BrokerFact(kind="rabbitmq")
     )
+    for finding in judgement.findings:
+        emit(finding_result("priority", f"Queue '{broker.name}': priorities", finding))
 
 
 def check_fanout_shared_queues(ctx: RunContext, emit: Emitter) -> None:
@@ -278,29 +266,18 @@ def check_fanout_shared_queues(ctx: RunContext, emit: Emitter) -> None:
     queues = {q["name"]: q for q in ctx.vhost_api.queues(ctx.plan.vhost)}
     shared = []
     for binding in ctx.vhost_api.bindings(ctx.plan.vhost):
-        queue = queues.get(binding.get("destination"))
+        info = queues.get(binding.get("destination"))
         if binding.get("source") not in fanouts or binding.get("destination_type") != "queue":
             continue
-        if queue and not queue.get("exclusive") and (queue.get("consumers") or 0) >= 2:
-            shared.append(
-                {
-                    "exchange": binding["source"],
-                    "queue": queue["name"],
-                    "consumers": queue.get("consumers"),
-                }
-            )
-    for item in shared:
+        if info is None:
+            continue
+        queue = broker_queue_decl(info, ctx.plan.vhost)
+        judgement = judge_fanout_binding(queue, binding["source"], info.get("consumers") or 0)
+        shared.extend(judgement.findings)
+    for finding in shared:
         emit(
-            CheckResult(
-                "fanout-shared-queue",
-                f"Fanout '{item['exchange']}'",
-                WARN,
-                f"fanout exchange '{item['exchange']}' delivers to queue "
-                f"'{item['queue']}', which {item['consumers']} consumers share: each "
-                "message reaches one of them, not all (a broadcast needs one queue per "
-                "consumer)",
-                entry=FANOUT_ENTRY,
-                evidence=item,
+            finding_result(
+                "fanout-shared-queue", f"Fanout '{finding.evidence['exchange']}'", finding
             )
         )
     if not shared:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from diagnostics.checks.results import FAIL, PASS, SKIPPED, WARN, CheckResult
+from diagnostics.checks.results import FAIL, PASS, SKIPPED, CheckResult, judgement_results
 from diagnostics.checks.runner import Emitter, RunContext
+from diagnostics.facts import BrokerFact
 from diagnostics.probes.redis import queue_length, read_info
+from diagnostics.rules.timeouts import judge_visibility_timeout
 
-VISIBILITY_ENTRY = "redis-visibility-timeout"
+VISIBILITY_TITLE = "Visibility timeout vs countdown/ETA"
 
 
 def check_redis_memory(ctx: RunContext, emit: Emitter) -> None:
@@ -59,60 +61,10 @@ def check_redis_memory(ctx: RunContext, emit: Emitter) -> None:
 
 
 def check_visibility_timeout(ctx: RunContext, emit: Emitter) -> None:
-    """Countdown/ETA longer than visibility_timeout: the message is redelivered, runs twice."""
-    title = "Visibility timeout vs countdown/ETA"
-    expectations = ctx.plan.expectations
-    seconds, explicit = expectations.visibility_timeout_s
-    evidence = {"visibility_timeout_s": seconds, "set_in_config": explicit}
-    config = expectations.config
-    if config is None:
-        emit(
-            CheckResult(
-                "redis-visibility-timeout",
-                title,
-                SKIPPED,
-                f"no Celery config given; kombu's default visibility_timeout is {seconds:g} s",
-                evidence=evidence,
-            )
-        )
-        return
-    countdown = config.max_countdown_s
-    evidence["max_countdown_s"] = countdown
-    if countdown is not None and countdown >= seconds:
-        emit(
-            CheckResult(
-                "redis-visibility-timeout",
-                title,
-                FAIL,
-                f"a countdown/ETA of {countdown:g} s is not shorter than visibility_timeout "
-                f"{seconds:g} s: Redis hands the task to another worker before it is due, "
-                "so it runs more than once",
-                entry=VISIBILITY_ENTRY,
-                evidence=evidence,
-            )
-        )
-    elif config.acks_late and not explicit:
-        emit(
-            CheckResult(
-                "redis-visibility-timeout",
-                title,
-                WARN,
-                f"acks_late with the default visibility_timeout {seconds:g} s: a task "
-                "running longer is redelivered and runs twice",
-                entry=VISIBILITY_ENTRY,
-                evidence=evidence,
-            )
-        )
-    else:
-        emit(
-            CheckResult(
-                "redis-visibility-timeout",
-                title,
-                PASS,
-                f"no countdown/ETA reaches visibility_timeout {seconds:g} s",
-                evidence=evidence,
-            )
-        )
+    """Countdown/ETA or acks_late against visibility_timeout: the paste rules' own judgement."""
+    judgement = judge_visibility_timeout(ctx.plan.expectations.config, BrokerFact(kind="redis"))
+    for result in judgement_results("redis-visibility-timeout", VISIBILITY_TITLE, judgement):
+        emit(result)
 
 
 def check_redis_queues(ctx: RunContext, emit: Emitter) -> None:

@@ -16,8 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from diagnostics.facts import CeleryConfigFact, ExceptionFact, QueueDecl
+from diagnostics.facts import BrokerFact, CeleryConfigFact, ExceptionFact, QueueDecl
 from diagnostics.parsers import regions
+from diagnostics.parsers.brokerconf import parse_broker_settings
 from diagnostics.parsers.cmdline import WorkerCommand, parse_worker_command, parse_worker_commands
 from diagnostics.parsers.errors import MalformedPaste, PasteError
 from diagnostics.parsers.logs import LogLine, classify_log_lines
@@ -50,6 +51,7 @@ class ParsedPaste:
     yaml_docs: list[YamlDoc] = field(default_factory=list)
     worker_commands: list[WorkerCommand] = field(default_factory=list)
     requirements: Requirements | None = None
+    broker: BrokerFact | None = None
     log_lines: list[LogLine] = field(default_factory=list)
     kinds: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
@@ -66,6 +68,9 @@ def parse_paste(text: str) -> ParsedPaste:
     parsed.worker_commands.extend(parse_worker_commands(lines))
     _apply_worker_commands(parsed)
     parsed.requirements = parse_requirements(lines)
+    parsed.broker = parse_broker_settings(
+        lines, parsed.config.broker_url if parsed.config else None
+    )
     parsed.kinds = _kinds(parsed)
     return parsed
 

@@ -22,11 +22,24 @@ from typing import TYPE_CHECKING, Any
 
 from diagnostics.facts import Finding
 from diagnostics.parsers.regions import _containers
+from diagnostics.rules.base import RuleSpec
 
 if TYPE_CHECKING:
     from diagnostics.parsers import ParsedPaste
     from diagnostics.parsers.yamldocs import YamlDoc
 
+CONFIGMAP_OVERRIDES_SECRET = RuleSpec(
+    "configmap-overrides-secret",
+    "job-env-auth-failure",
+    ("secret", "configmap", "keys", "container"),
+)
+JOB_INLINE_CREDENTIALS_SCRIPT = RuleSpec(
+    "job-inline-credentials-script", "job-env-auth-failure", ("container",)
+)
+SHARED_DATABASE_URL = RuleSpec(
+    "shared-database-url", "wrong-database-url", ("services", "count", "setting")
+)
+SPECS = (CONFIGMAP_OVERRIDES_SECRET, JOB_INLINE_CREDENTIALS_SCRIPT, SHARED_DATABASE_URL)
 CREDENTIAL_KEY = re.compile(r"PASS|USER|SECRET|TOKEN|URL|DSN|KEY", re.I)
 READS_CREDENTIALS = re.compile(r"environ|getenv", re.I)
 
@@ -95,23 +108,13 @@ def _order_finding(
         overlap = sorted(k for k in cm_keys if CREDENTIAL_KEY.search(k))
     if cm_keys is not None and not overlap:
         return None
-    keys = ", ".join(overlap[:5]) or "the same keys"
-    return Finding(
-        rule="configmap-overrides-secret",
-        entry="job-env-auth-failure",
-        severity="error" if overlap else "warning",
-        message=(
-            f"Container '{container.get('name', '?')}' loads secretRef '{secret}' before "
-            f"configMapRef '{configmap}'; for keys both define ({keys}) the later source wins, "
-            f"so the ConfigMap's placeholder replaces the real credential"
-        ),
-        line=doc.key_lines.get("spec.template.spec.containers") or doc.line,
-        evidence={
-            "secret": secret,
-            "configmap": configmap,
-            "keys": overlap[:20],
-            "container": str(container.get("name", "")),
-        },
+    return CONFIGMAP_OVERRIDES_SECRET.finding(
+        "error" if overlap else "warning",
+        doc.key_lines.get("spec.template.spec.containers") or doc.line,
+        secret=secret,
+        configmap=configmap,
+        keys=overlap[:20],
+        container=str(container.get("name", "")),
     )
 
 
@@ -123,18 +126,8 @@ def check_inline_scripts(docs: list[YamlDoc]) -> Iterator[Finding]:
             words = [str(w) for key in ("command", "args") for w in (container.get(key) or [])]
             script = _inline_script(words)
             if script and READS_CREDENTIALS.search(script) and CREDENTIAL_KEY.search(script):
-                yield Finding(
-                    rule="job-inline-credentials-script",
-                    entry="job-env-auth-failure",
-                    severity="warning",
-                    message=(
-                        f"Job container '{container.get('name', '?')}' runs an inline "
-                        f"`python -c` script that reads credentials from the environment; "
-                        f"check which env source provides them (a ConfigMap listed after the "
-                        f"Secret overrides it) and that the Job gets the same env as the app"
-                    ),
-                    line=doc.line,
-                    evidence={"container": str(container.get("name", ""))},
+                yield JOB_INLINE_CREDENTIALS_SCRIPT.finding(
+                    "warning", doc.line, container=str(container.get("name", ""))
                 )
 
 
@@ -156,17 +149,12 @@ def check_database_url(docs: list[YamlDoc]) -> Iterator[Finding]:
                 readers.append(name)
                 first_line = first_line or doc.line
     if len(set(readers)) >= 2:
-        yield Finding(
-            rule="shared-database-url",
-            entry="wrong-database-url",
-            severity="warning",
-            message=(
-                f"{len(set(readers))} services read the same generic DATABASE_URL "
-                f"({', '.join(sorted(set(readers))[:6])}); one of them will connect to "
-                f"another service's database; give each its own variable name"
-            ),
-            line=first_line,
-            evidence={"services": sorted(set(readers))[:20], "setting": "DATABASE_URL"},
+        yield SHARED_DATABASE_URL.finding(
+            "warning",
+            first_line,
+            services=sorted(set(readers))[:20],
+            count=len(set(readers)),
+            setting="DATABASE_URL",
         )
 
 
