@@ -227,7 +227,7 @@ def load_file(
     slug = path.stem
     if not SLUG_RE.match(slug):
         error(1, f"file name {slug!r} is not a valid slug (lowercase letters, digits, hyphens)")
-    entry = _build_entry(slug, kind, data, lines, error)
+    entry = _build_entry(slug, kind, data, lines, error, raw.get("signatures"))
     entry.path = shown
     entry.key_lines = lines
     rendered = render_body(body, first_line=body_line)
@@ -284,7 +284,9 @@ def _anchor_ids(sections: list[dict[str, str]]) -> set[str]:
     return ids
 
 
-def _build_entry(slug: str, kind: str, data: dict, lines: dict[str, int], error) -> Entry:
+def _build_entry(
+    slug: str, kind: str, data: dict, lines: dict[str, int], error, raw_signatures: Any = None
+) -> Entry:
     required = ENTRY_KEYS_REQUIRED if kind == "entry" else GUIDE_KEYS_REQUIRED
     for key in required:
         if data.get(key) in (None, "", []) and not (key == "counter_examples" and key in data):
@@ -344,7 +346,8 @@ def _build_entry(slug: str, kind: str, data: dict, lines: dict[str, int], error)
         related=str_list("related"),
         updated=updated or "",
         versions={str(k): str(v) for k, v in versions.items()},
-        signatures=_build_signatures(data.get("signatures"), lines.get("signatures", 1), error),
+        # the raw items still know their lines (data has them stripped)
+        signatures=_build_signatures(raw_signatures, lines.get("signatures", 1), error),
         defaults={str(k): str(v) for k, v in defaults.items()},
         examples=str_list("examples"),
         counter_examples=str_list("counter_examples"),

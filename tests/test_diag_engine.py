@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from diagnostics.engine import PasteError, diagnose
-from diagnostics.matcher import check_examples, check_signature, get_matcher
+from diagnostics.matcher import compile_signature, get_matcher
 from diagnostics.present import present_diagnosis, present_match
+from diagnostics.validation import example_errors
 from kb.index import KnowledgeBase
 from kb.loader import Entry, Signature
 from kb.render import placeholder_token
@@ -157,20 +158,20 @@ def test_oversized_paste_raises_paste_error(kb, settings):
 
 
 def test_check_signature_reports_re2_errors_and_accepts_good_ones():
-    assert check_signature(Signature(pattern="(?P<q>[^']+) ok")) is None
-    assert "RE2" in check_signature(Signature(pattern="(a)\\1"))
-    assert "RE2" in check_signature(Signature(pattern="foo(?=bar)"))
-    assert check_signature(Signature(pattern="a*")) is not None  # matches everything
-    assert check_signature(Signature(exception="X", message="(unclosed")) is not None
+    assert compile_signature(Signature(pattern="(?P<q>[^']+) ok")) is None
+    assert "RE2" in compile_signature(Signature(pattern="(a)\\1"))
+    assert "RE2" in compile_signature(Signature(pattern="foo(?=bar)"))
+    assert compile_signature(Signature(pattern="a*")) is not None  # matches everything
+    assert compile_signature(Signature(exception="X", message="(unclosed")) is not None
 
 
-def test_check_examples_passes_and_reports_failures_by_file():
-    assert check_examples(make_kb()) == []
+def test_example_errors_pass_and_report_failures_by_file():
+    assert example_errors(list(make_kb().entries.values())) == []
     kb = make_kb()
     kb.entries["queue-arguments-mismatch"].examples.append("tasks run twice")
-    errors = check_examples(kb)
+    errors = [str(e) for e in example_errors(list(kb.entries.values()))]
     assert errors == [
-        "content/entries/queue-arguments-mismatch.md: example 2 ranks tasks-run-twice first"
+        "content/entries/queue-arguments-mismatch.md:1: example 2 ranks tasks-run-twice first"
     ]
 
 
@@ -208,7 +209,7 @@ def test_unless_vetoes_a_lookalike_line_and_exception():
 
 
 def test_unless_must_compile_in_re2():
-    assert "unless does not compile" in check_signature(Signature(pattern="x", unless="(?<=a)b"))
+    assert "unless does not compile" in compile_signature(Signature(pattern="x", unless="(?<=a)b"))
 
 
 def test_evidence_is_one_item_per_line_naming_every_signature():
