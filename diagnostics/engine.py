@@ -23,6 +23,9 @@ from diagnostics.parsers import ParsedPaste, parse_paste
 from diagnostics.parsers.errors import PasteError
 from diagnostics.ranking import rank_entries
 from diagnostics.redact import find_secrets, redact_text, scrub
+from diagnostics.rules import run_rules
+from kb import index
+from kb.search import search
 
 __all__ = ["Diagnosis", "Match", "PasteError", "decode_paste", "diagnose"]
 
@@ -139,9 +142,7 @@ def diagnose(text: str, *, kb: Any = None) -> Diagnosis:
         raise PasteError("The paste must be text.")
     text = decode_paste(text)
     if kb is None:
-        from kb.index import get_kb
-
-        kb = get_kb()
+        kb = index.get_kb()
     analysed, skipped = analysed_part(text)
     parsed = parse_paste(analysed)
     if skipped:
@@ -150,8 +151,6 @@ def diagnose(text: str, *, kb: Any = None) -> Diagnosis:
             f"{HEAD_LINES:,} and the last {MAX_ANALYSED_LINES - HEAD_LINES:,} were analysed, "
             f"{skipped:,} in between were not."
         )
-    from diagnostics.rules import run_rules
-
     findings = run_rules(parsed)
     hits = get_matcher(kb).match(parsed.logical, parsed.exceptions, parsed.lines)
     # evidence only ever quotes the analysed lines: their secrets are the ones to scrub
@@ -230,8 +229,6 @@ def error_like_line(parsed: ParsedPaste) -> str:
 
 
 def _search(kb: Any, parsed: ParsedPaste) -> list[Any]:
-    from kb.search import search
-
     query = error_like_line(parsed)
     if not query:
         return []

@@ -36,7 +36,9 @@ TEMPLATE_FOLDER = "templates"
 CORPUS_FOLDERS = ("tests/corpus", "tests/heldout", "tests/heldout2")
 NONE_FOLDER = "_none"
 # `entry="slug"`, `X_ENTRY = "slug"` and the values of `ENTRY_BY_*` maps name entries in code.
-TEMPLATE_LINK = re.compile(r"""(?:href="/kb/|{%\s*url\s+['"]kb:entry['"]\s+['"])([a-z0-9-]+)""")
+TEMPLATE_LINK = re.compile(
+    r"""(?:href="/kb/|{%\s*url\s+['"]kb:(?:entry|guide)['"]\s+['"])([a-z0-9-]+)"""
+)
 
 
 def _path(entry: Entry) -> str:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from django.urls import reverse
 
 from kb.render import PLACEHOLDER, RenderedBody, fill_placeholders, render_body
 
@@ -121,7 +122,7 @@ class Entry:
 
     @property
     def url(self) -> str:
-        return f"/guides/{self.slug}/" if self.kind == "guide" else f"/kb/{self.slug}/"
+        return reverse("kb:guide" if self.kind == "guide" else "kb:entry", args=[self.slug])
 
     @property
     def sections(self) -> list[Section]:

@@ -16,8 +16,10 @@ from typing import Any
 
 from diagnostics.checks.allowlist import HostNotAllowed
 from diagnostics.checks.plan import CheckRequest, RunPlan, prepare_plan
+from diagnostics.checks.registry import select_units
 from diagnostics.checks.results import CheckResult, is_failing
-from diagnostics.checks.targets import TargetError, TlsOptions
+from diagnostics.checks.runner import run_units
+from diagnostics.probes.targets import TargetError, TlsOptions
 from diagnostics.redact import MASK, redact_text
 
 __all__ = [
@@ -39,9 +41,6 @@ def run_plan(
     plan: RunPlan, *, on_result: Callable[[dict[str, Any]], None] | None = None
 ) -> list[dict[str, Any]]:
     """Run the plan's checks; `on_result` sees each (scrubbed) result as it arrives."""
-    from diagnostics.checks.registry import select_units
-    from diagnostics.checks.runner import run_units
-
     secrets = _secrets(plan)
 
     def forward(result: dict[str, Any]) -> None:

@@ -15,8 +15,8 @@ from typing import Any
 from django.conf import settings
 
 from diagnostics.checks.allowlist import HostUnresolvable, authorize_host, load_allowlist
-from diagnostics.checks.config import AppExpectations, read_expectations
-from diagnostics.checks.targets import (
+from diagnostics.checks.expectations import AppExpectations, read_expectations
+from diagnostics.probes.targets import (
     Endpoint,
     ManagementTarget,
     TargetError,

@@ -29,9 +29,9 @@ from diagnostics.checks import run_plan
 from diagnostics.checks.plan import CheckRequest, RunPlan, prepare_plan
 from diagnostics.checks.registry import planned_checks
 from diagnostics.checks.sealing import seal, unseal
-from diagnostics.checks.targets import TlsOptions
 from diagnostics.models import CheckRun
 from diagnostics.present import present_check_results
+from diagnostics.probes.targets import TlsOptions
 from kb import index
 
 log = logging.getLogger(__name__)

@@ -16,14 +16,10 @@ against the entries' `messages`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from diagnostics.facts import Finding
+from diagnostics.parsers import ParsedPaste
 from diagnostics.rules import config, deployment, logs, paste_queues, queues, timeouts
 from diagnostics.rules.base import RuleSpec
-
-if TYPE_CHECKING:
-    from diagnostics.parsers import ParsedPaste
 
 PASTE_RULES = (paste_queues, config, deployment, logs)
 RULES: dict[str, RuleSpec] = {
@@ -37,6 +33,6 @@ def run_rules(parsed: ParsedPaste) -> list[Finding]:
     """Every finding for the paste, errors first, then by line."""
     findings: list[Finding] = []
     for module in PASTE_RULES:
-        findings.extend(module.check(parsed))
+        findings.extend(module.judge(parsed))
     order = {"error": 0, "warning": 1, "info": 2}
     return sorted(findings, key=lambda f: (order.get(f.severity, 3), f.line or 0))

@@ -10,16 +10,12 @@ Sample paste these rules read:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from celery.app.defaults import _TO_NEW_KEY
 
 from diagnostics.facts import BrokerFact, CeleryConfigFact, Finding, broker_kind
+from diagnostics.parsers import ParsedPaste
 from diagnostics.rules.base import RuleSpec
 from diagnostics.rules.timeouts import judge_consumer_timeout, judge_visibility_timeout
-
-if TYPE_CHECKING:
-    from diagnostics.parsers import ParsedPaste
 
 GLOBAL_QOS_OPTION_IGNORED = RuleSpec(
     "global-qos-option-ignored", "quorum-queue-global-qos", ("setting", "key")
@@ -46,26 +42,26 @@ SPECS = (
 )
 
 
-def check(parsed: ParsedPaste) -> list[Finding]:
+def judge(parsed: ParsedPaste) -> list[Finding]:
     config = parsed.config
     if config is None:
         return []
     findings: list[Finding] = []
     for rule in (
-        check_global_qos_option,
-        check_get_in_task,
-        check_setting_names,
-        check_dead_letter_routes,
+        judge_global_qos_option,
+        judge_get_in_task,
+        judge_setting_names,
+        judge_dead_letter_routes,
     ):
         findings.extend(rule(config))
     broker = parsed.broker or BrokerFact(kind=broker_kind(config.broker_url))
     findings.extend(judge_consumer_timeout(config, broker).findings)
     findings.extend(judge_visibility_timeout(config, broker).findings)
-    findings.extend(check_dependencies(parsed))
+    findings.extend(judge_dependencies(parsed))
     return findings
 
 
-def check_global_qos_option(config: CeleryConfigFact) -> list[Finding]:
+def judge_global_qos_option(config: CeleryConfigFact) -> list[Finding]:
     """`global_qos` in broker_transport_options is read by nothing in celery, kombu or py-amqp."""
     options = config.settings.get("broker_transport_options")
     if not isinstance(options, dict) or "global_qos" not in options:
@@ -78,14 +74,14 @@ def check_global_qos_option(config: CeleryConfigFact) -> list[Finding]:
     ]
 
 
-def check_get_in_task(config: CeleryConfigFact) -> list[Finding]:
+def judge_get_in_task(config: CeleryConfigFact) -> list[Finding]:
     return [
         RESULT_GET_IN_TASK.finding("error", item["line"], task=item["task"], call=item["call"])
         for item in config.get_in_task
     ]
 
 
-def check_setting_names(config: CeleryConfigFact) -> list[Finding]:
+def judge_setting_names(config: CeleryConfigFact) -> list[Finding]:
     """Old names: a deprecation (info); old mixed with lowercase new names: Celery refuses.
 
     Under Django's `namespace="CELERY"` the new names are spelled `CELERY_TASK_ACKS_LATE`;
@@ -114,7 +110,7 @@ def _new(old: str) -> str:
     return _TO_NEW_KEY.get(old, old.lower())
 
 
-def check_dead_letter_routes(config: CeleryConfigFact) -> list[Finding]:
+def judge_dead_letter_routes(config: CeleryConfigFact) -> list[Finding]:
     """`dead_letter_queue` in a route is not a Celery option: dead-lettering is a queue property."""
     return [
         DEAD_LETTER_QUEUE_ROUTE.finding(
@@ -138,7 +134,7 @@ EXTENSIONS = {
 }
 
 
-def check_dependencies(parsed: ParsedPaste) -> list[Finding]:
+def judge_dependencies(parsed: ParsedPaste) -> list[Finding]:
     config, requirements = parsed.config, parsed.requirements
     if config is None or requirements is None:
         return []

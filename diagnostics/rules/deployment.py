@@ -18,15 +18,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from diagnostics.facts import Finding
+from diagnostics.parsers import ParsedPaste
 from diagnostics.parsers.regions import _containers
+from diagnostics.parsers.yamldocs import YamlDoc
 from diagnostics.rules.base import RuleSpec
-
-if TYPE_CHECKING:
-    from diagnostics.parsers import ParsedPaste
-    from diagnostics.parsers.yamldocs import YamlDoc
 
 CONFIGMAP_OVERRIDES_SECRET = RuleSpec(
     "configmap-overrides-secret",
@@ -44,12 +42,12 @@ CREDENTIAL_KEY = re.compile(r"PASS|USER|SECRET|TOKEN|URL|DSN|KEY", re.I)
 READS_CREDENTIALS = re.compile(r"environ|getenv", re.I)
 
 
-def check(parsed: ParsedPaste) -> list[Finding]:
+def judge(parsed: ParsedPaste) -> list[Finding]:
     if not parsed.yaml_docs:
         return []
-    findings = list(check_env_order(parsed.yaml_docs))
-    findings.extend(check_inline_scripts(parsed.yaml_docs))
-    findings.extend(check_database_url(parsed.yaml_docs))
+    findings = list(judge_env_order(parsed.yaml_docs))
+    findings.extend(judge_inline_scripts(parsed.yaml_docs))
+    findings.extend(judge_database_url(parsed.yaml_docs))
     return findings
 
 
@@ -72,7 +70,7 @@ def _ref_name(item: Any, key: str) -> str | None:
     return str(ref.get("name")) if isinstance(ref, dict) and ref.get("name") else None
 
 
-def check_env_order(docs: list[YamlDoc]) -> Iterator[Finding]:
+def judge_env_order(docs: list[YamlDoc]) -> Iterator[Finding]:
     configmaps, secrets = _data_keys(docs, "ConfigMap"), _data_keys(docs, "Secret")
     for doc in docs:
         for container in _containers(doc.data):
@@ -118,7 +116,7 @@ def _order_finding(
     )
 
 
-def check_inline_scripts(docs: list[YamlDoc]) -> Iterator[Finding]:
+def judge_inline_scripts(docs: list[YamlDoc]) -> Iterator[Finding]:
     for doc in docs:
         if doc.kind not in ("Job", "CronJob"):
             continue
@@ -140,7 +138,7 @@ def _inline_script(words: list[str]) -> str | None:
     return None
 
 
-def check_database_url(docs: list[YamlDoc]) -> Iterator[Finding]:
+def judge_database_url(docs: list[YamlDoc]) -> Iterator[Finding]:
     readers: list[str] = []
     first_line: int | None = None
     for doc in docs:

@@ -14,13 +14,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import TYPE_CHECKING
 
 from diagnostics.facts import Finding
+from diagnostics.parsers import ParsedPaste
 from diagnostics.rules.base import RuleSpec
-
-if TYPE_CHECKING:
-    from diagnostics.parsers import ParsedPaste
 
 SAME_TASK_ID_REPEATED = RuleSpec(
     "same-task-id-repeated",
@@ -41,7 +38,7 @@ REDIS_HINT = re.compile(
 ETA_HINT = re.compile(r"\beta[:=]\s*\[?\d{4}-|\bcountdown\b", re.I)
 
 
-def check(parsed: ParsedPaste) -> list[Finding]:
+def judge(parsed: ParsedPaste) -> list[Finding]:
     repeats = _repeated_ids(parsed.lines)
     if not repeats:
         return []

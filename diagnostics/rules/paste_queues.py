@@ -11,25 +11,21 @@ Sample paste these rules read (settings plus a topology-operator CR):
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from diagnostics.facts import BrokerFact, CeleryConfigFact, Finding, QueueDecl, broker_kind
+from diagnostics.parsers import ParsedPaste
 from diagnostics.rules.queues import compare_queue, judge_fanout_binding, judge_priority
-
-if TYPE_CHECKING:
-    from diagnostics.parsers import ParsedPaste
 
 SPECS = ()  # the judgements used here are shared: diagnostics.rules.queues declares them
 
 
-def check(parsed: ParsedPaste) -> list[Finding]:
+def judge(parsed: ParsedPaste) -> list[Finding]:
     config = parsed.config
     findings: list[Finding] = []
     if config is not None:
-        findings.extend(check_against_broker(config, parsed.queues))
-        findings.extend(check_fanout(config))
-        findings.extend(check_priority(config, parsed.queues, parsed.broker))
-    findings.extend(check_cr_fanout(parsed))
+        findings.extend(judge_against_broker(config, parsed.queues))
+        findings.extend(judge_fanout(config))
+        findings.extend(judge_priorities(config, parsed.queues, parsed.broker))
+    findings.extend(judge_cr_fanout(parsed))
     return findings
 
 
@@ -43,7 +39,7 @@ def app_queues(config: CeleryConfigFact) -> list[QueueDecl]:
     return declared
 
 
-def check_against_broker(config: CeleryConfigFact, broker: list[QueueDecl]) -> list[Finding]:
+def judge_against_broker(config: CeleryConfigFact, broker: list[QueueDecl]) -> list[Finding]:
     by_name = {q.name: q for q in broker}
     findings: list[Finding] = []
     for app in app_queues(config):
@@ -52,7 +48,7 @@ def check_against_broker(config: CeleryConfigFact, broker: list[QueueDecl]) -> l
     return findings
 
 
-def check_fanout(config: CeleryConfigFact) -> list[Finding]:
+def judge_fanout(config: CeleryConfigFact) -> list[Finding]:
     findings: list[Finding] = []
     for queue in config.queues:
         if queue.exchange_type == "fanout":
@@ -60,7 +56,7 @@ def check_fanout(config: CeleryConfigFact) -> list[Finding]:
     return findings
 
 
-def check_cr_fanout(parsed: ParsedPaste) -> list[Finding]:
+def judge_cr_fanout(parsed: ParsedPaste) -> list[Finding]:
     fanouts = {e["name"] for e in parsed.exchanges if e.get("type") == "fanout"}
     findings: list[Finding] = []
     for binding in parsed.bindings:
@@ -72,7 +68,7 @@ def check_cr_fanout(parsed: ParsedPaste) -> list[Finding]:
     return findings
 
 
-def check_priority(
+def judge_priorities(
     config: CeleryConfigFact, on_broker: list[QueueDecl], broker: BrokerFact | None = None
 ) -> list[Finding]:
     """The first queue that gets priorities it ignores (one finding is enough)."""
