@@ -56,9 +56,12 @@ OUTCOMES: dict[str, dict[str, str]] = {
         "ko": "visibility_timeout은 Redis 브로커에만 있다",
     },
 }
+# Said after any message whose evidence has `assumed: true`: the timeout compared with
+# was the default because nobody gave one (a paste without rabbitmq.conf, a live check
+# without --consumer-timeout-ms: RabbitMQ does not show it remotely).
 ASSUMED = {
-    "en": " (assumed: the default, not visible remotely)",
-    "ko": " (가정: 기본값, 원격으로 읽을 수 없음)",
+    "en": " (timeout assumed: the default, as none was given)",
+    "ko": " (타임아웃은 주어지지 않아 기본값으로 가정했다)",
 }
 
 
@@ -96,7 +99,9 @@ def finding_message(finding: dict[str, Any], kb: Any, lang: str = "en") -> str:
     entry = kb.resolve(finding.get("entry", "")) if kb is not None else None
     texts = (entry.messages if entry is not None else {}).get(finding.get("rule", ""))
     if texts:
-        return fill_message(texts.get(lang) or texts["en"], finding.get("evidence") or {}, lang)
+        evidence = finding.get("evidence") or {}
+        text = fill_message(texts.get(lang) or texts["en"], evidence, lang)
+        return text + (ASSUMED[lang] if evidence.get("assumed") is True else "")
     # reports saved before messages moved to the entries kept their English words
     return finding.get("message") or finding.get("rule", "")
 
@@ -205,8 +210,8 @@ def present_check_result(result: dict[str, Any], *, kb: Any, lang: str = "en") -
     elif result.get("outcome") in OUTCOMES:
         texts = OUTCOMES[result["outcome"]]
         out["message"] = fill_message(texts[lang], evidence, lang)
-    if evidence.get("assumed") and (result.get("outcome") or "").endswith(".pass"):
-        out["message"] += ASSUMED[lang]
+        if evidence.get("assumed") is True and result["outcome"].endswith(".pass"):
+            out["message"] += ASSUMED[lang]
     return out
 
 

@@ -19,6 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from diagnostics.facts import Finding, Judgement
+
 PASS, WARN, FAIL, ERROR, SKIPPED = "pass", "warn", "fail", "error", "skipped"
 STATUSES = (PASS, WARN, FAIL, ERROR, SKIPPED)
 # Worst first: used to sort a summary and to pick a unit's overall status.
@@ -61,7 +63,7 @@ class CheckResult:
 STATUS_BY_SEVERITY = {"error": FAIL, "warning": WARN, "info": WARN}
 
 
-def judgement_results(check: str, title: str, judgement: Any) -> list[CheckResult]:
+def judgement_results(check: str, title: str, judgement: Judgement) -> list[CheckResult]:
     """A shared rule's Judgement as results: one per finding, else one PASS or SKIPPED."""
     if judgement.skip:
         return [
@@ -86,7 +88,7 @@ def judgement_results(check: str, title: str, judgement: Any) -> list[CheckResul
     return [finding_result(check, title, finding) for finding in judgement.findings]
 
 
-def finding_result(check: str, title: str, finding: Any) -> CheckResult:
+def finding_result(check: str, title: str, finding: Finding) -> CheckResult:
     """One finding of a shared rule as a live-check result (same entry, rule and evidence)."""
     evidence = dict(finding.evidence)
     if finding.line is not None:
