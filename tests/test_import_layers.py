@@ -27,7 +27,8 @@ def project_modules(root: Path = ROOT) -> dict[str, Path]:
 
 
 def imported(module: str, node: ast.AST, modules: dict[str, Path]) -> list[str]:
-    """The project modules one import statement names (`from pkg import submodule` too)."""
+    """The project modules one import statement runs: the ones it names (`from pkg import
+    submodule` too) and their packages' `__init__` modules, which Python runs first."""
     if isinstance(node, ast.Import):
         names = [alias.name for alias in node.names]
     else:
@@ -41,9 +42,11 @@ def imported(module: str, node: ast.AST, modules: dict[str, Path]) -> list[str]:
     for name in names:
         while name and name not in modules:
             name = name.rpartition(".")[0]
-        # a module importing its own package (or itself) is Python's normal order, not an edge
-        if name and name != module and not module.startswith(name + "."):
-            found.append(name)
+        while name:
+            # a module importing its own package (or itself) is Python's normal order
+            if name != module and not module.startswith(name + "."):
+                found.append(name)
+            name = name.rpartition(".")[0]
     return found
 
 
@@ -127,6 +130,10 @@ def test_the_cycle_finder_finds_a_cycle(tmp_path):
     package.mkdir()
     (package / "__init__.py").write_text("")
     (package / "a.py").write_text("from diagnostics import b\n")
+    (package / "sub").mkdir()
+    (package / "sub" / "__init__.py").write_text("from diagnostics import a\n")
+    (package / "sub" / "leaf.py").write_text("")
+    (package / "d.py").write_text("from diagnostics.sub.leaf import x\n")
     (package / "b.py").write_text("def f():\n    from diagnostics.c import x\n")
     (package / "c.py").write_text(
         "import diagnostics.a\n\n\ndef g():\n    import diagnostics.b  # why\n"
@@ -134,3 +141,5 @@ def test_the_cycle_finder_finds_a_cycle(tmp_path):
     graph, unexplained = import_graph(project_modules(tmp_path), tmp_path)
     assert cycles(graph) == [["diagnostics.a", "diagnostics.b", "diagnostics.c"]]
     assert unexplained == ["diagnostics/b.py:2"]
+    # importing a submodule runs its package's __init__ first: that is an edge too
+    assert {"diagnostics.sub", "diagnostics.sub.leaf"} <= graph["diagnostics.d"]

@@ -16,16 +16,11 @@ from diagnostics.checks.runner import Emitter, RunContext
 from diagnostics.facts import BrokerFact, QueueDecl
 from diagnostics.probes.amqp import inspect_queue
 from diagnostics.rules.queues import (
-    ARGS_ENTRY,
-    QOS_ENTRY,
+    NOT_FOUND_ENTRY,
     compare_queue,
     judge_fanout_binding,
     judge_priority,
 )
-
-NOT_FOUND_ENTRY = "queue-not-found"
-# Entries a diagnosis may link to this check with the queue it names (?queue=...).
-LINKED_FROM_DIAGNOSIS = (ARGS_ENTRY, QOS_ENTRY, NOT_FOUND_ENTRY)
 
 
 def broker_queue_decl(info: dict[str, Any], vhost: str) -> QueueDecl:
