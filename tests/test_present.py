@@ -167,3 +167,24 @@ def test_check_results_are_worded_at_read_time(client):
     )
     assert "A countdown/ETA of 7200 s" in client.get(f"/checks/{run.id}/").content.decode()
     assert present_diagnosis({"matches": [], "findings": []}, kb=None)["lang"] == "en"
+
+
+def test_every_outcome_a_check_emits_has_words_in_both_languages():
+    import ast
+    from pathlib import Path
+
+    from diagnostics.present import OUTCOMES
+
+    named = set()
+    for path in Path("diagnostics/checks").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.keyword) and node.arg == "outcome":
+                value = node.value  # "key", or "a" if ... else "b"; f-strings are judgements'
+                choices = [value.body, value.orelse] if isinstance(value, ast.IfExp) else [value]
+                named |= {c.value for c in choices if isinstance(c, ast.Constant) and c.value}
+    # the shared judgements' PASS and SKIP outcomes (checks/results.judgement_results)
+    named |= {"consumer-timeout.pass", "visibility-timeout.pass", "skip.no-config"}
+    named |= {"skip.no-countdown-no-acks-late", "skip.redis-broker", "skip.not-redis"}
+    assert len(named) > 30
+    assert sorted(named - set(OUTCOMES)) == []
+    assert all(set(OUTCOMES[key]) == {"en", "ko"} for key in named)

@@ -12,7 +12,6 @@ from diagnostics.rules.timeouts import judge_consumer_timeout
 
 ALARM_ENTRY = "broker-resource-alarm"
 CONSUMER_TIMEOUT_TITLE = "Consumer timeout vs ETA and acks_late"
-NO_MANAGEMENT = "no management API URL given"
 
 
 def check_management(ctx: RunContext, emit: Emitter) -> None:
@@ -25,8 +24,7 @@ def check_management(ctx: RunContext, emit: Emitter) -> None:
                 "management",
                 title,
                 SKIPPED,
-                f"{NO_MANAGEMENT}: queue types, arguments, alarms and exchange bindings "
-                "cannot be read over AMQP (pass --management-url)",
+                outcome="management.skip.no-url",
             )
         )
         return
@@ -69,9 +67,8 @@ def check_management(ctx: RunContext, emit: Emitter) -> None:
                 "management",
                 title,
                 FAIL,
-                f"vhost {ctx.plan.vhost!r} does not exist on this broker; connections to "
-                "it fail with NOT_ALLOWED",
                 entry="broker-access-refused",
+                outcome="management.vhost-missing",
                 evidence=evidence,
             )
         )
@@ -81,8 +78,7 @@ def check_management(ctx: RunContext, emit: Emitter) -> None:
             "management",
             title,
             PASS,
-            f"RabbitMQ {evidence['rabbitmq_version']} (Erlang "
-            f"{evidence['erlang_version']}), vhost {ctx.plan.vhost!r} exists",
+            outcome="management.pass",
             evidence=evidence,
         )
     )
@@ -97,8 +93,7 @@ def check_alarms(ctx: RunContext, emit: Emitter) -> None:
                 "resource-alarms",
                 title,
                 SKIPPED,
-                "needs the management API; the round-trip check still notices a "
-                "publisher blocked by an alarm (connection.blocked)",
+                outcome="resource-alarms.skip.no-management",
             )
         )
         return
@@ -109,20 +104,19 @@ def check_alarms(ctx: RunContext, emit: Emitter) -> None:
                 "resource-alarms",
                 title,
                 PASS,
-                "no memory or disk alarm in effect (GET /api/health/checks/alarms)",
+                outcome="resource-alarms.pass",
             )
         )
         return
-    described = ", ".join(f"{a.get('resource')} on {a.get('node')}" for a in alarms)
+    described = [f"{a.get('resource')} @ {a.get('node')}" for a in alarms]
     emit(
         CheckResult(
             "resource-alarms",
             title,
             FAIL,
-            f"alarm in effect: {described}; RabbitMQ blocks every publishing connection "
-            "until it clears, so task submissions hang",
             entry=ALARM_ENTRY,
-            evidence={"alarms": alarms},
+            outcome="resource-alarms.in-effect",
+            evidence={"alarms": alarms, "described": described},
         )
     )
 
@@ -143,7 +137,7 @@ def check_round_trip(ctx: RunContext, emit: Emitter) -> None:
     """Publish and consume one message through our own exclusive auto-delete queue."""
     title = "Round-trip latency"
     if ctx.endpoint is None:
-        emit(CheckResult("latency", title, SKIPPED, "no node answered the handshake"))
+        emit(CheckResult("latency", title, SKIPPED, outcome="latency.skip.no-node"))
         return
     timeout = ctx.step_timeout(3.0)
     try:
@@ -164,7 +158,7 @@ def check_round_trip(ctx: RunContext, emit: Emitter) -> None:
                 "latency",
                 title,
                 PASS,
-                f"one message published and consumed in {trip.latency_ms:g} ms",
+                outcome="latency.pass",
                 evidence={"latency_ms": trip.latency_ms},
             )
         )
@@ -174,9 +168,8 @@ def check_round_trip(ctx: RunContext, emit: Emitter) -> None:
                 "latency",
                 title,
                 FAIL,
-                f"the broker blocked our publisher (connection.blocked: "
-                f"{trip.blocked_reason}): a resource alarm is in effect",
                 entry=ALARM_ENTRY,
+                outcome="latency.blocked",
                 evidence={"blocked": trip.blocked_reason},
             )
         )
@@ -186,7 +179,7 @@ def check_round_trip(ctx: RunContext, emit: Emitter) -> None:
                 "latency",
                 title,
                 ERROR,
-                f"the message did not come back within {timeout:.1f} s",
-                evidence={"timeout_s": round(timeout, 2)},
+                outcome="latency.timeout",
+                evidence={"timeout_s": round(timeout, 1)},
             )
         )

@@ -15,7 +15,7 @@ def check_redis_memory(ctx: RunContext, emit: Emitter) -> None:
     """maxmemory-policy: allkeys-* may evict queue lists (lost tasks); volatile-* only TTL keys."""
     title = "Redis version and eviction policy"
     if ctx.redis is None:
-        emit(CheckResult("redis-memory", title, SKIPPED, "no Redis node answered"))
+        emit(CheckResult("redis-memory", title, SKIPPED, outcome="skip.no-redis-node"))
         return
     info = read_info(ctx.redis)
     evidence = {
@@ -26,38 +26,12 @@ def check_redis_memory(ctx: RunContext, emit: Emitter) -> None:
     }
     policy = info.maxmemory_policy
     if policy.startswith("allkeys-"):
-        emit(
-            CheckResult(
-                "redis-memory",
-                title,
-                FAIL,
-                f"Redis {info.version} evicts with maxmemory-policy {policy}: under memory "
-                "pressure it may delete a queue's list, and the tasks in it are lost "
-                "(use noeviction, or volatile-* so only keys with a TTL go)",
-                evidence=evidence,
-            )
-        )
+        status, outcome = FAIL, "redis-memory.evicts-queues"
     elif policy.startswith("volatile-") and info.maxmemory:
-        emit(
-            CheckResult(
-                "redis-memory",
-                title,
-                PASS,
-                f"Redis {info.version}, maxmemory-policy {policy}: only keys with a TTL "
-                "(such as results) can be evicted; queue lists are safe",
-                evidence=evidence,
-            )
-        )
+        status, outcome = PASS, "redis-memory.volatile"
     else:
-        emit(
-            CheckResult(
-                "redis-memory",
-                title,
-                PASS,
-                f"Redis {info.version}, maxmemory-policy {policy or 'unknown'}",
-                evidence=evidence,
-            )
-        )
+        status, outcome = PASS, "redis-memory.pass"
+    emit(CheckResult("redis-memory", title, status, outcome=outcome, evidence=evidence))
 
 
 def check_visibility_timeout(ctx: RunContext, emit: Emitter) -> None:
@@ -76,25 +50,19 @@ def check_redis_queues(ctx: RunContext, emit: Emitter) -> None:
                 "redis-queues",
                 "Queue lengths",
                 SKIPPED,
-                "no Redis node answered" if ctx.redis is None else "no queue named",
+                outcome="skip.no-redis-node" if ctx.redis is None else "skip.no-queue-named",
             )
         )
         return
     for name in names:
         lengths = queue_length(ctx.redis, name)
         total = sum(lengths.values())
-        message = (
-            f"{total} messages (summed over priority sub-lists)"
-            if total
-            else "0 messages: on Redis an empty queue and a queue that does not exist look "
-            "the same (the list is deleted when it empties)"
-        )
         emit(
             CheckResult(
                 "redis-queue",
                 f"Queue '{name}'",
                 PASS,
-                message,
+                outcome="redis-queue.length" if total else "redis-queue.empty",
                 evidence={
                     "queue": name,
                     "length": total,
@@ -111,8 +79,7 @@ def report_redis_workers_skipped(ctx: RunContext, emit: Emitter) -> None:
             "workers",
             "Workers (remote control)",
             SKIPPED,
-            "not asked over Redis: remote control there writes kombu's binding and reply keys "
-            "into the database, and a check run changes nothing",
+            outcome="workers.skip.redis",
         )
     )
 
@@ -124,6 +91,6 @@ def report_redis_latency_skipped(ctx: RunContext, emit: Emitter) -> None:
             "latency",
             "Round-trip latency",
             SKIPPED,
-            "not measured over Redis: a round trip needs a list of our own, i.e. a write",
+            outcome="latency.skip.redis",
         )
     )
