@@ -57,7 +57,9 @@ ISSUE3_SLUGS: tuple[str, ...] = (
     "beat-duplicate-schedule",
     "deprecated-setting-names",
 )
-KNOWN_SLUGS: frozenset[str] = frozenset(SEED_SLUGS + ISSUE3_SLUGS)
+# Entries added for issue 11 (helper content-b).
+ISSUE11_B_SLUGS: tuple[str, ...] = ("migrations-not-applied",)
+KNOWN_SLUGS: frozenset[str] = frozenset(SEED_SLUGS + ISSUE3_SLUGS + ISSUE11_B_SLUGS)
 
 
 class CorpusFormatError(ValueError):
