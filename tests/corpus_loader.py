@@ -58,7 +58,10 @@ ISSUE3_SLUGS: tuple[str, ...] = (
     "deprecated-setting-names",
 )
 # Entries added for issue 11 (helper content-b).
-ISSUE11_B_SLUGS: tuple[str, ...] = ("migrations-not-applied",)
+ISSUE11_B_SLUGS: tuple[str, ...] = (
+    "migrations-not-applied",
+    "inspect-no-reply",
+)
 KNOWN_SLUGS: frozenset[str] = frozenset(SEED_SLUGS + ISSUE3_SLUGS + ISSUE11_B_SLUGS)
 
 
