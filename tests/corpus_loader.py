@@ -61,6 +61,7 @@ ISSUE3_SLUGS: tuple[str, ...] = (
 ISSUE11_B_SLUGS: tuple[str, ...] = (
     "migrations-not-applied",
     "inspect-no-reply",
+    "chord-never-finishes",
 )
 KNOWN_SLUGS: frozenset[str] = frozenset(SEED_SLUGS + ISSUE3_SLUGS + ISSUE11_B_SLUGS)
 
