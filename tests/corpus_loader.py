@@ -62,6 +62,7 @@ ISSUE11_B_SLUGS: tuple[str, ...] = (
     "migrations-not-applied",
     "inspect-no-reply",
     "chord-never-finishes",
+    "tasks-lost-on-deploy",
 )
 KNOWN_SLUGS: frozenset[str] = frozenset(SEED_SLUGS + ISSUE3_SLUGS + ISSUE11_B_SLUGS)
 
