@@ -63,6 +63,8 @@ ISSUE11_B_SLUGS: tuple[str, ...] = (
     "inspect-no-reply",
     "chord-never-finishes",
     "tasks-lost-on-deploy",
+    "redis-oom-command-not-allowed",
+    "redis-max-clients",
 )
 KNOWN_SLUGS: frozenset[str] = frozenset(SEED_SLUGS + ISSUE3_SLUGS + ISSUE11_B_SLUGS)
 
