@@ -65,6 +65,7 @@ ISSUE11_B_SLUGS: tuple[str, ...] = (
     "tasks-lost-on-deploy",
     "redis-oom-command-not-allowed",
     "redis-max-clients",
+    "worker-superuser-warning",
 )
 KNOWN_SLUGS: frozenset[str] = frozenset(SEED_SLUGS + ISSUE3_SLUGS + ISSUE11_B_SLUGS)
 
