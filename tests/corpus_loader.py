@@ -66,6 +66,7 @@ ISSUE11_B_SLUGS: tuple[str, ...] = (
     "redis-oom-command-not-allowed",
     "redis-max-clients",
     "worker-superuser-warning",
+    "unknown-message-wrong-destination",
 )
 KNOWN_SLUGS: frozenset[str] = frozenset(SEED_SLUGS + ISSUE3_SLUGS + ISSUE11_B_SLUGS)
 
