@@ -67,6 +67,7 @@ ISSUE11_B_SLUGS: tuple[str, ...] = (
     "redis-max-clients",
     "worker-superuser-warning",
     "unknown-message-wrong-destination",
+    "beat-schedule-file-error",
 )
 KNOWN_SLUGS: frozenset[str] = frozenset(SEED_SLUGS + ISSUE3_SLUGS + ISSUE11_B_SLUGS)
 
