@@ -68,6 +68,7 @@ ISSUE11_B_SLUGS: tuple[str, ...] = (
     "worker-superuser-warning",
     "unknown-message-wrong-destination",
     "beat-schedule-file-error",
+    "eta-tasks-memory",
 )
 KNOWN_SLUGS: frozenset[str] = frozenset(SEED_SLUGS + ISSUE3_SLUGS + ISSUE11_B_SLUGS)
 
