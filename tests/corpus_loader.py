@@ -69,6 +69,7 @@ ISSUE11_B_SLUGS: tuple[str, ...] = (
     "unknown-message-wrong-destination",
     "beat-schedule-file-error",
     "eta-tasks-memory",
+    "gevent-blocking",
 )
 KNOWN_SLUGS: frozenset[str] = frozenset(SEED_SLUGS + ISSUE3_SLUGS + ISSUE11_B_SLUGS)
 
