@@ -70,7 +70,6 @@ ISSUE11_B_SLUGS: tuple[str, ...] = (
     "beat-schedule-file-error",
     "eta-tasks-memory",
     "gevent-blocking",
-    "redis-misconf-persistence",
 )
 KNOWN_SLUGS: frozenset[str] = frozenset(SEED_SLUGS + ISSUE3_SLUGS + ISSUE11_B_SLUGS)
 
