@@ -70,6 +70,7 @@ ISSUE11_B_SLUGS: tuple[str, ...] = (
     "beat-schedule-file-error",
     "eta-tasks-memory",
     "gevent-blocking",
+    "cancel-tasks-on-connection-loss",
 )
 KNOWN_SLUGS: frozenset[str] = frozenset(SEED_SLUGS + ISSUE3_SLUGS + ISSUE11_B_SLUGS)
 
