@@ -46,22 +46,15 @@ SEED_SLUGS: tuple[str, ...] = (
     "job-env-auth-failure",
 )
 KNOWN_SLUGS: frozenset[str] = entry_slugs()
-# Slugs announced for entries still being written (issue 11), valid as labels of the
-# sealed evaluation sets, which were labelled before those entries existed.
-PLANNED_SLUGS: tuple[str, ...] = (
-    "migrations-not-applied",
-    "inspect-no-reply",
-    "broker-dns-failure",
-    "redis-oom-command-not-allowed",
-    "redis-max-clients",
-    "eta-tasks-memory",
-    "tasks-lost-on-deploy",
-    "chord-never-finishes",
-    "worker-max-memory-per-child",
-    "gevent-blocking",
-    "broker-connection-retry-startup-warning",
-)
-LABEL_SLUGS: frozenset[str] = KNOWN_SLUGS | frozenset(PLANNED_SLUGS)
+# Slugs announced for entries while the sealed set #3 was being labelled, then not written
+# because an existing entry covers the topic (tests/heldout3/README.md). A paste filed
+# under one is expected to get the covering entry.
+LABEL_ALIASES: dict[str, str] = {
+    "broker-dns-failure": "broker-connection-refused",
+    "broker-connection-retry-startup-warning": "deprecated-setting-names",
+    "worker-max-memory-per-child": "worker-lost-oom",
+}
+LABEL_SLUGS: frozenset[str] = KNOWN_SLUGS | frozenset(LABEL_ALIASES)
 
 
 class CorpusFormatError(ValueError):
@@ -106,7 +99,7 @@ def parse_item(path: Path, root: Path) -> CorpusItem:
     return CorpusItem(
         path=path,
         source=header["source"],
-        expect=None if folder == NONE_FOLDER else folder,
+        expect=None if folder == NONE_FOLDER else LABEL_ALIASES.get(folder, folder),
         note=header.get("note", ""),
         text=text,
         kind=header.get("kind", ""),
