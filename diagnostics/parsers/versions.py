@@ -36,14 +36,14 @@ PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
         ),  # rabbitmqctl status: {rabbit,"RabbitMQ","4.3.0"}
     ),
     "celery": (
-        re.compile(r"^\s*celery(?:\[[^\]]*\])?\s*==\s*" + _V, re.I | re.M),
+        re.compile(r"^[ \t]*celery(?:\[[^\]]*\])?\s*==\s*" + _V, re.I | re.M),
         re.compile(r"\bpip3? install [^\n]*?\bcelery(?:\[[^\]]*\])?==" + _V, re.I),
         re.compile(r"\bcelery@\S+\s+v(\d+\.\d+\.\d+)"),  # worker banner
         re.compile(r"\bcelery:" + _V3),  # celery report: software -> celery:5.6.0
         re.compile(r"\bCelery\s+(?:version\s+)?" + _V3, re.I),
     ),
     "kombu": (
-        re.compile(r"^\s*kombu(?:\[[^\]]*\])?\s*==\s*" + _V, re.I | re.M),
+        re.compile(r"^[ \t]*kombu(?:\[[^\]]*\])?\s*==\s*" + _V, re.I | re.M),
         re.compile(r"\bpip3? install [^\n]*?\bkombu(?:\[[^\]]*\])?==" + _V, re.I),
         re.compile(r"\bkombu:" + _V3),
         re.compile(r"\bkombu\s+(?:version\s+)?" + _V3, re.I),
