@@ -144,6 +144,27 @@ class VersionsFact:
 
 
 @dataclass
+class WorkerFact:
+    """One Celery worker: as it answers remote control, or as a pasted command line starts it.
+
+    `registered` is None when unknown (a command line does not tell it); `pool`
+    is Celery's name ("prefork", "threads", "solo", ...).
+    """
+
+    name: str
+    source: str  # "remote-control" | "worker-command"
+    pool: str | None = None
+    concurrency: int | None = None
+    prefetch_count: int | None = None
+    queues: list[str] = field(default_factory=list)
+    registered: list[str] | None = None
+    line: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
 class PolicyFact:
     """A RabbitMQ policy as the broker has it (GET /api/policies) or a paste sets it."""
 

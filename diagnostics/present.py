@@ -155,6 +155,27 @@ OUTCOMES: dict[str, dict[str, str]] = {
         "ko": "Redis에서는 묻지 않는다. 그곳의 원격 제어는 kombu의 바인딩·응답 키를 데이터베이스에 "
         "쓰는데, 점검은 아무것도 바꾸지 않는다",
     },
+    "workers.skip.no-connection": {"en": "no broker connection", "ko": "브로커 연결이 없다"},
+    "workers.skip.no-pidbox-exchange": {
+        "en": "exchange(s) {{missing_exchanges}} do not exist in vhost '{{vhost}}': remote "
+        "control would create them, and a check run changes nothing",
+        "ko": "vhost '{{vhost}}'에 익스체인지 {{missing_exchanges}}가 없다. 원격 제어를 하면 "
+        "만들어지는데, 점검은 아무것도 바꾸지 않는다",
+    },
+    "workers.none-answered": {
+        "en": "no worker answered ping within {{timeout_s}} s in vhost '{{vhost}}'",
+        "ko": "vhost '{{vhost}}'에서 {{timeout_s}}초 안에 ping에 응답한 워커가 없다",
+    },
+    "workers.answered": {
+        "en": "{{count}} worker(s) answered (pool, concurrency, prefetch): {{described}}",
+        "ko": "워커 {{count}}개가 응답했다(풀, 동시성, 프리페치): {{described}}",
+    },
+    "worker-queues.unconsumed": {
+        "en": "none of the {{count}} worker(s) that answered consumes '{{queue}}': tasks sent "
+        "there wait until a worker runs with -Q {{queue}}",
+        "ko": "응답한 워커 {{count}}개 중 '{{queue}}'를 소비하는 워커가 없다. 그곳으로 보낸 "
+        "태스크는 -Q {{queue}}로 워커가 뜰 때까지 기다린다",
+    },
     "latency.skip.redis": {
         "en": "not measured over Redis: a round trip needs a list of our own, i.e. a write",
         "ko": "Redis에서는 재지 않는다. 왕복에는 우리 리스트가 필요한데, 그것은 쓰기다",

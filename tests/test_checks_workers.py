@@ -158,7 +158,9 @@ def test_prefork_with_main_process_cache_is_a_warning_naming_only_the_prefork_wo
     [result] = by_check(results, "prefork-cache")
     assert (result["status"], result["entry"]) == ("warn", "prefork-cache-not-shared")
     assert [w.split("@")[0] for w in result["evidence"]["workers"]] == ["hlc_prefork"]
-    assert result["message"].startswith("heuristic:")
+    assert result["rule"] == "prefork-main-process-state"
+    assert result["message"].startswith("Heuristic:")  # the entry's words, via the presenter
+    assert "a 'worker_ready' handler" in result["message"]
 
 
 def test_worker_consuming_fast_and_long_queues_is_mixed_workload(results):

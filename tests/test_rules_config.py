@@ -253,7 +253,37 @@ CASES = {
         "# rabbitmq.conf\nconsumer_timeout = 7200000\n",
         ("classic-queues-never-time-out", "delivery-ack-timeout"),
     ),
+    # worker rules (diagnostics.rules.workers), shared with the live worker check
+    "prefork-main-process-state": (
+        "celery -A proj worker -Q default --concurrency 4\n\n"
+        "@worker_init.connect\ndef load(**kwargs):\n    MODEL_CACHE['model'] = build()\n",
+        "celery -A proj worker -Q default -P threads --concurrency 4\n\n"
+        "@worker_init.connect\ndef load(**kwargs):\n    MODEL_CACHE['model'] = build()\n",
+        ("prefork-main-process-state", "prefork-cache-not-shared"),
+    ),
+    "mixed-short-and-long-queues": (
+        "celery -A proj worker -Q default,reports\n",
+        "celery -A proj worker -Q default,emails\n",
+        ("mixed-short-and-long-queues", "mixed-workload-queue"),
+    ),
+    "mixed-queues-by-time-limit": (
+        "task_routes = {'proj.crunch': {'queue': 'b'}}\n"
+        "@app.task(name='proj.crunch', time_limit=3600)\ndef crunch():\n    pass\n\n"
+        "celery -A proj worker -Q urgent,b\n",
+        "task_routes = {'proj.crunch': {'queue': 'b'}}\n"
+        "@app.task(name='proj.crunch', time_limit=30)\ndef crunch():\n    pass\n\n"
+        "celery -A proj worker -Q urgent,b\n",
+        ("mixed-short-and-long-queues", "mixed-workload-queue"),
+    ),
 }
+
+
+def test_a_pasted_worker_command_never_gives_an_unregistered_task_finding():
+    # what a worker registers is only known live (remote control), not from its command line
+    paste = (
+        "task_routes = {'proj.export': {'queue': 'reports'}}\n\ncelery -A proj worker -Q reports\n"
+    )
+    assert "unregistered-routed-task" not in {f.rule for f in run_rules(parse_paste(paste))}
 
 
 def test_transient_queue_finding_names_what_celery_declares():

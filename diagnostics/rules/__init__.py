@@ -26,13 +26,23 @@ from diagnostics.rules import (
     queues,
     rabbitmq4,
     timeouts,
+    workers,
 )
 from diagnostics.rules.base import RuleSpec
 
-PASTE_RULES = (paste_queues, config, deployment, logs, rabbitmq4)
+PASTE_RULES = (paste_queues, config, deployment, logs, rabbitmq4, workers)
 RULES: dict[str, RuleSpec] = {
     spec.id: spec
-    for module in (config, deployment, logs, paste_queues, queues, rabbitmq4, timeouts)
+    for module in (
+        config,
+        deployment,
+        logs,
+        paste_queues,
+        queues,
+        rabbitmq4,
+        timeouts,
+        workers,
+    )
     for spec in module.SPECS
 }
 
