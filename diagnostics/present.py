@@ -255,13 +255,14 @@ OUTCOMES: dict[str, dict[str, str]] = {
     },
     "transient-queues.before-4-3": {
         "en": "RabbitMQ {{rabbitmq_version}} still accepts transient non-exclusive queues "
-        "(refused by default from 4.3.0); {{count}} in this vhost: {{queues}}",
+        "(refused by default from 4.3.0); {{count}} in this vhost or declared by the given "
+        "config: {{queues}}",
         "ko": "RabbitMQ {{rabbitmq_version}}은 비내구성·비배타적 큐를 아직 받는다(4.3.0부터 기본 "
-        "거부). 이 vhost에 {{count}}개: {{queues}}",
+        "거부). 이 vhost에 있거나 주어진 설정이 선언하는 큐 {{count}}개: {{queues}}",
     },
     "transient-queues.pass": {
-        "en": "RabbitMQ {{rabbitmq_version}}: no queue here is declared durable=False and "
-        "exclusive=False",
+        "en": "RabbitMQ {{rabbitmq_version}}: no queue in this vhost or the given config is "
+        "declared durable=False and exclusive=False",
         "ko": "RabbitMQ {{rabbitmq_version}}: durable=False, exclusive=False로 선언된 큐가 없다",
     },
     "global-qos.before-4-0": {

@@ -138,8 +138,15 @@ def test_on_3_10_8_every_judgement_passes_and_names_the_release(broker):
     }
     transient = results["transient-queues"][0]["evidence"]
     assert transient["rabbitmq_version"] == "3.10.8"
-    # the exclusive pidbox queue (Celery 5.7's way) is not counted
-    assert sorted(transient["queues"]) == ["celeryev.0f3a", "w1@host.celery.pidbox"]
+    # the broker's (not the exclusive pidbox queue, Celery 5.7's way), and what Celery 5.6
+    # of the config text declares (a 4.3 broker would never hold those: it refuses them)
+    assert sorted(transient["queues"]) == [
+        "<id>.reply.celery.pidbox",
+        "<worker>.celery.pidbox",
+        "celeryev.0f3a",
+        "celeryev.<uuid>",
+        "w1@host.celery.pidbox",
+    ]
     assert sorted(results["queue-storage-args"][0]["evidence"]["queues"]) == ["lazy.q", "v1.q"]
     assert results["mirroring-policies"][0]["evidence"]["policies"] == ["ha-all"]
 
@@ -151,8 +158,8 @@ def test_the_same_facts_with_a_4_3_version_give_the_findings(broker):
     facts.versions = replace(facts.versions, rabbitmq="4.3.2")
     found = {(r.rule, r.entry, r.status) for r in facts_results(facts) if r.rule}
     assert found == {
-        # the broker already has them: permitted by configuration or left from before 4.3
-        ("transient-nonexclusive-queue", "transient-queue-denied", "warn"),
+        # Celery 5.6 of the config declares its pidbox/event queues transient: refused
+        ("transient-nonexclusive-queue", "transient-queue-denied", "fail"),
         ("global-qos-downgraded", "global-qos-rabbitmq-4", "warn"),
         ("queue-version-1-removed", "queue-storage-args-removed", "warn"),
         ("queue-mode-removed", "queue-storage-args-removed", "warn"),
@@ -161,6 +168,16 @@ def test_the_same_facts_with_a_4_3_version_give_the_findings(broker):
         ("classic-queues-never-time-out", "delivery-ack-timeout", "warn"),
     }
     [transient] = [r for r in facts_results(facts) if r.rule == "transient-nonexclusive-queue"]
+    assert transient.evidence["observed"] is False
+
+
+def test_queues_only_the_broker_holds_are_a_warning_on_4_3(broker):
+    # Celery 5.7 declares exclusive queues: what is left is on the broker already, which
+    # a 4.3 broker only holds when the feature is permitted (or from before the upgrade)
+    facts = live_facts(broker, CONFIG.replace("5.6.2", "5.7.0").replace("5.6.0", "5.7.0"))
+    facts.versions = replace(facts.versions, rabbitmq="4.3.0")
+    [transient] = [r for r in facts_results(facts) if r.rule == "transient-nonexclusive-queue"]
+    assert transient.status == "warn"
     assert sorted(transient.evidence["queues"]) == ["celeryev.0f3a", "w1@host.celery.pidbox"]
     assert transient.evidence["observed"] is True
 

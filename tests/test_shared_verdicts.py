@@ -221,9 +221,10 @@ def test_a_shared_queue_with_one_consumer_is_not_flagged_live(broker, rabbitmq_u
 # --- RabbitMQ 4.x (diagnostics.rules.rabbitmq4) ----------------------------------------
 # No 4.x broker here: the live facts come from the real 3.10.8 broker (its version, queue
 # flags and arguments, policies), and the 4.3 case gives the same judgement those facts
-# with the version replaced. An object the broker already has was accepted by it, so the
-# live verdict is a warning where the paste's declaration (which would be refused) is an
-# error: same rule and entry, the severity says which side saw it.
+# with the version replaced. The live check judges the broker's objects and what the config
+# text would declare (a 4.3 broker never holds what it refuses). An object only the broker
+# has was accepted by it, so there the live verdict is a warning where the paste's
+# declaration (which would be refused) is an error: same rule and entry.
 RMQ4_VHOST = "checks4x-verdicts"
 RMQ4 = {
     "transient-nonexclusive-queue",
@@ -311,7 +312,7 @@ def test_rabbitmq_4_judgements_on_the_real_3_10_8_version_same_verdict(broker4):
         (
             "4.3.0",
             {
-                "transient-nonexclusive-queue": ("transient-queue-denied", "fail", "warn"),
+                "transient-nonexclusive-queue": ("transient-queue-denied", "fail", "fail"),
                 "global-qos-downgraded": ("global-qos-rabbitmq-4", "warn", "warn"),
                 "queue-mode-removed": ("queue-storage-args-removed", "warn", "warn"),
                 "ha-policy-without-mirroring": ("mirrored-queues-removed", "fail", "warn"),

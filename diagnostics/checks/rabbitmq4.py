@@ -28,6 +28,7 @@ from diagnostics.facts import (
 from diagnostics.rules.rabbitmq4 import (
     V4_0,
     V4_3,
+    celery_declared_queues,
     judge_classic_consumer_timeout,
     judge_global_qos,
     judge_mirroring_policies,
@@ -124,12 +125,25 @@ def gather_facts(ctx: RunContext) -> Rabbitmq4Facts:
     return facts
 
 
+def with_declared(observed: list[QueueDecl], declared: list[QueueDecl]) -> list[QueueDecl]:
+    """The broker's queues plus what the app would declare that the broker does not have.
+
+    A 4.3 broker never holds the queues it refuses, so what the pasted config
+    (and its Celery version) would declare is judged beside what is there.
+    """
+    names = {queue.name for queue in observed}
+    return [*observed, *(queue for queue in declared if queue.name not in names)]
+
+
 def judge_facts(facts: Rabbitmq4Facts) -> dict[str, Judgement | None]:
     """Each RabbitMQ 4.x judgement over the live facts (None: its facts were not readable)."""
     queues = facts.queues
-    classic_subjects = queues if queues is not None else []
+    if queues is not None and (facts.config is not None or facts.versions.celery):
+        declared = celery_declared_queues(facts.config, facts.versions)
+        queues = with_declared(queues, declared)
+    classic_subjects = facts.queues if facts.queues is not None else []
     if facts.config is not None:
-        classic_subjects = [*classic_subjects, *facts.config.queues]
+        classic_subjects = with_declared(classic_subjects, facts.config.queues)
     return {
         "transient-queues": None
         if queues is None
