@@ -139,7 +139,10 @@ def command_workers(parsed: ParsedPaste) -> list[WorkerFact]:
     """The workers the paste's `celery worker` command lines start."""
     return [
         WorkerFact(
-            name=f"worker (line {command.line})",
+            # named by its command line, which reads the same in every language
+            name=" ".join(
+                ["celery worker", *(["-Q", ",".join(command.queues)] * bool(command.queues))]
+            ),
             source="worker-command",
             pool=command.pool,
             concurrency=command.concurrency,
