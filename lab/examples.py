@@ -13,7 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import textwrap
 
-from lab.runner import entry_path
+from kb.loader import load_file
+from lab.runner import diagnose_text, entry_path
 
 MARK = "  # lab capture:"
 
@@ -46,8 +47,6 @@ def _items(lines: list[str], start: int, end: int) -> list[tuple[int, int, bool]
 
 def refresh_examples(slug: str, captures: list[dict[str, str]], versions: dict[str, str]) -> bool:
     """Replace the entry's captured examples with `captures`; True when the file changed."""
-    from kb.loader import load_file
-
     path = entry_path(slug)
     original = path.read_text(encoding="utf-8")
     lines = original.split("\n")
@@ -94,8 +93,6 @@ def refresh_examples(slug: str, captures: list[dict[str, str]], versions: dict[s
 
 
 def _captures_rank_first(entry, captures: list[dict[str, str]]) -> bool:
-    from lab.runner import diagnose_text
-
     return all(diagnose_text(c["text"])["slug"] == entry.slug for c in captures)
 
 

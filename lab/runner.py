@@ -55,8 +55,9 @@ _kb_cache: dict[str, Any] = {}
 
 def current_kb():
     """The knowledge base built from content/ as it is now (not a possibly stale index)."""
+    # imported when first used: `manage.py verify_entries --help` needs no Django apps
     from kb.build import content_files, content_version, load_content
-    from kb.index import KnowledgeBase
+    from kb.index import KnowledgeBase  # (same reason)
 
     version = content_version(p for p, _ in content_files(CONTENT))
     with _kb_lock:
@@ -68,7 +69,13 @@ def current_kb():
 
 
 def diagnose_text(text: str) -> dict[str, Any]:
-    """`{"slug", "confidence", "score", "runner_up"}` of the engine's answer for `text`."""
+    """`{"slug", "confidence", "score", "runner_up"}` of the engine's answer for `text`.
+
+    The engine's `Diagnosis` carries keys and evidence (slug, confidence, score);
+    the words are not needed here. It runs against `current_kb()`, like the build's
+    examples, so a scenario judges the content as it is in the checkout.
+    """
+    # imported when first used, like current_kb (the engine loads the rule modules)
     from diagnostics.engine import diagnose
 
     diagnosis = diagnose(text, kb=current_kb())
@@ -82,10 +89,18 @@ def diagnose_text(text: str) -> dict[str, Any]:
 
 
 def live_check(**request: Any) -> list[dict[str, Any]]:
-    """Run the live checks (`diagnostics.checks.check_broker`) and return their results."""
-    from diagnostics.checks import CheckRequest, check_broker
+    """Run the live checks and return their results, each worded (`message`) in English.
 
-    return check_broker(CheckRequest(**request))["results"]
+    `run_plan` returns results as stored (check, status, entry, rule or outcome,
+    evidence); `diagnostics.present` words them from `current_kb()`'s entries, so
+    a rule's message comes from the checkout's content, not a possibly stale index.
+    """
+    # imported when first used, like current_kb (the checks load probes and rules)
+    from diagnostics.checks import CheckRequest, prepare_plan, run_plan
+    from diagnostics.present import present_check_results  # (same reason)
+
+    results = run_plan(prepare_plan(CheckRequest(**request)))
+    return present_check_results(results, kb=current_kb(), lang="en")
 
 
 # --- entries ------------------------------------------------------------------------------
@@ -316,7 +331,7 @@ class Lab:
             f"no live check linked {entry!r} with fail/warn: "
             + "; ".join(f"{r['check']}={r['status']}->{r.get('entry')}" for r in results),
         )
-        self.step("live check found it", f"{hits[0]['check']}: {hits[0]['message'][:200]}")
+        self.step("live check found it", f"{hits[0]['check']}: {hits[0].get('message', '')[:200]}")
         return hits[0]
 
     def check_clean(self, entry: str | None = None, **request: Any) -> None:
@@ -342,6 +357,7 @@ class Lab:
 
 def scenarios() -> dict[str, Any]:
     """slug -> scenario module, for every module in lab/scenarios."""
+    # the scenario package is found at run time; its modules import lab.support, never us
     import lab.scenarios as package
 
     found = {}

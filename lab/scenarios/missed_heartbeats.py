@@ -6,7 +6,7 @@ from __future__ import annotations
 import shlex
 
 from lab import support
-from lab.support import APP_HEADER, BrokerLog
+from lab.support import APP_HEADER, BrokerLog, NotReproducible
 
 SLUG = "missed-heartbeats"
 
@@ -34,8 +34,6 @@ def run(lab) -> None:
     lab.python("from proj import build\nbuild.delay()\n", "caller")
     line = log.wait_for(r"missed heartbeats from client, timeout: 2s", timeout=30)
     if line is None and log.path is None:
-        from lab.support import NotReproducible
-
         raise NotReproducible("the RabbitMQ log is not readable here")
     lab.expect(line, "no 'missed heartbeats' line in the broker log")
     worker.wait_for(r"Connection to broker lost|ConnectionResetError|Broken pipe", timeout=30)

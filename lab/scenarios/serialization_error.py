@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 
-from lab.support import APP_HEADER, segment, traceback_of
+from lab.support import APP_HEADER, management, segment, traceback_of
 
 SLUG = "serialization-error"
 
@@ -71,8 +71,6 @@ send_receipt.delay(Order())
 
 
 def _dead_count(lab) -> int:
-    from lab.support import management
-
     for _ in range(50):
         queue = management("GET", f"/queues/{lab.vhost}/lab.dead").json()
         if "messages" in queue:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from lab.support import segment, traceback_of
+
 SLUG = "unregistered-task"
 TASK = "billing.tasks.send_invoice"
 
@@ -41,8 +43,6 @@ def run(lab) -> None:
     worker = lab.worker("labapp", "-P", "solo")
     code, out = lab.python(CALLER, "caller")
     lab.expect(code != 0 and "NotRegistered" in out, f"the caller did not fail:\n{out}")
-    from lab.support import segment, traceback_of
-
     lab.diagnose(segment(worker.text(), "Received unregistered task"), "worker log")
     lab.diagnose(traceback_of(out), "caller traceback: result.get()")
     lab.celery(
