@@ -88,7 +88,7 @@ def render_body(body: str, *, first_line: int = 1) -> RenderedBody:
     md = _new_markdown()
     for section_id, title, source in chunks:
         md.reset()
-        section_html = _add_heading_links(md.convert(source))
+        section_html = _focusable_code(_add_heading_links(md.convert(source)))
         title_html = md.reset().convert(title) if title else ""
         title_html = re.sub(r"^<p>|</p>$", "", title_html)
         result.sections.append({"id": section_id, "title": title_html, "html": section_html})
@@ -162,6 +162,11 @@ def _add_heading_links(section_html: str) -> str:
         r'<h\1 id="\2">\3 <a class="anchor" href="#\2" aria-label="Link to this section">#</a></h\1>',
         section_html,
     )
+
+
+def _focusable_code(section_html: str) -> str:
+    """Code blocks scroll sideways on narrow screens: make them reachable by keyboard."""
+    return section_html.replace("<pre>", '<pre tabindex="0">')
 
 
 def fill_placeholders(

@@ -1,0 +1,168 @@
+"""Every page type in a real Chromium, as a phone (390 px) and a desktop (1280 px), light and dark.
+
+These run on the real content (the session's KB index), because the pages that
+overflowed did so on real entries (long reference URLs, one-word headings).
+Screenshots go to test-artifacts/screenshots/ (git-ignored) for a person to look at.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
+QOS_PASTE = (
+    "[2026-11-20 10:01:02,345: CRITICAL/MainProcess] Unrecoverable error: "
+    "AMQPNotImplementedError(540, \"NOT_IMPLEMENTED - queue 'scan.vision' in vhost 'eco2' "
+    "does not support global qos\", (60, 10), 'Basic.Qos')"
+)
+WIDTHS = {"phone": (390, 844), "desktop": (1280, 800)}
+
+
+def shot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+@pytest.fixture
+def browse(chromium, live_server):
+    """browse(width="phone", scheme="light", locale=None) → a page that records console errors."""
+    contexts = []
+
+    def open_page(width: str = "phone", scheme: str = "light", locale: str | None = None):
+        w, h = WIDTHS[width]
+        options = {"viewport": {"width": w, "height": h}, "color_scheme": scheme}
+        if width == "phone":
+            options.update(has_touch=True, is_mobile=True, device_scale_factor=2)
+        if locale:
+            options["locale"] = locale
+            options["extra_http_headers"] = {"Accept-Language": locale}
+        context = chromium.new_context(**options)
+        contexts.append(context)
+        page = context.new_page()
+        page.base_url = live_server.url
+        page.console_errors = []
+        page.on("console", lambda m: _console(page, m))
+        page.on("pageerror", lambda e: page.console_errors.append(str(e)))
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def _console(page, message) -> None:
+    # The 404 page's own status is logged as an error: that one is expected.
+    expected = "404" in message.text and "/no-such-entry/" in message.location.get("url", "")
+    if message.type == "error" and not expected:
+        page.console_errors.append(f"{message.text} ({message.location.get('url')})")
+
+
+def saved_report_url() -> str:
+    from diagnostics.engine import diagnose
+    from diagnostics.reports import create_report
+
+    report, _ = create_report(text=QOS_PASTE, result=diagnose(QOS_PASTE).as_dict())
+    return f"/d/{report.id}/"
+
+
+def page_types() -> dict[str, str]:
+    return {
+        "home": "/",
+        "index": "/kb/",
+        "entry-ack-timeout": "/kb/delivery-ack-timeout/",
+        "entry-quorum": "/kb/quorum-queue-global-qos/",
+        "entry-korean": "/kb/quorum-queue-global-qos/?lang=ko",
+        "guide": "/guides/" + _guide_slug() + "/",
+        "search": "/search?q=prefetch",
+        "search-none": "/search?q=zzzzqqq",
+        "diagnose": "/diagnose/",
+        "checks": "/checks/",
+        "not-found": "/kb/no-such-entry/",
+    }
+
+
+def _guide_slug() -> str:
+    from kb.index import get_kb
+
+    return get_kb().of_kind("guide")[0].slug
+
+
+def overflow(page) -> int:
+    """How many CSS pixels the page is wider than the viewport (0 when it fits)."""
+    # A phone widens its layout viewport to the content, so compare with the device width.
+    width = page.evaluate(
+        "Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
+    )
+    return width - page.viewport_size["width"]
+
+
+def diagnose_in_browser(page) -> None:
+    page.goto(page.base_url + "/diagnose/")
+    page.fill("textarea[name=text]", QOS_PASTE)
+    page.click("#diagnose-form button[type=submit]")
+    page.wait_for_selector("#diagnosis")
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("width", ["phone", "desktop"])
+def test_no_page_is_wider_than_the_screen(browse, width, scheme):
+    page = browse(width, scheme)
+    wide = {}
+    pages = dict(page_types(), report=saved_report_url())
+    for name, path in pages.items():
+        response = page.goto(page.base_url + path)
+        assert response.status == (404 if name == "not-found" else 200), path
+        page.wait_for_load_state("load")
+        if overflow(page) > 0:
+            wide[name] = overflow(page)
+        shot(page, f"{name}-{width}-{scheme}")
+    diagnose_in_browser(page)
+    if overflow(page) > 0:
+        wide["diagnosis"] = overflow(page)
+    shot(page, f"diagnosis-{width}-{scheme}")
+    assert wide == {}
+    assert page.console_errors == []
+
+
+def test_only_code_blocks_scroll_and_they_take_the_keyboard(browse):
+    page = browse("phone")
+    page.goto(page.base_url + "/kb/delivery-ack-timeout/")
+    blocks = page.locator("main pre")
+    assert blocks.count() > 0
+    for i in range(blocks.count()):
+        assert blocks.nth(i).get_attribute("tabindex") == "0"
+    # a long heading word and a long URL wrap instead of widening the page
+    widths = page.evaluate(
+        "[...document.querySelectorAll('main h1, main h2, main p, main li')]"
+        ".filter(e => !e.closest('pre')).map(e => e.getBoundingClientRect().right)"
+    )
+    assert max(widths) <= 390
+
+
+def test_phone_header_is_compact_and_hides_the_keyboard_hint(browse):
+    page = browse("phone")
+    page.goto(page.base_url + "/diagnose/")
+    assert page.locator("header.site").bounding_box()["height"] <= 100
+    assert not page.locator("#diagnose-form kbd").first.is_visible()
+    desktop = browse("desktop")
+    desktop.goto(desktop.base_url + "/diagnose/")
+    assert desktop.locator("#diagnose-form kbd").first.is_visible()
+
+
+def test_references_are_links_named_by_their_titles(browse):
+    page = browse("desktop")
+    page.goto(page.base_url + "/kb/delivery-ack-timeout/")
+    links = page.locator("section#references li a")
+    assert links.count() >= 5
+    texts = [links.nth(i).inner_text() for i in range(links.count())]
+    assert "RabbitMQ consumers guide, delivery acknowledgement timeout" in texts
+    assert not any(re.match(r"https?://", t) for t in texts)
+    href = page.locator("section#references a", has_text="RabbitMQ consumers guide").first
+    assert href.get_attribute("href") == (
+        "https://www.rabbitmq.com/docs/consumers#acknowledgement-timeout"
+    )
