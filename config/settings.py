@@ -111,6 +111,9 @@ if not DEBUG:
 KB_CONTENT_DIR = Path(os.environ.get("KB_CONTENT_DIR", BASE_DIR / "content"))
 KB_INDEX_PATH = Path(os.environ.get("KB_INDEX_PATH", VAR_DIR / "kb-index.sqlite3"))
 KB_SITE_NAME = os.environ.get("KB_SITE_NAME", "Celery Troubleshooting KB")
+# Absolute base of links people copy into wikis and chats (`https://kb.example.com`);
+# empty: the address the request came in on.
+KB_SITE_URL = os.environ.get("KB_SITE_URL", "").strip().rstrip("/")
 
 # --- Diagnostics --------------------------------------------------------------
 KB_PASTE_MAX_BYTES = env_int("KB_PASTE_MAX_BYTES", 1024 * 1024)

@@ -166,3 +166,61 @@ def test_references_are_links_named_by_their_titles(browse):
     assert href.get_attribute("href") == (
         "https://www.rabbitmq.com/docs/consumers#acknowledgement-timeout"
     )
+
+
+def clipboard(page) -> str:
+    return page.evaluate("navigator.clipboard.readText()")
+
+
+def test_every_code_block_has_a_copy_button_that_copies_it(browse):
+    page = browse("desktop")
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.goto(page.base_url + "/kb/quorum-queue-global-qos/")
+    blocks = page.locator("main pre")
+    assert page.locator("main button.copy-code").count() == blocks.count() > 0
+    page.locator("section#fix button.copy-code").first.click()
+    expected = page.locator("section#fix pre").first.inner_text().rstrip("\n")
+    assert clipboard(page) == expected
+    assert "x-queue-type" in expected
+
+
+def test_the_filled_in_fix_copies_with_the_users_names(browse):
+    page = browse("desktop")
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    diagnose_in_browser(page)
+    page.locator("#diagnosis .fix button.copy-code").first.click()
+    assert '"scan.vision"' in clipboard(page)
+
+
+def test_copy_link_offers_url_markdown_and_wiki_links(browse, settings):
+    settings.KB_SITE_URL = "https://kb.example.com"
+    page = browse("desktop")
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.goto(page.base_url + "/kb/quorum-queue-global-qos/")
+    title = page.locator("h1").inner_text()
+    page.locator("section#fix h2 button.copy-link").click()
+    forms = {}
+    for name in ("URL", "Markdown", "Confluence", "MediaWiki"):
+        page.locator(f".copy-menu button[data-form={name}]").click()
+        forms[name] = clipboard(page)
+    url = "https://kb.example.com/kb/quorum-queue-global-qos/#fix"
+    assert forms["URL"] == url
+    assert forms["Markdown"] == f"[{title} – Fix]({url})"
+    assert forms["Confluence"] == f"[{title} – Fix|{url}]"
+    assert forms["MediaWiki"] == f"[{url} {title} – Fix]"
+    page.keyboard.press("Escape")
+    assert page.locator(".copy-menu").count() == 0
+    assert page.evaluate("document.activeElement.className") == "copy-link icon"
+
+
+def test_section_anchors_are_reachable_by_keyboard_and_shown_on_touch(browse):
+    page = browse("desktop")
+    page.goto(page.base_url + "/kb/quorum-queue-global-qos/")
+    anchor = page.locator("section#fix h2 a.anchor")
+    assert anchor.evaluate("a => getComputedStyle(a).opacity") == "0"
+    anchor.focus()
+    assert anchor.evaluate("a => getComputedStyle(a).opacity") == "1"
+    phone = browse("phone")
+    phone.goto(phone.base_url + "/kb/quorum-queue-global-qos/")
+    opacity = phone.locator("section#fix h2 a.anchor").evaluate("a => getComputedStyle(a).opacity")
+    assert float(opacity) > 0.5
