@@ -19,7 +19,19 @@ from diagnostics.forms import PasteForm
 from diagnostics.redact import redact_text
 from diagnostics.reports import create_report, delete_report, get_report
 
+FULL_TEXT = "full-text search of the entry's text"  # evidence of prose matches (engine)
 FORM_OVERHEAD = 3  # urlencoding can triple a paste's size
+
+
+def searched_words(text: str) -> list[str]:
+    """The words the no-match search used (the paste's most error-like line, redacted)."""
+    from diagnostics.engine import analysed_part, error_like_line
+    from diagnostics.parsers import parse_paste
+
+    from kb.textindex import WORD_PIECES
+
+    words = WORD_PIECES.findall(error_like_line(parse_paste(analysed_part(text)[0])))
+    return list(dict.fromkeys(words))[:24]
 
 
 def _noindex(response: HttpResponse) -> HttpResponse:
@@ -54,6 +66,10 @@ def diagnose_page(request: HttpRequest) -> HttpResponse:
     # The paste is shown again redacted: the page must not carry the secrets back.
     shown = PasteForm(initial={"text": redact_text(text)})
     context = {"form": shown, "result": result.as_dict()}
+    if result.confidence == "none" or all(
+        e.get("signature") == FULL_TEXT for m in result.matches for e in m.evidence
+    ):
+        context["searched_for"] = searched_words(text)
     if form.cleaned_data.get("save"):
         report, token = create_report(text=text, result=result.as_dict())
         context.update(result=report.result, report=report, delete_token=token)

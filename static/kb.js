@@ -177,3 +177,12 @@
   }
   document.querySelectorAll("input[data-suggest]").forEach(attach);
 })();
+
+// After a paste is diagnosed, the answer takes focus (screen readers announce it,
+// the page scrolls to it); without JavaScript the form's #diagnosis target scrolls.
+(function () {
+  var answer = document.querySelector("#diagnosis[data-autofocus]");
+  if (!answer) return;
+  answer.focus({ preventScroll: true });
+  answer.scrollIntoView({ block: "start" });
+})();

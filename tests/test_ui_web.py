@@ -224,3 +224,38 @@ def test_section_anchors_are_reachable_by_keyboard_and_shown_on_touch(browse):
     phone.goto(phone.base_url + "/kb/quorum-queue-global-qos/")
     opacity = phone.locator("section#fix h2 a.anchor").evaluate("a => getComputedStyle(a).opacity")
     assert float(opacity) > 0.5
+
+
+@pytest.mark.parametrize("width", ["phone", "desktop"])
+def test_paste_then_the_answer_has_focus_with_the_fix_first(browse, width):
+    page = browse(width)
+    diagnose_in_browser(page)
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'diagnosis'")
+    top = page.evaluate("document.querySelector('#diagnosis').getBoundingClientRect().top")
+    assert 0 <= top < 60  # scrolled to the answer
+    match = page.locator("#diagnosis article.match").first
+    first_block = match.locator(":scope > *:not(h3)").first
+    assert first_block.get_attribute("class") == "fix"
+    assert "scan.vision" in first_block.inner_text()
+    # the user's own line, the matched part marked, a plain reason; the regex only on demand
+    evidence = match.locator("ul.evidence li").first
+    marks = evidence.locator("mark").all_inner_texts()
+    assert any(m.startswith("NOT_IMPLEMENTED - queue 'scan.vision'") for m in marks), marks
+    assert "CRITICAL/MainProcess" not in " ".join(marks)
+    assert "scan.vision" in evidence.locator(".reason").inner_text()
+    assert "(?P<" not in evidence.locator(".reason").inner_text()
+    assert not evidence.locator("details.pattern code").first.is_visible()
+    assert match.locator("ul.evidence li").count() == 1  # one line, said once
+    labels = match.locator("dl.facts dt").all_inner_texts()
+    assert "Virtual host" in labels and "vhost" not in labels
+    shot(page, f"answer-focused-{width}")
+
+
+def test_no_match_says_which_words_it_searched_for(browse):
+    page = browse("desktop")
+    page.goto(page.base_url + "/diagnose/")
+    page.fill("textarea[name=text]", "Error: the frobnicator zorblaxed while quuxing")
+    page.click("#diagnose-form button[type=submit]")
+    page.wait_for_selector("#diagnosis")
+    searched = page.locator("#diagnosis .searched code").all_inner_texts()
+    assert "frobnicator" in searched and "zorblaxed" in searched
