@@ -27,7 +27,6 @@ def searched_words(text: str) -> list[str]:
     """The words the no-match search used (the paste's most error-like line, redacted)."""
     from diagnostics.engine import analysed_part, error_like_line
     from diagnostics.parsers import parse_paste
-
     from kb.textindex import WORD_PIECES
 
     words = WORD_PIECES.findall(error_like_line(parse_paste(analysed_part(text)[0])))
