@@ -186,3 +186,25 @@
   answer.focus({ preventScroll: true });
   answer.scrollIntoView({ block: "start" });
 })();
+
+// Dark mode toggle: starts from the system's choice, remembers the user's.
+(function () {
+  var button = document.querySelector("button.theme-toggle");
+  if (!button) return;
+  var root = document.documentElement;
+  var system = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
+  function isDark() {
+    if (root.dataset.theme) return root.dataset.theme === "dark";
+    return !!(system && system.matches);
+  }
+  function show() { button.setAttribute("aria-pressed", isDark() ? "true" : "false"); }
+  button.hidden = false;
+  show();
+  button.addEventListener("click", function () {
+    var next = isDark() ? "light" : "dark";
+    root.dataset.theme = next;
+    try { localStorage.setItem("kb-theme", next); } catch (e) { /* not remembered */ }
+    show();
+  });
+  if (system && system.addEventListener) system.addEventListener("change", show);
+})();

@@ -259,3 +259,54 @@ def test_no_match_says_which_words_it_searched_for(browse):
     page.wait_for_selector("#diagnosis")
     searched = page.locator("#diagnosis .searched code").all_inner_texts()
     assert "frobnicator" in searched and "zorblaxed" in searched
+
+
+CONTRAST_JS = """
+(selector) => {
+  function rgb(text) { return text.match(/[\\d.]+/g).slice(0, 3).map(Number); }
+  function lum(c) {
+    const [r, g, b] = c.map(v => { v /= 255; return v <= 0.04045 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  }
+  function background(el) {
+    for (; el; el = el.parentElement) {
+      const bg = getComputedStyle(el).backgroundColor;
+      if (bg && !bg.endsWith(", 0)") && bg !== "transparent") return rgb(bg);
+    }
+    return [255, 255, 255];
+  }
+  return [...document.querySelectorAll(selector)].filter(e => e.textContent.trim()).map(e => {
+    const a = lum(rgb(getComputedStyle(e).color)), b = lum(background(e));
+    return [e.className, (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)];
+  });
+}
+"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_code_colours_and_badges_pass_aa_in_both_themes(browse, scheme):
+    page = browse("desktop", scheme)
+    page.goto(page.base_url + "/kb/quorum-queue-global-qos/")
+    tokens = page.evaluate(CONTRAST_JS, ".highlight pre span")
+    assert len(tokens) > 20
+    assert [t for t in tokens if t[1] < 4.5] == []
+    diagnose_in_browser(page)
+    badges = page.evaluate(CONTRAST_JS, ".badge")
+    assert badges and [b for b in badges if b[1] < 4.5] == []
+
+
+def test_dark_mode_follows_the_system_and_the_toggle_is_remembered(browse):
+    page = browse("desktop", "dark")
+    page.goto(page.base_url + "/kb/")
+    dark_bg = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert dark_bg == "rgb(15, 19, 24)"
+    toggle = page.locator("button.theme-toggle")
+    assert toggle.get_attribute("aria-pressed") == "true"
+    toggle.click()
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(255, 255, 255)"
+    page.reload()
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(255, 255, 255)"
+    assert page.locator("button.theme-toggle").get_attribute("aria-pressed") == "false"
+    light = browse("desktop", "light")
+    light.goto(light.base_url + "/kb/")
+    assert light.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(255, 255, 255)"
