@@ -87,6 +87,8 @@ def build_match(connection: sqlite3.Connection, query: str, *, mode: str = "AND"
         is_last = number == len(words) - 1
         for index, terms in enumerate(phrases):
             prefix = is_last and prefix_last and index == len(phrases) - 1 and len(terms[-1]) >= 2
+            if len(terms) == 1 and len(terms[0]) == 1 and HANGUL_RUN.fullmatch(terms[0]):
+                prefix = True  # one syllable: the bigrams that start with it
             expression = _phrase(terms, prefix)
             if len(terms) == 1:
                 fixes = _corrections(connection, terms[0])
@@ -94,6 +96,26 @@ def build_match(connection: sqlite3.Connection, query: str, *, mode: str = "AND"
                     expression = "(" + " OR ".join([expression, *map(_quote, fixes)]) + ")"
             parts.append(expression)
     return f" {mode} ".join(parts)
+
+
+def corrected_query(query: str, *, kb: KnowledgeBase | None = None) -> str | None:
+    """The query with each unknown word replaced by its closest known word (`prefrok` →
+    `prefork`), or None when no word needed correcting: "showing results for …"."""
+    kb = kb or get_kb()
+    if kb.path is None or not query.strip():
+        return None
+    connection = _connection(kb.path)
+    words = query[:MAX_QUERY_CHARS].split()[:MAX_QUERY_WORDS]
+    changed = False
+    out = []
+    for word in words:
+        fixes = _corrections(connection, word.lower()) if word.isalpha() else []
+        if fixes:
+            out.append(min(fixes, key=lambda t: (abs(len(t) - len(word)), t)))
+            changed = True
+        else:
+            out.append(word)
+    return " ".join(out) if changed else None
 
 
 def search(query: str, limit: int = 10, *, kb: KnowledgeBase | None = None) -> list[SearchHit]:

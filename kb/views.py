@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET
 
 from kb.index import get_kb
 from kb.loader import Entry
-from kb.search import exact_match, search
+from kb.search import corrected_query, exact_match, search
 from kb.textindex import HANGUL_RUN
 
 SEARCH_DEFAULT_LIMIT = 10
@@ -134,14 +134,25 @@ def search_page(request: HttpRequest) -> HttpResponse:
         if exact is not None:
             return redirect(exact.url)
     hits = search(query, limit=_limit(request) if "limit" in request.GET else 20) if query else []
-    results = result_rows(hits)
-    if HANGUL_RUN.search(query):  # a Korean query: Korean titles, linking to the Korean pages
-        kb = get_kb()
-        for result in results:
-            entry = kb.entries.get(result["slug"])
-            if entry is not None and entry.title_ko:
-                result.update(title=entry.title_ko, url=f"{entry.url}?lang=ko")
-    return render(request, "kb/search.html", {"query": query, "results": results})
+    results = in_query_language(result_rows(hits), query)
+    context = {
+        "query": query,
+        "results": results,
+        "corrected": corrected_query(query) if query else None,
+    }
+    return render(request, "kb/search.html", context)
+
+
+def in_query_language(results: list[dict], query: str) -> list[dict]:
+    """A Korean query gets Korean titles, linking to the Korean pages."""
+    if not HANGUL_RUN.search(query):
+        return results
+    kb = get_kb()
+    for result in results:
+        entry = kb.entries.get(result["slug"])
+        if entry is not None and entry.title_ko:
+            result.update(title=entry.title_ko, url=f"{entry.url}?lang=ko", lang="ko")
+    return results
 
 
 @require_GET
@@ -178,7 +189,11 @@ def api_entry(request: HttpRequest, slug: str) -> HttpResponse:
 def api_search(request: HttpRequest) -> JsonResponse:
     query = request.GET.get("q", "")
     hits = search(query, limit=_limit(request)) if query.strip() else []
-    return JsonResponse({"query": query, "results": [hit.as_dict() for hit in hits]})
+    results = in_query_language([hit.as_dict() for hit in hits], query)
+    corrected = corrected_query(query) if query.strip() else None
+    return JsonResponse(
+        {"query": query, "corrected": corrected, "count": len(results), "results": results}
+    )
 
 
 def not_found(request: HttpRequest, exception=None) -> HttpResponse:

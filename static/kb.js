@@ -142,40 +142,143 @@
     if (event.key === "Escape" && openMenu) closeMenu(true);
   });
 
-  // --- Search as you type -----------------------------------------------------
+  // --- Search as you type: one ARIA combobox for every search box -------------
+  // (input[data-suggest]). Arrows move, Enter opens the active option (or submits
+  // the form), Escape closes the list and keeps the query, "/" focuses search.
+  var comboCount = 0;
   function attach(input) {
+    var id = "suggest-" + (++comboCount);
+    var box = document.createElement("div");
+    box.className = "combo";
+    input.parentNode.insertBefore(box, input);
+    box.appendChild(input);
     var list = document.createElement("ul");
     list.className = "suggest";
+    list.id = id;
+    list.hidden = true;
     list.setAttribute("role", "listbox");
+    list.setAttribute("aria-label", t("Suggestions"));
+    var note = document.createElement("div");
+    note.className = "suggest-note visually-hidden";
+    note.setAttribute("role", "status");
+    note.setAttribute("aria-live", "polite");
+    box.appendChild(list);
+    box.appendChild(note);
+    input.setAttribute("role", "combobox");
+    input.setAttribute("aria-autocomplete", "list");
+    input.setAttribute("aria-expanded", "false");
+    input.setAttribute("aria-controls", id);
     input.setAttribute("autocomplete", "off");
-    input.parentNode.appendChild(list);
-    var timer = null, last = "";
+    var timer = null, last = null, active = -1, options = [];
+
+    function close() {
+      list.hidden = true;
+      input.setAttribute("aria-expanded", "false");
+      input.removeAttribute("aria-activedescendant");
+      active = -1;
+    }
+    function setActive(index) {
+      options.forEach(function (o, i) { o.setAttribute("aria-selected", i === index ? "true" : "false"); });
+      active = index;
+      if (index >= 0) {
+        input.setAttribute("aria-activedescendant", options[index].id);
+        options[index].scrollIntoView({ block: "nearest" });
+      } else {
+        input.removeAttribute("aria-activedescendant");
+      }
+    }
+    function go(option) { window.location.href = option.dataset.url; }
+    function option(text, url, extra) {
+      var li = document.createElement("li");
+      li.setAttribute("role", "option");
+      li.id = id + "-" + list.children.length;
+      li.dataset.url = url;
+      li.setAttribute("aria-selected", "false");
+      var title = document.createElement("span");
+      title.className = "title";
+      title.textContent = text;  // text, never HTML
+      li.appendChild(title);
+      if (extra) { for (var k in extra) li.setAttribute(k, extra[k]); }
+      li.addEventListener("mousedown", function (event) { event.preventDefault(); go(li); });
+      list.appendChild(li);
+      return li;
+    }
+    function show(data, q) {
+      list.replaceChildren();
+      data.results.forEach(function (hit) {
+        option(hit.title, hit.url, hit.lang ? { lang: hit.lang } : null);
+      });
+      var all = option("", "/search?q=" + encodeURIComponent(q));
+      all.classList.add("see-all");
+      all.firstChild.textContent = data.count
+        ? t("See all results for") + " “" + q + "”"
+        : t("No suggestions: search for") + " “" + q + "”";
+      options = Array.prototype.slice.call(list.children);
+      var said = data.count + " " + (data.count === 1 ? t("suggestion") : t("suggestions"));
+      if (data.corrected) said += " · " + t("showing results for") + " " + data.corrected;
+      note.textContent = said;
+      if (data.corrected) {
+        var fix = document.createElement("li");
+        fix.className = "corrected";
+        fix.setAttribute("role", "option");
+        fix.id = id + "-corrected";
+        fix.dataset.url = "/search?q=" + encodeURIComponent(data.corrected);
+        fix.setAttribute("aria-selected", "false");
+        fix.textContent = t("Showing results for") + " " + data.corrected;
+        fix.addEventListener("mousedown", function (event) { event.preventDefault(); go(fix); });
+        list.insertBefore(fix, list.firstChild);
+        options = Array.prototype.slice.call(list.children);
+      }
+      list.hidden = false;
+      input.setAttribute("aria-expanded", "true");
+      setActive(-1);
+    }
+    function update() {
+      var q = input.value;
+      if (q === last) return;
+      last = q;
+      if (q.trim().length < 1) { close(); list.replaceChildren(); return; }
+      fetch("/api/search?limit=6&q=" + encodeURIComponent(q))
+        .then(function (r) { return r.json(); })
+        .then(function (data) { if (input.value === q) show(data, q.trim()); })
+        .catch(function () { close(); });
+    }
     input.addEventListener("input", function () {
       clearTimeout(timer);
-      timer = setTimeout(function () {
-        var q = input.value;
-        if (q === last) return;
-        last = q;
-        if (q.trim().length < 2) { list.replaceChildren(); return; }
-        fetch("/api/search?limit=6&q=" + encodeURIComponent(q))
-          .then(function (r) { return r.json(); })
-          .then(function (data) {
-            if (input.value !== q) return;
-            list.replaceChildren.apply(list, data.results.map(function (hit) {
-              var li = document.createElement("li");
-              var a = document.createElement("a");
-              a.href = hit.url;
-              a.textContent = hit.title;  // text, never HTML
-              li.setAttribute("role", "option");
-              li.appendChild(a);
-              return li;
-            }));
-          })
-          .catch(function () { list.replaceChildren(); });
-      }, 120);
+      timer = setTimeout(update, 120);
     });
+    input.addEventListener("keydown", function (event) {
+      var open = !list.hidden && options.length;
+      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        if (!open) { last = null; update(); return; }
+        event.preventDefault();
+        var step = event.key === "ArrowDown" ? 1 : -1;
+        var next = active + step;
+        if (next >= options.length) next = -1;
+        if (next < -1) next = options.length - 1;
+        setActive(next);
+      } else if (event.key === "Enter") {
+        if (open && active >= 0) { event.preventDefault(); go(options[active]); }
+      } else if (event.key === "Escape") {
+        if (open) { event.preventDefault(); close(); }
+      }
+    });
+    input.addEventListener("blur", function () { setTimeout(close, 100); });
+    input.addEventListener("focus", function () { if (options.length && input.value.trim()) { list.hidden = false; input.setAttribute("aria-expanded", "true"); } });
   }
   document.querySelectorAll("input[data-suggest]").forEach(attach);
+
+  // "/" jumps to the search box (unless the user is typing somewhere).
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
+    var el = document.activeElement;
+    if (el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName))) return;
+    var search = document.querySelector("main input[data-suggest]") || document.querySelector("header input[data-suggest]");
+    if (!search) return;
+    event.preventDefault();
+    search.focus();
+    search.select();
+  });
 })();
 
 // After a paste is diagnosed, the answer takes focus (screen readers announce it,

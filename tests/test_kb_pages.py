@@ -8,7 +8,11 @@ pytestmark = pytest.mark.django_db
 def test_home_has_search_paste_box_components_and_recent(client, fixture_kb):
     page = client.get("/").content.decode()
     assert 'action="/search"' in page
-    assert 'action="/diagnose/"' in page and 'name="text"' in page and "csrfmiddlewaretoken" in page
+    assert (
+        'action="/diagnose/#diagnosis"' in page
+        and 'name="text"' in page
+        and "csrfmiddlewaretoken" in page
+    )
     assert "/kb/?component=rabbitmq" in page
     # most recently updated first
     assert page.index("Empty cache right after a deploy") < page.index("Never call result.get()")
