@@ -77,7 +77,7 @@ def entry_index(request: HttpRequest) -> HttpResponse:
 
 def _document(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
     kb = get_kb()
-    entry = kb.resolve(slug)
+    entry = kb.resolve(slug) or kb.resolve(slug.lower().replace("_", "-"))
     if entry is None:
         raise Http404(slug)
     if entry.slug != slug or entry.kind != kind:  # an old slug, or /kb/<guide>/: one home each
@@ -196,13 +196,98 @@ def api_search(request: HttpRequest) -> JsonResponse:
     )
 
 
+# Words of a URL that say nothing about its subject: never search on them.
+FILLER_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "for",
+        "from",
+        "how",
+        "i",
+        "in",
+        "is",
+        "it",
+        "its",
+        "kb",
+        "no",
+        "not",
+        "of",
+        "on",
+        "or",
+        "page",
+        "pages",
+        "such",
+        "that",
+        "the",
+        "this",
+        "to",
+        "was",
+        "what",
+        "when",
+        "where",
+        "which",
+        "why",
+        "with",
+        "without",
+        "entry",
+        "entries",
+        "guide",
+        "guides",
+        "html",
+        "htm",
+        "php",
+        "index",
+        "old",
+        "new",
+        "www",
+        "https",
+        "http",
+        "d",
+        "api",
+    ]
+)
+REPORT_PATH = re.compile(r"^/d/[^/]+/?(delete)?$")
+
+
+def url_words(path: str) -> str:
+    """The subject words of a missing URL (`/kb/no-such-entry/` → '', filler dropped)."""
+    words = re.findall(r"[A-Za-z0-9]+", path)
+    kept = [w.lower() for w in words if w.lower() not in FILLER_WORDS and len(w) > 1]
+    return " ".join(dict.fromkeys(kept))[:200]
+
+
 def not_found(request: HttpRequest, exception=None) -> HttpResponse:
-    """404 that offers a search with the words of the missing URL."""
-    words = " ".join(re.findall(r"[A-Za-z0-9]+", request.path.replace("/kb/", " ")))[:200]
+    """404 that offers entries matching the subject words of the missing URL."""
     if request.path.startswith("/api/"):
-        return JsonResponse({"error": "not found"}, status=404)
+        response = JsonResponse({"error": "not found"}, status=404)
+        response.kb_page = True
+        return response
+    report_gone = bool(REPORT_PATH.match(request.path))
+    words = "" if report_gone else url_words(request.path)
     hits = search(words, limit=5) if words else []
-    if not hits and words:
-        hits = search(" ".join(words.split()[:1]), limit=5)
     results = result_rows(hits)
-    return render(request, "404.html", {"query": words, "results": results}, status=404)
+    from django.conf import settings
+
+    context = {
+        "query": words,
+        "results": results,
+        "report_gone": report_gone,
+        "retention_days": settings.KB_REPORT_RETENTION_DAYS,
+    }
+    response = render(request, "404.html", context, status=404)
+    response.kb_page = True
+    return response
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Clients that ask for /favicon.ico directly get the site's icon."""
+    from django.templatetags.static import static
+
+    return HttpResponsePermanentRedirect(static("favicon.svg"))

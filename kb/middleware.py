@@ -1,0 +1,27 @@
+"""Site-wide request handling of the KB: friendly 404s even while debugging."""
+
+from __future__ import annotations
+
+
+class FriendlyNotFound:
+    """Every HTML 404 is the site's own page, also under DJANGO_DEBUG=1 (`make run`).
+
+    Django's debug 404 lists the URL patterns; a person who follows a broken
+    link should get suggestions and a search box instead. Responses the site
+    already rendered itself (marked `kb_page`) and non-HTML ones pass through.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            response.status_code == 404
+            and not getattr(response, "kb_page", False)
+            and response.get("Content-Type", "").startswith("text/html")
+        ):
+            from kb.views import not_found
+
+            return not_found(request)
+        return response
