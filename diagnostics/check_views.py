@@ -16,6 +16,7 @@ from django import forms
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
@@ -47,7 +48,7 @@ class CheckForm(forms.Form):
 
     broker_url = forms.CharField(
         max_length=URL_MAX_CHARS,
-        label="Broker URL",
+        label=_("Broker URL"),
         widget=forms.TextInput(attrs={"placeholder": "amqp://user@rabbit:5672/vhost"}),
     )
     password = forms.CharField(
@@ -55,12 +56,12 @@ class CheckForm(forms.Form):
         max_length=500,
         strip=False,
         widget=forms.PasswordInput(render_value=False),
-        label="Broker password (instead of putting it in the URL)",
+        label=_("Broker password (instead of putting it in the URL)"),
     )
     management_url = forms.CharField(
         required=False,
         max_length=URL_MAX_CHARS,
-        label="RabbitMQ management API URL",
+        label=_("RabbitMQ management API URL"),
         widget=forms.TextInput(attrs={"placeholder": "http://rabbit:15672"}),
     )
     management_user = forms.CharField(required=False, max_length=200)
@@ -72,17 +73,17 @@ class CheckForm(forms.Form):
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        label="Queues (comma or space separated)",
+        label=_("Queues (comma or space separated)"),
     )
     config = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 8}),
-        label="Celery config or manifest (optional)",
+        label=_("Celery config or manifest (optional)"),
     )
     consumer_timeout_ms = forms.IntegerField(
-        required=False, min_value=1, label="consumer_timeout (ms), if changed"
+        required=False, min_value=1, label=_("consumer_timeout (ms), if changed")
     )
-    no_verify = forms.BooleanField(required=False, label="Do not verify TLS certificates")
+    no_verify = forms.BooleanField(required=False, label=_("Do not verify TLS certificates"))
 
     def clean_config(self) -> str:
         text = self.cleaned_data["config"]

@@ -2,6 +2,35 @@
 
 from __future__ import annotations
 
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+
+SUPPORTED = ("en", "ko")
+
+
+class Language:
+    """Activate the page language: `?lang=` first (links keep working), then the
+    switcher's cookie, then Accept-Language. URLs stay the same in every language."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        asked = request.GET.get("lang", "")
+        request.lang_in_query = asked if asked in SUPPORTED else ""
+        language = request.lang_in_query or translation.get_language_from_request(request)
+        if language not in SUPPORTED:
+            language = "en"
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        try:
+            response = self.get_response(request)
+        finally:
+            translation.deactivate()
+        patch_vary_headers(response, ("Accept-Language", "Cookie"))
+        response.headers.setdefault("Content-Language", language)
+        return response
+
 
 class FriendlyNotFound:
     """Every HTML 404 is the site's own page, also under DJANGO_DEBUG=1 (`make run`).

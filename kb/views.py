@@ -14,6 +14,7 @@ from django.http import (
 )
 from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
 from kb.index import get_kb
@@ -83,7 +84,7 @@ def _document(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
     if entry.slug != slug or entry.kind != kind:  # an old slug, or /kb/<guide>/: one home each
         query = f"?{request.META['QUERY_STRING']}" if request.META.get("QUERY_STRING") else ""
         return HttpResponsePermanentRedirect(entry.url + query)
-    korean = request.GET.get("lang") == "ko"
+    korean = get_language() == "ko"  # ?lang=ko, the language cookie, or Accept-Language
     related = [kb.entries[s] for s in entry.related if s in kb.entries]
     return render(
         request,

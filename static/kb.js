@@ -3,7 +3,8 @@
 // file is loaded with `defer`, so the DOM is ready when it runs.
 (function () {
   "use strict";
-  var T = window.KB_I18N || {};
+  var T = {};
+  try { T = JSON.parse(document.body.dataset.i18n || "{}"); } catch (e) { T = {}; }
   function t(text) { return T[text] || text; }
   document.documentElement.classList.add("js");
 

@@ -136,7 +136,8 @@ def test_backticks_in_summaries_show_as_code_and_previews_stay_plain(client, edi
     )
     page = client.get("/kb/sync-subtask/").content.decode()
     assert (
-        '<p class="summary">Calling <code>result.get()</code> &lt;b&gt;or&lt;/b&gt; waiting' in page
+        '<p class="summary" lang="en">Calling <code>result.get()</code> &lt;b&gt;or&lt;/b&gt; waiting'
+        in page
     )
     assert (
         'property="og:description" content="Calling result.get() &lt;b&gt;or&lt;/b&gt; waiting'

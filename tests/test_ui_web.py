@@ -310,3 +310,26 @@ def test_dark_mode_follows_the_system_and_the_toggle_is_remembered(browse):
     light = browse("desktop", "light")
     light.goto(light.base_url + "/kb/")
     assert light.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(255, 255, 255)"
+
+
+def test_language_switch_and_accept_language_in_the_browser(browse):
+    page = browse("phone", locale="ko-KR")
+    page.goto(page.base_url + "/kb/quorum-queue-global-qos/")
+    assert page.evaluate("document.documentElement.lang") == "ko"
+    assert page.locator("header nav a").first.inner_text() == "항목"
+    summary = page.locator("p.summary").first
+    assert summary.get_attribute("lang") == "ko"
+    assert summary.evaluate("e => getComputedStyle(e).wordBreak") == "keep-all"
+    shot(page, "entry-accept-language-ko-phone")
+    english = browse("desktop")
+    english.goto(english.base_url + "/kb/quorum-queue-global-qos/")
+    assert english.evaluate("document.documentElement.lang") == "en"
+    english.click("form.lang-switch button")
+    english.wait_for_load_state("load")
+    assert english.url.endswith("/kb/quorum-queue-global-qos/")  # same URL, now Korean
+    assert english.evaluate("document.documentElement.lang") == "ko"
+    english.goto(english.base_url + "/kb/")
+    assert english.locator("h1").inner_text() == "항목"
+    english.click("form.lang-switch button")
+    english.wait_for_load_state("load")
+    assert english.locator("h1").inner_text() == "Entries"
