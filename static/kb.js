@@ -6,6 +6,7 @@
   var T = {};
   try { T = JSON.parse(document.body.dataset.i18n || "{}"); } catch (e) { T = {}; }
   function t(text) { return T[text] || text; }
+  window.kbText = t;  // for the smaller blocks below
   document.documentElement.classList.add("js");
 
   // Ctrl+Enter (or Cmd+Enter) submits a paste form: people paste and go.
@@ -311,4 +312,50 @@
     show();
   });
   if (system && system.addEventListener) system.addEventListener("change", show);
+})();
+
+// Contents: mark the section being read (wide screens show the list beside the text).
+(function () {
+  var links = document.querySelectorAll("nav.toc a[href^='#']");
+  if (!links.length || !("IntersectionObserver" in window)) return;
+  var byId = {};
+  links.forEach(function (a) { byId[a.getAttribute("href").slice(1)] = a; });
+  var visible = {};
+  function mark() {
+    var current = null;
+    document.querySelectorAll(".entry-body > section[id]").forEach(function (section) {
+      if (visible[section.id] && current === null) current = section.id;
+    });
+    if (current === null) return;
+    links.forEach(function (a) { a.removeAttribute("aria-current"); });
+    if (byId[current]) byId[current].setAttribute("aria-current", "true");
+  }
+  var observer = new IntersectionObserver(function (entries) {
+    entries.forEach(function (e) { visible[e.target.id] = e.isIntersecting; });
+    mark();
+  }, { rootMargin: "0px 0px -60% 0px" });
+  document.querySelectorAll(".entry-body > section[id]").forEach(function (s) { observer.observe(s); });
+})();
+
+// /kb/: filter the list on the page by component, tag or any text.
+(function () {
+  var box = document.querySelector(".entry-filter");
+  var list = document.getElementById("entry-list");
+  if (!box || !list) return;
+  var input = box.querySelector("input");
+  var count = box.querySelector(".filter-count");
+  var items = Array.prototype.slice.call(list.querySelectorAll("li[data-components]"));
+  box.hidden = false;
+  function apply() {
+    var words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
+    var shown = 0;
+    items.forEach(function (li) {
+      var hay = (li.textContent + " " + li.dataset.components + " " + li.dataset.tags).toLowerCase();
+      var ok = words.every(function (w) { return hay.indexOf(w) !== -1; });
+      li.hidden = !ok;
+      if (ok) shown += 1;
+    });
+    count.textContent = words.length ? shown + " " + window.kbText("entries shown") : "";
+  }
+  input.addEventListener("input", apply);
 })();

@@ -333,3 +333,50 @@ def test_language_switch_and_accept_language_in_the_browser(browse):
     english.click("form.lang-switch button")
     english.wait_for_load_state("load")
     assert english.locator("h1").inner_text() == "Entries"
+
+
+def test_long_pages_have_contents_that_follow_a_skip_link_and_back_to_top(browse):
+    page = browse("desktop")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(page.base_url + "/kb/delivery-ack-timeout/")
+    toc = page.locator("nav.toc")
+    assert toc.evaluate("e => getComputedStyle(e).position") == "sticky"
+    page.evaluate("document.getElementById('fix').scrollIntoView()")
+    page.wait_for_function(
+        "document.querySelector('nav.toc a[aria-current=true]')"
+        " && document.querySelector('nav.toc a[aria-current=true]').hash === '#fix'"
+    )
+    assert toc.is_visible()  # still on screen far down the page
+    shot(page, "entry-toc-desktop")
+    page.goto(page.base_url + "/kb/delivery-ack-timeout/")
+    page.keyboard.press("Tab")
+    skip = page.locator("a.skip-link")
+    assert skip.evaluate("e => e === document.activeElement") and skip.is_visible()
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    assert page.locator("p.back-to-top a").get_attribute("href") == "#top"
+
+
+def test_the_entry_list_filters_on_the_page(browse):
+    page = browse("phone")
+    page.goto(page.base_url + "/kb/")
+    total = page.locator("#entry-list > li").count()
+    page.fill("#entry-filter", "redis")
+    visible = page.locator("#entry-list > li:not([hidden])")
+    assert 0 < visible.count() < total
+    page.fill("#entry-filter", "redis visibility")
+    assert page.locator("#entry-list > li:not([hidden])").count() >= 1
+    assert "entries shown" in page.locator(".filter-count").inner_text()
+    page.fill("#entry-filter", "")
+    assert page.locator("#entry-list > li:not([hidden])").count() == total
+
+
+def test_print_shows_the_content_and_whole_code_blocks(browse):
+    page = browse("desktop")
+    page.goto(page.base_url + "/kb/delivery-ack-timeout/")
+    page.emulate_media(media="print")
+    assert not page.locator("header.site").is_visible()
+    assert not page.locator("nav.toc").is_visible()
+    pre = page.locator("main pre").first
+    assert pre.evaluate("e => getComputedStyle(e).whiteSpace") == "pre-wrap"
+    assert pre.evaluate("e => e.scrollWidth <= e.clientWidth")
