@@ -380,3 +380,34 @@ def test_print_shows_the_content_and_whole_code_blocks(browse):
     pre = page.locator("main pre").first
     assert pre.evaluate("e => getComputedStyle(e).whiteSpace") == "pre-wrap"
     assert pre.evaluate("e => e.scrollWidth <= e.clientWidth")
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("width", ["phone", "desktop"])
+def test_axe_finds_no_serious_or_critical_violation(browse, width, scheme):
+    """axe-core (shipped inside axe-playwright-python: nothing is downloaded) on every page type."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    page = browse(width, scheme)
+    found = {}
+    pages = dict(page_types(), report=saved_report_url())
+    for name, path in pages.items():
+        page.goto(page.base_url + path)
+        found[name] = _serious(axe.run(page).response)
+    diagnose_in_browser(page)
+    found["diagnosis"] = _serious(axe.run(page).response)
+    page.goto(page.base_url + "/kb/quorum-queue-global-qos/")
+    page.locator("section#fix h2 button.copy-link").click()
+    page.fill("header input[name=q]", "quor")
+    page.locator("header ul.suggest li[role=option]").first.wait_for()
+    found["menus-open"] = _serious(axe.run(page).response)
+    assert {name: v for name, v in found.items() if v} == {}
+
+
+def _serious(response: dict) -> list[str]:
+    return [
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
+        for v in response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
