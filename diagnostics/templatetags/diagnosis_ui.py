@@ -108,10 +108,17 @@ def marked_line(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(out)
 
 
+def _lower_first(label: str) -> str:
+    """`Virtual host` → `virtual host`, but `AMQP reply code` stays."""
+    if len(label) > 1 and label[1].islower():
+        return label[0].lower() + label[1:]
+    return label
+
+
 def _reason(match: dict, shown_facts: list[tuple[str, str]]) -> str:
     title = match.get("title", "")
     if shown_facts:
-        facts = ", ".join(f"{fact_label(k).lower()} {v}" for k, v in shown_facts)
+        facts = ", ".join(f"{_lower_first(fact_label(k))} {v}" for k, v in shown_facts)
         return _("The marked text is the error “%(title)s”, here for %(facts)s.") % {
             "title": title,
             "facts": facts,
