@@ -49,7 +49,11 @@ if not DEBUG and not ALLOWED_HOSTS:
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
     "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
     "django.contrib.staticfiles",
     "kb",
     "diagnostics",
@@ -58,9 +62,12 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
     "kb.middleware.Language",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "kb.middleware.FriendlyNotFound",
 ]
@@ -77,6 +84,8 @@ TEMPLATES = [
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
                 "kb.context.site",
             ],
         },
@@ -136,6 +145,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = max(KB_PASTE_MAX_BYTES * 8, 10 * 1024 * 1024)
 KB_RATE_LIMITS = {
     "diagnose": env_int("KB_RATE_LIMIT_DIAGNOSE", 60),
     "checks": env_int("KB_RATE_LIMIT_CHECKS", 10),
+    "feedback": env_int("KB_RATE_LIMIT_FEEDBACK", 10),
 }
 KB_TRUST_X_FORWARDED_FOR = env_bool("KB_TRUST_X_FORWARDED_FOR", False)
 

@@ -20,7 +20,8 @@ from diagnostics.redact import redact_text
 from diagnostics.reports import create_report, delete_report, get_report
 
 FULL_TEXT = "full-text search of the entry's text"  # evidence of prose matches (engine)
-FORM_OVERHEAD = 3  # urlencoding can triple a paste's size
+FORM_OVERHEAD = 3
+UNANSWERED_MAX_CHARS = 20_000  # urlencoding can triple a paste's size
 
 
 def searched_words(text: str) -> list[str]:
@@ -31,6 +32,18 @@ def searched_words(text: str) -> list[str]:
 
     words = WORD_PIECES.findall(error_like_line(parse_paste(analysed_part(text)[0])))
     return list(dict.fromkeys(words))[:24]
+
+
+def share_unanswered(text: str, searched_for: list[str], kinds: list[str]) -> bool:
+    """Queue a paste nothing answered for the editors (the user ticked the box); redacted first."""
+    from diagnostics.models import UnansweredPaste
+
+    UnansweredPaste.objects.create(
+        text=redact_text(text)[:UNANSWERED_MAX_CHARS],
+        searched_for=" ".join(searched_for)[:500],
+        kinds=",".join(kinds)[:200],
+    )
+    return True
 
 
 def _noindex(response: HttpResponse) -> HttpResponse:
@@ -69,6 +82,8 @@ def diagnose_page(request: HttpRequest) -> HttpResponse:
         e.get("signature") == FULL_TEXT for m in result.matches for e in m.evidence
     ):
         context["searched_for"] = searched_words(text)
+        if request.POST.get("share_unanswered"):
+            context["shared"] = share_unanswered(text, context["searched_for"], result.kinds)
     if form.cleaned_data.get("save"):
         report, token = create_report(text=text, result=result.as_dict())
         context.update(result=report.result, report=report, delete_token=token)

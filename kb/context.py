@@ -25,6 +25,8 @@ JS_STRINGS = [
     gettext_noop("Back to top"),
     gettext_noop("Contents"),
     gettext_noop("entries shown"),
+    gettext_noop("Thanks for the feedback."),
+    gettext_noop("Too many answers, thank you."),
 ]
 
 

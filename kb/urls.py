@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from kb import extras, views
+from kb import extras, feedback, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/search/suggest", extras.search_suggest, name="search-suggest"),
     path("feed.atom", extras.atom_feed, name="feed"),
     path("oembed", extras.oembed, name="oembed"),
+    path("feedback", feedback.feedback, name="feedback"),
     path("search", views.search_page, name="search"),
     path("api/entries", views.api_entries, name="api-entries"),
     re_path(r"^api/entries/(?P<slug>[a-z0-9][a-z0-9\-]*)$", views.api_entry, name="api-entry"),

@@ -270,6 +270,9 @@ def not_found(request: HttpRequest, exception=None) -> HttpResponse:
         response = JsonResponse({"error": "not found"}, status=404)
         response.kb_page = True
         return response
+    from kb.feedback import record_not_found
+
+    record_not_found(request)
     report_gone = bool(REPORT_PATH.match(request.path))
     words = "" if report_gone else url_words(request.path)
     hits = search(words, limit=5) if words else []

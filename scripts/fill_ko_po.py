@@ -167,10 +167,17 @@ KO = {
     "Was this helpful?": "도움이 되었나요?",
     "Yes": "예",
     "No": "아니요",
-    "Thanks for the feedback.": "의견 고맙다.",
+    "Thanks for the feedback.": "의견을 보내 줘서 고맙다.",
     "What was missing? (optional)": "무엇이 부족했나? (선택)",
     "Send": "보내기",
     "Language": "언어",
+    "Too many answers, thank you.": "답변이 너무 많다. 고맙다.",
+    "Sent to the editors (redacted). Thank you.": "편집자에게 보냈다 (비밀 값 가림). 고맙다.",
+    "If nothing matches, send the paste (redacted) to the editors so they can add an entry": "맞는 항목이 없으면 붙여 넣은 내용을 (비밀 값을 가려) 편집자에게 보내 항목을 추가하게 하기",
+    "Back": "돌아가기",
+    "All troubleshooting entries for Celery on RabbitMQ and Redis, by component and tag.": "RabbitMQ와 Redis 위의 Celery 문제 해결 항목 전체, 구성 요소와 태그별.",
+    "%(counter)s entry: symptom, cause and fix.": "항목 %(counter)s개: 증상, 원인, 해결.",
+    "Search Celery, RabbitMQ and Redis errors and their fixes.": "Celery, RabbitMQ, Redis 오류와 해결 방법 검색.",
 }
 
 

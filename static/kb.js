@@ -359,3 +359,30 @@
   }
   input.addEventListener("input", apply);
 })();
+
+// "Was this helpful?": answered in place when JavaScript runs, a plain form otherwise.
+(function () {
+  document.querySelectorAll("form.feedback").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      var button = event.submitter;
+      if (!button || !window.fetch || !window.FormData) return;
+      event.preventDefault();
+      var data = new FormData(form);
+      data.set("helpful", button.value);
+      fetch(form.action, { method: "POST", body: data, headers: { Accept: "application/json" }, credentials: "same-origin" })
+        .then(function (r) {
+          var note = document.createElement("p");
+          note.className = "feedback-thanks";
+          note.setAttribute("role", "status");
+          note.textContent = r.ok ? window.kbText("Thanks for the feedback.") : window.kbText("Too many answers, thank you.");
+          form.replaceChildren(note);
+        })
+        .catch(function () {
+          var answer = document.createElement("input");
+          answer.type = "hidden"; answer.name = "helpful"; answer.value = button.value;
+          form.appendChild(answer);
+          form.submit();
+        });
+    });
+  });
+})();

@@ -411,3 +411,27 @@ def _serious(response: dict) -> list[str]:
         for v in response["violations"]
         if v["impact"] in ("serious", "critical")
     ]
+
+
+def test_was_this_helpful_answers_in_place(browse):
+    from kb.models import Feedback
+
+    page = browse("phone")
+    page.goto(page.base_url + "/kb/quorum-queue-global-qos/")
+    form = page.locator("form.feedback")
+    form.locator("input[name=reason]").fill("needed the Helm values")
+    form.locator("button[value=no]").click()
+    page.locator(".feedback-thanks").wait_for()
+    assert page.url.endswith("/kb/quorum-queue-global-qos/")
+    item = Feedback.objects.get()
+    assert (item.slug, item.helpful, item.reason) == (
+        "quorum-queue-global-qos",
+        False,
+        "needed the Helm values",
+    )
+    diagnose_in_browser(page)
+    page.locator("#diagnosis form.feedback button[value=yes]").click()
+    page.locator("#diagnosis .feedback-thanks").wait_for()
+    last = Feedback.objects.filter(kind="diagnosis").get()
+    assert last.slug == "quorum-queue-global-qos" and last.helpful
+    assert "NOT_IMPLEMENTED" in last.signature
