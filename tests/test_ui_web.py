@@ -110,22 +110,39 @@ def diagnose_in_browser(page) -> None:
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("width", ["phone", "desktop"])
-def test_no_page_is_wider_than_the_screen(browse, width, scheme):
+def test_every_page_type_fits_the_screen_and_passes_axe(browse, width, scheme):
+    """No sideways scrolling, no console error, and axe-core (shipped inside
+    axe-playwright-python: nothing is downloaded) finds no serious or critical
+    violation, on every page type, with the menus open too."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
     page = browse(width, scheme)
-    wide = {}
+    wide, violations = {}, {}
+
+    def check(name: str) -> None:
+        if overflow(page) > 0:
+            wide[name] = overflow(page)
+        found = _serious(axe.run(page).response)
+        if found:
+            violations[name] = found
+        shot(page, f"{name}-{width}-{scheme}")
+
     pages = dict(page_types(), report=saved_report_url())
     for name, path in pages.items():
         response = page.goto(page.base_url + path)
         assert response.status == (404 if name == "not-found" else 200), path
         page.wait_for_load_state("load")
-        if overflow(page) > 0:
-            wide[name] = overflow(page)
-        shot(page, f"{name}-{width}-{scheme}")
+        check(name)
     diagnose_in_browser(page)
-    if overflow(page) > 0:
-        wide["diagnosis"] = overflow(page)
-    shot(page, f"diagnosis-{width}-{scheme}")
+    check("diagnosis")
+    page.goto(page.base_url + "/kb/quorum-queue-global-qos/")
+    page.locator("section#fix h2 button.copy-link").click()
+    page.fill("header input[name=q]", "quor")
+    page.locator("header ul.suggest li[role=option]").first.wait_for()
+    check("menus-open")
     assert wide == {}
+    assert violations == {}
     assert page.console_errors == []
 
 
@@ -380,29 +397,6 @@ def test_print_shows_the_content_and_whole_code_blocks(browse):
     pre = page.locator("main pre").first
     assert pre.evaluate("e => getComputedStyle(e).whiteSpace") == "pre-wrap"
     assert pre.evaluate("e => e.scrollWidth <= e.clientWidth")
-
-
-@pytest.mark.parametrize("scheme", ["light", "dark"])
-@pytest.mark.parametrize("width", ["phone", "desktop"])
-def test_axe_finds_no_serious_or_critical_violation(browse, width, scheme):
-    """axe-core (shipped inside axe-playwright-python: nothing is downloaded) on every page type."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    axe = Axe()
-    page = browse(width, scheme)
-    found = {}
-    pages = dict(page_types(), report=saved_report_url())
-    for name, path in pages.items():
-        page.goto(page.base_url + path)
-        found[name] = _serious(axe.run(page).response)
-    diagnose_in_browser(page)
-    found["diagnosis"] = _serious(axe.run(page).response)
-    page.goto(page.base_url + "/kb/quorum-queue-global-qos/")
-    page.locator("section#fix h2 button.copy-link").click()
-    page.fill("header input[name=q]", "quor")
-    page.locator("header ul.suggest li[role=option]").first.wait_for()
-    found["menus-open"] = _serious(axe.run(page).response)
-    assert {name: v for name, v in found.items() if v} == {}
 
 
 def _serious(response: dict) -> list[str]:
