@@ -118,6 +118,7 @@ KO = {
     "read-only": "읽기 전용",
     "Why this entry": "이 항목인 이유",
     "line %(n)s": "%(n)s행",
+    "lines %(n)s–%(m)s": "%(n)s–%(m)s행",
     "The pattern that matched": "일치한 패턴",
     "Taken from your paste": "붙여 넣은 내용에서 찾은 값",
     "score %(score)s": "점수 %(score)s",

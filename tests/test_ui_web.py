@@ -429,3 +429,18 @@ def test_was_this_helpful_answers_in_place(browse):
     last = Feedback.objects.filter(kind="diagnosis").get()
     assert last.slug == "quorum-queue-global-qos" and last.helpful
     assert "NOT_IMPLEMENTED" in last.signature
+
+
+def test_wrapped_lines_are_shown_once_with_their_line_range(browse):
+    page = browse("desktop")
+    page.goto(page.base_url + "/diagnose/")
+    page.fill(
+        "textarea[name=text]",
+        "[2026-11-20 10:01:02,345: CRITICAL/MainProcess] Unrecoverable error:\n"
+        'AMQPNotImplementedError(540, "NOT_IMPLEMENTED - queue\n'
+        "'scan.vision' in vhost 'eco2' does not support global qos\", (60, 10), 'Basic.Qos')\n",
+    )
+    page.click("#diagnose-form button[type=submit]")
+    rows = page.locator("#diagnosis article.match").first.locator("ul.evidence > li")
+    assert rows.count() == 1
+    assert rows.first.locator(".line").inner_text() == "lines 2–3"

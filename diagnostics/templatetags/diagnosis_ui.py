@@ -126,24 +126,47 @@ def _reason(match: dict, shown_facts: list[tuple[str, str]]) -> str:
     return _("The marked text is the error “%(title)s”.") % {"title": title}
 
 
+def line_span(text: str, first: int | None, paste: str) -> tuple[int | None, int | None]:
+    """The physical lines an evidence line covers: wrapped lines are joined for matching,
+    so `line 1` may really be lines 1-3 of the paste."""
+    if not first or not paste:
+        return first, None
+    lines = paste.splitlines()[first - 1 : first + 2]
+    wanted = " ".join(text.split())
+    for count in range(1, len(lines) + 1):
+        joined = " ".join(" ".join(line.split()) for line in lines[:count])
+        if joined == wanted or (len(wanted) >= 200 and joined.startswith(wanted[:200])):
+            return first, (first + count - 1 if count > 1 else None)
+    return first, None
+
+
 @register.filter
-def evidence_rows(match: dict) -> list[dict]:
-    """One row per distinct line: where, the line with marks, a reason, the patterns."""
+def evidence_rows(match: dict, paste: str = "") -> list[dict]:
+    """One row per distinct match: where, the user's line with marks, a reason, the patterns.
+
+    `paste` (the redacted paste, when the page has it) turns `line 1` into `lines 1-3`
+    for wrapped lines that were joined."""
     regexes = _compiled(match.get("slug", ""))
     facts = match.get("facts") or {}
-    rows, seen = [], set()
+    rows, seen, seen_marks = [], set(), set()
     for item in match.get("evidence") or []:
         text = str(item.get("text", ""))
-        if text in seen:
-            continue
-        seen.add(text)
+        flat = " ".join(text.split())
+        if any(flat in kept for kept in seen):
+            continue  # a piece of a line already shown (wrapped lines are also tried joined)
+        seen.add(flat)
         spans = _spans(text, regexes)
+        marks = tuple(text[a:b] for a, b in spans)
+        if marks and marks in seen_marks:
+            continue  # the same match again, in a window of wrapped lines
+        seen_marks.add(marks)
         shown = [(k, str(v)) for k, v in facts.items() if k != "exception" and str(v) in text]
-        line = item.get("line")
+        line, last_line = line_span(text, item.get("line"), paste or "")
         patterns = [p for p in str(item.get("signature", "")).split(" · ") if p]
         rows.append(
             {
                 "line": line,
+                "last_line": last_line,
                 "html": mark_safe(marked_line(text, spans)),  # noqa: S308 - escaped in marked_line
                 "marked": bool(spans),
                 "reason": item.get("reason") or _reason(match, shown[:3]),
