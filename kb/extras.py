@@ -19,8 +19,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.html import escape as html_escape
 from django.views.decorators.http import require_GET
 
+from kb import index
 from kb.context import site_url
-from kb.index import get_kb
 from kb.render import PLACEHOLDER
 
 FEED_SIZE = 30
@@ -51,7 +51,7 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
 @require_GET
 def sitemap_xml(request: HttpRequest) -> HttpResponse:
     base = site_url(request)
-    kb = get_kb()
+    kb = index.get_kb()
     rows = [f"<url><loc>{escape(base)}/</loc></url>", f"<url><loc>{escape(base)}/kb/</loc></url>"]
     for entry in kb.of_kind("entry") + kb.of_kind("guide"):
         rows.append(
@@ -106,7 +106,7 @@ def search_suggest(request: HttpRequest) -> JsonResponse:
 @require_GET
 def atom_feed(request: HttpRequest) -> HttpResponse:
     base = site_url(request)
-    kb = get_kb()
+    kb = index.get_kb()
     entries = sorted(
         kb.of_kind("entry") + kb.of_kind("guide"),
         key=lambda e: (e.updated, e.slug),
@@ -154,7 +154,7 @@ def raw_markdown(request: HttpRequest, slug: str) -> HttpResponse:
     """The entry as Markdown: title, summary, then the body (placeholders at their defaults)."""
     from django.http import Http404, HttpResponsePermanentRedirect
 
-    kb = get_kb()
+    kb = index.get_kb()
     entry = kb.resolve(slug) or kb.resolve(slug.lower())
     if entry is None:
         raise Http404(slug)
@@ -184,7 +184,7 @@ def oembed(request: HttpRequest) -> HttpResponse:
         return HttpResponse("only format=json", status=501, content_type="text/plain")
     parts = urlsplit(url)
     found = _ENTRY_PATH.match(parts.path or "")
-    kb = get_kb()
+    kb = index.get_kb()
     entry = kb.resolve(found.group(2)) if found else None
     if entry is None:
         return JsonResponse({"error": "not an entry of this site"}, status=404)

@@ -17,7 +17,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
-from kb.index import get_kb
+from kb import index
 from kb.loader import Entry
 from kb.search import corrected_query, exact_match, search
 from kb.textindex import HANGUL_RUN
@@ -41,7 +41,7 @@ def entry_summary(entry: Entry) -> dict:
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    kb = get_kb()
+    kb = index.get_kb()
     entries = kb.of_kind("entry")
     components = Counter(c for e in entries for c in e.components)
     tags = Counter(t for e in entries for t in e.tags)
@@ -61,7 +61,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def entry_index(request: HttpRequest) -> HttpResponse:
-    kb = get_kb()
+    kb = index.get_kb()
     component = request.GET.get("component", "")
     tag = request.GET.get("tag", "")
     entries = [
@@ -77,7 +77,7 @@ def entry_index(request: HttpRequest) -> HttpResponse:
 
 
 def _document(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
-    kb = get_kb()
+    kb = index.get_kb()
     entry = kb.resolve(slug) or kb.resolve(slug.lower().replace("_", "-"))
     if entry is None:
         raise Http404(slug)
@@ -148,7 +148,7 @@ def in_query_language(results: list[dict], query: str) -> list[dict]:
     """A Korean query gets Korean titles, linking to the Korean pages."""
     if not HANGUL_RUN.search(query):
         return results
-    kb = get_kb()
+    kb = index.get_kb()
     for result in results:
         entry = kb.entries.get(result["slug"])
         if entry is not None and entry.title_ko:
@@ -158,14 +158,14 @@ def in_query_language(results: list[dict], query: str) -> list[dict]:
 
 @require_GET
 def api_entries(request: HttpRequest) -> JsonResponse:
-    kb = get_kb()
+    kb = index.get_kb()
     entries = kb.of_kind("entry") + kb.of_kind("guide")
     return JsonResponse({"entries": [entry_summary(e) for e in entries]})
 
 
 @require_GET
 def api_entry(request: HttpRequest, slug: str) -> HttpResponse:
-    kb = get_kb()
+    kb = index.get_kb()
     entry = kb.resolve(slug)
     if entry is None:
         return JsonResponse({"error": f"no entry {slug!r}"}, status=404)
