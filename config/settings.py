@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "kb.middleware.FriendlyNotFound",
+    "kb.middleware.IndexUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -1,9 +1,14 @@
-"""Site-wide request handling of the KB: friendly 404s even while debugging."""
+"""Site-wide request handling of the KB: the page language, friendly 404s even
+while debugging, and a missing KB index answering 503 with the command that
+builds it, not a 500."""
 
 from __future__ import annotations
 
+from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+
+from kb.index import IndexUnavailable
 
 SUPPORTED = ("en", "ko")
 
@@ -50,7 +55,22 @@ class FriendlyNotFound:
             and not getattr(response, "kb_page", False)
             and response.get("Content-Type", "").startswith("text/html")
         ):
+            # kb.views imports the index and templates; a middleware module
+            # loaded by settings stays light, so the view is imported on use
             from kb.views import not_found
 
             return not_found(request)
         return response
+
+
+class IndexUnavailableMiddleware:
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, IndexUnavailable):
+            return HttpResponse(str(exception), status=503, content_type="text/plain")
+        return None

@@ -13,6 +13,7 @@ from django.http import (
     JsonResponse,
 )
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
@@ -170,7 +171,7 @@ def api_entry(request: HttpRequest, slug: str) -> HttpResponse:
     if entry is None:
         return JsonResponse({"error": f"no entry {slug!r}"}, status=404)
     if entry.slug != slug:
-        return HttpResponsePermanentRedirect(f"/api/entries/{entry.slug}")
+        return HttpResponsePermanentRedirect(reverse("kb:api-entry", args=[entry.slug]))
     data = entry_summary(entry)
     data["summary_ko"] = entry.summary_ko
     data["title_ko"] = entry.title_ko
@@ -275,8 +276,10 @@ def not_found(request: HttpRequest, exception=None) -> HttpResponse:
     record_not_found(request)
     report_gone = bool(REPORT_PATH.match(request.path))
     words = "" if report_gone else url_words(request.path)
-    hits = search(words, limit=5) if words else []
-    results = result_rows(hits)
+    try:
+        results = result_rows(search(words, limit=5) if words else [])
+    except index.IndexUnavailable:  # no suggestions without an index; still the site's 404
+        results = []
     from django.conf import settings
 
     context = {

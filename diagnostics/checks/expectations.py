@@ -1,10 +1,9 @@
 """What the application expects, read from a pasted Celery config or manifest.
 
-The pasted text goes through the paste diagnostics' parsers (never executed):
-`parse_paste` when available (Python config, worker command lines and YAML
-topology-operator CRs in one paste), else `parse_celery_config`. The checks
-only need a handful of facts, collected here into `AppExpectations` so the
-check units stay independent of the parsers' internals.
+The pasted text goes through the paste diagnostics' parser (`parse_paste`,
+never executed: Python config, worker command lines and YAML topology-operator
+CRs in one paste). The checks only need a handful of facts, collected here into
+`AppExpectations` so the check units stay independent of the parsers' internals.
 """
 
 from __future__ import annotations
@@ -14,10 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from diagnostics.facts import CeleryConfigFact, QueueDecl
+from diagnostics.parsers import parse_paste
 
 log = logging.getLogger(__name__)
-
-DEFAULT_VISIBILITY_TIMEOUT_S = 3600.0
 
 
 @dataclass
@@ -51,15 +49,6 @@ class AppExpectations:
         value = self.config.settings.get(name)
         return default if value is None else value
 
-    @property
-    def visibility_timeout_s(self) -> tuple[float, bool]:
-        """(seconds, whether the config sets it) from broker_transport_options."""
-        options = self.setting("broker_transport_options", {}) or {}
-        value = options.get("visibility_timeout") if isinstance(options, dict) else None
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return float(value), True
-        return DEFAULT_VISIBILITY_TIMEOUT_S, False
-
     def routed_tasks(self, queue: str) -> list[str]:
         """Task names (or patterns) the config routes to `queue`."""
         if self.config is None:
@@ -91,17 +80,7 @@ def read_expectations(text: str | None, *, vhost: str) -> AppExpectations:
 
 
 def _parse(text: str) -> tuple[CeleryConfigFact | None, list[QueueDecl]]:
-    """(config, topology-operator queues) through whichever parser entry point exists."""
-    try:
-        from diagnostics.parsers import parse_paste
-    except ImportError:
-        parse_paste = None
-    if parse_paste is not None:
-        parsed = parse_paste(text)
-        crs = [q for q in getattr(parsed, "queues", []) if q.source == "topology-operator"]
-        return getattr(parsed, "config", None), crs
-    try:
-        from diagnostics.parsers import parse_celery_config
-    except ImportError:
-        from diagnostics.parsers.pyconfig import parse_python_config as parse_celery_config
-    return parse_celery_config(text), []
+    """(config, topology-operator queues) of the pasted text."""
+    parsed = parse_paste(text)
+    crs = [q for q in parsed.queues if q.source == "topology-operator"]
+    return parsed.config, crs
