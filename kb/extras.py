@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET
 from kb import index
 from kb.context import site_url
 from kb.render import PLACEHOLDER
+from kb.search import search
 
 FEED_SIZE = 30
 _FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.S)
@@ -89,8 +90,6 @@ def opensearch_xml(request: HttpRequest) -> HttpResponse:
 @require_GET
 def search_suggest(request: HttpRequest) -> JsonResponse:
     """OpenSearch suggestions: [query, [titles], [summaries], [urls]]."""
-    from kb.search import search
-
     query = request.GET.get("q", "")
     hits = search(query, limit=8) if query.strip() else []
     base = site_url(request)

@@ -18,6 +18,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from diagnostics.ratelimit import client_address, hit
+from diagnostics.redact import redact_text
+from kb.models import Feedback, NotFoundHit
 
 logger = logging.getLogger(__name__)
 MAX_NOT_FOUND_ROWS = 10_000
@@ -32,8 +34,6 @@ def _without_query(url: str) -> str:
 
 def record_not_found(request: HttpRequest) -> None:
     """Count a 404 by path and referring page (no query strings, nothing about the person)."""
-    from kb.models import NotFoundHit
-
     path = request.path[:300]
     if path.startswith(SKIP_PREFIXES):
         return
@@ -61,8 +61,6 @@ def _back(request: HttpRequest) -> str:
 @require_POST
 def feedback(request: HttpRequest) -> HttpResponse:
     """Store one yes/no (and an optional reason); works as a plain form and from fetch()."""
-    from kb.models import Feedback
-
     wants_json = "application/json" in request.headers.get("Accept", "")
     limit = settings.KB_RATE_LIMITS.get("feedback", 0)
     if limit > 0 and hit("feedback", client_address(request), limit) is not None:
@@ -73,8 +71,6 @@ def feedback(request: HttpRequest) -> HttpResponse:
     helpful = request.POST.get("helpful", "")
     if kind not in Feedback.Kind.values or helpful not in ("yes", "no"):
         return HttpResponseBadRequest("kind and helpful are required")
-    from diagnostics.redact import redact_text
-
     item = Feedback.objects.create(
         kind=kind,
         slug=request.POST.get("slug", "")[:100],

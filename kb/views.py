@@ -19,6 +19,7 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
 from kb import index
+from kb.feedback import record_not_found
 from kb.loader import Entry
 from kb.search import corrected_query, exact_match, search
 from kb.textindex import HANGUL_RUN
@@ -271,8 +272,6 @@ def not_found(request: HttpRequest, exception=None) -> HttpResponse:
         response = JsonResponse({"error": "not found"}, status=404)
         response.kb_page = True
         return response
-    from kb.feedback import record_not_found
-
     record_not_found(request)
     report_gone = bool(REPORT_PATH.match(request.path))
     words = "" if report_gone else url_words(request.path)

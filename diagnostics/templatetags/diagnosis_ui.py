@@ -17,6 +17,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kb.index import get_kb
+
 register = template.Library()
 
 FACT_LABELS = {
@@ -59,8 +61,6 @@ def fact_label(name: str) -> str:
 
 def _compiled(slug: str) -> list:
     """RE2 regexes of an entry's signatures (pattern, or an exception's message)."""
-    from kb.index import get_kb
-
     try:
         entry = get_kb().entries.get(slug)
     except Exception:  # no index (synthetic KBs in tests): no marks, the line still shows

@@ -7,6 +7,9 @@ manage.py kb_editor_report --404 --limit 50
 from django.core.management.base import BaseCommand
 from django.db.models import Count, Q
 
+from diagnostics.models import UnansweredPaste
+from kb.models import Feedback, NotFoundHit
+
 
 class Command(BaseCommand):
     help = "List 404 hits (to add aliases), feedback per entry and signature, unanswered pastes."
@@ -18,9 +21,6 @@ class Command(BaseCommand):
         parser.add_argument("--limit", type=int, default=20)
 
     def handle(self, *args, **options):
-        from diagnostics.models import UnansweredPaste
-        from kb.models import Feedback, NotFoundHit
-
         limit = options["limit"]
         every = not (options["not_found"] or options["feedback"] or options["unanswered"])
         out = self.stdout
