@@ -4,6 +4,8 @@ import gettext
 import re
 from pathlib import Path
 
+import pytest
+
 LOCALE = Path(__file__).resolve().parent.parent / "locale" / "ko" / "LC_MESSAGES"
 
 
@@ -46,3 +48,39 @@ def test_the_compiled_catalogue_matches_the_po_file():
     assert len(pairs) > 100
     for msgid, msgstr in pairs:
         assert catalogue.gettext(msgid.replace('\\"', '"')) == msgstr.replace('\\"', '"'), msgid
+
+
+COUNTDOWN = 'broker_url = "amqp://guest@rabbit//"\nreport.apply_async(countdown=7200)\n'
+
+
+@pytest.mark.django_db
+def test_a_korean_reader_gets_findings_and_check_results_in_korean(client):
+    """The page language (Accept-Language here, no ?lang=) reaches the presenter."""
+    from diagnostics.models import CheckRun
+
+    korean = {"HTTP_ACCEPT_LANGUAGE": "ko-KR,ko;q=0.9"}
+    page = client.post("/diagnose/", {"text": COUNTDOWN}, **korean).content.decode()
+    assert "countdown/ETA 7200초가" in page and "A countdown/ETA of 7200 s" not in page
+    english = client.post("/diagnose/", {"text": COUNTDOWN}).content.decode()
+    assert "A countdown/ETA of 7200 s" in english and "countdown/ETA 7200초가" not in english
+    run = CheckRun.objects.create(
+        status="done",
+        target="amqp://h/",
+        params={"timeout": 15},
+        results=[
+            {
+                "check": "redis-visibility-timeout",
+                "title": "Visibility timeout vs countdown/ETA",
+                "status": "skipped",
+                "entry": None,
+                "rule": None,
+                "outcome": "skip.no-countdown-no-acks-late",
+                "message": "",
+                "evidence": {"timeout_s": 10.0, "assumed": False},
+                "duration_ms": 1,
+            }
+        ],
+    )
+    client.cookies["kb_language"] = "ko"
+    run_page = client.get(f"/checks/{run.id}/").content.decode()
+    assert "설정에 countdown/ETA도 acks_late도 없어 타임아웃과 비교할 것이 없다" in run_page
