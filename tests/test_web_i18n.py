@@ -84,3 +84,5 @@ def test_a_korean_reader_gets_findings_and_check_results_in_korean(client):
     client.cookies["kb_language"] = "ko"
     run_page = client.get(f"/checks/{run.id}/").content.decode()
     assert "설정에 countdown/ETA도 acks_late도 없어 타임아웃과 비교할 것이 없다" in run_page
+    # the script that polls the run asks the API for the same language
+    assert f'data-api="/api/checks/{run.id}?lang=ko"' in run_page
