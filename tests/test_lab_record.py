@@ -39,6 +39,27 @@ def test_not_reproducible_entry_page_says_why(client):
     assert "needs Windows" in page
 
 
+def test_every_entry_page_states_its_lab_status(client):
+    """Verified, failed, not reproducible (with why) or not yet in the lab: never silent."""
+    record = runner.read_record()
+    statuses = {}
+    for slug in ("serialization-error", "transient-queue-denied", "gevent-blocking"):
+        page = client.get(f"/kb/{slug}/").content.decode()
+        found = [
+            s
+            for s in ("verified", "failed", "not-reproducible", "pending")
+            if f'data-status="{s}"' in page
+        ]
+        assert len(found) == 1, (slug, found)
+        statuses[slug] = found[0]
+    assert statuses["serialization-error"] == "verified"
+    assert statuses["transient-queue-denied"] == "not-reproducible"
+    assert "gevent-blocking" not in record
+    assert statuses["gevent-blocking"] == "pending"
+    page = client.get("/kb/gevent-blocking/").content.decode()
+    assert "Not yet covered by the reproduction lab" in page
+
+
 def _content_copy(tmp_path):
     content = tmp_path / "content"
     shutil.copytree(runner.CONTENT, content)
