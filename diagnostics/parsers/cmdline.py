@@ -10,9 +10,10 @@ Found on a line of their own, in a Dockerfile `CMD`, in a Kubernetes
 
 from __future__ import annotations
 
-import re
 import shlex
 from dataclasses import dataclass, field
+
+from diagnostics import linear_re as re
 
 WORKER = re.compile(r"\bcelery\b.{0,200}?\bworker\b")
 OPTIONS_WITH_VALUE = {

@@ -13,8 +13,9 @@ help rules that need to know whether a broker or a worker said something.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+
+from diagnostics import linear_re as re
 
 KINDS = (
     ("celery", re.compile(r"\[\d{4}-\d\d-\d\d [\d:,]+: (?P<level>[A-Z]+)/[\w\-]+\]")),
@@ -23,7 +24,7 @@ KINDS = (
         re.compile(
             r"^\s*(?:\d{4}-\d\d-\d\d[ T][\d:.+\-]+ )?\[(?P<level>debug|info|notice|warning|error|"
             r"critical)\] <\d+\.\d+\.\d+>",
-            re.I,
+            re.IGNORECASE,
         ),
     ),
     ("rabbitmq", re.compile(r"^=(?P<level>[A-Z]+) REPORT====")),

@@ -27,8 +27,8 @@ after `raised unexpected:` / `Unrecoverable error:` parsed with
 from __future__ import annotations
 
 import ast
-import re
 
+from diagnostics import linear_re as re
 from diagnostics.facts import ExceptionFact
 from diagnostics.parsers.text import MAX_LINE
 

@@ -10,9 +10,9 @@ Sample paste these rules read:
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
+from diagnostics import linear_re as re
 from diagnostics.facts import CeleryConfigFact, Finding
 from diagnostics.rules.paste_queues import is_redis
 

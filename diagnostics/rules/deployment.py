@@ -16,10 +16,10 @@ Sample paste these rules read:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from diagnostics import linear_re as re
 from diagnostics.facts import Finding
 from diagnostics.parsers.regions import _containers
 
@@ -27,8 +27,8 @@ if TYPE_CHECKING:
     from diagnostics.parsers import ParsedPaste
     from diagnostics.parsers.yamldocs import YamlDoc
 
-CREDENTIAL_KEY = re.compile(r"PASS|USER|SECRET|TOKEN|URL|DSN|KEY", re.I)
-READS_CREDENTIALS = re.compile(r"environ|getenv", re.I)
+CREDENTIAL_KEY = re.compile(r"PASS|USER|SECRET|TOKEN|URL|DSN|KEY", re.IGNORECASE)
+READS_CREDENTIALS = re.compile(r"environ|getenv", re.IGNORECASE)
 
 
 def check(parsed: ParsedPaste) -> list[Finding]:
