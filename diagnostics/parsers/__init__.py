@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from diagnostics import budget
 from diagnostics.facts import CeleryConfigFact, ExceptionFact, QueueDecl
 from diagnostics.parsers import regions
 from diagnostics.parsers.cmdline import WorkerCommand, parse_worker_command, parse_worker_commands
@@ -59,15 +60,39 @@ def parse_paste(text: str) -> ParsedPaste:
     """Parse every region of `text` (already size-checked and decoded)."""
     lines = clean_lines(text)
     parsed = ParsedPaste(lines=lines, logical=logical_lines(lines))
-    parsed.exceptions = parse_exceptions(lines)
-    parsed.log_lines = classify_log_lines(lines)
-    _parse_yaml_regions(parsed)
-    _parse_python_regions(parsed)
-    parsed.worker_commands.extend(parse_worker_commands(lines))
+    stages = (
+        ("exceptions", _parse_exceptions),
+        ("log lines", _parse_log_lines),
+        ("YAML", _parse_yaml_regions),
+        ("Python", _parse_python_regions),
+        ("worker commands", _parse_worker_commands),
+        ("requirements", _parse_requirements),
+    )
+    try:
+        for name, stage in stages:
+            budget.checkpoint(name)
+            stage(parsed)
+    except budget.BudgetExceeded as exc:  # past the deadline: what was parsed is the answer
+        parsed.notices.append(budget.notice(exc.stage))
     _apply_worker_commands(parsed)
-    parsed.requirements = parse_requirements(lines)
     parsed.kinds = _kinds(parsed)
     return parsed
+
+
+def _parse_exceptions(parsed: ParsedPaste) -> None:
+    parsed.exceptions = parse_exceptions(parsed.lines)
+
+
+def _parse_log_lines(parsed: ParsedPaste) -> None:
+    parsed.log_lines = classify_log_lines(parsed.lines)
+
+
+def _parse_worker_commands(parsed: ParsedPaste) -> None:
+    parsed.worker_commands.extend(parse_worker_commands(parsed.lines))
+
+
+def _parse_requirements(parsed: ParsedPaste) -> None:
+    parsed.requirements = parse_requirements(parsed.lines)
 
 
 def parse_celery_config(text: str) -> CeleryConfigFact:
@@ -78,6 +103,7 @@ def parse_celery_config(text: str) -> CeleryConfigFact:
 
 def _parse_yaml_regions(parsed: ParsedPaste) -> None:
     for region in regions.yaml_regions(parsed.lines):
+        budget.checkpoint("YAML", work=len(region[1]))
         try:
             docs = regions.load_yaml_region(region)
         except MalformedPaste as exc:

@@ -23,6 +23,7 @@ from typing import Any
 
 import yaml
 
+from diagnostics import budget as work
 from diagnostics import linear_re as re
 from diagnostics.parsers.errors import MalformedPaste
 from diagnostics.parsers.pyconfig import NotPython, parse_module
@@ -93,6 +94,7 @@ def _parses(source: str, budget: list[int]) -> bool:
     if budget[0] <= 0:
         return False
     budget[0] -= 1
+    work.checkpoint("Python", work=len(source))
     try:
         parse_module(source)
     except NotPython:

@@ -37,9 +37,10 @@ from typing import Any
 import yaml
 
 from diagnostics.facts import QueueDecl
-from diagnostics.parsers.errors import MalformedPaste
+from diagnostics.parsers.errors import MalformedPaste, TooDeep
 
 MAX_NODES = 20_000
+MAX_DEPTH = 100  # nesting levels; PyYAML's composer recurses once per level
 MAX_DOCUMENTS = 50
 
 
@@ -59,6 +60,7 @@ class _RefusingLoader(yaml.SafeLoader):
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self.node_budget = MAX_NODES
+        self.depth = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
@@ -69,7 +71,17 @@ class _RefusingLoader(yaml.SafeLoader):
         self.node_budget -= 1
         if self.node_budget < 0:
             raise MalformedPaste(f"YAML with more than {MAX_NODES} nodes is not analysed")
-        return super().compose_node(parent, index)
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            mark = self.peek_event().start_mark
+            raise TooDeep(
+                f"The YAML at line {mark.line + 1} is nested more than {MAX_DEPTH} levels deep; "
+                f"such input is not analysed. Paste the manifest without the deep part."
+            )
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 def load_documents(text: str, first_line: int = 1) -> list[YamlDoc]:
