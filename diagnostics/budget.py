@@ -47,7 +47,7 @@ class Budget:
     stages: list[str] = field(default_factory=list)
 
     def over(self) -> bool:
-        return time.monotonic() > self.deadline
+        return time.monotonic() >= self.deadline
 
 
 _current: contextvars.ContextVar[Budget | None] = contextvars.ContextVar(

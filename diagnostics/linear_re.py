@@ -37,29 +37,46 @@ _OPTIONS.log_errors = False
 _OPTIONS.max_mem = 64 << 20  # large alternations (redaction) need more than the 8 MB default
 
 error = re2.error
+_ANCHOR_START = re2._Anchor.ANCHOR_START
+_UNANCHORED = re2._Anchor.UNANCHORED
+_NO_SPAN = (-1, -1)
 
 
 class Pattern:
     """A compiled RE2 pattern with the `re.Pattern` methods the parsers use."""
 
-    __slots__ = ("_regex", "pattern", "flags")
+    __slots__ = ("_regex", "pattern", "flags", "_on_empty")
 
     def __init__(self, pattern: str, flags: int = 0) -> None:
         inline = "".join(letter for flag, letter in _INLINE.items() if flags & flag)
         self.pattern = pattern
         self.flags = flags
         self._regex = re2.compile(f"(?{inline}){pattern}" if inline else pattern, _OPTIONS)
+        # Each call costs microseconds of wrapper overhead: the answer for an empty line
+        # (the blanked middle of a long paste has thousands) is computed once.
+        self._on_empty = self._regex.match("")
 
     def _charge(self, text: str) -> None:
         budget.charge(len(text) + 1, regex=True)
 
-    def match(self, text: str, pos: int = 0) -> Any:
+    def _first(self, anchor: Any, text: str, pos: int) -> Any:
+        """The first match, like the wrapper's `match`/`search`, with a fast path for
+        ASCII text (byte offsets are character offsets: no offset translation)."""
+        if not text:
+            return self._on_empty
         self._charge(text)
-        return self._regex.match(text, pos)
+        if not text.isascii() or pos < 0 or pos > len(text):
+            return next(self._regex._match(anchor, text, pos, None), None)
+        spans = self._regex._regexp.Match(anchor, text.encode("ascii"), pos, len(text))
+        if spans[0] == _NO_SPAN:
+            return None
+        return re2._Match(self._regex, text, pos, len(text), spans)
+
+    def match(self, text: str, pos: int = 0) -> Any:
+        return self._first(_ANCHOR_START, text, pos)
 
     def search(self, text: str, pos: int = 0) -> Any:
-        self._charge(text)
-        return self._regex.search(text, pos)
+        return self._first(_UNANCHORED, text, pos)
 
     def fullmatch(self, text: str) -> Any:
         self._charge(text)
