@@ -32,3 +32,157 @@ def test_kubernetes_secret_data_is_masked_and_shape_kept():
 def test_user_host_and_failover_lists_are_kept():
     masked = mask_url("amqp://u:p1@a:5672//;amqp://u:p2@b:5672//")
     assert masked == "amqp://u:****@a:5672//;amqp://u:****@b:5672//"
+
+
+# -- issue 8: shapes that leaked, one secret per case, and the families they stand for --
+# Each secret is distinct and appears once, so "not in the output" means it was masked.
+LEAKED_IN_ISSUE_8 = [
+    ("rabbitmqctl add_user svc Pw4dd-user", "Pw4dd-user"),
+    ("rabbitmqctl change_password u Pw4chg-pass", "Pw4chg-pass"),
+    ("rabbitmqadmin -H rabbit -u admin -p Pw4admin list queues", "Pw4admin"),
+    ("rabbitmqadmin --username=admin --password Pw4admin2 list queues", "Pw4admin2"),
+    ("docker run -d -e RABBITMQ_DEFAULT_PASS=Pw4docker rabbitmq:3.13", "Pw4docker"),
+    ("celery -A proj flower --basic_auth=admin:Pw4flower", "Pw4flower"),
+    (
+        "pip install git+https://ghp_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789@github.com/o/r.git",
+        "ghp_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789",
+    ),
+    (
+        "        - name: RABBITMQ_DEFAULT_PASS\n          value: Pw4k8senv\n",
+        "Pw4k8senv",
+    ),
+    ("DB_PASS='Pw4dotenv'", "Pw4dotenv"),
+    ("RABBIT_PASS=Pw4rabbitenv", "Pw4rabbitenv"),
+    (
+        "posting to https://hooks.slack.com/services/T0123ABCD/B0456EFGH/Xk9Pw4slackhookZq",
+        "Xk9Pw4slackhookZq",
+    ),
+    (
+        "SENTRY_DSN: https://4f2d8a0c9b1e4e7a8d3c2b1a0f9e8d7c@o123.ingest.sentry.io/456",
+        "4f2d8a0c9b1e4e7a8d3c2b1a0f9e8d7c",
+    ),
+    (
+        "sentry_sdk.init(dsn='https://4f2d8a0c9b1e4e7a8d3c2b1a0f9e8d7d@o1.ingest.sentry.io/2')",
+        "4f2d8a0c9b1e4e7a8d3c2b1a0f9e8d7d",
+    ),
+]
+FAMILIES = [
+    # positional and short-flag passwords of the ecosystem's tools
+    ("rabbitmqctl authenticate_user svc Pw4auth-user", "Pw4auth-user"),
+    ("rabbitmqctl -n rabbit@node1 add_user 'svc' 'Pw4 quoted'", "Pw4 quoted"),
+    ("rabbitmqadmin -p=Pw4admin3 declare queue name=q", "Pw4admin3"),
+    ("redis-cli -h redis -a Pw4rediscli ping", "Pw4rediscli"),
+    ("redis-cli --user default --pass Pw4redispass ping", "Pw4redispass"),
+    ("mysql -h db -u root -pPw4mysql app", "Pw4mysql"),
+    ("psql 'host=db user=app password=Pw4psql dbname=app'", "Pw4psql"),
+    ("PGPASSWORD=Pw4pgenv psql -h db -U app", "Pw4pgenv"),
+    ("docker login -u ci -p Pw4dockerlogin registry.example.com", "Pw4dockerlogin"),
+    (
+        "kubectl create secret generic rmq --from-literal=RABBITMQ_PASS=Pw4kubectl",
+        "Pw4kubectl",
+    ),
+    ("kubectl create secret docker-registry r --docker-password=Pw4kreg", "Pw4kreg"),
+    ("curl -u guest:Pw4curl http://rabbit:15672/api/queues", "Pw4curl"),
+    ("celery flower --basic-auth=u1:Pw4flower1,u2:Pw4flower2", "Pw4flower2"),
+    ("FLOWER_BASIC_AUTH=admin:Pw4flowerenv", "Pw4flowerenv"),
+    ("celery worker --broker-password Pw4celeryflag", "Pw4celeryflag"),
+    # env names ending in PASS / PWD / PASSWORD / TOKEN / KEY / SECRET, any prefix
+    ("export SMTP_PWD=Pw4pwd", "Pw4pwd"),
+    ("REDIS_PASSWORD: Pw4redisyaml", "Pw4redisyaml"),
+    ("GITLAB_TOKEN=Pw4gltoken", "Pw4gltoken"),
+    ("STRIPE_KEY=Pw4stripekey", "Pw4stripekey"),
+    ("MAILGUN_SECRET = 'Pw4mailgun'", "Pw4mailgun"),
+    ('{"AMQP_PASS": "Pw4json"}', "Pw4json"),
+    ("environment:\n  - BROKER_PASS=Pw4compose\n", "Pw4compose"),
+    ('os.getenv("BROKER_PASS", "Pw4getenv")', "Pw4getenv"),
+    # tokens in URL paths
+    (
+        "https://discord.com/api/webhooks/123456789/Pw4discordTokenAbc-def",
+        "Pw4discordTokenAbc-def",
+    ),
+    ("https://api.telegram.org/bot123456:Pw4TelegramToken_abcdef/sendMessage", "Pw4Telegram"),
+    ("GET https://api.example.com/v1/token/Pw4pathtoken99 HTTP/1.1", "Pw4pathtoken99"),
+    # well-known token formats, standing alone
+    (
+        "using gho_16C7e42F292c6912E7710c838347Ae178B4a now",
+        "gho_16C7e42F292c6912E7710c838347Ae178B4a",
+    ),
+    ("pat github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuv", "github_pat_11ABCDEFG"),
+    ("slack xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx", "xoxb-123456789012"),
+    ("google AIzaSyA-Pw4googleKey0123456789abcdefghi ok", "AIzaSyA-Pw4googleKey"),
+    ("charge with sk_live_4eC39HqLyjWDarjtT1zdp7dc", "sk_live_4eC39HqLyjWDarjtT1zdp7dc"),
+    ("gitlab glpat-Pw4gitlabToken12345678", "glpat-Pw4gitlabToken12345678"),
+    ("npm npm_Pw4npmtoken0123456789abcdefghijklmnop", "npm_Pw4npmtoken"),
+]
+
+
+@pytest.mark.parametrize(("text", "secret"), LEAKED_IN_ISSUE_8 + FAMILIES)
+def test_issue_8_shapes_and_families_are_masked(text, secret):
+    out = redact_text(text)
+    assert secret not in out and "****" in out, out
+
+
+def test_names_that_look_like_secret_keys_are_kept():
+    # routing keys are diagnosis facts, not secrets; user names stay for the diagnosis
+    for text in (
+        "CELERY_DEFAULT_ROUTING_KEY = 'scan.vision'",
+        "task_default_routing_key='scan.vision'",
+        "rabbitmqctl add_user svc Pw4x",
+        "secretKeyRef:\n  name: worker-secrets\n",
+    ):
+        out = redact_text(text)
+        assert "scan.vision" in out or "svc" in out or "worker-secrets" in out, out
+
+
+# -- each pass guarded: a shape that only that pass catches ------------------------------
+# The generic `key = value` passes hid these gaps: no key here names a secret.
+ONLY_ONE_PASS = {
+    "aws key id": ("boto: credentials AKIAZXCVBNMASDFGHJKL rejected", "AKIAZXCVBNMASDFGHJKL"),
+    "jwt": (
+        "invalid signature eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlX3B3 seen",
+        "c2lnbmF0dXJlX3B3",
+    ),
+    "bearer": ("sent header X-Upstream: Bearer Pw4bearerOnly99 to api", "Pw4bearerOnly99"),
+    "authorization basic": ("Authorization: Basic cHc0YmFzaWNPbmx5", "cHc0YmFzaWNPbmx5"),
+    "password flag": ("rabbitmq-check --password Pw4flagOnly --host x", "Pw4flagOnly"),
+    "pem private key": (
+        "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEAPw4pemOnly\nmore+lines/here==\n"
+        "-----END RSA PRIVATE KEY-----",
+        "MIIEpAIBAAKCAQEAPw4pemOnly",
+    ),
+    "url password": ("connect amqp://svc:Pw4urlOnly@rabbit//", "Pw4urlOnly"),
+    "token as url user": ("https://Pw4urlUserToken0123456789@git.example.com/r", "Pw4urlUser"),
+    "known token": ("ghp_Pw4knownOnly0123456789abcdefghijklmno", "ghp_Pw4knownOnly"),
+    "aws secret": (  # wrapped after the `=`: no key = value line holds it
+        "aws_secret_access_key =\n  wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        "wJalrXUtnFEMI/K7MDENG",
+    ),
+    "url path token": (
+        "hook https://hooks.slack.com/services/T0123ABCD/B0456EFGH/Pw4slackOnly",
+        "Pw4slack",
+    ),
+    "cli password": ("rabbitmqctl add_user svc Pw4cliOnly", "Pw4cliOnly"),
+    "redis auth": ("127.0.0.1:6379> AUTH default Pw4redisAuthOnly", "Pw4redisAuthOnly"),
+    "xml secret": ("<spring:secret>Pw4xmlOnly</spring:secret>", "Pw4xmlOnly"),
+    "cookie": ("Cookie: sessionid=Pw4cookieOnly; theme=dark", "Pw4cookieOnly"),
+    "env default": ('os.environ.get("DB_PASSWORD", "Pw4envDefaultOnly")', "Pw4envDefault"),
+    "key line": ("DB_PASSWORD=plain Pw4keyLineOnly", "Pw4keyLineOnly"),
+    "key value": ("connect(password='Pw4keyValueOnly', host=x)", "Pw4keyValueOnly"),
+    "key block": ("password: |\n  Pw4keyBlockOnly\n", "Pw4keyBlockOnly"),
+    "env pair": ("- name: DB_PASSWORD\n  value: Pw4envPairOnly\n", "Pw4envPairOnly"),
+    "secret data": (
+        "apiVersion: v1\nkind: Secret\ndata:\n  blob: UHc0ZGF0YU9ubHk=\n",
+        "UHc0ZGF0YU9ubHk=",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", ONLY_ONE_PASS)
+def test_each_pass_catches_its_own_shape(name):
+    text, secret = ONLY_ONE_PASS[name]
+    assert secret not in redact_text(text)
+
+
+def test_authorization_header_keeps_the_scheme_and_masks_the_credentials():
+    assert redact_text("Authorization: Basic cHc0YmFzaWNPbmx5") == "Authorization: Basic ****"
+    assert redact_text("Authorization: Bearer abcdefghijklmnop") == "Authorization: Bearer ****"
