@@ -238,11 +238,11 @@ class _Redaction:
             self.keep(stripped)
             return line[: len(line) - len(line.lstrip())] + MASK
         key, colon, value = line.partition(":")
-        if colon and value.strip() and value.strip() not in ("|", ">"):
+        if colon and _BLOCK_INDICATOR.fullmatch(value):  # `key: |`, `key: >-`, `key:`
+            return line
+        if colon:
             self.keep(value)
             return f"{key}: {MASK}"
-        if colon and _BLOCK_INDICATOR.fullmatch(value):
-            return line
         self.keep(stripped)
         return line[: len(line) - len(line.lstrip())] + MASK
 

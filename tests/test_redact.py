@@ -186,3 +186,22 @@ def test_each_pass_catches_its_own_shape(name):
 def test_authorization_header_keeps_the_scheme_and_masks_the_credentials():
     assert redact_text("Authorization: Basic cHc0YmFzaWNPbmx5") == "Authorization: Basic ****"
     assert redact_text("Authorization: Bearer abcdefghijklmnop") == "Authorization: Bearer ****"
+
+
+def test_only_the_secret_document_of_a_multi_document_paste_is_masked():
+    text = (
+        "apiVersion: v1\nkind: ConfigMap\ndata:\n  queue: scan.vision\n---\n"
+        "apiVersion: v1\nkind: Secret\ndata:\n  pw: c2VjcmV0cHc=\n"
+    )
+    out = redact_text(text)
+    assert "queue: scan.vision" in out and "c2VjcmV0cHc=" not in out and "pw: ****" in out
+
+
+def test_secret_data_block_scalars_keep_their_keys():
+    text = (
+        "apiVersion: v1\nkind: Secret\ndata:\n  tls.key: |\n    LS0tLS1CRUdJTiBQUklWQVRF\n"
+        "    S0VZLS0tLS0K\n  ca.crt: >-\n    Q0FDRVJU\n"
+    )
+    out = redact_text(text)
+    assert "  tls.key: |\n" in out and "  ca.crt: >-\n" in out
+    assert "LS0tLS1CRUdJTiBQUklWQVRF" not in out and "Q0FDRVJU" not in out
