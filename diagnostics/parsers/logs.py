@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from diagnostics import budget
 from diagnostics import linear_re as re
 
 KINDS = (
@@ -51,6 +52,8 @@ def classify_log_lines(lines: list[str]) -> list[LogLine]:
     """Log lines recognised in the paste, in order (at most one kind per line)."""
     out: list[LogLine] = []
     for number, line in enumerate(lines, start=1):
+        if not number % 500:
+            budget.checkpoint("log lines")
         head = line[:400]
         for source, pattern in KINDS:
             match = pattern.search(head)
