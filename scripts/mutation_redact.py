@@ -27,13 +27,29 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TESTS = ["tests/test_redact.py", "tests/test_security_redaction.py"]
+# mutmut forks a pytest run per mutant: the Django suite's session set-up (a KB index
+# build) would cost seconds each time, so mutmut runs the redaction unit tests
+# (tests/test_redact.py, no Django needed) from a folder of their own.
+UNIT_TESTS = "tests/test_redact.py"
+# mutmut forks each mutant's run from a process that already ran the tests: the
+# redaction cache (`_run`, an lru_cache) would answer with the unmutated results.
+CONFTEST = """
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _fresh_redaction_cache():
+    from diagnostics import redact
+
+    redact._run.cache_clear()
+"""
 MUTMUT_CONFIG = """
 [tool.mutmut]
 source_paths = ["diagnostics"]
 only_mutate = ["diagnostics/redact.py"]
-also_copy = ["config", "kb", "templates", "static", "content", "tests", "manage.py"]
-pytest_add_cli_args = ["-p", "no:cacheprovider", "-q", "-x"]
-pytest_add_cli_args_test_selection = {tests}
+also_copy = ["mutation_tests"]
+tests_dir = ["mutation_tests"]
+pytest_add_cli_args = ["-p", "no:django", "-p", "no:cacheprovider", "-q", "-x"]
 """
 PLUGIN = """
 import os
@@ -96,8 +112,11 @@ def run_pattern_mutants(work: Path) -> tuple[list[str], list[str]]:
 
 
 def run_mutmut(work: Path) -> tuple[int, int, list[str]]:
+    (work / "mutation_tests").mkdir()
+    (work / "mutation_tests/conftest.py").write_text(CONFTEST)
+    shutil.copy2(ROOT / UNIT_TESTS, work / "mutation_tests/test_redact.py")
     with open(work / "pyproject.toml", "a") as handle:
-        handle.write(MUTMUT_CONFIG.format(tests=repr(TESTS).replace("'", '"')))
+        handle.write(MUTMUT_CONFIG)
     mutmut = str(work / ".venv/bin/mutmut")
     subprocess.run([mutmut, "run", "--max-children", "2"], cwd=work, check=False)
     results = subprocess.run(

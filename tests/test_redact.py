@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+import sys
+
 import pytest
 
-from diagnostics.redact import mask_url, redact_text
+from diagnostics.redact import RedactingFilter, find_secrets, mask_url, redact_text, scrub
 
 CASES = [
     ("amqp://svc:hunter2@rabbit:5672/eco2", "hunter2"),
@@ -205,3 +208,108 @@ def test_secret_data_block_scalars_keep_their_keys():
     out = redact_text(text)
     assert "  tls.key: |\n" in out and "  ca.crt: >-\n" in out
     assert "LS0tLS1CRUdJTiBQUklWQVRF" not in out and "Q0FDRVJU" not in out
+
+
+# -- exact outputs: the shape kept around each mask ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("password = 'hunter22'", "password = '****'"),
+        ('password = "hunter22"', 'password = "****"'),
+        ("password: hunter22", "password: ****"),
+        ("password: ****", "password: ****"),
+        ("password = '****'", "password = '****'"),
+        ("- name: DB_PASSWORD\n  value: s3cretv, ", "- name: DB_PASSWORD\n  value: ****, "),
+        ("<password>hunter22</password>", "<password>****</password>"),
+        ("amqp://u:p4ss@h//", "amqp://u:****@h//"),
+        # block values: every line masked (the indicator too), comments and blanks kept
+        ("password: |\n  line1\n\n  line2\nnext: 1", "password: ****\n  ****\n\n  ****\nnext: 1"),
+        ("password:\n  # note\n  - item1\n", "password:\n  # note\n  ****\n"),
+        ("token:\n- item1\n- item2\nafter: x", "token:\n****\n****\nafter: x"),
+        ("secretRef:\n  name: worker-secrets", "secretRef:\n  name: worker-secrets"),
+    ],
+)
+def test_exact_redaction(text, expected):
+    assert redact_text(text) == expected
+
+
+def test_env_items_pair_name_and_value_within_one_item_only():
+    text = (
+        "env:\n"
+        "  - name: LOG_LEVEL\n"
+        "    value: debug\n"
+        "  - name: DB_PASSWORD\n"
+        "    value: s3cretEnv\n"
+        "  - name: QUEUE\n"
+        "    value: scan.vision\n"
+    )
+    out = redact_text(text)
+    assert "value: debug" in out and "value: scan.vision" in out
+    assert "s3cretEnv" not in out and "    value: ****" in out
+    # the value above the name (same item), a deeper key in between, not the next item's
+    above = (
+        "  - value: upFirst1\n    other:\n      deep: 1\n    name: API_TOKEN\n  - value: keep.me\n"
+    )
+    out = redact_text(above)
+    assert "upFirst1" not in out and "keep.me" in out
+    # an item whose `name:` is far below its `- ` is still one item
+    far = "  - value: farAway9\n" + "    k: v\n" * 8 + "    name: API_TOKEN\n"
+    assert "farAway9" not in redact_text(far)
+    outside = "value: notMine77\nname: API_TOKEN\n"  # a bare mapping: the value is its key
+    assert "notMine77" not in redact_text(outside)
+
+
+def test_env_item_value_beyond_the_item_window_is_not_touched():
+    text = "- name: DB_PASSWORD\n" + "  k: v\n" * 12 + "  value: tooFar12\n"
+    assert "tooFar12" in redact_text(text)
+
+
+def test_find_secrets_returns_masked_strings_and_their_lines():
+    paste = "password: |\n  firstLine1\n  secondLn2\nDB_PASSWORD = 'abc'\ntoken = xyzw1\n"
+    secrets = find_secrets(paste)
+    assert {"firstLine1", "secondLn2", "xyzw1"} <= secrets
+    assert "abc" not in secrets  # under MIN_SCRUB_CHARS: too short to scrub everywhere
+    assert all(secret == secret.strip() for secret in secrets)
+    pem = "-----BEGIN PRIVATE KEY-----\nAAAAbody1\nBBBBbody2\n-----END PRIVATE KEY-----"
+    assert {"AAAAbody1", "BBBBbody2"} <= find_secrets(pem)
+
+
+def test_scrub_masks_longest_secrets_first_and_walks_nested_values():
+    secrets = {"abcd", "abcdef12"}
+    value = {
+        "text": "x abcdef12 y",
+        "list": ["abcd", ("q", "abcdef12z")],
+        "n": 3,
+        "fix": "<b>abcd</b>",
+    }
+    out = scrub(value, secrets)
+    assert out == {
+        "text": "x **** y",
+        "list": ["****", ["q", "****z"]],
+        "n": 3,
+        "fix": "<b>abcd</b>",
+    }
+    assert scrub("password = hunter22", set()) == "password = ****"
+
+
+def test_logging_filter_redacts_message_arguments_and_stack():
+    record = logging.LogRecord(
+        "x", logging.INFO, __file__, 1, "connect %s", ("amqp://u:logsecret@h//",), None
+    )
+    record.stack_info = "stack: password = stacksecret"
+    assert RedactingFilter().filter(record) is True
+    assert record.getMessage() == "connect amqp://u:****@h//" and record.args is None
+    assert record.stack_info == "stack: password = ****"
+    plain = logging.LogRecord("x", logging.INFO, __file__, 1, "plain %s", ("text",), None)
+    RedactingFilter().filter(plain)
+    assert plain.args == ("text",) and plain.msg == "plain %s"  # untouched when clean
+    broken = logging.LogRecord("x", logging.INFO, __file__, 1, "%s %s", ("one",), None)
+    assert RedactingFilter().filter(broken) is True  # a bad format string still logs
+    try:
+        raise ValueError("password = excsecret")
+    except ValueError:
+        failed = logging.LogRecord("x", logging.ERROR, __file__, 1, "failed", None, sys.exc_info())
+    RedactingFilter().filter(failed)
+    assert "excsecret" not in failed.exc_text and "password = ****" in failed.exc_text
