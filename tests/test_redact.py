@@ -313,3 +313,159 @@ def test_logging_filter_redacts_message_arguments_and_stack():
         failed = logging.LogRecord("x", logging.ERROR, __file__, 1, "failed", None, sys.exc_info())
     RedactingFilter().filter(failed)
     assert "excsecret" not in failed.exc_text and "password = ****" in failed.exc_text
+
+
+# -- moved from test_security_redaction.py: the unit cases of that review --
+LEAKED_BEFORE = [
+    ("amqp://svc:pa/ss@rabbit:5672/v", "pa/ss"),
+    ("amqp://svc:pa'ss@rabbit:5672/v", "pa'ss"),
+    ('amqp://svc:pa"ss@rabbit:5672/v', 'pa"ss'),
+    ("broker_url = 'amqp://user:pass word@localhost//'", "pass word"),
+    ("amqp://u:p@ss:word@host", "ss:word"),
+    ("password: |\n  blocksecret1\n  blocksecret2\n", "blocksecret2"),
+    ("token: >-\n  foldsecret\n", "foldsecret"),
+    ("password:\n  - listsecret\n", "listsecret"),
+    ("        - name: DB_PASSWORD\n          value: k8svalsecret\n", "k8svalsecret"),
+    ("env:\n- value: revsecret\n  name: DB_PASSWORD\n", "revsecret"),
+    ('[{"name": "API_TOKEN", "value": "inlinesecret"}]', "inlinesecret"),
+    ("kind: Secret\napiVersion: v1\ndata: {pw: c2VjcmV0YmFzZTY0}\n", "c2VjcmV0YmFzZTY0"),
+    ("items:\n- kind: Secret\n  data:\n    pw: c2VjcmV0YmFzZTY0\n", "c2VjcmV0YmFzZTY0"),
+    ('{"kind": "Secret", "data": {"pw": "c2VjcmV0YmFzZTY0"}}', "c2VjcmV0YmFzZTY0"),
+    ("password = hunter2 with space", "with space"),
+    ("DB_PASSWORD=plain env secret", "env secret"),
+    ('password: "esc\\"aped secret"', "aped secret"),
+    ('PASSWORD="""triplesecret"""', "triplesecret"),
+    ("password: !!binary c2VjcmV0YmluYXJ5", "c2VjcmV0YmluYXJ5"),
+    ("password: &anchor anchsecret", "anchsecret"),
+]
+
+
+@pytest.mark.parametrize(("text", "secret"), LEAKED_BEFORE)
+def test_review_leaks_are_masked(text, secret):
+    assert secret not in redact_text(text)
+
+
+def test_shape_is_kept_for_failover_lists_and_secret_refs():
+    text = "BROKER = ['amqp://u:p1x@a//','amqp://u:p2x@b//']"
+    assert redact_text(text) == "BROKER = ['amqp://u:****@a//','amqp://u:****@b//']"
+    ref = "envFrom:\n  - secretRef:\n      name: worker-secrets\n"
+    assert redact_text(ref) == ref
+
+
+def test_evidence_lines_are_scrubbed_with_the_secrets_of_the_whole_paste():
+    paste = "- name: DB_PASSWORD\n  value: k8svalsecret\n"
+    assert redact_text("value: k8svalsecret") == "value: k8svalsecret"  # alone: looks harmless
+    secrets = find_secrets(paste)
+    assert scrub({"evidence": [{"text": "value: k8svalsecret"}]}, secrets) == {
+        "evidence": [{"text": "value: ****"}]
+    }
+
+
+def test_fix_html_is_never_rewritten_by_text_patterns():
+    html = '<span title="from your paste">x</span> password: <b>y</b>'
+    assert scrub({"fix": html}, {'paste">'})["fix"] == html
+
+
+HOSTILE = {
+    "letters": "Error " + "a" * 200_000,
+    "dashes": "-" * 200_000,
+    "scheme": "a" * 200_000 + "://",
+    "spaces after key": "password:" + " " * 200_000 + "x",
+    "env names": "env:\n" + "  name: DB_PASSWORD\n" * 10_000,
+}
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_redaction_is_not_quadratic(name):
+    # 20k letters took 30 s before; the work (characters scanned by RE2, line steps) is
+    # counted instead of timed: linear in the text, whatever its shape
+    from diagnostics import budget, redact
+
+    redact._run.cache_clear()
+    with budget.counting() as spent:
+        redact_text(HOSTILE[name] + f" {name}")
+    assert spent.work < 40 * len(HOSTILE[name])
+
+
+def test_log_tracebacks_are_redacted():
+    try:
+        raise ValueError("cannot reach amqp://svc:trace/secret@rabbit//")
+    except ValueError:
+        record = logging.LogRecord(
+            "x", logging.ERROR, __file__, 1, "failed", None, exc_info=__import__("sys").exc_info()
+        )
+    RedactingFilter().filter(record)
+    formatted = logging.Formatter().format(record)
+    assert "trace/secret" not in formatted and "svc:****@rabbit" in formatted
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("requirepass s3cretRedis", "s3cretRedis"),
+        ("CONFIG SET masterauth hunter2", "hunter2"),
+        ("127.0.0.1:6379> AUTH default hunter2", "hunter2"),
+        ("redis-cli -h redis -p 6379 -a hunter2 ping", "hunter2"),
+        ("<password>hunter2</password>", "hunter2"),
+        ("<spring:secret>abc-123</spring:secret>", "abc-123"),
+        ("Cookie: sessionid=abc123def; csrftoken=zz", "abc123def"),
+        ('DB = os.environ.get("DB_PASSWORD", "devpass1")', "devpass1"),
+        ("key = os.getenv('API_KEY', 'k-12345')", "k-12345"),
+    ],
+)
+def test_more_secret_forms_are_masked(text, secret):
+    from diagnostics.redact import redact_text
+
+    redacted = redact_text(text)
+    assert secret not in redacted and "****" in redacted
+
+
+def test_redis_auth_words_in_log_lines_are_left_alone():
+    from diagnostics.redact import redact_text
+
+    line = "log: AUTH failed: WRONGPASS invalid username-password pair"
+    assert redact_text(line) == line
+    assert (
+        redact_text('os.environ.get("LOG_LEVEL", "INFO")') == 'os.environ.get("LOG_LEVEL", "INFO")'
+    )
+
+
+# -- found by mutation testing (docs/mutation-testing.md) --
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("password = ''", "password = '****'"),  # an empty quoted value keeps its quotes
+        ("password = 'unterminated9", "password = ****"),
+        ("password = XabcdX", "password = ****"),
+        ("password:\nnext: 1", "password:\nnext: 1"),  # a key block with no value lines
+        ("password:\n  user: a1b2\n", "password:\n  ****\n"),
+        ("a: 1\ntoken:\n  blockv1\n", "a: 1\ntoken:\n  ****\n"),
+        (
+            "apiVersion: v1\nkind: Secret\ndata:\n  conn: host:port9\n",
+            "apiVersion: v1\nkind: Secret\ndata:\n  conn: ****\n",
+        ),
+        (
+            "- name: CELERY_DEFAULT_ROUTING_KEY\n  value: scan.vision\n",
+            "- name: CELERY_DEFAULT_ROUTING_KEY\n  value: scan.vision\n",
+        ),
+        (
+            "kind: ConfigMap\ndata:\n  q: a\n---\nkind: Secret\ndata: {pw: c2VjcmV0}\n",
+            "kind: ConfigMap\ndata:\n  q: a\n---\nkind: Secret\ndata: {pw: ****}\n",
+        ),
+        (
+            "kind: Secret\ndata: {a: c2VjcmV0, b: 'cXVvdGVk'} # }\n",
+            "kind: Secret\ndata: {a: ****, b: '****'} # }\n",
+        ),
+        ("kind: Secret\ndata: {\n  pw: c2VjcmV0\n}\n", "kind: Secret\ndata: {\n  pw: ****\n}\n"),
+    ],
+)
+def test_exact_redaction_found_by_mutants(text, expected):
+    assert redact_text(text) == expected
+
+
+def test_found_secrets_are_unquoted_and_never_the_mask():
+    secrets = find_secrets("password = 'quoted99'\ntoken: ****\nkey_password = \"dq7777\"")
+    assert "quoted99" in secrets and "dq7777" in secrets
+    assert "****" not in secrets and not any(s[0] in "'\"" for s in secrets)
