@@ -43,6 +43,7 @@ class Budget:
     deadline: float  # time.monotonic() value; inf for no deadline
     work: int = 0  # characters scanned by regex engines, plus loop steps
     regex_calls: int = 0
+    regex_work: int = 0  # the part of `work` that regex engines did
     exceeded_at: str = ""  # the stage that stopped (empty while within the budget)
     stages: list[str] = field(default_factory=list)
 
@@ -99,6 +100,7 @@ def charge(work: int, *, regex: bool = False) -> None:
         budget.work += work
         if regex:
             budget.regex_calls += 1
+            budget.regex_work += work
 
 
 def checkpoint(stage: str, work: int = 1) -> None:

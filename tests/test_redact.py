@@ -469,3 +469,61 @@ def test_found_secrets_are_unquoted_and_never_the_mask():
     secrets = find_secrets("password = 'quoted99'\ntoken: ****\nkey_password = \"dq7777\"")
     assert "quoted99" in secrets and "dq7777" in secrets
     assert "****" not in secrets and not any(s[0] in "'\"" for s in secrets)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "kind: Secret\ndata: {a: c2VjcmV0} # {keep: me}\n",
+            "kind: Secret\ndata: {a: ****} # {keep: me}\n",
+        ),
+        ("kind: Secret\n- data:\n    pw: listItemPw1\n", "kind: Secret\n- data:\n    pw: ****\n"),
+        ("- name: db_name_password\n  value: s3cr3tz1", "- name: db_name_password\n  value: ****"),
+        ("- name: DB_PASSWORD\n\n  value: afterBlank1", "- name: DB_PASSWORD\n\n  value: ****"),
+        (
+            "- name: DB_PASSWORD\n    deeper: 1\n  value: afterDeep1",
+            "- name: DB_PASSWORD\n    deeper: 1\n  value: ****",
+        ),
+        (
+            "  - k: 1\n    value: up1secret\n    k2: 2\n    name: API_TOKEN",
+            "  - k: 1\n    value: ****\n    k2: 2\n    name: API_TOKEN",
+        ),
+        # values of other mappings and items stay
+        (
+            "\n  name: API_TOKEN\nother: 1\n  value: lastLine9",
+            "\n  name: API_TOKEN\nother: 1\n  value: lastLine9",
+        ),
+        ("value: outer1\n  name: API_TOKEN", "value: outer1\n  name: API_TOKEN"),
+        (
+            "  - name: DB_PASSWORD\n    k: 1\nvalue: other1",
+            "  - name: DB_PASSWORD\n    k: 1\nvalue: other1",
+        ),
+        ("- name: DB_PASSWORD\n  - value: nested1", "- name: DB_PASSWORD\n  - value: nested1"),
+    ],
+)
+def test_exact_redaction_of_item_windows(text, expected):
+    assert redact_text(text) == expected
+
+
+def test_found_secrets_keep_their_edges_and_skip_masks():
+    assert "Xsecret1X" in find_secrets("password = 'Xsecret1X'")
+    assert "abcd" in find_secrets("password = abcd")  # MIN_SCRUB_CHARS long: kept
+    assert "****" not in find_secrets("password: |\n  ****\n  real1secret\n")
+
+
+def test_scrub_replaces_the_longest_secret_first():
+    # by length, not alphabetically: "zzzz" inside "azzzz1" must not be masked first
+    assert scrub("x azzzz1 y", {"zzzz", "azzzz1"}) == "x **** y"
+
+
+def test_line_loops_charge_one_step_per_line_visited():
+    from diagnostics import budget
+
+    for text, steps in (
+        ("password: |\n" + "  x\n" * 10, 11),  # 10 value lines and the last, empty one
+        ("kind: Secret\ndata:\n" + "  k: dg==\n" * 5, 3 + 6),  # 3 document lines, 6 under data
+    ):
+        with budget.counting() as spent:
+            redact_text(text + " ")  # a fresh text: the cache must not answer
+        assert spent.work - spent.regex_work == steps, text
