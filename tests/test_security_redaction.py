@@ -15,6 +15,22 @@ import pytest
 
 from diagnostics.models import Report
 
+
+@pytest.mark.django_db
+def test_saved_reports_hold_facts_not_html_and_render_the_fix_when_read(client):
+    # The fix is HTML from our content filled with the (scrubbed) facts: it is rendered
+    # when the report is read, so redaction never has to rewrite markup.
+    paste = "AMQPNotImplementedError(540, \"NOT_IMPLEMENTED - queue 'scan.vision' in vhost 'eco2' does not support global qos\")"
+    data = client.post(
+        "/api/diagnose", {"text": paste, "save": True}, content_type="application/json"
+    ).json()
+    report = Report.objects.get(pk=data["report_url"].strip("/").split("/")[-1])
+    stored = json.dumps(report.result)
+    assert "</" not in stored and "fix" not in report.result["matches"][0]
+    shown = client.get(data["report_url"], HTTP_ACCEPT="application/json").json()
+    assert "scan.vision" in shown["matches"][0]["fix"]
+
+
 K8S = """apiVersion: apps/v1
 kind: Deployment
 metadata:
