@@ -5,8 +5,11 @@ Issue 8 found 12 of 80 planted secrets in the API evidence, the saved report
 distinct secret per (shape, variant) - 2 variants of each of the shapes below -
 in pastes that mix them with real errors (so evidence lines and facts are
 quoted from the paste), posts every paste to `/api/diagnose` with save=true and
-to the form, and searches every surface: the API JSON, `/d/<id>/` as HTML and
-JSON, the form result page, every column of every row of every database table,
+to the form, posts it again around an error nothing answers with "share with
+the editors" ticked, sends each planted snippet as a feedback reason, and
+searches every surface: the API JSON, `/d/<id>/` as HTML and JSON, the form
+result pages, the feedback answers, every column of every row of every database
+table (the editors' queue `UnansweredPaste` and `Feedback.reason` among them),
 and every captured log record. Each secret is looked for raw, HTML-escaped,
 JSON-escaped, URL-encoded and base64-encoded.
 """
@@ -24,6 +27,10 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 from django.db import connection
+
+from diagnostics.models import UnansweredPaste
+from kb.feedback import MAX_REASON
+from kb.models import Feedback
 
 ALNUM = string.ascii_letters + string.digits
 UPPER = string.ascii_uppercase + string.digits
@@ -206,6 +213,7 @@ HEAD = {
     "secret-manifest-string": "apiVersion: v1\nkind: Secret\nmetadata:\n  name: rmq\nstringData:\n",
 }
 PER_PASTE = 4
+UNANSWERED_HEAD = "Error: the frobnicator zorblaxed while quuxing\n"
 
 
 @dataclass(frozen=True)
@@ -219,10 +227,8 @@ def build_corpus() -> tuple[list[str], list[Planted]]:
     pastes: list[str] = []
     for variant in range(VARIANTS):
         by_kind: dict[str, list[str]] = {}
-        for number, shape in enumerate(SHAPES):
-            secret = shape.make(f"{shape.name}/{variant}")
-            planted.append(Planted(shape.name, secret))
-            text = shape.template.format(s=secret, n=number)
+        for item, shape, text in planted_snippets(variant):
+            planted.append(item)
             by_kind.setdefault(shape.kind, []).append(text)
         for kind, snippets in by_kind.items():
             # a different mix of neighbours in each variant
@@ -231,6 +237,30 @@ def build_corpus() -> tuple[list[str], list[Planted]]:
                 body = "\n".join(order[start : start + PER_PASTE])
                 pastes.append(HEAD[kind] + body + "\n")
     return pastes, planted
+
+
+def planted_snippets(variant: int) -> list[tuple[Planted, Shape, str]]:
+    """Each shape's secret of `variant` (always the same one) in its template."""
+    out = []
+    for number, shape in enumerate(SHAPES):
+        secret = shape.make(f"{shape.name}/{variant}")
+        out.append((Planted(shape.name, secret), shape, shape.template.format(s=secret, n=number)))
+    return out
+
+
+def unanswered(paste: str) -> str:
+    """`paste` with no error anything answers: the form offers to share it with the editors."""
+    return UNANSWERED_HEAD + paste.removeprefix(HEAD["log"])
+
+
+def feedback_reasons() -> list[str]:
+    """Each planted snippet as a reader would quote it in "why not helpful": with the
+    context its kind needs (a Secret's data lines mean nothing without `kind: Secret`)."""
+    return [
+        HEAD[shape.kind] + text + "\n"
+        for variant in range(VARIANTS)
+        for _, shape, text in planted_snippets(variant)
+    ]
 
 
 def forms_of(secret: str) -> dict[str, str]:
@@ -268,16 +298,28 @@ def test_corpus_is_large_and_varied():
         assert sum(item.secret in paste for paste in pastes) == 1, item
 
 
+def test_feedback_reasons_fit_the_reason_field():
+    # the view cuts a reason at MAX_REASON before redacting: a cut secret would not be
+    # looked for in its planted form, so every reason here must fit whole
+    reasons = feedback_reasons()
+    assert len(reasons) == len(build_corpus()[1])
+    assert max(len(reason) for reason in reasons) <= MAX_REASON
+
+
 @pytest.mark.django_db
-def test_no_planted_secret_reaches_any_surface(client, caplog):
+def test_no_planted_secret_reaches_any_surface(client, caplog, settings):
     caplog.set_level(logging.DEBUG)
+    settings.KB_RATE_LIMITS = {**settings.KB_RATE_LIMITS, "diagnose": 0, "feedback": 0}
     pastes, planted = build_corpus()
     surfaces: dict[str, list[str]] = {
         "api json": [],
         "report html": [],
         "report json": [],
         "form page": [],
+        "shared form page": [],
+        "feedback": [],
     }
+    queued: list[str] = []
     for paste in pastes:
         api = client.post(
             "/api/diagnose",
@@ -294,6 +336,27 @@ def test_no_planted_secret_reaches_any_surface(client, caplog):
         form = client.post("/diagnose/", {"text": paste, "save": "1"})
         assert form.status_code == 200
         surfaces["form page"].append(form.content.decode())
+        # the same secrets around an error nothing answers, shared with the editors:
+        # the queue (UnansweredPaste) is read below with every other table
+        shared = client.post("/diagnose/", {"text": unanswered(paste), "share_unanswered": "1"})
+        assert shared.status_code == 200
+        surfaces["shared form page"].append(shared.content.decode())
+        if "Sent to the editors" in shared.content.decode():
+            queued.append(paste)
+    # a paste whose secrets sit next to an error the KB answers is not offered to the
+    # editors; most are (27 of 34 pastes, 48 of 57 shapes when this was written)
+    assert UnansweredPaste.objects.count() == len(queued) >= len(pastes) * 3 // 4
+    in_queue = {item.shape for item in planted if any(item.secret in p for p in queued)}
+    assert len(in_queue) >= len(SHAPES) * 3 // 4, sorted({s.name for s in SHAPES} - in_queue)
+    for reason in feedback_reasons():
+        answer = client.post(
+            "/feedback",
+            {"kind": "diagnosis", "helpful": "no", "reason": reason},
+            HTTP_ACCEPT="application/json",
+        )
+        assert answer.status_code == 200, answer.content[:300]
+        surfaces["feedback"].append(answer.content.decode())
+    assert Feedback.objects.exclude(reason="").count() == len(planted)
     surfaces["database"] = [database_text()]
     surfaces["logs"] = [caplog.text] + [
         record.getMessage() + str(record.__dict__) for record in caplog.records
