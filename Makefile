@@ -8,7 +8,7 @@ PY     := $(BIN)/python
 STAMP  := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 
-.PHONY: setup run test test-postgres lint worker bench content-check clean
+.PHONY: setup run test test-postgres lint worker bench content-check clean mutation-redact
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,10 @@ test-postgres: $(DEVSTAMP)
 ## worker: a Celery worker for live checks (needs CELERY_BROKER_URL)
 worker: setup
 	$(BIN)/celery -A config worker -Q kb-checks -l INFO
+
+## mutation-redact: mutation testing of diagnostics/redact.py (slow; not part of `make test`)
+mutation-redact: $(DEVSTAMP)
+	$(PY) scripts/mutation_redact.py
 
 lint: $(DEVSTAMP)
 	$(BIN)/ruff check .

@@ -3,11 +3,16 @@
 Issue 4: a hostile paste gets a clear answer or a clear 4xx within 3 s (and a 5 MB
 one is refused at once). Prints one line per shape and the worst time last.
 
+Issue 8: tiny pastes that were quadratic or cubic (seconds to minutes for a few KB)
+are run at n and 2n: the time and the counted work (characters scanned by RE2 plus
+loop steps, `diagnostics.budget`) of each, and their growth (2.0 is linear).
+
     python bench/hostile_pastes.py
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -49,6 +54,49 @@ SHAPES = {
 }
 
 
+# issue 8: (name, paste of size n); each was quadratic or worse before
+TINY = {
+    "py-start-spaces": lambda n: "key:" + " " * n + "x",
+    "password-run": lambda n: "password" * (n // 8),
+    "api-key-run": lambda n: "x_api_key_" * (n // 10),
+    "authorization-spaces": lambda n: "Authorization: " + " " * n,
+    "env-value-spaces": lambda n: "- name: DB_PASSWORD\n  value: a" + " " * n + "b",
+    "dotted-import": lambda n: "import " + ".".join(["a"] * (n // 2)),
+    "secret-data-items": lambda n: "kind: Secret\n" + "- data:\n" * (n // 8),
+    "deep-yaml-flow": lambda n: "apiVersion: v1\nkind: " + "[" * (n // 2) + "]" * (n // 2),
+}
+
+
+def tiny_shapes(client: Client) -> float:
+    """Each tiny shape at 32 KB and 64 KB: seconds, counted work, growth."""
+    from diagnostics import budget, redact
+    from diagnostics.parsers import parse_paste
+    from diagnostics.parsers.errors import PasteError
+
+    worst = 0.0
+    for name, make in TINY.items():
+        figures = []
+        for size in (32_000, 64_000):
+            text = make(size)
+            redact._run.cache_clear()
+            with budget.counting() as spent:
+                with contextlib.suppress(PasteError):
+                    parse_paste(text)
+                redact.redact_text(text)
+            body = json.dumps({"text": text})
+            start = time.perf_counter()
+            response = client.post("/api/diagnose", data=body, content_type="application/json")
+            elapsed = time.perf_counter() - start
+            figures.append((elapsed, spent.work, response.status_code))
+        worst = max(worst, figures[1][0])
+        (t1, w1, s1), (t2, w2, s2) = figures
+        print(
+            f"{name:20s} 32KB status={s1} seconds={t1:.3f} work={w1:,} | "
+            f"64KB status={s2} seconds={t2:.3f} work={w2:,} | work_growth={w2 / w1:.2f}"
+        )
+    return worst
+
+
 def main() -> None:
     call_command("migrate", verbosity=0)
     call_command("kb_build", verbosity=0)  # requests never build the index themselves
@@ -69,6 +117,7 @@ def main() -> None:
             print(
                 f"{name:20s} save={save!s:5s} status={response.status_code} seconds={elapsed:.2f}"
             )
+    worst = max(worst, tiny_shapes(client))
     big = json.dumps({"text": "x" * 5_000_000})
     start = time.perf_counter()
     response = client.post("/api/diagnose", data=big, content_type="application/json")

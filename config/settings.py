@@ -138,6 +138,8 @@ KB_SITE_URL = os.environ.get("KB_SITE_URL", "").strip().rstrip("/")
 # --- Diagnostics --------------------------------------------------------------
 KB_PASTE_MAX_BYTES = env_int("KB_PASTE_MAX_BYTES", 1024 * 1024)
 KB_REPORT_RETENTION_DAYS = env_int("KB_REPORT_RETENTION_DAYS", 30)
+# Seconds one paste analysis may take; past it the answer is partial, with a notice.
+KB_ANALYSIS_SECONDS = float(os.environ.get("KB_ANALYSIS_SECONDS", "10"))
 # Django refuses bodies over this with an HTML 400; we check Content-Length
 # ourselves first and answer 413 in JSON, so keep Django's limit above ours.
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(KB_PASTE_MAX_BYTES * 8, 10 * 1024 * 1024)

@@ -17,10 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from diagnostics import budget
 from diagnostics.facts import Finding
 from diagnostics.matcher import SignatureHit, get_matcher
 from diagnostics.parsers import ParsedPaste, parse_paste
-from diagnostics.parsers.errors import PasteError
+from diagnostics.parsers.errors import PasteError, TooDeep
 from diagnostics.ranking import rank_entries
 from diagnostics.redact import find_secrets, redact_text, scrub
 from diagnostics.rules import run_rules
@@ -144,14 +145,28 @@ def diagnose(text: str, *, kb: Any = None) -> Diagnosis:
     if kb is None:
         kb = index.get_kb()
     analysed, skipped = analysed_part(text)
-    parsed = parse_paste(analysed)
+    with budget.analysis():
+        return _diagnose(kb, analysed, skipped)
+
+
+def _diagnose(kb: Any, analysed: str, skipped: int) -> Diagnosis:
+    """The stages of `diagnose`, under the analysis budget (diagnostics/budget.py)."""
+    try:
+        parsed = parse_paste(analysed)
+    except RecursionError as exc:  # a parser followed nesting too deep: refuse the paste
+        raise TooDeep("The paste is nested too deeply to analyse.") from exc
     if skipped:
         parsed.notices.append(
             f"The paste has {skipped + MAX_ANALYSED_LINES:,} lines: the first "
             f"{HEAD_LINES:,} and the last {MAX_ANALYSED_LINES - HEAD_LINES:,} were analysed, "
             f"{skipped:,} in between were not."
         )
-    findings = run_rules(parsed)
+    try:
+        budget.checkpoint("rules")
+        findings = run_rules(parsed)
+    except budget.BudgetExceeded as exc:
+        findings = []
+        parsed.notices.append(budget.notice(exc.stage))
     hits = get_matcher(kb).match(parsed.logical, parsed.exceptions, parsed.lines)
     # evidence only ever quotes the analysed lines: their secrets are the ones to scrub
     return build_diagnosis(kb, parsed, hits, findings, secrets=find_secrets(analysed))

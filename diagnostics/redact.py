@@ -14,126 +14,192 @@ block scalar under `password: |`, the `value:` after `- name: DB_PASSWORD`),
 so a single line cut out of a paste can look harmless. `find_secrets` returns
 what the whole paste's redaction masked, and `scrub` removes those strings from
 anything derived from the paste (evidence lines, facts, findings).
+
+What is recognised, by family (each pass below names its family):
+- URLs: `scheme://user:password@host`, a token as the whole user part
+  (`https://ghp_...@github.com`, Sentry DSN keys), tokens in URL paths (Slack,
+  Discord and Teams webhooks, Telegram bot tokens, `/token/...` segments);
+- keys that name a secret, in Python, YAML, JSON, INI, XML and env files: any key
+  holding password/passwd/pwd/secret/token/api key/access key/private key/
+  credentials/basic auth, any key ending in `_PASS`/`_PW`, and UPPERCASE env names
+  ending in `KEY` (routing and binding keys excepted), with their values inline,
+  on the following indented lines, or in a Kubernetes `env:` item's `value:`;
+- command lines of the ecosystem's tools: `--password`-like flags, rabbitmqctl
+  `add_user`/`change_password`/`authenticate_user` positional passwords,
+  `rabbitmqadmin -p`, `redis-cli -a`, `mysql -pPW`, `docker login -p`,
+  `curl -u user:PW`, `flower --basic_auth=user:PW`, Redis `AUTH`/`requirepass`;
+- well-known token formats wherever they stand: GitHub, GitLab, Slack, AWS key
+  ids and secret keys, Google API keys, Stripe, npm, PyPI, SendGrid, OpenAI-style
+  `sk-`, JWTs, PEM private keys, `Authorization:` headers and `Bearer` tokens,
+  cookies.
+
+Every pattern is RE2 (`diagnostics.linear_re`): linear in the paste, whatever it
+holds. The line loops below visit each line a bounded number of times.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
-import re
 from typing import Any
+
+from diagnostics import budget
+from diagnostics import linear_re as re
 
 MASK = "****"
 ITEM_KEYS = 12  # lines searched around an env item's `name:` for its `value:`
 MIN_SCRUB_CHARS = 4  # shorter secrets would garble unrelated text when scrubbed everywhere
 
-# Lookbehinds make a pattern start only at the beginning of a run of word characters:
-# without them every position of a long run would rescan the run (quadratic time).
-_SCHEME = r"(?<![a-zA-Z0-9+.\-])[a-zA-Z][a-zA-Z0-9+.\-]*://"
-# scheme://user:password@host. The password runs to the LAST `@` of its token, so it
-# may hold @ : / # quotes and %-escapes; it stops at a `://` (the next URL of a failover
-# list). A password with spaces (malformed, but pasted) is masked when it has no `/`.
-_URL_PASSWORD = re.compile(
-    r"(?P<head>" + _SCHEME + r"[^:/@\s'\"]*:)"
-    r"(?P<secret>(?:[^\s:]|:(?!//))+(?=@)|[^\n@/]+(?=@[^\s@]))"
-)
-# Keys that name a secret, in Python, YAML, JSON, env files and INI.
-_SECRET_KEY = (  # noqa: S105 - a pattern, not a password
-    r"(?<![A-Za-z0-9_.\-])[A-Za-z0-9_.\-]*(?:passw(?:or)?d|passwd|pwd|secret|token|api[_-]?key|access[_-]?key"  # noqa: S105
-    r"|private[_-]?key|credentials?)[A-Za-z0-9_.\-]*"
-)
 _QUOTED = (
     r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\''
     r"|'(?:[^'\\\n]|\\.|'')*'|\"(?:[^\"\\\n]|\\.)*\""
 )
+_SCHEME = r"[a-zA-Z][a-zA-Z0-9+.\-]*://"
+# A run of characters that holds no `://` (the next URL of a failover list starts there):
+# the states of "seen `:`" and "seen `:/`" written out, since RE2 has no look-ahead.
+_NO_SCHEME_SEP = r"(?:[^\s:]|:+(?:/:+)*/?[^\s:/])*(?::+(?:/:+)*/?)?"
+# scheme://user:password@host. The password runs to the LAST `@` of its token, so it
+# may hold @ : / # quotes and %-escapes; it stops at a `://`. A password with spaces
+# (malformed, but pasted) is masked when it has no `/`.
+_URL_PASSWORD = re.compile(
+    r"(?P<head>" + _SCHEME + r"[^:/@\s'\"]*:)"
+    r"(?P<secret>" + _NO_SCHEME_SEP + r"|[^\n@/]+)(?P<tail>@)"
+)
+# scheme://TOKEN@host: a user part without a password that is a token, not a name
+# (git+https://ghp_...@github.com/..., a Sentry DSN's key). Names are short.
+_URL_TOKEN_USER = re.compile(
+    r"(?P<head>" + _SCHEME + r")(?P<secret>[A-Za-z0-9_\-.~%+=]{20,})(?P<tail>@)"
+)
+# Tokens in URL paths: webhooks and bot APIs, and a segment after /token/ /key/ /secret/.
+_URL_PATH_TOKEN = re.compile(
+    r"(?P<head>(?i:hooks\.slack\.com/(?:services|workflows|triggers)/)"
+    r"|(?i:(?:discord(?:app)?\.com)/api/webhooks/)\d+/"
+    r"|(?i:webhook\.office\.com/webhookb2/)"
+    r"|(?i:api\.telegram\.org/(?:file/)?bot)"
+    r"|/(?i:tokens?|keys?|secrets?|access[_-]?tokens?|api[_-]?keys?)/)"
+    r"(?P<secret>[A-Za-z0-9_\-:@.]{6,}(?:/[A-Za-z0-9_\-]{6,})*)"
+)
+_KEY_CHARS = r"[A-Za-z0-9_.\-]"
+# Keys that name a secret, in Python, YAML, JSON, env files and INI: a secret word anywhere
+# in the key; a key ending in _PASS / -pw; an UPPERCASE env name ending in KEY.
+_SECRET_KEY = (
+    r"(?:" + _KEY_CHARS + r"*(?i:passw(?:or)?d|passwd|pwd|secret|token|api[_-]?key|access[_-]?key"
+    r"|private[_-]?key|credentials?|basic[_-]?auth|auth[_-]?key|signing[_-]?key|encryption[_-]?key"
+    r"|master[_-]?key|session[_-]?key|client[_-]?key|dsn)" + _KEY_CHARS + r"*"
+    r"|" + _KEY_CHARS + r"*[_.\-](?i:pass|pw)\b|\b(?i:pass)\b"
+    r"|(?-i:[A-Z0-9_.\-]*[A-Z0-9_]KEY)\b)"
+)
+# Keys matched by _SECRET_KEY whose values are names, not secrets.
+_NOT_A_SECRET_KEY = re.compile(
+    r"(?:ref|name|(?:routing|binding|sort|partition|primary|foreign|cache)[_-]?key)$",
+    re.IGNORECASE,
+)
 _TAGS = r"(?:[!&][^\s,]*[ \t]+)*"  # YAML tags and anchors before the value: !!binary, &a
 _KEY_VALUE = re.compile(
-    r"(?P<head>(?P<q1>['\"]?)(?P<key>"
-    + _SECRET_KEY
-    + r")(?P=q1)[ \t]*(?::|=|=>)[ \t]*"
-    + _TAGS
-    + ")"
-    r"(?P<secret>" + _QUOTED + r"|[^\s,;}\])#]+)",
-    re.IGNORECASE,
+    r"(?P<head>['\"]?(?P<key>" + _SECRET_KEY + r")['\"]?[ \t]*(?::|=>|=)[ \t]*" + _TAGS + ")"
+    r"(?P<secret>" + _QUOTED + r"|[^\s,;}\])#]+)"
 )
 # `key: value` / `KEY=value` alone on its line (YAML, env files, INI): the whole rest of
 # the line is the value, spaces, commas and brackets included (a trailing comment too).
 _KEY_LINE = re.compile(
-    r"(?P<head>^[ \t]*(?:-[ \t]+)?(?:export[ \t]+)?(?P<key>" + _SECRET_KEY + r")"
+    r"(?P<head>^[ \t]*(?:-[ \t]+)?(?:(?i:export)[ \t]+)?(?P<key>" + _SECRET_KEY + r")"
     r"[ \t]*(?::|=)[ \t]*" + _TAGS + r")"
-    r"(?P<secret>[^\s'\"|>{\[](?:[^\n]*[^\s])?)(?=[ \t]*$)",
-    re.IGNORECASE | re.MULTILINE,
+    r"(?P<secret>[^\s'\"|>{\[](?:[^\n]*[^\s])?)(?P<tail>[ \t]*)$",
+    re.MULTILINE,
 )
 # A secret key whose value follows on the next, more indented lines (a block scalar
 # `password: |`, a nested mapping or list). References to Secrets (secretKeyRef,
 # secretName) hold names, not secrets.
 _KEY_BLOCK = re.compile(
     r"^(?P<indent>[ \t]*)(?:-[ \t]+)?['\"]?(?P<key>" + _SECRET_KEY + r")['\"]?[ \t]*:"
-    r"[ \t]*(?:[|>][-+0-9]*[ \t]*)?(?:#.*)?$",
-    re.IGNORECASE,
+    r"[ \t]*(?:[|>][-+0-9]*[ \t]*)?(?:#.*)?$"
 )
-_NOT_A_SECRET_KEY = re.compile(r"(?:ref|name)$", re.IGNORECASE)
 # Kubernetes env lists: `- name: DB_PASSWORD` with its `value:` on a neighbouring line,
 # or `{"name": "DB_PASSWORD", "value": "..."}` on one line.
 _ENV_NAME = re.compile(
-    r"^[ \t]*(?:-[ \t]+)?['\"]?name['\"]?[ \t]*:[ \t]*['\"]?" + _SECRET_KEY + r"['\"]?[ \t,]*$",
-    re.IGNORECASE,
+    r"^[ \t]*(?:-[ \t]+)?['\"]?name['\"]?[ \t]*:[ \t]*['\"]?(?P<key>" + _SECRET_KEY + r")"
+    r"['\"]?[ \t,]*$"
 )
 _ENV_VALUE = re.compile(
     r"(?P<head>^[ \t]*(?:-[ \t]+)?['\"]?value['\"]?[ \t]*:[ \t]*)(?P<secret>\S.*?)"
     r"(?P<tail>,?[ \t]*)$"
 )
 _ENV_INLINE = re.compile(
-    r"(?P<head>['\"]?name['\"]?\s*:\s*['\"]?" + _SECRET_KEY + r"['\"]?\s*,\s*"
-    r"['\"]?value['\"]?\s*:\s*)(?P<secret>" + _QUOTED + r"|[^\s,}]+)",
-    re.IGNORECASE,
+    r"(?P<head>['\"]?name['\"]?\s*:\s*['\"]?(?P<key>" + _SECRET_KEY + r")['\"]?\s*,\s*"
+    r"['\"]?value['\"]?\s*:\s*)(?P<secret>" + _QUOTED + r"|[^\s,}]+)"
 )
+_ARG = r"'[^'\n]*'|\"[^\"\n]*\"|[^\s'\"]+"  # one shell word: quoted, or up to a space
 # Redis: `requirepass x` / `masterauth x` (redis.conf, CONFIG SET), `AUTH [user] x`,
 # `redis-cli -a x`.
 _REDIS_AUTH = re.compile(
-    r"(?P<head>(?<![\w-])(?:requirepass|masterauth)[ \t]+"
+    r"(?P<head>(?:^|[^\w-])(?:requirepass|masterauth)[ \t]+"
     r"|^[ \t]*(?:[\w.:\[\]-]+>[ \t]*)?AUTH[ \t]+(?:[\w.@-]+[ \t]+)?"  # a command, prompt allowed
-    r"|(?<![\w-])redis-cli\b[^\n]{0,200}?[ \t]-a[ \t]+)(?P<secret>[^\s'\"]+|'[^'\n]*'|\"[^\"\n]*\")",
+    r"|(?:^|[^\w-])redis-cli\b[^\n]{0,200}?[ \t]-a[ \t]+)(?P<secret>" + _ARG + ")",
     re.MULTILINE,
+)
+# Positional and short-flag passwords of the ecosystem's command-line tools.
+_CLI_PASSWORD = re.compile(
+    r"(?P<head>\brabbitmqctl(?:\.bat)?\b[^\n]{0,200}?\b(?:add_user|change_password"
+    r"|authenticate_user)[ \t]+(?:" + _ARG + r")[ \t]+"
+    r"|\brabbitmqadmin\b[^\n]{0,300}?[ \t]-p(?:[ \t]+|=)?"
+    r"|\b(?:docker|podman|nerdctl)[ \t]+login\b[^\n]{0,300}?[ \t]-p[ \t]+"
+    r"|\b(?:mysql|mysqldump|mysqladmin|mariadb)\b[^\n]{0,300}?[ \t]-p"
+    r"|\b(?:curl|wget)\b[^\n]{0,300}?[ \t](?:-u|--user)(?:[ \t]+|=)['\"]?[^\s:'\"]*:"
+    r"|[ \t](?:-a|--auth)(?:[ \t]+|=)['\"]?[^\s:'\"/]+:"  # httpie -a user:pw
+    r"|--basic[_-]auth(?:[ \t]+|=)['\"]?[^\s:'\"]*:)"
+    r"(?P<secret>" + _ARG + ")"
 )
 # XML / HTML-ish configs: <password>x</password>, <spring:secret>x</spring:secret>
 _XML_SECRET = re.compile(
-    r"(?P<head><(?P<tag>[\w:.-]*(?:password|passwd|secret|token)[\w:.-]*)>)(?P<secret>[^<\n]+)"
-    r"(?P<tail></(?P=tag)>)",
+    r"(?P<head><[\w:.-]*(?:password|passwd|secret|token)[\w:.-]*>)(?P<secret>[^<\n]+)"
+    r"(?P<tail></[\w:.-]*(?:password|passwd|secret|token)[\w:.-]*>)",
     re.IGNORECASE,
 )
 # Cookie headers carry session secrets
 _COOKIE = re.compile(r"(?P<head>\b(?:Set-)?Cookie[ \t]*:[ \t]*)(?P<secret>[^\n]+)", re.IGNORECASE)
 # Defaults of secret environment variables: os.environ.get("DB_PASSWORD", "x"), getenv(...)
 _ENV_DEFAULT = re.compile(
-    r"(?P<head>(?:environ\.get|getenv)\(\s*['\"][^'\"\n]*(?:PASSW|SECRET|TOKEN|API_?KEY)[^'\"\n]*['\"]"
-    r"\s*,\s*)(?P<secret>'[^'\n]*'|\"[^\"\n]*\")",
-    re.IGNORECASE,
+    r"(?P<head>(?:environ\.get|environ\.setdefault|getenv)\(\s*['\"](?P<key>" + _SECRET_KEY + r")"
+    r"['\"]\s*,\s*)(?P<secret>'[^'\n]*'|\"[^\"\n]*\")"
 )
-# Command-line flags: --password hunter2, --password=hunter2, -p hunter2 is too ambiguous.
+# Command-line flags: --password hunter2, --password=hunter2, --redis-pass x, --api-key x.
 _FLAG = re.compile(
-    r"(?P<head>(?<![a-z\-])--[a-z\-]*(?:password|passwd|secret|token)[a-z\-]*[= ])(?P<secret>\S+)",
-    re.IGNORECASE,
+    r"(?P<head>(?:^|[^a-zA-Z\-])--[a-zA-Z\-_]*(?i:password|passwd|pass|pwd|secret|token|api[_-]?key"
+    r"|access[_-]?key)[a-zA-Z\-_]*(?:=|[ \t]+))(?P<secret>" + _ARG + ")"
 )
 _AUTH_HEADER = re.compile(
-    r"(?P<head>\bAuthorization\s*[:=]\s*['\"]?(?:Basic|Bearer|Token|Digest)?\s*)(?P<secret>[^\s'\"]+)",
+    r"(?P<head>\b(?:Proxy-)?Authorization\s*[:=]\s*['\"]?(?:Basic|Bearer|Token|Digest|JWT)?\s*)"
+    r"(?P<secret>[^\s'\"]+)",
     re.IGNORECASE,
 )
 _BEARER = re.compile(r"(?P<head>\bBearer\s+)(?P<secret>[A-Za-z0-9\-._~+/]{8,}=*)")
-_JWT = re.compile(
-    r"(?<![A-Za-z0-9_\-])eyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}"
-)
-_AWS_KEY_ID = re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b")
+_JWT = re.compile(r"\beyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}")
+_AWS_KEY_ID = re.compile(r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}\b")
 _AWS_SECRET = re.compile(
-    r"(?P<head>aws_secret_access_key\s*[:=]\s*['\"]?)(?P<secret>[A-Za-z0-9/+=]{40})",
+    r"(?P<head>aws_?secret_?(?:access_?)?key(?:_id)?['\"]?\s*[:=]\s*['\"]?)"
+    r"(?P<secret>[A-Za-z0-9/+=]{40})",
     re.IGNORECASE,
 )
-_PRIVATE_KEY = re.compile(
-    r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(?:-----END [A-Z ]*PRIVATE KEY-----|\Z)", re.DOTALL
+# Well-known token formats, masked wherever they stand.
+_KNOWN_TOKEN = re.compile(
+    r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,}|glpat-[A-Za-z0-9_\-]{20,}"
+    r"|xox[abposre]-[A-Za-z0-9\-]{10,}|xapp-[A-Za-z0-9\-]{10,}"
+    r"|AIza[0-9A-Za-z_\-]{35}|ya29\.[0-9A-Za-z_\-]{20,}"
+    r"|(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{16,}|whsec_[0-9A-Za-z]{20,}"
+    r"|npm_[A-Za-z0-9]{36}|pypi-AgE[A-Za-z0-9_\-]{50,}"
+    r"|SG\.[A-Za-z0-9_\-]{16,}\.[A-Za-z0-9_\-]{16,}"
+    r"|sk-(?:proj-|ant-)?[A-Za-z0-9_\-]{32,}|hf_[A-Za-z0-9]{30,}"
+    r"|dop_v1_[a-f0-9]{64}|shpat_[a-fA-F0-9]{32})"
 )
-_SECRET_KIND = re.compile(r"['\"]?kind['\"]?\s*:\s*['\"]?Secret\b", re.MULTILINE)
+_PRIVATE_KEY = re.compile(
+    r"-----BEGIN [A-Z ]*PRIVATE KEY( BLOCK)?-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY"
+    r"( BLOCK)?-----|\z)"
+)
+_SECRET_KIND = re.compile(r"(?m)['\"]?kind['\"]?\s*:\s*['\"]?Secret\b")
+_DOCUMENT_START = re.compile(r"(?m)(^---[^\n]*\n)")
 _DATA_KEY = re.compile(r"['\"]?(?:data|stringData)['\"]?[ \t]*:[ \t]*")
 _FLOW_VALUE = re.compile(r"(?P<head>:\s*)(?P<secret>" + _QUOTED + r"|[^\s,}'\"]+)")
+_BLOCK_INDICATOR = re.compile(r"[ \t]*(?:[|>][-+0-9]*)?[ \t]*")
 
 
 class _Redaction:
@@ -147,17 +213,19 @@ class _Redaction:
         if secret and secret != MASK:
             self.found.add(secret)
 
-    def mask_group(self, match: re.Match[str]) -> str:
+    def mask_group(self, match: Any) -> str:
         secret = match.group("secret")
         if secret in (MASK, f"'{MASK}'", f'"{MASK}"'):
             return match.group(0)
+        if "key" in match.re.groupindex and _NOT_A_SECRET_KEY.search(match.group("key") or ""):
+            return match.group(0)
         self.keep(secret)
-        tail = match.groupdict().get("tail") or ""
+        tail = (match.group("tail") if "tail" in match.re.groupindex else "") or ""
         if len(secret) >= 2 and secret[0] == secret[-1] and secret[0] in "'\"":
             return f"{match.group('head')}{secret[0]}{MASK}{secret[0]}{tail}"
         return f"{match.group('head')}{MASK}{tail}"
 
-    def mask_whole(self, match: re.Match[str]) -> str:
+    def mask_whole(self, match: Any) -> str:
         self.keep(match.group(0))
         return MASK
 
@@ -170,11 +238,11 @@ class _Redaction:
             self.keep(stripped)
             return line[: len(line) - len(line.lstrip())] + MASK
         key, colon, value = line.partition(":")
-        if keep_key and colon and value.strip() and value.strip() not in ("|", ">"):
+        if colon and _BLOCK_INDICATOR.fullmatch(value):  # `key: |`, `key: >-`, `key:`
+            return line
+        if colon:
             self.keep(value)
             return f"{key}: {MASK}"
-        if keep_key and colon and re.fullmatch(r"[ \t]*(?:[|>][-+0-9]*)?[ \t]*", value):
-            return line
         self.keep(stripped)
         return line[: len(line) - len(line.lstrip())] + MASK
 
@@ -185,26 +253,36 @@ def _indent(line: str) -> int:
 
 def _mask_blocks_under(
     lines: list[str], start: int, indent: int, red: _Redaction, *, keep_key: bool = False
-) -> None:
-    """Mask the lines after `start` that belong to its value (deeper, or `- ` items)."""
+) -> int:
+    """Mask the lines after `start` that belong to its value (deeper, or `- ` items).
+
+    Returns the index of the last line of the value, so callers skip past it: a
+    value's lines are visited once, not once per enclosing key (quadratic).
+    """
+    last = start
     for number in range(start + 1, len(lines)):
         line = lines[number]
         content = line.lstrip()
+        budget.charge(1)
         if not content:
             continue
         depth = len(line) - len(content)
         if depth < indent or (depth == indent and not content.startswith("- ")):
-            return
+            return last
         lines[number] = red.mask_line(line, keep_key=keep_key)
+        last = number
+    return last
 
 
 def _redact_key_blocks(text: str, red: _Redaction) -> str:
     """Secret keys whose value is on the following lines: `password: |`, nested values."""
     lines = text.split("\n")
-    for number, line in enumerate(lines):
-        match = _KEY_BLOCK.match(line)
+    number = 0
+    while number < len(lines):
+        match = _KEY_BLOCK.match(lines[number]) if ":" in lines[number] else None
         if match and not _NOT_A_SECRET_KEY.search(match.group("key")):
-            _mask_blocks_under(lines, number, len(match.group("indent")), red)
+            number = _mask_blocks_under(lines, number, len(match.group("indent")), red)
+        number += 1
     return "\n".join(lines)
 
 
@@ -213,9 +291,10 @@ def _redact_env_pairs(text: str, red: _Redaction) -> str:
     text = _ENV_INLINE.sub(red.mask_group, text)
     lines = text.split("\n")
     for number, line in enumerate(lines):
-        if _ENV_NAME.match(line):
+        match = _ENV_NAME.match(line) if "name" in line else None
+        if match and not _NOT_A_SECRET_KEY.search(match.group("key")):
             for near in _same_item_lines(lines, number):
-                if _ENV_VALUE.match(lines[near]):
+                if "value" in lines[near] and _ENV_VALUE.match(lines[near]):
                     lines[near] = _ENV_VALUE.sub(red.mask_group, lines[near])
     return "\n".join(lines)
 
@@ -251,7 +330,7 @@ def _redact_kubernetes_secret_data(text: str, red: _Redaction) -> str:
     if not _SECRET_KIND.search(text):
         return text
     out: list[str] = []
-    for document in re.split(r"(^---[^\n]*\n)", text, flags=re.MULTILINE):
+    for document in _DOCUMENT_START.split(text):
         if _SECRET_KIND.search(document):
             document = _mask_secret_data(document, red)
         out.append(document)
@@ -261,8 +340,11 @@ def _redact_kubernetes_secret_data(text: str, red: _Redaction) -> str:
 def _mask_secret_data(document: str, red: _Redaction) -> str:
     """Block style (`data:` then indented keys) and flow/JSON style (`data: {...}`)."""
     lines = document.split("\n")
-    for number, line in enumerate(lines):
-        for found in _DATA_KEY.finditer(line):
+    number = 0
+    while number < len(lines):
+        line = lines[number]
+        budget.charge(1)
+        for found in _DATA_KEY.finditer(line) if "ata" in line else ():
             rest = line[found.end() :]
             if rest.lstrip().startswith("{") and "}" in rest:
                 end = found.end() + rest.index("}")
@@ -270,19 +352,25 @@ def _mask_secret_data(document: str, red: _Redaction) -> str:
                 lines[number] = line = line[: found.end()] + flow + line[end:]
                 break
             if rest.strip() in ("", "{") and line[: found.start()].strip() in ("", "-"):
-                _mask_blocks_under(lines, number, _indent(line), red, keep_key=True)
+                number = _mask_blocks_under(lines, number, _indent(line), red, keep_key=True)
+                break
+        number += 1
     return "\n".join(lines)
 
 
 # (pattern, mask the whole match?) in the order they run
 _TOKEN_PASSES = (
     (_URL_PASSWORD, False),
+    (_URL_TOKEN_USER, False),
+    (_URL_PATH_TOKEN, False),
     (_AUTH_HEADER, False),
     (_BEARER, False),
     (_JWT, True),
+    (_KNOWN_TOKEN, True),
     (_AWS_SECRET, False),
     (_AWS_KEY_ID, True),
     (_FLAG, False),
+    (_CLI_PASSWORD, False),
     (_REDIS_AUTH, False),
     (_XML_SECRET, False),
     (_COOKIE, False),
@@ -295,7 +383,7 @@ _TOKEN_PASSES = (
 @functools.lru_cache(maxsize=8)
 def _run(text: str) -> tuple[str, frozenset[str]]:
     """One redaction of `text`, cached: a paste is redacted for the engine, the report
-    and the page, and a megabyte of it takes a second or two."""
+    and the page."""
     red = _Redaction()
     text = _PRIVATE_KEY.sub(red.mask_whole, text)
     # Contexts that span lines first (Secret data, blocks under secret keys, env lists) ...

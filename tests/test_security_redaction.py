@@ -10,56 +10,10 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 
 import pytest
 
 from diagnostics.models import Report
-from diagnostics.redact import RedactingFilter, find_secrets, redact_text, scrub
-
-LEAKED_BEFORE = [
-    ("amqp://svc:pa/ss@rabbit:5672/v", "pa/ss"),
-    ("amqp://svc:pa'ss@rabbit:5672/v", "pa'ss"),
-    ('amqp://svc:pa"ss@rabbit:5672/v', 'pa"ss'),
-    ("broker_url = 'amqp://user:pass word@localhost//'", "pass word"),
-    ("amqp://u:p@ss:word@host", "ss:word"),
-    ("password: |\n  blocksecret1\n  blocksecret2\n", "blocksecret2"),
-    ("token: >-\n  foldsecret\n", "foldsecret"),
-    ("password:\n  - listsecret\n", "listsecret"),
-    ("        - name: DB_PASSWORD\n          value: k8svalsecret\n", "k8svalsecret"),
-    ("env:\n- value: revsecret\n  name: DB_PASSWORD\n", "revsecret"),
-    ('[{"name": "API_TOKEN", "value": "inlinesecret"}]', "inlinesecret"),
-    ("kind: Secret\napiVersion: v1\ndata: {pw: c2VjcmV0YmFzZTY0}\n", "c2VjcmV0YmFzZTY0"),
-    ("items:\n- kind: Secret\n  data:\n    pw: c2VjcmV0YmFzZTY0\n", "c2VjcmV0YmFzZTY0"),
-    ('{"kind": "Secret", "data": {"pw": "c2VjcmV0YmFzZTY0"}}', "c2VjcmV0YmFzZTY0"),
-    ("password = hunter2 with space", "with space"),
-    ("DB_PASSWORD=plain env secret", "env secret"),
-    ('password: "esc\\"aped secret"', "aped secret"),
-    ('PASSWORD="""triplesecret"""', "triplesecret"),
-    ("password: !!binary c2VjcmV0YmluYXJ5", "c2VjcmV0YmluYXJ5"),
-    ("password: &anchor anchsecret", "anchsecret"),
-]
-
-
-@pytest.mark.parametrize(("text", "secret"), LEAKED_BEFORE)
-def test_secret_is_masked(text, secret):
-    assert secret not in redact_text(text)
-
-
-def test_shape_is_kept_for_failover_lists_and_secret_refs():
-    text = "BROKER = ['amqp://u:p1x@a//','amqp://u:p2x@b//']"
-    assert redact_text(text) == "BROKER = ['amqp://u:****@a//','amqp://u:****@b//']"
-    ref = "envFrom:\n  - secretRef:\n      name: worker-secrets\n"
-    assert redact_text(ref) == ref
-
-
-def test_evidence_lines_are_scrubbed_with_the_secrets_of_the_whole_paste():
-    paste = "- name: DB_PASSWORD\n  value: k8svalsecret\n"
-    assert redact_text("value: k8svalsecret") == "value: k8svalsecret"  # alone: looks harmless
-    secrets = find_secrets(paste)
-    assert scrub({"evidence": [{"text": "value: k8svalsecret"}]}, secrets) == {
-        "evidence": [{"text": "value: ****"}]
-    }
 
 
 @pytest.mark.django_db
@@ -75,34 +29,6 @@ def test_saved_reports_hold_facts_not_html_and_render_the_fix_when_read(client):
     assert "</" not in stored and "fix" not in report.result["matches"][0]
     shown = client.get(data["report_url"], HTTP_ACCEPT="application/json").json()
     assert "scan.vision" in shown["matches"][0]["fix"]
-
-
-HOSTILE = {
-    "letters": "Error " + "a" * 200_000,
-    "dashes": "-" * 200_000,
-    "scheme": "a" * 200_000 + "://",
-    "spaces after key": "password:" + " " * 200_000 + "x",
-    "env names": "env:\n" + "  name: DB_PASSWORD\n" * 10_000,
-}
-
-
-@pytest.mark.parametrize("name", HOSTILE)
-def test_redaction_is_not_quadratic(name):
-    started = time.monotonic()
-    redact_text(HOSTILE[name] + f" {name}")  # a fresh string: the cache must not help
-    assert time.monotonic() - started < 2.0  # 20k letters took 30 s before
-
-
-def test_log_tracebacks_are_redacted():
-    try:
-        raise ValueError("cannot reach amqp://svc:trace/secret@rabbit//")
-    except ValueError:
-        record = logging.LogRecord(
-            "x", logging.ERROR, __file__, 1, "failed", None, exc_info=__import__("sys").exc_info()
-        )
-    RedactingFilter().filter(record)
-    formatted = logging.Formatter().format(record)
-    assert "trace/secret" not in formatted and "svc:****@rabbit" in formatted
 
 
 K8S = """apiVersion: apps/v1
@@ -176,34 +102,3 @@ def test_saved_report_outputs_and_form_page_hold_no_secret(client, caplog, paste
     for secret in secrets:
         for where, text in outputs.items():
             assert not any(v in text for v in _variants(secret)), (secret, where)
-
-
-@pytest.mark.parametrize(
-    ("text", "secret"),
-    [
-        ("requirepass s3cretRedis", "s3cretRedis"),
-        ("CONFIG SET masterauth hunter2", "hunter2"),
-        ("127.0.0.1:6379> AUTH default hunter2", "hunter2"),
-        ("redis-cli -h redis -p 6379 -a hunter2 ping", "hunter2"),
-        ("<password>hunter2</password>", "hunter2"),
-        ("<spring:secret>abc-123</spring:secret>", "abc-123"),
-        ("Cookie: sessionid=abc123def; csrftoken=zz", "abc123def"),
-        ('DB = os.environ.get("DB_PASSWORD", "devpass1")', "devpass1"),
-        ("key = os.getenv('API_KEY', 'k-12345')", "k-12345"),
-    ],
-)
-def test_more_secret_forms_are_masked(text, secret):
-    from diagnostics.redact import redact_text
-
-    redacted = redact_text(text)
-    assert secret not in redacted and "****" in redacted
-
-
-def test_redis_auth_words_in_log_lines_are_left_alone():
-    from diagnostics.redact import redact_text
-
-    line = "log: AUTH failed: WRONGPASS invalid username-password pair"
-    assert redact_text(line) == line
-    assert (
-        redact_text('os.environ.get("LOG_LEVEL", "INFO")') == 'os.environ.get("LOG_LEVEL", "INFO")'
-    )

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from diagnostics import budget
 from diagnostics.facts import BrokerFact, CeleryConfigFact, ExceptionFact, QueueDecl
 from diagnostics.parsers import regions
 from diagnostics.parsers.base import NotMine, registered_parsers
@@ -68,25 +69,55 @@ def parse_paste(text: str) -> ParsedPaste:
     """Parse every region of `text` (already size-checked and decoded)."""
     lines = clean_lines(text)
     parsed = ParsedPaste(lines=lines, logical=logical_lines(lines))
-    parsed.exceptions = parse_exceptions(lines)
-    parsed.log_lines = classify_log_lines(lines)
-    _parse_yaml_regions(parsed)
-    _parse_python_regions(parsed)
-    parsed.worker_commands.extend(parse_worker_commands(lines))
-    _apply_worker_commands(parsed)
-    parsed.requirements = parse_requirements(lines)
-    parsed.broker = parse_broker_settings(
-        lines, parsed.config.broker_url if parsed.config else None
+    stages = (
+        ("exceptions", _parse_exceptions),
+        ("log lines", _parse_log_lines),
+        ("YAML", _parse_yaml_regions),
+        ("Python", _parse_python_regions),
+        ("worker commands", _parse_worker_commands),
+        ("requirements", _parse_requirements),
+        ("broker settings", _parse_broker_settings),
+        ("other parsers", _run_unwired_parsers),
     )
-    _run_unwired_parsers(parsed, "\n".join(lines))
+    try:
+        for name, stage in stages:
+            budget.checkpoint(name)
+            stage(parsed)
+    except budget.BudgetExceeded as exc:  # past the deadline: what was parsed is the answer
+        parsed.notices.append(budget.notice(exc.stage))
+    _apply_worker_commands(parsed)
     parsed.kinds = _kinds(parsed)
     return parsed
 
 
-def _run_unwired_parsers(parsed: ParsedPaste, text: str) -> None:
+def _parse_exceptions(parsed: ParsedPaste) -> None:
+    parsed.exceptions = parse_exceptions(parsed.lines)
+
+
+def _parse_log_lines(parsed: ParsedPaste) -> None:
+    parsed.log_lines = classify_log_lines(parsed.lines)
+
+
+def _parse_worker_commands(parsed: ParsedPaste) -> None:
+    parsed.worker_commands.extend(parse_worker_commands(parsed.lines))
+
+
+def _parse_requirements(parsed: ParsedPaste) -> None:
+    parsed.requirements = parse_requirements(parsed.lines)
+
+
+def _parse_broker_settings(parsed: ParsedPaste) -> None:
+    parsed.broker = parse_broker_settings(
+        parsed.lines, parsed.config.broker_url if parsed.config else None
+    )
+
+
+def _run_unwired_parsers(parsed: ParsedPaste) -> None:
+    text = "\n".join(parsed.lines)
     for parser in registered_parsers():
         if parser.wired:
             continue
+        budget.checkpoint(parser.kind)
         try:
             parsed.extra[parser.kind] = parser.parse(text)
         except NotMine:
@@ -103,6 +134,7 @@ def parse_celery_config(text: str) -> CeleryConfigFact:
 
 def _parse_yaml_regions(parsed: ParsedPaste) -> None:
     for region in regions.yaml_regions(parsed.lines):
+        budget.checkpoint("YAML", work=len(region[1]))
         try:
             docs = regions.load_yaml_region(region)
         except MalformedPaste as exc:

@@ -14,8 +14,7 @@ The broker's kind comes from the Celery config's broker URL when the paste has o
 
 from __future__ import annotations
 
-import re
-
+from diagnostics import linear_re as re
 from diagnostics.facts import BrokerFact, broker_kind
 from diagnostics.parsers.base import NotMine, Parser
 

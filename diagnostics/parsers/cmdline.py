@@ -10,10 +10,10 @@ Found on a line of their own, in a Dockerfile `CMD`, in a Kubernetes
 
 from __future__ import annotations
 
-import re
 import shlex
 from dataclasses import dataclass, field
 
+from diagnostics import linear_re as re
 from diagnostics.parsers.base import NotMine, Parser
 
 WORKER = re.compile(r"\bcelery\b.{0,200}?\bworker\b")

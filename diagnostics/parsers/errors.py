@@ -18,3 +18,7 @@ class PasteError(ValueError):
 
 class MalformedPaste(ValueError):
     """One region is of a kind we parse, but broken or hostile; reported as a notice."""
+
+
+class TooDeep(PasteError):
+    """Input nested deeper than the parsers follow: the paste is refused (a 400)."""

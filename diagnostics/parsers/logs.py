@@ -13,9 +13,10 @@ help rules that need to know whether a broker or a worker said something.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
+from diagnostics import budget
+from diagnostics import linear_re as re
 from diagnostics.parsers.base import NotMine, Parser
 
 KINDS = (
@@ -25,7 +26,7 @@ KINDS = (
         re.compile(
             r"^\s*(?:\d{4}-\d\d-\d\d[ T][\d:.+\-]+ )?\[(?P<level>debug|info|notice|warning|error|"
             r"critical)\] <\d+\.\d+\.\d+>",
-            re.I,
+            re.IGNORECASE,
         ),
     ),
     ("rabbitmq", re.compile(r"^=(?P<level>[A-Z]+) REPORT====")),
@@ -52,6 +53,8 @@ def classify_log_lines(lines: list[str]) -> list[LogLine]:
     """Log lines recognised in the paste, in order (at most one kind per line)."""
     out: list[LogLine] = []
     for number, line in enumerate(lines, start=1):
+        if not number % 500:
+            budget.checkpoint("log lines")
         head = line[:400]
         for source, pattern in KINDS:
             match = pattern.search(head)

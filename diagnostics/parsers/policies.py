@@ -15,9 +15,9 @@ download) is JSON with a `policies` list; each element names `vhost`, `name`,
 from __future__ import annotations
 
 import json
-import re
 import shlex
 
+from diagnostics import linear_re as re
 from diagnostics.facts import PolicyFact
 from diagnostics.parsers.base import NotMine, Parser
 

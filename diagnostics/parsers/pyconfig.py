@@ -29,6 +29,8 @@ from typing import Any
 
 from celery.app.defaults import _TO_NEW_KEY, SETTING_KEYS
 
+from diagnostics import budget
+from diagnostics import linear_re as re
 from diagnostics.facts import CeleryConfigFact
 from diagnostics.parsers import pyqueues
 from diagnostics.parsers.base import NotMine, Parser
@@ -38,6 +40,13 @@ from diagnostics.redact import mask_url
 
 MAX_SOURCE = 512 * 1024
 MAX_NESTING = 100
+MAX_DOTTED_PARTS = 100
+# A dotted name of more than MAX_DOTTED_PARTS parts (continuation lines allowed): CPython's
+# parser takes time quadratic in the parts of an `import a.a.a...` name (100 KB: seconds).
+_LONG_DOTTED_NAME = re.compile(
+    r"[A-Za-z_]\w*(?:[ \t]*(?:\\\r?\n)?[ \t]*\.[ \t]*(?:\\\r?\n)?[ \t]*[A-Za-z_]\w*)"
+    + f"{{{MAX_DOTTED_PARTS}}}"
+)
 TASK_DECORATORS = {"task", "shared_task", "periodic_task"}
 SCHEDULE_KEYS = {"countdown", "eta"}
 
@@ -78,6 +87,11 @@ def parse_module(source: str) -> ast.Module:
         raise MalformedPaste(f"Python over {MAX_SOURCE // 1024} KB is not analysed")
     if _max_nesting(source) > MAX_NESTING:
         raise MalformedPaste(f"Python nested deeper than {MAX_NESTING} levels is not analysed")
+    if "." in source and _LONG_DOTTED_NAME.search(source):
+        raise MalformedPaste(
+            f"Python with a dotted name of over {MAX_DOTTED_PARTS} parts is not analysed"
+        )
+    budget.checkpoint("Python settings", work=len(source))
     try:
         return ast.parse(source)
     except (SyntaxError, ValueError) as exc:

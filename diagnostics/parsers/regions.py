@@ -18,19 +18,20 @@ YAML.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
 import yaml
 
+from diagnostics import budget as work
+from diagnostics import linear_re as re
 from diagnostics.parsers.errors import MalformedPaste
 from diagnostics.parsers.pyconfig import NotPython, parse_module
 from diagnostics.parsers.yamldocs import YamlDoc, load_documents
 
 PY_START = re.compile(
     r"^(?:from\s+[\w.]+\s+import\b|import\s+[\w.]+|@[\w.]+|(?:async\s+)?def\s+\w+\s*\(|class\s+\w+"
-    r"|[A-Za-z_][\w.]*(?:\[[^\]]{1,80}\])?\s*(?::\s*[\w\[\], .]+)?\s*[+]?=(?!=)"
+    r"|[A-Za-z_][\w.]*(?:\[[^\]]{1,80}\])?\s*(?::\s*[\w\[\], .]+)?\s*[+]?=(?:[^=]|$)"
     r"|[A-Za-z_][\w.]*\.(?:update|config_from_object|apply_async|delay|add_periodic_task)\s*\()"
 )
 PY_CONTINUE = re.compile(
@@ -93,6 +94,7 @@ def _parses(source: str, budget: list[int]) -> bool:
     if budget[0] <= 0:
         return False
     budget[0] -= 1
+    work.checkpoint("Python", work=len(source))
     try:
         parse_module(source)
     except NotPython:

@@ -15,9 +15,9 @@ runs of `-_.` become `-`), and extras (`celery[redis]`) count as packages too.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
+from diagnostics import linear_re as re
 from diagnostics.parsers.base import NotMine, Parser
 
 REQUIREMENT = re.compile(
@@ -26,7 +26,7 @@ REQUIREMENT = re.compile(
 )
 OPTION = re.compile(r"^-(?:r|c|e|-index-url|-extra-index-url|-find-links)\b")
 DOCKER_INSTRUCTION = re.compile(
-    r"^(?P<op>FROM|RUN|CMD|ENTRYPOINT|COPY|ADD|ENV|WORKDIR|ARG|USER|EXPOSE|LABEL)\s", re.I
+    r"^(?P<op>FROM|RUN|CMD|ENTRYPOINT|COPY|ADD|ENV|WORKDIR|ARG|USER|EXPOSE|LABEL)\s", re.IGNORECASE
 )
 PIP_INSTALL = re.compile(r"\bpip3?\s+install\s+(?P<args>[^&;|]+)")
 

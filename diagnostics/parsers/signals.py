@@ -22,9 +22,9 @@ signal and the line of the signal's name.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
+from diagnostics import linear_re as re
 from diagnostics.parsers.base import NotMine, Parser
 
 # A module-level cache filled by a signal or at import in the main process.

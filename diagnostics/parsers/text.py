@@ -15,8 +15,9 @@ a YAML key at column 0), so unrelated lines are not glued together.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+
+from diagnostics import linear_re as re
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
 # "worker_1  | ", "celeryworker_1  | ", "pod/worker-abc ", k8s "worker-5d9f7 worker " is too loose.

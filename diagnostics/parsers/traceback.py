@@ -27,8 +27,9 @@ after `raised unexpected:` / `Unrecoverable error:` parsed with
 from __future__ import annotations
 
 import ast
-import re
 
+from diagnostics import budget
+from diagnostics import linear_re as re
 from diagnostics.facts import ExceptionFact
 from diagnostics.parsers.base import NotMine, Parser
 from diagnostics.parsers.text import MAX_LINE, clean_lines
@@ -61,6 +62,7 @@ IPYTHON_HEAD = re.compile(
 )
 REPLY = re.compile(r"\((?P<code>\d{3})\)\s*(?P<text>[A-Z][A-Z_\-]+ - .*)")
 MAX_REPR_ARGS = 4_000
+CHECK_EVERY = 500  # lines between checks of the analysis budget
 
 
 def parse_exceptions(lines: list[str]) -> list[ExceptionFact]:
@@ -68,6 +70,8 @@ def parse_exceptions(lines: list[str]) -> list[ExceptionFact]:
     facts: list[ExceptionFact] = []
     facts.extend(_traceback_exceptions(lines))
     for number, line in enumerate(lines, start=1):
+        if not number % CHECK_EVERY:
+            budget.checkpoint("exceptions")
         fact = _line_exception(line[:MAX_LINE], number)
         if fact is not None:
             facts.append(fact)

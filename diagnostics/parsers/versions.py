@@ -19,34 +19,35 @@ say so when none was given.
 
 from __future__ import annotations
 
-import re
-
+from diagnostics import linear_re as re
 from diagnostics.facts import VersionsFact
 from diagnostics.parsers.base import NotMine, Parser
 
 _V = r"v?(\d+\.\d+(?:\.\d+)?)"
 _V3 = r"v?(\d+\.\d+\.\d+)"
-PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
+PATTERNS: dict[str, tuple[re.Pattern, ...]] = {
     "rabbitmq": (
-        re.compile(r"\brabbitmq(?:/rabbitmq)?:" + _V, re.I),  # image tag rabbitmq:4.3-management
-        re.compile(r"\bRabbitMQ(?:[- ]server)?\s+(?:version\s+)?" + _V, re.I),
-        re.compile(r"\brabbitmq_version\"?\s*[:=]\s*\"?" + _V, re.I),
+        re.compile(
+            r"\brabbitmq(?:/rabbitmq)?:" + _V, re.IGNORECASE
+        ),  # image tag rabbitmq:4.3-management
+        re.compile(r"\bRabbitMQ(?:[- ]server)?\s+(?:version\s+)?" + _V, re.IGNORECASE),
+        re.compile(r"\brabbitmq_version\"?\s*[:=]\s*\"?" + _V, re.IGNORECASE),
         re.compile(
             r"\"RabbitMQ\"\s*,\s*\"" + _V
         ),  # rabbitmqctl status: {rabbit,"RabbitMQ","4.3.0"}
     ),
     "celery": (
-        re.compile(r"^[ \t]*celery(?:\[[^\]]*\])?\s*==\s*" + _V, re.I | re.M),
-        re.compile(r"\bpip3? install [^\n]*?\bcelery(?:\[[^\]]*\])?==" + _V, re.I),
+        re.compile(r"^[ \t]*celery(?:\[[^\]]*\])?\s*==\s*" + _V, re.IGNORECASE | re.MULTILINE),
+        re.compile(r"\bpip3? install [^\n]*?\bcelery(?:\[[^\]]*\])?==" + _V, re.IGNORECASE),
         re.compile(r"\bcelery@\S+\s+v(\d+\.\d+\.\d+)"),  # worker banner
         re.compile(r"\bcelery:" + _V3),  # celery report: software -> celery:5.6.0
-        re.compile(r"\bCelery\s+(?:version\s+)?" + _V3, re.I),
+        re.compile(r"\bCelery\s+(?:version\s+)?" + _V3, re.IGNORECASE),
     ),
     "kombu": (
-        re.compile(r"^[ \t]*kombu(?:\[[^\]]*\])?\s*==\s*" + _V, re.I | re.M),
-        re.compile(r"\bpip3? install [^\n]*?\bkombu(?:\[[^\]]*\])?==" + _V, re.I),
+        re.compile(r"^[ \t]*kombu(?:\[[^\]]*\])?\s*==\s*" + _V, re.IGNORECASE | re.MULTILINE),
+        re.compile(r"\bpip3? install [^\n]*?\bkombu(?:\[[^\]]*\])?==" + _V, re.IGNORECASE),
         re.compile(r"\bkombu:" + _V3),
-        re.compile(r"\bkombu\s+(?:version\s+)?" + _V3, re.I),
+        re.compile(r"\bkombu\s+(?:version\s+)?" + _V3, re.IGNORECASE),
     ),
 }
 

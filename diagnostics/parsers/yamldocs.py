@@ -38,9 +38,10 @@ import yaml
 
 from diagnostics.facts import QueueDecl
 from diagnostics.parsers.base import NotMine, Parser
-from diagnostics.parsers.errors import MalformedPaste
+from diagnostics.parsers.errors import MalformedPaste, TooDeep
 
 MAX_NODES = 20_000
+MAX_DEPTH = 100  # nesting levels; PyYAML's composer recurses once per level
 MAX_DOCUMENTS = 50
 
 
@@ -60,6 +61,7 @@ class _RefusingLoader(yaml.SafeLoader):
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self.node_budget = MAX_NODES
+        self.depth = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
@@ -70,11 +72,31 @@ class _RefusingLoader(yaml.SafeLoader):
         self.node_budget -= 1
         if self.node_budget < 0:
             raise MalformedPaste(f"YAML with more than {MAX_NODES} nodes is not analysed")
-        return super().compose_node(parent, index)
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            mark = self.peek_event().start_mark
+            raise TooDeep(
+                f"The YAML at line {mark.line + 1} is nested more than {MAX_DEPTH} levels deep; "
+                f"such input is not analysed. Paste the manifest without the deep part."
+            )
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 def load_documents(text: str, first_line: int = 1) -> list[YamlDoc]:
-    """The mapping documents of `text`. Raises yaml.YAMLError (not YAML) or MalformedPaste."""
+    """The mapping documents of `text`. Raises yaml.YAMLError (not YAML) or MalformedPaste.
+
+    Raises TooDeep for flow collections nested over MAX_DEPTH levels, before PyYAML
+    sees them: its scanner is quadratic in the depth of `[[[[...` (1 s for 16 KB).
+    """
+    depth = _flow_depth(text)
+    if depth > MAX_DEPTH:
+        raise TooDeep(
+            f"The YAML at line {first_line} is nested more than {MAX_DEPTH} levels deep; "
+            f"such input is not analysed. Paste the manifest without the deep part."
+        )
     loader = _RefusingLoader(text)
     docs: list[YamlDoc] = []
     try:
@@ -91,6 +113,20 @@ def load_documents(text: str, first_line: int = 1) -> list[YamlDoc]:
     finally:
         loader.dispose()
     return docs
+
+
+def _flow_depth(text: str) -> int:
+    """The deepest nesting of `[` and `{` (quotes ignored: an over-estimate is safe)."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return 0
+    depth = deepest = 0
+    for char in text:
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth = max(depth - 1, 0)
+    return deepest
 
 
 def _kind(data: dict[str, Any]) -> str:

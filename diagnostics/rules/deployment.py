@@ -16,10 +16,10 @@ Sample paste these rules read:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
+from diagnostics import linear_re as re
 from diagnostics.facts import Finding
 from diagnostics.parsers import ParsedPaste
 from diagnostics.parsers.regions import _containers
@@ -38,8 +38,8 @@ SHARED_DATABASE_URL = RuleSpec(
     "shared-database-url", "wrong-database-url", ("services", "count", "setting")
 )
 SPECS = (CONFIGMAP_OVERRIDES_SECRET, JOB_INLINE_CREDENTIALS_SCRIPT, SHARED_DATABASE_URL)
-CREDENTIAL_KEY = re.compile(r"PASS|USER|SECRET|TOKEN|URL|DSN|KEY", re.I)
-READS_CREDENTIALS = re.compile(r"environ|getenv", re.I)
+CREDENTIAL_KEY = re.compile(r"PASS|USER|SECRET|TOKEN|URL|DSN|KEY", re.IGNORECASE)
+READS_CREDENTIALS = re.compile(r"environ|getenv", re.IGNORECASE)
 
 
 def judge(parsed: ParsedPaste) -> list[Finding]:

@@ -12,9 +12,9 @@ consumer with `acks_late`. Sample:
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 
+from diagnostics import linear_re as re
 from diagnostics.facts import Finding
 from diagnostics.parsers import ParsedPaste
 from diagnostics.rules.base import RuleSpec
@@ -33,9 +33,9 @@ EVENTS = {
     "succeeded": re.compile(r"Task " + TASK_ID + r" succeeded in"),
 }
 REDIS_HINT = re.compile(
-    r"redis(?:s)?://|transport:\s*redis|\bRedis\b broker|broker_url[^\n]{0,40}redis", re.I
+    r"redis(?:s)?://|transport:\s*redis|\bRedis\b broker|broker_url[^\n]{0,40}redis", re.IGNORECASE
 )
-ETA_HINT = re.compile(r"\beta[:=]\s*\[?\d{4}-|\bcountdown\b", re.I)
+ETA_HINT = re.compile(r"\beta[:=]\s*\[?\d{4}-|\bcountdown\b", re.IGNORECASE)
 
 
 def judge(parsed: ParsedPaste) -> list[Finding]:

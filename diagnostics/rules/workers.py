@@ -20,9 +20,9 @@ Sample paste:
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
+from diagnostics import linear_re as re
 from diagnostics.facts import CeleryConfigFact, Finding, Judgement, WorkerFact
 from diagnostics.parsers import ParsedPaste
 from diagnostics.rules.base import RuleSpec

@@ -1,0 +1,134 @@
+"""Regular expressions for pasted text: RE2 only (linear time), with the work counted.
+
+    >>> from diagnostics import linear_re
+    >>> WORD = linear_re.compile(r"\\bpass(?:word)?\\b", linear_re.IGNORECASE)
+    >>> WORD.search("PASSWORD=x").group()
+    'PASSWORD'
+
+Python's `re` backtracks: a pattern as plain as `\\w*password` takes time
+quadratic (or worse) in a run of letters, and a 2 KB paste can hold a worker
+for a minute. Every pattern that runs on pasted text (parsers, rules,
+redaction) is compiled here instead. RE2 has no backtracking, so each call
+is linear in the text it scans; there are no look-arounds or backreferences
+(`compile` refuses them, so a backtracking pattern cannot creep back in).
+
+Each call charges the current `diagnostics.budget` with the length of the
+text handed to the engine, which is what the tests' work bounds count. The
+`google-re2` wrapper encodes the whole `str` to UTF-8 on every call, so a
+loop that calls `match(text, pos)` along a long text is quadratic: callers
+match lines (or short slices), never a moving position in a long text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import re2
+
+from diagnostics import budget
+
+IGNORECASE = 1
+MULTILINE = 2
+DOTALL = 4
+_INLINE = {IGNORECASE: "i", MULTILINE: "m", DOTALL: "s"}
+_OPTIONS = re2.Options()
+_OPTIONS.log_errors = False
+_OPTIONS.max_mem = 64 << 20  # large alternations (redaction) need more than the 8 MB default
+
+error = re2.error
+_ANCHOR_START = re2._Anchor.ANCHOR_START
+_UNANCHORED = re2._Anchor.UNANCHORED
+_NO_SPAN = (-1, -1)
+
+
+class Pattern:
+    """A compiled RE2 pattern with the `re.Pattern` methods the parsers use."""
+
+    __slots__ = ("_regex", "pattern", "flags", "_on_empty")
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        inline = "".join(letter for flag, letter in _INLINE.items() if flags & flag)
+        self.pattern = pattern
+        self.flags = flags
+        self._regex = re2.compile(f"(?{inline}){pattern}" if inline else pattern, _OPTIONS)
+        # Each call costs microseconds of wrapper overhead: the answer for an empty line
+        # (the blanked middle of a long paste has thousands) is computed once.
+        self._on_empty = self._regex.match("")
+
+    def _charge(self, text: str) -> None:
+        budget.charge(len(text) + 1, regex=True)
+
+    def _first(self, anchor: Any, text: str, pos: int) -> Any:
+        """The first match, like the wrapper's `match`/`search`, with a fast path for
+        ASCII text (byte offsets are character offsets: no offset translation)."""
+        if not text:
+            return self._on_empty
+        self._charge(text)
+        if not text.isascii() or pos < 0 or pos > len(text):
+            return next(self._regex._match(anchor, text, pos, None), None)
+        spans = self._regex._regexp.Match(anchor, text.encode("ascii"), pos, len(text))
+        if spans[0] == _NO_SPAN:
+            return None
+        return re2._Match(self._regex, text, pos, len(text), spans)
+
+    def match(self, text: str, pos: int = 0) -> Any:
+        return self._first(_ANCHOR_START, text, pos)
+
+    def search(self, text: str, pos: int = 0) -> Any:
+        return self._first(_UNANCHORED, text, pos)
+
+    def fullmatch(self, text: str) -> Any:
+        self._charge(text)
+        return self._regex.fullmatch(text)
+
+    def finditer(self, text: str) -> Iterator[Any]:
+        self._charge(text)
+        return self._regex.finditer(text)
+
+    def findall(self, text: str) -> list[Any]:
+        self._charge(text)
+        return self._regex.findall(text)
+
+    def sub(self, repl: str | Callable[[Any], str], text: str, count: int = 0) -> str:
+        self._charge(text)
+        return self._regex.sub(repl, text, count)
+
+    def split(self, text: str) -> list[str]:
+        self._charge(text)
+        return self._regex.split(text)
+
+    def __repr__(self) -> str:
+        return f"linear_re.compile({self.pattern!r}, {self.flags})"
+
+
+def compile(pattern: str, flags: int = 0) -> Pattern:  # noqa: A001 - mirrors re.compile
+    """An RE2 pattern; `re2.error` for syntax RE2 lacks (look-arounds, backreferences)."""
+    return Pattern(pattern, flags)
+
+
+def sub(pattern: str, repl: str | Callable[[Any], str], text: str, flags: int = 0) -> str:
+    return _cached(pattern, flags).sub(repl, text)
+
+
+def search(pattern: str, text: str, flags: int = 0) -> Any:
+    return _cached(pattern, flags).search(text)
+
+
+def fullmatch(pattern: str, text: str, flags: int = 0) -> Any:
+    return _cached(pattern, flags).fullmatch(text)
+
+
+def split(pattern: str, text: str, flags: int = 0) -> list[str]:
+    return _cached(pattern, flags).split(text)
+
+
+_CACHE: dict[tuple[str, int], Pattern] = {}
+
+
+def _cached(pattern: str, flags: int) -> Pattern:
+    key = (pattern, flags)
+    compiled = _CACHE.get(key)
+    if compiled is None:
+        compiled = _CACHE[key] = Pattern(pattern, flags)
+    return compiled
