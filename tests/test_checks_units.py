@@ -164,7 +164,8 @@ def test_name_allowed_by_name_cannot_resolve_to_loopback_or_metadata():
     from diagnostics.checks.allowlist import is_special
 
     assert is_special("169.254.169.254") and is_special("::1") and is_special("0.0.0.0")
-    assert not is_special("10.1.2.3") and not is_special("203.0.113.10")
+    assert is_special("10.1.2.3") and is_special("203.0.113.10")  # private use, documentation
+    assert not is_special("8.8.8.8") and not is_special("2606:4700:4700::1111")
 
 
 def test_dns_lookup_has_its_own_deadline(monkeypatch):

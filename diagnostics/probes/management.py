@@ -12,6 +12,13 @@ it behind). Fields relied on, checked on RabbitMQ 3.10:
     GET /api/exchanges/{vhost}        [{"name","type",...}]
     GET /api/bindings/{vhost}         [{"source","destination","destination_type",...}]
 
+Redirects are never followed (a 3xx is reported as the answer, with its
+`Location`): a redirect could point anywhere, and only the allowed address is
+ever contacted. Before the first request with credentials, one request
+without them must show the peer is the RabbitMQ management API (a 401 with
+RabbitMQ's `WWW-Authenticate` realm, or JSON with `rabbitmq_version`);
+otherwise the client stops (`not-management`) and the password is never sent.
+
 Queue counters are absent for about 5 s after a queue is created; callers
 treat a missing counter as unknown, not zero.
 """
@@ -28,7 +35,10 @@ from diagnostics.checks.targets import ManagementTarget, TlsOptions
 
 
 class ManagementError(Exception):
-    """The API could not be read: `kind` is refused | timeout | unauthorized | http | tls."""
+    """The API could not be read.
+
+    `kind` is refused | timeout | unauthorized | http | tls | redirect | not-management.
+    """
 
     def __init__(self, kind: str, detail: str):
         super().__init__(detail)
@@ -47,8 +57,8 @@ class ManagementClient:
 
     def __post_init__(self) -> None:
         self.session = requests.Session()
-        self.session.auth = (self.target.username, self.target.password)
         self.session.trust_env = False  # no proxy: we talk to the address we allowed
+        self.confirmed = False
 
     def _base(self) -> str:
         # TLS verification needs the name (resolved and allowed just before); plain HTTP
@@ -61,20 +71,9 @@ class ManagementClient:
         """GET `path` (under /api); returns (status, decoded JSON)."""
         if "aliveness-test" in path:
             raise ValueError("the aliveness test leaves a queue behind; live checks never call it")
-        headers = {"Host": self.target.host, "Accept": "application/json"}
-        verify: bool | str = (self.tls.ca_file or True) if self.tls.verify else False
-        try:
-            response = self.session.get(
-                self._base() + "/api" + path, headers=headers, timeout=self.timeout, verify=verify
-            )
-        except requests.exceptions.SSLError as exc:
-            raise ManagementError("tls", f"TLS with {self.target.masked} failed: {exc}") from exc
-        except requests.exceptions.Timeout as exc:
-            raise ManagementError(
-                "timeout", f"{self.target.masked} did not answer within {self.timeout:g} s"
-            ) from exc
-        except requests.exceptions.ConnectionError as exc:
-            raise ManagementError("refused", f"cannot reach {self.target.masked}") from exc
+        if not self.confirmed:
+            self.confirm()
+        response = self._send(path, auth=(self.target.username, self.target.password))
         if response.status_code == 401:
             raise ManagementError(
                 "unauthorized", f"{self.target.masked} refused user {self.target.username!r} (401)"
@@ -87,6 +86,59 @@ class ManagementClient:
             return response.status_code, response.json()
         except ValueError as exc:
             raise ManagementError("http", f"GET /api{path} did not answer JSON") from exc
+
+    def confirm(self) -> None:
+        """One GET without credentials: is this the RabbitMQ management API?"""
+        response = self._send("/overview", auth=None)
+        realm = response.headers.get("WWW-Authenticate", "")
+        if response.status_code == 401 and "rabbitmq" in realm.lower():
+            self.confirmed = True
+            return
+        if response.status_code == 200:
+            try:
+                body = response.json()
+            except ValueError:
+                body = None
+            if isinstance(body, dict) and "rabbitmq_version" in body:
+                self.confirmed = True
+                return
+        raise ManagementError(
+            "not-management",
+            f"port {self.target.port} of {self.target.host} answered HTTP "
+            f"{response.status_code}, but not as the RabbitMQ management API "
+            f"(no credentials were sent)",
+        )
+
+    def _send(self, path: str, *, auth: tuple[str, str] | None) -> requests.Response:
+        """One GET, redirects not followed (a 3xx raises `redirect`)."""
+        headers = {"Host": self.target.host, "Accept": "application/json"}
+        verify: bool | str = (self.tls.ca_file or True) if self.tls.verify else False
+        try:
+            response = self.session.get(
+                self._base() + "/api" + path,
+                headers=headers,
+                auth=auth,
+                timeout=self.timeout,
+                verify=verify,
+                allow_redirects=False,
+            )
+        except requests.exceptions.SSLError as exc:
+            raise ManagementError("tls", f"TLS with {self.target.masked} failed: {exc}") from exc
+        except requests.exceptions.Timeout as exc:
+            raise ManagementError(
+                "timeout", f"{self.target.masked} did not answer within {self.timeout:g} s"
+            ) from exc
+        except requests.exceptions.ConnectionError as exc:
+            raise ManagementError("refused", f"cannot reach {self.target.masked}") from exc
+        if response.is_redirect or 300 <= response.status_code < 400:
+            location = response.headers.get("Location", "")[:200]
+            response.close()
+            raise ManagementError(
+                "redirect",
+                f"GET /api{path} answered {response.status_code} redirecting to {location!r}; "
+                f"live checks never follow redirects (point the management URL at the API itself)",
+            )
+        return response
 
     def overview(self) -> dict[str, Any]:
         return self.get("/overview")[1]

@@ -1,6 +1,9 @@
 """Redis probe (redis-py): PING, version, eviction policy, kombu queue lengths.
 
-Read-only: PING, INFO, LLEN, EXISTS. A kombu queue on Redis is a list named
+Read-only: PING, INFO, LLEN, EXISTS. Before any password is sent, a PING
+without credentials confirms the peer speaks Redis (any Redis reply counts,
+`NOAUTH` included); a peer that answers otherwise is reported as `not-redis`
+and never sees the password. A kombu queue on Redis is a list named
 after the queue plus one list per priority step (`name\\x06\\x163`,
 `name\\x06\\x166`, `name\\x06\\x169`); a Redis list that becomes empty is
 deleted, so an empty queue and a queue that never existed look the same.
@@ -45,16 +48,21 @@ def open_client(
             "ssl_cert_reqs": "required" if tls.verify else "none",
             "ssl_check_hostname": tls.verify,
         }
+    common: dict[str, Any] = {
+        "host": host,
+        "port": endpoint.port,
+        "socket_timeout": timeout,
+        "socket_connect_timeout": timeout,
+        "retry": None,
+        **kwargs,
+    }
+    if endpoint.username or endpoint.password:
+        confirm_redis(endpoint, common, timeout)
     client = redis.Redis(
-        host=host,
-        port=endpoint.port,
         db=endpoint.db,
         username=endpoint.username or None,
         password=endpoint.password or None,
-        socket_timeout=timeout,
-        socket_connect_timeout=timeout,
-        retry=None,
-        **kwargs,
+        **common,
     )
     try:
         client.ping()
@@ -62,6 +70,26 @@ def open_client(
         client.close()
         raise classify_redis_error(exc, endpoint, timeout) from exc
     return client
+
+
+def confirm_redis(endpoint: Endpoint, common: dict[str, Any], timeout: float) -> None:
+    """PING without credentials: any Redis answer (PONG, NOAUTH) proves the protocol."""
+    anonymous = redis.Redis(**common)
+    try:
+        anonymous.ping()
+    except (redis.AuthenticationError, redis.ResponseError):
+        return  # NOAUTH and friends: a Redis reply
+    except Exception as exc:
+        failure = classify_redis_error(exc, endpoint, timeout)
+        if failure.kind in ("reset", "error") and "ssl" not in str(exc).lower():
+            failure = ProbeFailure(
+                "not-redis",
+                f"port {endpoint.port} of {endpoint.host} answered, but not as a Redis server "
+                f"(no credentials were sent): {exc}",
+            )
+        raise failure from exc
+    finally:
+        anonymous.close()
 
 
 def classify_redis_error(exc: BaseException, endpoint: Endpoint, timeout: float) -> ProbeFailure:
