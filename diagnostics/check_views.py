@@ -21,8 +21,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from diagnostics.checks import CheckRequest, HostNotAllowed, TargetError, TlsOptions
+from diagnostics.checks.allowlist import load_allowlist
 from diagnostics.checks.results import SEVERITY, count_statuses
 from diagnostics.checks.service import RunsBusy, expire_stalled_run, run_as_dict, start_run
+from diagnostics.guards import checks_login, json_only
 from diagnostics.models import CheckRun
 from diagnostics.ratelimit import rate_limited
 from diagnostics.redact import mask_url
@@ -117,6 +119,7 @@ def _masked(form: CheckForm) -> CheckForm:
 
 
 @require_http_methods(["GET", "POST"])
+@checks_login
 def check_form(request: HttpRequest) -> HttpResponse:
     """GET: the form (prefilled from ?vhost=&queue=&broker_url=); POST: start a run."""
     if request.method == "POST":
@@ -128,14 +131,22 @@ def check_form(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, str(exc))
             else:
                 return redirect(f"/checks/{run.id}/", permanent=False)
-        return render(request, "checks/form.html", {"form": _masked(form)}, status=400)
+        context = {"form": _masked(form), **_availability()}
+        return render(request, "checks/form.html", context, status=400)
     initial = {key: request.GET.get(key, "") for key in ("broker_url", "vhost", "management_url")}
     initial["queues"] = " ".join(request.GET.getlist("queue"))
-    return render(request, "checks/form.html", {"form": CheckForm(initial=initial)})
+    context = {"form": CheckForm(initial=initial), **_availability()}
+    return render(request, "checks/form.html", context)
+
+
+def _availability() -> dict[str, Any]:
+    """Whether live checks are switched off here (empty allowlist), and whom to ask."""
+    return {"checks_off": load_allowlist().is_empty, "contact": settings.KB_CHECKS_CONTACT}
 
 
 @never_cache
 @require_GET
+@checks_login
 def check_run_page(request: HttpRequest, run_id: str) -> HttpResponse:
     """The run: results so far, the checks still to come, and a summary once done."""
     run = expire_stalled_run(get_object_or_404(CheckRun, pk=run_id))
@@ -204,8 +215,10 @@ def _request_from_json(body: dict[str, Any]) -> CheckRequest:
     )
 
 
-@csrf_exempt  # a JSON API without cookie authentication; the allowlist guards the targets
+@csrf_exempt  # JSON only (415 otherwise): a cross-site POST needs a preflight, never granted
 @require_http_methods(["POST"])
+@json_only
+@checks_login
 @rate_limited("checks")
 def api_start_check(request: HttpRequest) -> JsonResponse:
     """POST /api/checks {"broker_url", ...} -> 201 {"id", "url"}."""
@@ -228,6 +241,7 @@ def api_start_check(request: HttpRequest) -> JsonResponse:
 
 @never_cache
 @require_GET
+@checks_login
 def api_check_status(request: HttpRequest, run_id: str) -> JsonResponse:
     """GET /api/checks/<id> -> {"id", "status", "target", "results", ...}."""
     try:

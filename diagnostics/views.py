@@ -23,7 +23,9 @@ FORM_OVERHEAD = 3  # urlencoding can triple a paste's size
 
 
 def _noindex(response: HttpResponse) -> HttpResponse:
+    """Pages that show a paste: not indexed, not kept by any cache, shared or not."""
     response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Cache-Control"] = "private, no-store"
     return response
 
 
