@@ -7,8 +7,8 @@ mutmut reads its settings from pyproject.toml's [tool.mutmut]; each module
 under test wants its own (what to mutate, which tests kill its mutants), so
 the run happens in `var/mutation/<module>/`, a copy of the working tree with
 a [tool.mutmut] section of its own. Prints mutmut's per-mutant results and a
-last line `mutation <module> killed=K survived=S other=O`; exits 1 when a
-mutant survived. Survivors are explained in docs/mutation-testing.md.
+last line `mutation <module> killed=K timeout=T survived=S other=O`; exits 1
+when a mutant survived (or mutmut could not judge one). Survivors are explained in docs/mutation-testing.md.
 """
 
 from __future__ import annotations
@@ -78,9 +78,13 @@ def main() -> int:
                     [mutmut, "show", name], cwd=copy, capture_output=True, text=True
                 )
                 print(shown.stdout)
-    other = sum(n for status, n in statuses.items() if status not in ("killed", "survived"))
+    # A mutant that makes the tests hang (e.g. a deadline removed) is caught by mutmut's
+    # own time limit: detected, like a killed one, but listed above for a look.
+    other = sum(
+        n for status, n in statuses.items() if status not in ("killed", "survived", "timeout")
+    )
     print(
-        f"mutation {args.module} killed={statuses['killed']} "
+        f"mutation {args.module} killed={statuses['killed']} timeout={statuses['timeout']} "
         f"survived={statuses['survived']} other={other}"
     )
     return 1 if statuses["survived"] or other else 0
