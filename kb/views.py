@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET
 
 from kb.index import get_kb
 from kb.loader import Entry
+from kb.pagecache import cached_by_index
 from kb.search import exact_match, search
 from kb.textindex import HANGUL_RUN
 
@@ -104,11 +105,13 @@ def _document(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
 
 
 @require_GET
+@cached_by_index
 def entry_page(request: HttpRequest, slug: str) -> HttpResponse:
     return _document(request, slug, "entry")
 
 
 @require_GET
+@cached_by_index
 def guide_page(request: HttpRequest, slug: str) -> HttpResponse:
     return _document(request, slug, "guide")
 
@@ -127,6 +130,7 @@ def _limit(request: HttpRequest) -> int:
 
 
 @require_GET
+@cached_by_index
 def search_page(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     if query and request.GET.get("exact") != "0":
@@ -145,6 +149,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@cached_by_index
 def api_entries(request: HttpRequest) -> JsonResponse:
     kb = get_kb()
     entries = kb.of_kind("entry") + kb.of_kind("guide")
@@ -152,6 +157,7 @@ def api_entries(request: HttpRequest) -> JsonResponse:
 
 
 @require_GET
+@cached_by_index
 def api_entry(request: HttpRequest, slug: str) -> HttpResponse:
     kb = get_kb()
     entry = kb.resolve(slug)
@@ -175,6 +181,7 @@ def api_entry(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
+@cached_by_index
 def api_search(request: HttpRequest) -> JsonResponse:
     query = request.GET.get("q", "")
     hits = search(query, limit=_limit(request)) if query.strip() else []

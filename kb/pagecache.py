@@ -1,0 +1,68 @@
+"""Answers that change only when the KB index does: cached per process, keyed by the build.
+
+Entry and guide pages, search results and the entries API depend on nothing
+but the index (the build's content hash and file), the URL and the host the
+page links to. Rendering them is most of a request's time, so their finished
+bodies are kept in the per-process `local` cache (settings.CACHES). A new
+index has a new version, hence new keys: nothing is served from a previous
+build. Only 200 answers without cookies are kept; pages with a form token or
+anything user-specific must not use this decorator.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Callable
+
+from django.core.cache import caches
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponse
+
+from kb.index import get_kb
+
+CACHE_ALIAS = "local"
+
+
+def _cache():
+    return caches[CACHE_ALIAS]
+
+
+def cache_key(request: HttpRequest) -> str:
+    kb = get_kb()
+    material = "\0".join(
+        [kb.version, str(kb.path), request.scheme, request.get_host(), request.get_full_path()]
+    )
+    return "kb-page:" + hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def cached_by_index(view: Callable) -> Callable:
+    """Serve a GET view's 200 answer from the per-process cache while the index is the same."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.method not in ("GET", "HEAD"):
+            return view(request, *args, **kwargs)
+        key = cache_key(request)
+        kept = _cache().get(key)
+        if kept is not None:
+            content_type, content = kept
+            return HttpResponse(content, content_type=content_type)
+        response = view(request, *args, **kwargs)
+        if (
+            response.status_code == 200
+            and not response.streaming
+            and not response.cookies
+            and not response.has_header("Vary")
+        ):
+            _cache().set(key, (response["Content-Type"], response.content))
+        return response
+
+    return wrapper
+
+
+@receiver(setting_changed)
+def _forget_on_setting_change(**kwargs) -> None:
+    """Tests change settings (site name, index path): pages rendered before are stale."""
+    _cache().clear()
