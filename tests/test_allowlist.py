@@ -491,3 +491,35 @@ def test_a_redis_that_wants_a_password_is_confirmed_by_its_noauth_reply(redis_wi
     client = open_client(right, "127.0.0.1", timeout=5, tls=TlsOptions())
     assert client.ping()
     client.close()
+
+
+def test_tls_probes_connect_to_the_checked_address_never_the_name_again(tmp_path, fake_dns):
+    """TLS needs the name (SNI, certificate) but the socket goes to the address checked:
+    a name re-resolving elsewhere after the check (DNS rebinding) reaches nothing."""
+    import shutil
+
+    from diagnostics.checks.targets import ManagementTarget
+
+    from .test_probes_amqp import SilentTlsServer
+
+    require("openssl", shutil.which("openssl") is not None, "PATH")
+    server = SilentTlsServer(tmp_path)  # 127.0.0.1, certificate for `localhost`
+    decoy = Listener("127.0.0.2", server.port)
+    fake_dns.names["localhost"] = ["127.0.0.2"]  # the name now points at the decoy
+    tls = TlsOptions(ca_file=str(server.cert))
+    try:
+        endpoint = parse_endpoint(f"rediss://:redis-pw@localhost:{server.port}/0")
+        with pytest.raises(ProbeFailure) as caught:
+            open_client(endpoint, "127.0.0.1", timeout=2, tls=tls)
+        assert caught.value.kind == "timeout", caught.value.detail  # TLS worked, then silence
+        after_redis = len(server.held)
+        assert after_redis >= 1
+        target = ManagementTarget("https", "localhost", server.port, "u", "mgmt-pw")
+        with pytest.raises(ManagementError) as caught:
+            ManagementClient(target, "127.0.0.1", timeout=2, tls=tls).overview()
+        assert caught.value.kind == "timeout", caught.value.detail
+        assert len(server.held) > after_redis
+        assert decoy.connections == 0
+    finally:
+        decoy.close()
+        server.sock.close()

@@ -30,6 +30,7 @@ from typing import Any
 from urllib.parse import quote
 
 import requests
+from requests.adapters import HTTPAdapter
 
 from diagnostics.checks.targets import ManagementTarget, TlsOptions
 
@@ -58,12 +59,14 @@ class ManagementClient:
     def __post_init__(self) -> None:
         self.session = requests.Session()
         self.session.trust_env = False  # no proxy: we talk to the address we allowed
+        if self.target.scheme == "https":
+            self.session.mount("https://", _PinnedTlsAdapter(self.target.host))
         self.confirmed = False
 
     def _base(self) -> str:
-        # TLS verification needs the name (resolved and allowed just before); plain HTTP
-        # goes to the allowed address itself.
-        host = self.target.host if self.target.scheme == "https" else self.address
+        # Always the allowed address, never the name again (it could resolve elsewhere
+        # now); for HTTPS the adapter sends the name as SNI and checks the certificate for it.
+        host = self.address
         host = f"[{host}]" if ":" in host else host
         return f"{self.target.scheme}://{host}:{self.target.port}{self.target.path}"
 
@@ -172,6 +175,19 @@ class ManagementClient:
 
     def close(self) -> None:
         self.session.close()
+
+
+class _PinnedTlsAdapter(HTTPAdapter):
+    """HTTPS to an address, with SNI and certificate checks for the host name."""
+
+    def __init__(self, hostname: str):
+        self._hostname = hostname
+        super().__init__()
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["server_hostname"] = self._hostname
+        kwargs["assert_hostname"] = self._hostname
+        super().init_poolmanager(*args, **kwargs)
 
 
 def _q(part: str) -> str:

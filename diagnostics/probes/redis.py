@@ -37,32 +37,30 @@ def open_client(
     endpoint: Endpoint, address: str, *, timeout: float, tls: TlsOptions
 ) -> redis.Redis:
     """A client bound to the allowed address; PING proves the handshake and the password."""
-    kwargs: dict[str, Any] = {}
-    host = address
-    if endpoint.uses_tls:
-        # Certificate checks need the name; it was resolved and allowed just before.
-        host = endpoint.host
-        kwargs = {
-            "ssl": True,
-            "ssl_ca_certs": tls.ca_file,
-            "ssl_cert_reqs": "required" if tls.verify else "none",
-            "ssl_check_hostname": tls.verify,
-        }
     common: dict[str, Any] = {
-        "host": host,
+        "host": address,
         "port": endpoint.port,
         "socket_timeout": timeout,
         "socket_connect_timeout": timeout,
         "retry": None,
-        **kwargs,
     }
+    if endpoint.uses_tls:
+        # TCP to the allowed address; SNI and certificate checks for the name.
+        common.update(
+            host=endpoint.host,
+            pinned_address=address,
+            connection_class=PinnedSSLConnection,
+            ssl_ca_certs=tls.ca_file,
+            ssl_cert_reqs="required" if tls.verify else "none",
+            ssl_check_hostname=tls.verify,
+        )
     if endpoint.username or endpoint.password:
         confirm_redis(endpoint, common, timeout)
-    client = redis.Redis(
+    client = _client(
+        common,
         db=endpoint.db,
         username=endpoint.username or None,
         password=endpoint.password or None,
-        **common,
     )
     try:
         client.ping()
@@ -72,9 +70,39 @@ def open_client(
     return client
 
 
+class PinnedSSLConnection(redis.SSLConnection):
+    """TLS to `pinned_address` while SNI and the certificate check use `host` (the name)."""
+
+    def __init__(self, *, pinned_address: str, **kwargs: Any):
+        self.pinned_address = pinned_address
+        super().__init__(**kwargs)
+
+    def _connect(self):
+        name, self.host = self.host, self.pinned_address
+        try:
+            sock = redis.Connection._connect(self)  # plain TCP, to the address
+        finally:
+            self.host = name
+        try:
+            return self._wrap_socket_with_ssl(sock)
+        except (OSError, redis.RedisError):
+            sock.close()
+            raise
+
+
+def _client(common: dict[str, Any], **extra: Any) -> redis.Redis:
+    """A client with a pool of its own (a custom connection class needs the pool form)."""
+    options = {**common, **extra}
+    if "connection_class" in options:
+        retry = options.pop("retry")
+        pool = redis.ConnectionPool(**options)
+        return redis.Redis(connection_pool=pool, retry=retry)
+    return redis.Redis(**options)
+
+
 def confirm_redis(endpoint: Endpoint, common: dict[str, Any], timeout: float) -> None:
     """PING without credentials: any Redis answer (PONG, NOAUTH) proves the protocol."""
-    anonymous = redis.Redis(**common)
+    anonymous = _client(common)
     try:
         anonymous.ping()
     except (redis.AuthenticationError, redis.ResponseError):
