@@ -21,6 +21,7 @@ there).
 from __future__ import annotations
 
 import functools
+import logging
 import time
 from collections.abc import Callable
 
@@ -29,6 +30,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, JsonResponse
 
 WINDOW_SECONDS = 60
+log = logging.getLogger(__name__)
 
 
 def client_address(request: HttpRequest) -> str:
@@ -43,15 +45,23 @@ def client_address(request: HttpRequest) -> str:
 
 
 def hit(scope: str, client: str, limit: int) -> int | None:
-    """Count one request; the seconds to wait when over `limit`, else None."""
+    """Count one request; the seconds to wait when over `limit`, else None.
+
+    When the shared cache cannot be reached the request is let through (and
+    logged): a limit that cannot count must not take the site down with it.
+    """
     window = int(time.time() // WINDOW_SECONDS)
     key = f"kb-rate:{scope}:{client}:{window}"
-    cache.add(key, 0, timeout=WINDOW_SECONDS + 5)
     try:
-        count = cache.incr(key)
-    except ValueError:  # evicted between add and incr: start again
-        cache.set(key, 1, timeout=WINDOW_SECONDS + 5)
-        count = 1
+        cache.add(key, 0, timeout=WINDOW_SECONDS + 5)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # evicted between add and incr: start again
+            cache.set(key, 1, timeout=WINDOW_SECONDS + 5)
+            count = 1
+    except Exception:
+        log.warning("rate limit %s not counted: the cache is unavailable", scope, exc_info=True)
+        return None
     if count > limit:
         return WINDOW_SECONDS - int(time.time() % WINDOW_SECONDS)
     return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import stat
 import subprocess
@@ -150,14 +151,25 @@ def test_remote_user_middleware_is_installed_only_when_trusted():
     assert "diagnostics.guards.RemoteUserMiddleware" in manage("shell", "-c", code, env=env).stdout
 
 
+INLINE = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|\son[a-z]+\s*=|\sstyle\s*=|<style", re.I)
+
+
 @pytest.mark.django_db
 def test_pages_carry_a_csp_without_inline_script_and_reports_are_not_cached(client):
-    page = client.get("/")
-    policy = page["Content-Security-Policy"]
-    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
-    assert "frame-ancestors 'none'" in policy
-    html = page.content.decode()
-    assert "<script>" not in html and " onclick=" not in html and " style=" not in html
+    from kb.index import get_kb
+
+    entries = [e.url for e in get_kb().entries.values()]
+    pages = ["/", "/kb/", "/search?q=quorum", "/diagnose/", "/checks/", "/accounts/login/"]
+    for path in pages + entries + [f"{url}?lang=ko" for url in entries]:
+        page = client.get(path)
+        assert page.status_code == 200, path
+        policy = page["Content-Security-Policy"]
+        assert "script-src 'self'" in policy and "style-src 'self'" in policy, path
+        assert "unsafe-inline" not in policy and "frame-ancestors 'none'" in policy
+        found = INLINE.search(page.content.decode())
+        assert found is None, f"{path}: inline script or style {found.group(0)!r}"
+    assert INLINE.search('<p style="x">') and INLINE.search('<a onclick="x">')
+    assert INLINE.search("<script>x</script>") and not INLINE.search('<script src="/a.js">')
     body = json.dumps({"text": "kombu.exceptions.OperationalError: boom", "save": True})
     saved = client.post("/api/diagnose", body, content_type="application/json").json()
     report = client.get(saved["report_url"])

@@ -93,3 +93,22 @@ def test_checks_api_has_its_own_limit(client, settings):
     assert first.status_code == 403  # not allowed host, but counted
     assert post(client, "/api/checks", {"broker_url": "amqp://10.255.255.1"}).status_code == 429
     assert post(client, "/api/diagnose", {"text": "still fine"}).status_code == 200
+
+
+def test_an_unreachable_cache_lets_requests_through_instead_of_failing(client, settings, caplog):
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on once the probe is closed
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{closed}/0",
+        },
+    }
+    settings.KB_RATE_LIMITS = {"diagnose": 1, "checks": 0}
+    statuses = [post(client, "/api/diagnose", {"text": "a"}).status_code for _ in range(3)]
+    assert statuses == [200, 200, 200]
+    assert "rate limit diagnose not counted" in caplog.text
