@@ -23,33 +23,34 @@ from diagnostics.parsers import ParsedPaste, parse_paste
 from diagnostics.parsers.errors import PasteError
 from diagnostics.ranking import rank_entries
 from diagnostics.redact import find_secrets, redact_text, scrub
+from diagnostics.rules import run_rules
+from kb import index
+from kb.search import search
 
 __all__ = ["Diagnosis", "Match", "PasteError", "decode_paste", "diagnose"]
 
 
 @dataclass
 class Match:
-    """One ranked entry for a paste."""
+    """One ranked entry for a paste: the slug, the evidence and the facts, no words.
+
+    Title, link and the Fix filled with `facts` are added by diagnostics.present
+    when the match is shown, in the reader's language.
+    """
 
     slug: str
-    title: str
-    url: str
     confidence: str
     score: float
     evidence: list[dict[str, Any]]
     facts: dict[str, str]
-    fix: str
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "slug": self.slug,
-            "title": self.title,
-            "url": self.url,
             "confidence": self.confidence,
             "score": round(self.score, 3),
             "evidence": self.evidence,
             "facts": self.facts,
-            "fix": self.fix,
         }
 
 
@@ -141,9 +142,7 @@ def diagnose(text: str, *, kb: Any = None) -> Diagnosis:
         raise PasteError("The paste must be text.")
     text = decode_paste(text)
     if kb is None:
-        from kb.index import get_kb
-
-        kb = get_kb()
+        kb = index.get_kb()
     analysed, skipped = analysed_part(text)
     parsed = parse_paste(analysed)
     if skipped:
@@ -152,8 +151,6 @@ def diagnose(text: str, *, kb: Any = None) -> Diagnosis:
             f"{HEAD_LINES:,} and the last {MAX_ANALYSED_LINES - HEAD_LINES:,} were analysed, "
             f"{skipped:,} in between were not."
         )
-    from diagnostics.rules import run_rules
-
     findings = run_rules(parsed)
     hits = get_matcher(kb).match(parsed.logical, parsed.exceptions, parsed.lines)
     # evidence only ever quotes the analysed lines: their secrets are the ones to scrub
@@ -173,10 +170,10 @@ def build_diagnosis(
     Evidence lines and facts are single lines of the paste; `secrets` (what redacting
     the whole paste masked) catches the ones only recognisable in context.
     """
-    ranked = rank_entries(kb, hits, findings)
+    ranked = rank_entries(kb, hits, findings, parsed.lines)
     _scrub_ranked(ranked.items, findings, secrets or set())
     confidence = ranked.confidence
-    matches = [_to_match(kb, item) for item in ranked.items]
+    matches = [_to_match(item) for item in ranked.items]
     diagnosis = Diagnosis(confidence, matches, findings, notices=parsed.notices, kinds=parsed.kinds)
     if not matches:
         diagnosis.matches = _prose_matches(kb, parsed)
@@ -190,21 +187,16 @@ def _scrub_ranked(items: list[Any], findings: list[Finding], secrets: set[str]) 
         item.evidence = scrub(item.evidence, secrets)
         item.facts = scrub(item.facts, secrets)
     for finding in findings:
-        finding.message = scrub(finding.message, secrets)
         finding.evidence = scrub(finding.evidence, secrets)
 
 
-def _to_match(kb: Any, item: Any) -> Match:
-    entry = kb.entries[item.slug]
+def _to_match(item: Any) -> Match:
     return Match(
-        slug=entry.slug,
-        title=entry.title,
-        url=entry.url,
+        slug=item.slug,
         confidence=item.confidence,
         score=item.score,
         evidence=item.evidence,
         facts=item.facts,
-        fix=entry.render_section("fix", item.facts),
     )
 
 
@@ -237,8 +229,6 @@ def error_like_line(parsed: ParsedPaste) -> str:
 
 
 def _search(kb: Any, parsed: ParsedPaste) -> list[Any]:
-    from kb.search import search
-
     query = error_like_line(parsed)
     if not query:
         return []
@@ -264,8 +254,6 @@ def _prose_matches(kb: Any, parsed: ParsedPaste) -> list[Match]:
         out.append(
             Match(
                 slug=entry.slug,
-                title=entry.title,
-                url=entry.url,
                 confidence="possible",
                 score=round(0.3 - 0.05 * rank, 3),
                 evidence=[
@@ -276,7 +264,6 @@ def _prose_matches(kb: Any, parsed: ParsedPaste) -> list[Match]:
                     }
                 ],
                 facts={},
-                fix=entry.render_section("fix", {}),
             )
         )
     return out

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from diagnostics.facts import Finding
-from diagnostics.matcher import SignatureHit
+from diagnostics.matcher import EVIDENCE_CHARS, SignatureHit
+from diagnostics.redact import redact_text
 
 STRONG = 0.8
 LEAD = 0.15  # strongest-weight lead over the runner-up that still reads as "clear"
@@ -49,8 +50,13 @@ class Ranking:
     items: list[RankedEntry]
 
 
-def rank_entries(kb: Any, hits: list[SignatureHit], findings: list[Finding]) -> Ranking:
-    """Entries best first, each with its confidence, and the paste's overall confidence."""
+def rank_entries(
+    kb: Any, hits: list[SignatureHit], findings: list[Finding], lines: list[str] | None = None
+) -> Ranking:
+    """Entries best first, each with its confidence, and the paste's overall confidence.
+
+    `lines` (the paste) lets a rule finding quote its line as evidence.
+    """
     by_slug: dict[str, RankedEntry] = {}
     for hit in sorted(hits, key=lambda h: -h.signature.weight):
         item = by_slug.setdefault(hit.signature.slug, RankedEntry(hit.signature.slug))
@@ -59,7 +65,7 @@ def rank_entries(kb: Any, hits: list[SignatureHit], findings: list[Finding]) -> 
         for key, value in hit.facts.items():
             item.facts.setdefault(key, value)
     for finding in findings:
-        _add_finding(kb, by_slug, finding)
+        _add_finding(kb, by_slug, finding, lines or [])
     items = [i for i in by_slug.values() if i.slug in kb.entries]
     for item in items:
         item.score = _combine(item.weights)
@@ -73,17 +79,22 @@ def rank_entries(kb: Any, hits: list[SignatureHit], findings: list[Finding]) -> 
     return Ranking(confidence, items)
 
 
-def _add_finding(kb: Any, by_slug: dict[str, RankedEntry], finding: Finding) -> None:
+def _add_finding(
+    kb: Any, by_slug: dict[str, RankedEntry], finding: Finding, lines: list[str]
+) -> None:
     entry = kb.entries.get(finding.entry)
     if entry is None or entry.kind != "entry":
         return
     item = by_slug.setdefault(finding.entry, RankedEntry(finding.entry))
     item.weights.append(FINDING_WEIGHT.get(finding.severity, 0.4))
+    number = finding.line or 0
+    text = lines[number - 1].strip() if 0 < number <= len(lines) else ""
     item.evidence.append(
         {
             "line": finding.line,
-            "text": finding.message[:300],
+            "text": redact_text(text)[:EVIDENCE_CHARS],
             "signature": f"rule {finding.rule}",
+            "rule": finding.rule,
         }
     )
     for key, value in finding.evidence.items():

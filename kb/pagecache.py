@@ -2,27 +2,40 @@
 
 Entry and guide pages, search results and the entries API depend on nothing
 but the index (the build's content hash and file), the URL and the host the
-page links to. Rendering them is most of a request's time, so their finished
-bodies are kept in the per-process `local` cache (settings.CACHES). A new
-index has a new version, hence new keys: nothing is served from a previous
-build. Only 200 answers without cookies are kept; pages with a form token or
-anything user-specific must not use this decorator.
+page links to, and the page language. Rendering them is most of a request's
+time, so their finished bodies are kept in the per-process `local` cache
+(settings.CACHES). A new index has a new version, hence new keys: nothing is
+served from a previous build.
+
+The key carries the language kb.middleware.Language activated (from `?lang=`,
+the language cookie or Accept-Language), so a Korean reader never gets the
+English page kept for someone else. Every HTML page holds CSRF tokens (the
+language switcher, the feedback form): they are cut out of the kept body and
+each reader gets their own token filled in when it is served. Only 200 answers
+without cookies are kept; pages with anything else user-specific (a signed-in
+user's name, messages) must not use this decorator.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import re
 from collections.abc import Callable
 
 from django.core.cache import caches
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.utils.translation import get_language
 
 from kb.index import get_kb
 
 CACHE_ALIAS = "local"
+# What {% csrf_token %} renders; the value is cut out before a body is kept.
+CSRF_INPUT = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")')
+TOKEN_SLOT = b"\0kb-csrf-token\0"
 
 
 def _cache():
@@ -32,7 +45,14 @@ def _cache():
 def cache_key(request: HttpRequest) -> str:
     kb = get_kb()
     material = "\0".join(
-        [kb.version, str(kb.path), request.scheme, request.get_host(), request.get_full_path()]
+        [
+            kb.version,
+            str(kb.path),
+            get_language() or "",
+            request.scheme,
+            request.get_host(),
+            request.get_full_path(),
+        ]
     )
     return "kb-page:" + hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -48,6 +68,8 @@ def cached_by_index(view: Callable) -> Callable:
         kept = _cache().get(key)
         if kept is not None:
             content_type, content = kept
+            if TOKEN_SLOT in content:  # this reader's own token (and cookie, via the middleware)
+                content = content.replace(TOKEN_SLOT, get_token(request).encode("ascii"))
             return HttpResponse(content, content_type=content_type)
         response = view(request, *args, **kwargs)
         if (
@@ -56,7 +78,8 @@ def cached_by_index(view: Callable) -> Callable:
             and not response.cookies
             and not response.has_header("Vary")
         ):
-            _cache().set(key, (response["Content-Type"], response.content))
+            content = CSRF_INPUT.sub(rb"\g<1>" + TOKEN_SLOT + rb"\g<2>", response.content)
+            _cache().set(key, (response["Content-Type"], content))
         return response
 
     return wrapper

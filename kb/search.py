@@ -23,7 +23,8 @@ import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from kb.index import KnowledgeBase, get_kb
+from kb import index as kb_index
+from kb.index import KnowledgeBase
 from kb.textindex import HANGUL_RUN, TYPO_MIN_LENGTH, deletions, query_pieces, within_one_edit
 
 COLUMN_WEIGHTS = (10.0, 8.0, 4.0, 3.0, 1.0, 6.0)  # title, signatures, keywords, summary, body, ko
@@ -87,6 +88,8 @@ def build_match(connection: sqlite3.Connection, query: str, *, mode: str = "AND"
         is_last = number == len(words) - 1
         for index, terms in enumerate(phrases):
             prefix = is_last and prefix_last and index == len(phrases) - 1 and len(terms[-1]) >= 2
+            if len(terms) == 1 and len(terms[0]) == 1 and HANGUL_RUN.fullmatch(terms[0]):
+                prefix = True  # one syllable: the bigrams that start with it
             expression = _phrase(terms, prefix)
             if len(terms) == 1:
                 fixes = _corrections(connection, terms[0])
@@ -96,9 +99,29 @@ def build_match(connection: sqlite3.Connection, query: str, *, mode: str = "AND"
     return f" {mode} ".join(parts)
 
 
+def corrected_query(query: str, *, kb: KnowledgeBase | None = None) -> str | None:
+    """The query with each unknown word replaced by its closest known word (`prefrok` →
+    `prefork`), or None when no word needed correcting: "showing results for …"."""
+    kb = kb or kb_index.get_kb()
+    if kb.path is None or not query.strip():
+        return None
+    connection = _connection(kb.path)
+    words = query[:MAX_QUERY_CHARS].split()[:MAX_QUERY_WORDS]
+    changed = False
+    out = []
+    for word in words:
+        fixes = _corrections(connection, word.lower()) if word.isalpha() else []
+        if fixes:
+            out.append(min(fixes, key=lambda t: (abs(len(t) - len(word)), t)))
+            changed = True
+        else:
+            out.append(word)
+    return " ".join(out) if changed else None
+
+
 def search(query: str, limit: int = 10, *, kb: KnowledgeBase | None = None) -> list[SearchHit]:
     """Best entries for `query`, best first (score: higher is better)."""
-    kb = kb or get_kb()
+    kb = kb or kb_index.get_kb()
     if kb.path is None or not query.strip():
         return []
     connection = _connection(kb.path)
@@ -198,7 +221,7 @@ def _exact_first(
 
 def exact_match(query: str, kb: KnowledgeBase | None = None):
     """The entry whose slug, alias or title equals the query (case and spacing ignored)."""
-    kb = kb or get_kb()
+    kb = kb or kb_index.get_kb()
     wanted = " ".join(query.lower().split())
     if not wanted:
         return None

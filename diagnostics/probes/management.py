@@ -32,7 +32,7 @@ from urllib.parse import quote
 import requests
 from requests.adapters import HTTPAdapter
 
-from diagnostics.checks.targets import ManagementTarget, TlsOptions
+from diagnostics.probes.targets import ManagementTarget, TlsOptions
 
 
 class ManagementError(Exception):
@@ -163,6 +163,9 @@ class ManagementClient:
 
     def bindings(self, vhost: str) -> list[dict[str, Any]]:
         return self._listing(f"/bindings/{_q(vhost)}")
+
+    def policies(self, vhost: str) -> list[dict[str, Any]]:
+        return self._listing(f"/policies/{_q(vhost)}")
 
     def vhost_exists(self, vhost: str) -> bool:
         return self.get(f"/vhosts/{_q(vhost)}")[0] == 200
