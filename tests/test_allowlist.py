@@ -25,10 +25,10 @@ from diagnostics.checks.allowlist import (
     is_special,
     load_allowlist,
 )
-from diagnostics.checks.targets import TlsOptions, parse_endpoint, parse_management_url
 from diagnostics.probes.amqp import ProbeFailure, open_connection
 from diagnostics.probes.management import ManagementClient, ManagementError
 from diagnostics.probes.redis import open_client
+from diagnostics.probes.targets import TlsOptions, parse_endpoint, parse_management_url
 
 from .conftest import _reachable, require
 
@@ -434,7 +434,7 @@ def test_a_port_that_is_not_redis_is_named_and_gets_no_password():
                 endpoint,
                 "127.0.0.1",
                 timeout=5,
-                tls=__import__("diagnostics.checks.targets", fromlist=["TlsOptions"]).TlsOptions(),
+                tls=TlsOptions(),
             )
     assert caught.value.kind == "not-redis"
     assert "answered, but not as a Redis server" in caught.value.detail
@@ -498,7 +498,7 @@ def test_tls_probes_connect_to_the_checked_address_never_the_name_again(tmp_path
     a name re-resolving elsewhere after the check (DNS rebinding) reaches nothing."""
     import shutil
 
-    from diagnostics.checks.targets import ManagementTarget
+    from diagnostics.probes.targets import ManagementTarget
 
     from .test_probes_amqp import SilentTlsServer
 
