@@ -68,6 +68,9 @@ def test_checks_page_says_checks_are_off_and_whom_to_ask(settings):
     settings.KB_CHECKS_CONTACT = "the platform team (#platform-help)"
     page = Client().get("/checks/").content.decode()
     assert 'id="checks-off"' in page and "the platform team (#platform-help)" in page
+    korean = Client().get("/checks/?lang=ko").content.decode()
+    assert "라이브 점검이 꺼져 있다" in korean and "the platform team (#platform-help)" in korean
+    assert 'href="/diagnose/?lang=ko"' in korean
     body = json.dumps({"broker_url": "amqp://guest:guest@127.0.0.1//"})
     response = Client().post("/api/checks", body, content_type="application/json")
     assert response.status_code == 403
