@@ -23,6 +23,7 @@ import hashlib
 import re
 from collections.abc import Callable
 
+from django.conf import settings
 from django.core.cache import caches
 from django.core.signals import setting_changed
 from django.dispatch import receiver
@@ -39,7 +40,8 @@ TOKEN_SLOT = b"\0kb-csrf-token\0"
 
 
 def _cache():
-    return caches[CACHE_ALIAS]
+    """The per-process cache, or None where settings name no such cache (nothing is kept)."""
+    return caches[CACHE_ALIAS] if CACHE_ALIAS in settings.CACHES else None
 
 
 def cache_key(request: HttpRequest) -> str:
@@ -62,10 +64,11 @@ def cached_by_index(view: Callable) -> Callable:
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if request.method not in ("GET", "HEAD"):
+        cache = _cache()
+        if request.method not in ("GET", "HEAD") or cache is None:
             return view(request, *args, **kwargs)
         key = cache_key(request)
-        kept = _cache().get(key)
+        kept = cache.get(key)
         if kept is not None:
             content_type, content = kept
             if TOKEN_SLOT in content:  # this reader's own token (and cookie, via the middleware)
@@ -79,7 +82,7 @@ def cached_by_index(view: Callable) -> Callable:
             and not response.has_header("Vary")
         ):
             content = CSRF_INPUT.sub(rb"\g<1>" + TOKEN_SLOT + rb"\g<2>", response.content)
-            _cache().set(key, (response["Content-Type"], content))
+            cache.set(key, (response["Content-Type"], content))
         return response
 
     return wrapper
@@ -88,4 +91,6 @@ def cached_by_index(view: Callable) -> Callable:
 @receiver(setting_changed)
 def _forget_on_setting_change(**kwargs) -> None:
     """Tests change settings (site name, index path): pages rendered before are stale."""
-    _cache().clear()
+    cache = _cache()
+    if cache is not None:
+        cache.clear()
