@@ -8,7 +8,7 @@ PY     := $(BIN)/python
 STAMP  := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 
-.PHONY: setup run test test-postgres lint worker bench content-check clean mutation-redact
+.PHONY: setup run serve test test-postgres lint worker bench load mutation-redact mutation-allowlist content-check clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -25,12 +25,20 @@ $(DEVSTAMP): requirements-dev.txt requirements.txt $(STAMP)
 ## setup: virtualenv, pinned requirements, migrations, KB index (idempotent)
 setup: $(STAMP)
 	$(PY) manage.py migrate --noinput -v 0
+	$(PY) manage.py createcachetable
 	$(PY) manage.py collectstatic --noinput -v 0
 	$(PY) manage.py kb_build
 
 ## run: set up, then serve on http://$(HOST):$(PORT)/ (embedded SQLite, no broker needed)
 run: setup
 	$(PY) manage.py runserver $(HOST):$(PORT)
+
+## serve: production-style server: gunicorn, static files by WhiteNoise (see README, "Deploying")
+##        WORKERS (default 2), PORT, HOST; production sets DJANGO_DEBUG=0 and the rest.
+WORKERS ?= 2
+serve: setup
+	$(BIN)/gunicorn config.wsgi --workers $(WORKERS) --bind $(HOST):$(PORT) \
+		--access-logfile - --max-requests 2000 --max-requests-jitter 200
 
 ## test: set up (with test tools), then the whole suite on SQLite, then again on PostgreSQL
 test: setup $(DEVSTAMP)
@@ -68,6 +76,15 @@ bench: setup $(DEVSTAMP)
 	$(PY) bench/diagnose.py --entries 10000 --paste-lines 100
 	$(PY) bench/check_broker.py
 	$(PY) bench/hostile_pastes.py
+
+## load: 64 connections against `make serve` on loopback (see bench/load.py --help)
+load: setup
+	$(PY) bench/load.py --serve
+
+## mutation-allowlist: mutmut over diagnostics/checks/allowlist.py (see docs/mutation-testing.md)
+mutation-allowlist: $(DEVSTAMP)
+	$(PY) scripts/mutation.py diagnostics/checks/allowlist.py \
+		tests/test_allowlist.py tests/test_checks_units.py
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

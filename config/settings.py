@@ -62,6 +62,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "kb.middleware.Language",
     "django.middleware.common.CommonMiddleware",
@@ -121,11 +122,91 @@ STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
+# WhiteNoise serves static files from gunicorn (`make serve`): hashed names, compressed,
+# cached for a year. DEBUG keeps plain names so `runserver` needs no collectstatic.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
+# --- HTTPS and browser security ---------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
+# Behind a TLS-terminating proxy: redirect plain HTTP, send HSTS, and trust the
+# proxy's X-Forwarded-Proto (only set DJANGO_SECURE_PROXY_SSL_HEADER=1 when the
+# proxy always sets or strips that header).
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", False)
+if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# No inline script or style anywhere: every script and stylesheet is a static file.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+
+# --- Shared cache (rate limits across processes, cached pages) ----------------------
+# Redis when KB_CACHE_URL (or REDIS_URL) is set; else a table in the database
+# (`make setup` runs createcachetable): both are shared by every gunicorn worker.
+KB_CACHE_URL = os.environ.get("KB_CACHE_URL", "") or os.environ.get("REDIS_URL", "")
+if KB_CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": KB_CACHE_URL,
+            "KEY_PREFIX": os.environ.get("KB_CACHE_PREFIX", "kb"),
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "kb_cache",
+        }
+    }
+# A per-process cache for what never changes between index builds (keys carry the
+# index's build hash): rendered entry pages, search results.
+CACHES["local"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "kb-local",
+    "OPTIONS": {"MAX_ENTRIES": env_int("KB_LOCAL_CACHE_ENTRIES", 2000)},
+}
+
+# --- Who may run live checks ---------------------------------------------------------
+KB_REQUIRE_LOGIN_FOR_CHECKS = env_bool("KB_REQUIRE_LOGIN_FOR_CHECKS", False)
+# Behind an SSO proxy that authenticates users and passes the user name in a header
+# it always sets (never forwarding the client's own): trust that header.
+KB_TRUST_REMOTE_USER = env_bool("KB_TRUST_REMOTE_USER", False)
+KB_REMOTE_USER_HEADER = os.environ.get("KB_REMOTE_USER_HEADER", "REMOTE_USER")
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+if KB_TRUST_REMOTE_USER:
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+        "diagnostics.guards.RemoteUserMiddleware",
+    )
+    AUTHENTICATION_BACKENDS.insert(0, "django.contrib.auth.backends.RemoteUserBackend")
+KB_CHECKS_CONTACT = os.environ.get("KB_CHECKS_CONTACT", "the people who run this site")
 
 # --- The knowledge base -----------------------------------------------------
 KB_CONTENT_DIR = Path(os.environ.get("KB_CONTENT_DIR", BASE_DIR / "content"))
@@ -150,10 +231,19 @@ KB_RATE_LIMITS = {
     "checks": env_int("KB_RATE_LIMIT_CHECKS", 10),
     "feedback": env_int("KB_RATE_LIMIT_FEEDBACK", 10),
 }
+# Behind KB_TRUSTED_PROXY_COUNT reverse proxies, each appending the address it saw to
+# X-Forwarded-For: the client is the entry the outermost trusted proxy appended.
 KB_TRUST_X_FORWARDED_FOR = env_bool("KB_TRUST_X_FORWARDED_FOR", False)
+KB_TRUSTED_PROXY_COUNT = env_int("KB_TRUSTED_PROXY_COUNT", 1)
+if KB_TRUSTED_PROXY_COUNT < 1:
+    raise ImproperlyConfigured("KB_TRUSTED_PROXY_COUNT must be 1 or more")
 
 # --- Live checks ----------------------------------------------------------------
-KB_BROKER_ALLOWED_HOSTS = env_list("KB_BROKER_ALLOWED_HOSTS", "127.0.0.0/8,::1,localhost")
+# Development: the machine's own brokers. Production (DJANGO_DEBUG=0): nothing until
+# the operators list their brokers (an empty list switches live checks off).
+KB_BROKER_ALLOWED_HOSTS = env_list(
+    "KB_BROKER_ALLOWED_HOSTS", "127.0.0.0/8,::1,localhost" if DEBUG else ""
+)
 KB_CHECK_TIMEOUT = float(os.environ.get("KB_CHECK_TIMEOUT", "15"))
 KB_CHECK_RETENTION_DAYS = env_int("KB_CHECK_RETENTION_DAYS", KB_REPORT_RETENTION_DAYS)
 

@@ -10,6 +10,8 @@ urlpatterns = [
     path("", include("diagnostics.urls")),
     path("", include("diagnostics.check_urls")),
     path("", include("kb.urls")),
+    # Sign-in for KB_REQUIRE_LOGIN_FOR_CHECKS (users: `manage.py createsuperuser`).
+    path("accounts/", include("django.contrib.auth.urls")),
 ]
 
 handler404 = "kb.views.not_found"

@@ -18,6 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from diagnostics.engine import PasteError
+from diagnostics.guards import json_only
 from diagnostics.ratelimit import rate_limited
 from diagnostics.services import diagnose_paste
 
@@ -47,6 +48,7 @@ def too_large() -> JsonResponse:
 
 @csrf_exempt
 @require_POST
+@json_only
 @rate_limited("diagnose")
 def api_diagnose(request: HttpRequest) -> JsonResponse:
     if content_length(request) > body_limit():

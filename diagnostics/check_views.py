@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -23,9 +24,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from diagnostics.checks import CheckRequest, HostNotAllowed, TargetError
+from diagnostics.checks.allowlist import load_allowlist
 from diagnostics.checks.plan import URL_MAX_CHARS
 from diagnostics.checks.results import SEVERITY, count_statuses
 from diagnostics.checks.service import RunsBusy, expire_stalled_run, run_as_dict, start_run
+from diagnostics.guards import checks_login, json_only
 from diagnostics.models import CheckRun
 from diagnostics.ratelimit import rate_limited
 from diagnostics.redact import mask_url
@@ -110,6 +113,7 @@ def _masked(form: CheckForm) -> CheckForm:
 
 
 @require_http_methods(["GET", "POST"])
+@checks_login
 def check_form(request: HttpRequest) -> HttpResponse:
     """GET: the form (prefilled from ?vhost=&queue=&broker_url=); POST: start a run."""
     if request.method == "POST":
@@ -121,14 +125,22 @@ def check_form(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, str(exc))
             else:
                 return redirect("checks:run", run_id=run.id)
-        return render(request, "checks/form.html", {"form": _masked(form)}, status=400)
+        context = {"form": _masked(form), **_availability()}
+        return render(request, "checks/form.html", context, status=400)
     initial = {key: request.GET.get(key, "") for key in ("broker_url", "vhost", "management_url")}
     initial["queues"] = " ".join(request.GET.getlist("queue"))
-    return render(request, "checks/form.html", {"form": CheckForm(initial=initial)})
+    context = {"form": CheckForm(initial=initial), **_availability()}
+    return render(request, "checks/form.html", context)
+
+
+def _availability() -> dict[str, Any]:
+    """Whether live checks are switched off here (empty allowlist), and whom to ask."""
+    return {"checks_off": load_allowlist().is_empty, "contact": settings.KB_CHECKS_CONTACT}
 
 
 @never_cache
 @require_GET
+@checks_login
 def check_run_page(request: HttpRequest, run_id: str) -> HttpResponse:
     """The run: results so far, the checks still to come, and a summary once done."""
     run = expire_stalled_run(get_object_or_404(CheckRun, pk=run_id))
@@ -154,8 +166,10 @@ def _json_error(message: str, status: int, code: str) -> JsonResponse:
     return JsonResponse({"error": message, "code": code}, status=status)
 
 
-@csrf_exempt  # a JSON API without cookie authentication; the allowlist guards the targets
+@csrf_exempt  # JSON only (415 otherwise): a cross-site POST needs a preflight, never granted
 @require_http_methods(["POST"])
+@json_only
+@checks_login
 @rate_limited("checks")
 def api_start_check(request: HttpRequest) -> JsonResponse:
     """POST /api/checks {"broker_url", ...} -> 201 {"id", "url"}."""
@@ -178,6 +192,7 @@ def api_start_check(request: HttpRequest) -> JsonResponse:
 
 @never_cache
 @require_GET
+@checks_login
 def api_check_status(request: HttpRequest, run_id: str) -> JsonResponse:
     """GET /api/checks/<id> -> {"id", "status", "target", "results", ...}."""
     try:

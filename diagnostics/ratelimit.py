@@ -1,21 +1,27 @@
 """Per-client rate limits for the POST APIs (diagnose, live checks).
 
-A fixed window per client address, counted in Django's cache: the local-memory
-cache by default (per process: enough for one machine), a shared cache (Redis,
-memcached via CACHES) when several web processes must share the count.
+A fixed window per client address, counted in Django's default cache, which
+every web process shares: Redis when `KB_CACHE_URL` / `REDIS_URL` is set, else
+a table in the database (see config/settings.py). `cache.incr` is atomic on
+Redis; on the database cache it is a read and a write, so two processes racing
+on one key can lose a count (a limit, not an exact meter).
 
     @rate_limited("diagnose")
     def api_diagnose(request): ...
 
 Limits are requests per minute from `KB_RATE_LIMIT_DIAGNOSE` and
-`KB_RATE_LIMIT_CHECKS` (0 turns a limit off). Behind a proxy set
-`KB_TRUST_X_FORWARDED_FOR=1` so the client address is the proxy's
-`X-Forwarded-For`, not the proxy itself.
+`KB_RATE_LIMIT_CHECKS` (0 turns a limit off). Behind reverse proxies set
+`KB_TRUST_X_FORWARDED_FOR=1` and `KB_TRUSTED_PROXY_COUNT` (default 1): each
+proxy appends the address it saw to `X-Forwarded-For`, so the client is the
+entry the outermost trusted proxy appended, counted from the right. Entries to
+its left came from the client and are ignored (a client can write anything
+there).
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 import time
 from collections.abc import Callable
 
@@ -24,26 +30,38 @@ from django.core.cache import cache
 from django.http import HttpRequest, JsonResponse
 
 WINDOW_SECONDS = 60
+log = logging.getLogger(__name__)
 
 
 def client_address(request: HttpRequest) -> str:
+    """The client's address: REMOTE_ADDR, or the one the trusted proxies recorded."""
     if settings.KB_TRUST_X_FORWARDED_FOR:
-        forwarded = request.headers.get("X-Forwarded-For", "")
-        if forwarded.strip():
-            return forwarded.split(",")[0].strip()[:64]
+        proxies = max(1, int(getattr(settings, "KB_TRUSTED_PROXY_COUNT", 1)))
+        entries = [part.strip() for part in request.headers.get("X-Forwarded-For", "").split(",")]
+        entries = [entry for entry in entries if entry]
+        if len(entries) >= proxies:
+            return entries[-proxies][:64]
     return request.META.get("REMOTE_ADDR", "unknown")[:64]
 
 
 def hit(scope: str, client: str, limit: int) -> int | None:
-    """Count one request; the seconds to wait when over `limit`, else None."""
+    """Count one request; the seconds to wait when over `limit`, else None.
+
+    When the shared cache cannot be reached the request is let through (and
+    logged): a limit that cannot count must not take the site down with it.
+    """
     window = int(time.time() // WINDOW_SECONDS)
     key = f"kb-rate:{scope}:{client}:{window}"
-    cache.add(key, 0, timeout=WINDOW_SECONDS + 5)
     try:
-        count = cache.incr(key)
-    except ValueError:  # evicted between add and incr: start again
-        cache.set(key, 1, timeout=WINDOW_SECONDS + 5)
-        count = 1
+        cache.add(key, 0, timeout=WINDOW_SECONDS + 5)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # evicted between add and incr: start again
+            cache.set(key, 1, timeout=WINDOW_SECONDS + 5)
+            count = 1
+    except Exception:
+        log.warning("rate limit %s not counted: the cache is unavailable", scope, exc_info=True)
+        return None
     if count > limit:
         return WINDOW_SECONDS - int(time.time() % WINDOW_SECONDS)
     return None

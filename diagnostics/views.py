@@ -47,7 +47,9 @@ def share_unanswered(text: str, searched_for: list[str], kinds: list[str]) -> bo
 
 
 def _noindex(response: HttpResponse) -> HttpResponse:
+    """Pages that show a paste: not indexed, not kept by any cache, shared or not."""
     response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Cache-Control"] = "private, no-store"
     return response
 
 

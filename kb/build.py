@@ -256,6 +256,9 @@ def write_index(entries: list[Entry], index_path: Path, version: str) -> None:
             connection.commit()
         finally:
             connection.close()
+        # mkstemp creates 0600; the index holds only public content and the web server
+        # may run as another user than kb_build.
+        os.chmod(tmp_name, 0o644)
         os.replace(tmp_name, index_path)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET
 from kb import index
 from kb.feedback import record_not_found
 from kb.loader import Entry
+from kb.pagecache import cached_by_index
 from kb.search import corrected_query, exact_match, search
 from kb.textindex import HANGUL_RUN
 
@@ -107,11 +108,13 @@ def _document(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
 
 
 @require_GET
+@cached_by_index
 def entry_page(request: HttpRequest, slug: str) -> HttpResponse:
     return _document(request, slug, "entry")
 
 
 @require_GET
+@cached_by_index
 def guide_page(request: HttpRequest, slug: str) -> HttpResponse:
     return _document(request, slug, "guide")
 
@@ -130,6 +133,7 @@ def _limit(request: HttpRequest) -> int:
 
 
 @require_GET
+@cached_by_index
 def search_page(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     if query and request.GET.get("exact") != "0":
@@ -159,6 +163,7 @@ def in_query_language(results: list[dict], query: str) -> list[dict]:
 
 
 @require_GET
+@cached_by_index
 def api_entries(request: HttpRequest) -> JsonResponse:
     kb = index.get_kb()
     entries = kb.of_kind("entry") + kb.of_kind("guide")
@@ -166,6 +171,7 @@ def api_entries(request: HttpRequest) -> JsonResponse:
 
 
 @require_GET
+@cached_by_index
 def api_entry(request: HttpRequest, slug: str) -> HttpResponse:
     kb = index.get_kb()
     entry = kb.resolve(slug)
@@ -189,6 +195,7 @@ def api_entry(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
+@cached_by_index
 def api_search(request: HttpRequest) -> JsonResponse:
     query = request.GET.get("q", "")
     hits = search(query, limit=_limit(request)) if query.strip() else []

@@ -35,6 +35,8 @@ HOW_TO_START = {
     "RabbitMQ management API": "rabbitmq-plugins enable rabbitmq_management (or run .ci/run)",
     "Redis": "apt-get install redis-server && redis-server --daemonize yes (or run .ci/run)",
     "Chromium": "apt-get install chromium (or run .ci/run)",
+    "rabbitmqctl": "run the tests on the RabbitMQ host with rabbitmqctl on PATH (or run .ci/run)",
+    "openssl": "apt-get install openssl (or run .ci/run)",
 }
 
 

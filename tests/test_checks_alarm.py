@@ -15,6 +15,7 @@ import subprocess
 import pytest
 
 from diagnostics.checks import CheckRequest, check_broker
+from tests.conftest import require
 from tests.hlc_support import api, broker_url, by_check, hlc_vhost, wait_for
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
@@ -38,8 +39,7 @@ def _alarms(management_url: str) -> list:
 
 
 def test_memory_alarm_is_reported_and_blocks_our_publisher(rabbitmq_url, rabbitmq_management_url):
-    if shutil.which("rabbitmqctl") is None:
-        pytest.skip("rabbitmqctl is not on PATH")
+    require("rabbitmqctl", shutil.which("rabbitmqctl") is not None, "PATH")
     original = _original_watermark()
     with hlc_vhost(rabbitmq_management_url, VHOST):
         try:

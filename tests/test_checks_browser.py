@@ -32,10 +32,9 @@ def test_run_page_fills_in_results_as_they_arrive(page, rabbitmq_url, rabbitmq_m
         navigations: list[str] = []
         page.on("framenavigated", lambda frame: navigations.append(frame.url))
         assert page.get_attribute("#check-run", "data-status") in ("queued", "running")
-        page.wait_for_function(
-            "document.querySelector('#check-results').children.length > 0"
-            " && document.querySelector('#check-run').dataset.status === 'running'",
-            timeout=10_000,
+        # a selector, not wait_for_function: the page's CSP forbids evaluating strings
+        page.wait_for_selector(
+            "#check-run[data-status=running]:has(#check-results > li)", timeout=10_000
         )
         page.wait_for_selector("#check-run[data-status=done]", timeout=20_000)
         assert navigations == []  # results came in through polling, not reloads

@@ -26,7 +26,8 @@ def go():
 @pytest.fixture
 def client(redis_url):
     connection = redis.Redis.from_url(redis_url)
-    assert connection.connection_pool.connection_kwargs["db"] == int(redis_url.rsplit("/", 1)[-1])
+    # a test database (KB_TEST_REDIS_URL), never the default one applications use
+    assert connection.connection_pool.connection_kwargs["db"] != 0
     keys = priority_keys("hlc_q") + ["hlc_empty"]
     connection.delete(*keys)
     yield connection

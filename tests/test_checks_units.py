@@ -128,8 +128,10 @@ def test_unit_overrunning_its_timeout_is_an_error_and_late_results_are_dropped()
 
 def test_whole_run_timeout_names_the_check_that_ran_out_and_skips_the_rest():
     started = time.monotonic()
-    results = run_units(_plan(0.5), [_unit("fast", 0), _unit("stuck", 5), _unit("after", 0)])
-    assert time.monotonic() - started < 1.5
+    results = run_units(_plan(0.5), [_unit("fast", 0), _unit("stuck", 30), _unit("after", 0)])
+    assert (
+        time.monotonic() - started < 15
+    )  # far below the stuck unit's 30 s: the run's bound ended it
     assert [(r["check"], r["status"]) for r in results] == [
         ("fast", PASS),
         ("stuck", ERROR),
@@ -166,7 +168,8 @@ def test_name_allowed_by_name_cannot_resolve_to_loopback_or_metadata():
     from diagnostics.checks.allowlist import is_special
 
     assert is_special("169.254.169.254") and is_special("::1") and is_special("0.0.0.0")
-    assert not is_special("10.1.2.3") and not is_special("203.0.113.10")
+    assert is_special("10.1.2.3") and is_special("203.0.113.10")  # private use, documentation
+    assert not is_special("8.8.8.8") and not is_special("2606:4700:4700::1111")
 
 
 def test_dns_lookup_has_its_own_deadline(monkeypatch):
@@ -175,8 +178,8 @@ def test_dns_lookup_has_its_own_deadline(monkeypatch):
 
     from diagnostics.checks import allowlist as module
 
-    monkeypatch.setattr(socket, "getaddrinfo", lambda *a, **k: time.sleep(2))
+    monkeypatch.setattr(socket, "getaddrinfo", lambda *a, **k: time.sleep(30))
     started = time.monotonic()
     with pytest.raises(module.HostUnresolvable, match="timed out after 0.2 s"):
         module.resolve_host("slow.example", 5672, timeout=0.2)
-    assert time.monotonic() - started < 1.5
+    assert time.monotonic() - started < 15  # far below the resolver's 30 s

@@ -46,10 +46,45 @@ def test_limits_are_per_client_and_forwarded_for_only_when_trusted(client, setti
         client,
         "/api/diagnose",
         {"text": "a"},
-        REMOTE_ADDR="10.0.0.1",
-        HTTP_X_FORWARDED_FOR="198.51.100.7, 10.0.0.1",
+        REMOTE_ADDR="10.0.0.1",  # the proxy
+        HTTP_X_FORWARDED_FOR="198.51.100.7",  # the client, as the proxy appended it
     )
     assert behind_proxy.status_code == 200
+
+
+def forwarded(client, chain: str):
+    return post(
+        client, "/api/diagnose", {"text": "a"}, REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=chain
+    )
+
+
+def test_spoofed_first_entries_do_not_escape_the_limit(client, settings):
+    settings.KB_RATE_LIMITS = {"diagnose": 5, "checks": 0}
+    settings.KB_TRUST_X_FORWARDED_FOR = True
+    settings.KB_TRUSTED_PROXY_COUNT = 1
+    # The client writes a fresh address first each time; the proxy appends the real one.
+    statuses = [forwarded(client, f"203.0.113.{n}, 198.51.100.7").status_code for n in range(70)]
+    assert statuses.count(200) == 5 and statuses.count(429) == 65
+    # another real client behind the same proxy has its own count
+    assert forwarded(client, "203.0.113.1, 198.51.100.8").status_code == 200
+
+
+def test_two_trusted_proxies_take_the_second_entry_from_the_right(client, settings):
+    settings.KB_RATE_LIMITS = {"diagnose": 2, "checks": 0}
+    settings.KB_TRUST_X_FORWARDED_FOR = True
+    settings.KB_TRUSTED_PROXY_COUNT = 2
+    # client -> CDN (appends the client) -> load balancer (appends the CDN) -> site
+    chains = [f"10.9.9.{n}, 198.51.100.7, 192.0.2.50" for n in range(4)]
+    assert [forwarded(client, chain).status_code for chain in chains] == [200, 200, 429, 429]
+    # the same client through another CDN node is still the same client
+    assert forwarded(client, "198.51.100.7, 192.0.2.51").status_code == 429
+    # a chain shorter than the proxies: the header is not trusted, REMOTE_ADDR counts
+    from django.test import RequestFactory
+
+    from diagnostics.ratelimit import client_address
+
+    short = RequestFactory().post("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.9")
+    assert client_address(short) == "10.0.0.1"
 
 
 def test_checks_api_has_its_own_limit(client, settings):
@@ -58,3 +93,22 @@ def test_checks_api_has_its_own_limit(client, settings):
     assert first.status_code == 403  # not allowed host, but counted
     assert post(client, "/api/checks", {"broker_url": "amqp://10.255.255.1"}).status_code == 429
     assert post(client, "/api/diagnose", {"text": "still fine"}).status_code == 200
+
+
+def test_an_unreachable_cache_lets_requests_through_instead_of_failing(client, settings, caplog):
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on once the probe is closed
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{closed}/0",
+        },
+    }
+    settings.KB_RATE_LIMITS = {"diagnose": 1, "checks": 0}
+    statuses = [post(client, "/api/diagnose", {"text": "a"}).status_code for _ in range(3)]
+    assert statuses == [200, 200, 200]
+    assert "rate limit diagnose not counted" in caplog.text

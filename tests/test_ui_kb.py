@@ -60,9 +60,7 @@ def test_combobox_by_keyboard(page, fixture_kb):
     box.press("Escape")  # closes the list, keeps the query
     assert box.get_attribute("aria-expanded") == "false" and box.input_value() == "quor"
     box.press("ArrowDown")  # opens again
-    page.wait_for_function(
-        "document.querySelector('header input[name=q]').getAttribute('aria-expanded') === 'true'"
-    )
+    page.wait_for_selector("header input[name=q][aria-expanded=true]")  # CSP: no string eval
     box.press("ArrowUp")  # wraps to the last option: see all results
     box.press("Enter")
     page.wait_for_url("**/search?q=quor")
@@ -76,7 +74,7 @@ def test_clicking_elsewhere_closes_the_list(page, fixture_kb):
     page.fill("header input[name=q]", "deadlock")
     page.locator("header ul.suggest li[role=option]").first.wait_for(timeout=5000)
     page.click("h1")
-    page.wait_for_function("document.querySelector('header ul.suggest').hidden")
+    page.wait_for_selector("header ul.suggest[hidden]", state="attached")  # CSP: no string eval
 
 
 def test_korean_queries_suggest_korean_titles(page, fixture_kb):

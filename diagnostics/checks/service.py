@@ -32,6 +32,7 @@ from diagnostics.checks.sealing import seal, unseal
 from diagnostics.models import CheckRun
 from diagnostics.present import present_check_results
 from diagnostics.probes.targets import TlsOptions
+from diagnostics.redact import redact_text
 from kb import index
 
 log = logging.getLogger(__name__)
@@ -69,7 +70,13 @@ def start_run(request: CheckRequest) -> CheckRun:
         params["config_error"] = plan.expectations.error
     if settings.CELERY_BROKER_URL:
         run = _create_run(plan, params)
-        current_app.send_task(EXECUTE_TASK, args=(run.id, seal(request_to_payload(request))))
+        try:
+            current_app.send_task(EXECUTE_TASK, args=(run.id, seal(request_to_payload(request))))
+        except Exception as exc:  # broker down, transport missing: never leave it queued
+            log.exception("check run %s could not be published", run.id)
+            reason = f"the run could not be handed to a worker: {type(exc).__name__}: {exc}"
+            _finish(run.id, CheckRun.Status.ERROR, error=redact_text(reason)[:500])
+            run.refresh_from_db()
         return run
     if not _thread_slots.acquire(blocking=False):
         raise RunsBusy(f"{MAX_THREAD_RUNS} check runs are in progress; retry in a few seconds")

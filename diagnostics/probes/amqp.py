@@ -8,7 +8,11 @@ connection of our own, gone when that connection closes.
 
 Errors are classified into a `ProbeFailure(kind, detail)` the checks map to
 entries: `refused`, `timeout`, `access-refused` (bad credentials),
-`not-allowed` (vhost), `tls`, `reset`.
+`not-allowed` (vhost), `tls`, `reset`, `not-amqp` (something answered on the
+port but never sent AMQP's `Connection.Start`).
+
+Credentials travel only in `Connection.Start-Ok`, the answer to the broker's
+`Connection.Start`: a peer that does not speak AMQP never receives them.
 """
 
 from __future__ import annotations
@@ -89,15 +93,28 @@ def open_connection(
         connection.connect()
     except BaseException as exc:
         close_quietly(connection)
-        raise classify_error(exc, endpoint, timeout) from exc
+        started = bool(connection.server_properties)  # Connection.Start was received
+        raise classify_error(exc, endpoint, timeout, started=started) from exc
     return connection
 
 
-def classify_error(exc: BaseException, endpoint: Endpoint, timeout: float) -> ProbeFailure:
-    """Map a py-amqp / socket error to a stable kind with a human detail."""
+def classify_error(
+    exc: BaseException, endpoint: Endpoint, timeout: float, *, started: bool = True
+) -> ProbeFailure:
+    """Map a py-amqp / socket error to a stable kind with a human detail.
+
+    `started=False`: the peer never sent `Connection.Start`; a peer that then
+    closes, resets or sends something that is not an AMQP frame is not a broker.
+    """
     where = endpoint.hostport
     if isinstance(exc, ProbeFailure):
         return exc
+    if not started and _not_amqp_answer(exc):
+        return ProbeFailure(
+            "not-amqp",
+            f"port {endpoint.port} of {endpoint.host} answered, but not as an AMQP broker "
+            f"(no AMQP Connection.Start; no credentials were sent): {exc}",
+        )
     if isinstance(exc, amqp_exc.AccessRefused):
         return ProbeFailure(
             "access-refused", f"ACCESS_REFUSED: {endpoint.username!r} was refused by {where}"
@@ -120,6 +137,14 @@ def classify_error(exc: BaseException, endpoint: Endpoint, timeout: float) -> Pr
     if isinstance(exc, OSError):
         return ProbeFailure("refused", f"cannot reach {where}: {exc.strerror or exc}")
     return ProbeFailure("error", f"{type(exc).__name__}: {exc}")
+
+
+def _not_amqp_answer(exc: BaseException) -> bool:
+    """A TCP peer that answered (closed, reset, garbage) instead of sending Connection.Start."""
+    if isinstance(exc, ConnectionResetError | BrokenPipeError | amqp_exc.AMQPError):
+        return not isinstance(exc, amqp_exc.AccessRefused | amqp_exc.NotAllowed)
+    # py-amqp's words when the peer closes before a whole frame arrived
+    return isinstance(exc, OSError) and "unexpectedly closed" in str(exc)
 
 
 def close_quietly(connection: amqp.Connection | None, *, graceful: bool = True) -> None:

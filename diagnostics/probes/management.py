@@ -12,6 +12,13 @@ it behind). Fields relied on, checked on RabbitMQ 3.10:
     GET /api/exchanges/{vhost}        [{"name","type",...}]
     GET /api/bindings/{vhost}         [{"source","destination","destination_type",...}]
 
+Redirects are never followed (a 3xx is reported as the answer, with its
+`Location`): a redirect could point anywhere, and only the allowed address is
+ever contacted. Before the first request with credentials, one request
+without them must show the peer is the RabbitMQ management API (a 401 with
+RabbitMQ's `WWW-Authenticate` realm, or JSON with `rabbitmq_version`);
+otherwise the client stops (`not-management`) and the password is never sent.
+
 Queue counters are absent for about 5 s after a queue is created; callers
 treat a missing counter as unknown, not zero.
 """
@@ -23,12 +30,16 @@ from typing import Any
 from urllib.parse import quote
 
 import requests
+from requests.adapters import HTTPAdapter
 
 from diagnostics.probes.targets import ManagementTarget, TlsOptions
 
 
 class ManagementError(Exception):
-    """The API could not be read: `kind` is refused | timeout | unauthorized | http | tls."""
+    """The API could not be read.
+
+    `kind` is refused | timeout | unauthorized | http | tls | redirect | not-management.
+    """
 
     def __init__(self, kind: str, detail: str):
         super().__init__(detail)
@@ -47,13 +58,15 @@ class ManagementClient:
 
     def __post_init__(self) -> None:
         self.session = requests.Session()
-        self.session.auth = (self.target.username, self.target.password)
         self.session.trust_env = False  # no proxy: we talk to the address we allowed
+        if self.target.scheme == "https":
+            self.session.mount("https://", _PinnedTlsAdapter(self.target.host))
+        self.confirmed = False
 
     def _base(self) -> str:
-        # TLS verification needs the name (resolved and allowed just before); plain HTTP
-        # goes to the allowed address itself.
-        host = self.target.host if self.target.scheme == "https" else self.address
+        # Always the allowed address, never the name again (it could resolve elsewhere
+        # now); for HTTPS the adapter sends the name as SNI and checks the certificate for it.
+        host = self.address
         host = f"[{host}]" if ":" in host else host
         return f"{self.target.scheme}://{host}:{self.target.port}{self.target.path}"
 
@@ -61,20 +74,9 @@ class ManagementClient:
         """GET `path` (under /api); returns (status, decoded JSON)."""
         if "aliveness-test" in path:
             raise ValueError("the aliveness test leaves a queue behind; live checks never call it")
-        headers = {"Host": self.target.host, "Accept": "application/json"}
-        verify: bool | str = (self.tls.ca_file or True) if self.tls.verify else False
-        try:
-            response = self.session.get(
-                self._base() + "/api" + path, headers=headers, timeout=self.timeout, verify=verify
-            )
-        except requests.exceptions.SSLError as exc:
-            raise ManagementError("tls", f"TLS with {self.target.masked} failed: {exc}") from exc
-        except requests.exceptions.Timeout as exc:
-            raise ManagementError(
-                "timeout", f"{self.target.masked} did not answer within {self.timeout:g} s"
-            ) from exc
-        except requests.exceptions.ConnectionError as exc:
-            raise ManagementError("refused", f"cannot reach {self.target.masked}") from exc
+        if not self.confirmed:
+            self.confirm()
+        response = self._send(path, auth=(self.target.username, self.target.password))
         if response.status_code == 401:
             raise ManagementError(
                 "unauthorized", f"{self.target.masked} refused user {self.target.username!r} (401)"
@@ -87,6 +89,59 @@ class ManagementClient:
             return response.status_code, response.json()
         except ValueError as exc:
             raise ManagementError("http", f"GET /api{path} did not answer JSON") from exc
+
+    def confirm(self) -> None:
+        """One GET without credentials: is this the RabbitMQ management API?"""
+        response = self._send("/overview", auth=None)
+        realm = response.headers.get("WWW-Authenticate", "")
+        if response.status_code == 401 and "rabbitmq" in realm.lower():
+            self.confirmed = True
+            return
+        if response.status_code == 200:
+            try:
+                body = response.json()
+            except ValueError:
+                body = None
+            if isinstance(body, dict) and "rabbitmq_version" in body:
+                self.confirmed = True
+                return
+        raise ManagementError(
+            "not-management",
+            f"port {self.target.port} of {self.target.host} answered HTTP "
+            f"{response.status_code}, but not as the RabbitMQ management API "
+            f"(no credentials were sent)",
+        )
+
+    def _send(self, path: str, *, auth: tuple[str, str] | None) -> requests.Response:
+        """One GET, redirects not followed (a 3xx raises `redirect`)."""
+        headers = {"Host": self.target.host, "Accept": "application/json"}
+        verify: bool | str = (self.tls.ca_file or True) if self.tls.verify else False
+        try:
+            response = self.session.get(
+                self._base() + "/api" + path,
+                headers=headers,
+                auth=auth,
+                timeout=self.timeout,
+                verify=verify,
+                allow_redirects=False,
+            )
+        except requests.exceptions.SSLError as exc:
+            raise ManagementError("tls", f"TLS with {self.target.masked} failed: {exc}") from exc
+        except requests.exceptions.Timeout as exc:
+            raise ManagementError(
+                "timeout", f"{self.target.masked} did not answer within {self.timeout:g} s"
+            ) from exc
+        except requests.exceptions.ConnectionError as exc:
+            raise ManagementError("refused", f"cannot reach {self.target.masked}") from exc
+        if response.is_redirect or 300 <= response.status_code < 400:
+            location = response.headers.get("Location", "")[:200]
+            response.close()
+            raise ManagementError(
+                "redirect",
+                f"GET /api{path} answered {response.status_code} redirecting to {location!r}; "
+                f"live checks never follow redirects (point the management URL at the API itself)",
+            )
+        return response
 
     def overview(self) -> dict[str, Any]:
         return self.get("/overview")[1]
@@ -123,6 +178,19 @@ class ManagementClient:
 
     def close(self) -> None:
         self.session.close()
+
+
+class _PinnedTlsAdapter(HTTPAdapter):
+    """HTTPS to an address, with SNI and certificate checks for the host name."""
+
+    def __init__(self, hostname: str):
+        self._hostname = hostname
+        super().__init__()
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["server_hostname"] = self._hostname
+        kwargs["assert_hostname"] = self._hostname
+        super().init_poolmanager(*args, **kwargs)
 
 
 def _q(part: str) -> str:

@@ -1,6 +1,9 @@
 """Redis probe (redis-py): PING, version, eviction policy, kombu queue lengths.
 
-Read-only: PING, INFO, LLEN, EXISTS. A kombu queue on Redis is a list named
+Read-only: PING, INFO, LLEN, EXISTS. Before any password is sent, a PING
+without credentials confirms the peer speaks Redis (any Redis reply counts,
+`NOAUTH` included); a peer that answers otherwise is reported as `not-redis`
+and never sees the password. A kombu queue on Redis is a list named
 after the queue plus one list per priority step (`name\\x06\\x163`,
 `name\\x06\\x166`, `name\\x06\\x169`); a Redis list that becomes empty is
 deleted, so an empty queue and a queue that never existed look the same.
@@ -34,27 +37,30 @@ def open_client(
     endpoint: Endpoint, address: str, *, timeout: float, tls: TlsOptions
 ) -> redis.Redis:
     """A client bound to the allowed address; PING proves the handshake and the password."""
-    kwargs: dict[str, Any] = {}
-    host = address
+    common: dict[str, Any] = {
+        "host": address,
+        "port": endpoint.port,
+        "socket_timeout": timeout,
+        "socket_connect_timeout": timeout,
+        "retry": None,
+    }
     if endpoint.uses_tls:
-        # Certificate checks need the name; it was resolved and allowed just before.
-        host = endpoint.host
-        kwargs = {
-            "ssl": True,
-            "ssl_ca_certs": tls.ca_file,
-            "ssl_cert_reqs": "required" if tls.verify else "none",
-            "ssl_check_hostname": tls.verify,
-        }
-    client = redis.Redis(
-        host=host,
-        port=endpoint.port,
+        # TCP to the allowed address; SNI and certificate checks for the name.
+        common.update(
+            host=endpoint.host,
+            pinned_address=address,
+            connection_class=PinnedSSLConnection,
+            ssl_ca_certs=tls.ca_file,
+            ssl_cert_reqs="required" if tls.verify else "none",
+            ssl_check_hostname=tls.verify,
+        )
+    if endpoint.username or endpoint.password:
+        confirm_redis(endpoint, common, timeout)
+    client = _client(
+        common,
         db=endpoint.db,
         username=endpoint.username or None,
         password=endpoint.password or None,
-        socket_timeout=timeout,
-        socket_connect_timeout=timeout,
-        retry=None,
-        **kwargs,
     )
     try:
         client.ping()
@@ -62,6 +68,56 @@ def open_client(
         client.close()
         raise classify_redis_error(exc, endpoint, timeout) from exc
     return client
+
+
+class PinnedSSLConnection(redis.SSLConnection):
+    """TLS to `pinned_address` while SNI and the certificate check use `host` (the name)."""
+
+    def __init__(self, *, pinned_address: str, **kwargs: Any):
+        self.pinned_address = pinned_address
+        super().__init__(**kwargs)
+
+    def _connect(self):
+        name, self.host = self.host, self.pinned_address
+        try:
+            sock = redis.Connection._connect(self)  # plain TCP, to the address
+        finally:
+            self.host = name
+        try:
+            return self._wrap_socket_with_ssl(sock)
+        except (OSError, redis.RedisError):
+            sock.close()
+            raise
+
+
+def _client(common: dict[str, Any], **extra: Any) -> redis.Redis:
+    """A client with a pool of its own (a custom connection class needs the pool form)."""
+    options = {**common, **extra}
+    if "connection_class" in options:
+        retry = options.pop("retry")
+        pool = redis.ConnectionPool(**options)
+        return redis.Redis(connection_pool=pool, retry=retry)
+    return redis.Redis(**options)
+
+
+def confirm_redis(endpoint: Endpoint, common: dict[str, Any], timeout: float) -> None:
+    """PING without credentials: any Redis answer (PONG, NOAUTH) proves the protocol."""
+    anonymous = _client(common)
+    try:
+        anonymous.ping()
+    except (redis.AuthenticationError, redis.ResponseError):
+        return  # NOAUTH and friends: a Redis reply
+    except Exception as exc:
+        failure = classify_redis_error(exc, endpoint, timeout)
+        if failure.kind in ("reset", "error") and "ssl" not in str(exc).lower():
+            failure = ProbeFailure(
+                "not-redis",
+                f"port {endpoint.port} of {endpoint.host} answered, but not as a Redis server "
+                f"(no credentials were sent): {exc}",
+            )
+        raise failure from exc
+    finally:
+        anonymous.close()
 
 
 def classify_redis_error(exc: BaseException, endpoint: Endpoint, timeout: float) -> ProbeFailure:

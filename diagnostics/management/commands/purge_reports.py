@@ -7,7 +7,7 @@ daily (cron, a Kubernetes CronJob or Celery beat); it is idempotent.
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from diagnostics.checks.service import purge_check_runs
 from diagnostics.reports import purge_reports
@@ -25,6 +25,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options) -> None:
+        if options["days"] is not None and options["days"] < 0:
+            # a negative retention would put the cut-off in the future: everything goes
+            raise CommandError(f"--days must be 0 or more, got {options['days']}")
         reports = purge_reports(days=options["days"])
         runs = purge_check_runs(days=options["days"])
         self.stdout.write(f"deleted {reports} report(s) and {runs} check run(s)")
