@@ -173,12 +173,24 @@ def build_diagnosis(
     Evidence lines and facts are single lines of the paste; `secrets` (what redacting
     the whole paste masked) catches the ones only recognisable in context.
     """
-    ranked = rank_entries(kb, hits, findings)
+    # --- issue 10 integration point: learned ranking over several signals -------------
+    # (diagnostics/learned_rank.py; falls back to rank_entries without ranker_weights.json)
+    from diagnostics.learned_rank import load_model, rank_with_signals
+
+    learned = load_model() is not None
+    ranked = (
+        rank_with_signals(kb, parsed, hits, findings)
+        if learned
+        else rank_entries(kb, hits, findings)
+    )
+    # ---------------------------------------------------------------------------------
     _scrub_ranked(ranked.items, findings, secrets or set())
     confidence = ranked.confidence
     matches = [_to_match(kb, item) for item in ranked.items]
     diagnosis = Diagnosis(confidence, matches, findings, notices=parsed.notices, kinds=parsed.kinds)
-    if not matches:
+    if not matches and learned:  # issue 10: `none` plus search results, no prose guesses
+        diagnosis.search_results = _search(kb, parsed)
+    elif not matches:
         diagnosis.matches = _prose_matches(kb, parsed)
         diagnosis.confidence = "possible" if diagnosis.matches else "none"
         diagnosis.search_results = _search(kb, parsed)

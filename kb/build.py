@@ -213,3 +213,12 @@ def _fill(connection: sqlite3.Connection, entries: list[Entry], version: str) ->
     terms = [row[0] for row in connection.execute("SELECT term FROM vocab")]
     connection.executemany("INSERT INTO typo VALUES (?, ?)", typo_deletions(terms))
     connection.execute("CREATE INDEX typo_del ON typo(del)")
+    _write_signal_tables(connection, entries)
+
+
+def _write_signal_tables(connection: sqlite3.Connection, entries: list[Entry]) -> None:
+    """Issue 10 ranking signals: BM25 table and entry vectors (diagnostics/signals.py)."""
+    from kb.vectors import write_signal_fts, write_vectors
+
+    write_signal_fts(connection, entries)
+    write_vectors(connection, entries)

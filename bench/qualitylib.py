@@ -1,0 +1,176 @@
+"""Shared by bench/train_ranker.py and bench/quality.py: sets, signals, cross-validation.
+
+Sets are folders of tests/ in the corpus format (tests/corpus_loader.py). The
+sealed sets (heldout3, queries_real) are only read when a caller passes
+`sealed=True`, which only `bench/quality.py --sealed` does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+SEALED = frozenset({"heldout3", "queries_real"})
+OPEN_SETS = ("corpus", "heldout", "heldout2")
+FOLDS = 5
+L2_GRID = (0.03, 0.1, 0.3, 1.0, 3.0)
+KINDS = ("log", "traceback", "config", "prose")
+
+
+def setup() -> Any:
+    import django
+
+    django.setup()
+    from kb.index import get_kb
+
+    return get_kb()
+
+
+def load_set(name: str, *, sealed: bool = False) -> list[Any]:
+    from tests.corpus_loader import load_corpus
+
+    if name in SEALED and not sealed:
+        raise SystemExit(f"{name} is a sealed set: only `bench/quality.py --sealed` reads it")
+    return load_corpus(ROOT / "tests" / name)
+
+
+def paste_inputs(text: str, kb: Any) -> tuple[Any, list[Any], list[Any]]:
+    """What diagnose() computes before ranking: parsed paste, signature hits, rule findings."""
+    from diagnostics.engine import analysed_part, decode_paste
+    from diagnostics.matcher import get_matcher
+    from diagnostics.parsers import parse_paste
+    from diagnostics.rules import run_rules
+
+    analysed, _ = analysed_part(decode_paste(text))
+    parsed = parse_paste(analysed)
+    findings = run_rules(parsed)
+    hits = get_matcher(kb).match(parsed.logical, parsed.exceptions, parsed.lines)
+    return parsed, hits, findings
+
+
+@dataclass
+class Row:
+    item: Any
+    kind: str
+    signals: Any  # PasteSignals
+    fold: int
+
+
+def fold_of(item: Any) -> int:
+    """A stable fold: a hash of the file name, so adding pastes does not reshuffle the others."""
+    key = f"{item.path.parent.name}/{item.path.name}".encode()
+    return int(hashlib.sha256(key).hexdigest(), 16) % FOLDS
+
+
+def collect(items: list[Any], kb: Any, use: frozenset[str] | None = None) -> list[Row]:
+    from diagnostics.signals import paste_signals
+
+    rows = []
+    for item in items:
+        parsed, hits, findings = paste_inputs(item.text, kb)
+        signals = paste_signals(kb, parsed, hits, findings, use=use)
+        rows.append(Row(item, item.kind or infer_kind(item.text), signals, fold_of(item)))
+    return rows
+
+
+_TRACEBACK = re.compile(r"^Traceback \(most recent call last\)|^\s*File \"[^\"]+\", line \d+", re.M)
+_LOG = re.compile(
+    r"^\s*(?:\S+\s+\|\s+)?\[?\d{4}-\d\d-\d\d[ T]\d\d:\d\d"  # timestamped line (docker prefix ok)
+    r"|\[[^\]]*(?:INFO|WARNING|ERROR|CRITICAL|DEBUG)/\w+"  # celery's [..: LEVEL/Process]
+    r"|^\s*(?:\w+\.)*\w+(?:Error|Exception|Forced|Refused|Failed)\b[:(]",  # bare exception line
+    re.M,
+)
+_CONFIG = re.compile(
+    r"^\s*(?:[A-Za-z_][\w.]*\s*=\s*\S|[A-Za-z_][\w-]*:\s*(?:\S|$)|\w+\.conf\.\w+|"
+    r"app\.conf\.update|\[program:|-\s+name:)",
+    re.M,
+)
+
+
+def infer_kind(text: str) -> str:
+    """log | traceback | config | prose, for files without a `kind:` header.
+
+    In order: any traceback frame → traceback; else at least a third of the
+    non-empty lines look like settings/YAML/INI (`x = y`, `key: value`) → config;
+    else any timestamped, Celery-formatted or bare exception line → log; else prose.
+    """
+    lines = [line for line in text.splitlines() if line.strip()]
+    if _TRACEBACK.search(text):
+        return "traceback"
+    config_lines = sum(bool(_CONFIG.match(line)) for line in lines)
+    log_lines = len(_LOG.findall(text))
+    if lines and config_lines * 3 >= len(lines) and config_lines > log_lines:
+        return "config"
+    if log_lines:
+        return "log"
+    return "prose"
+
+
+def groups_of(rows: list[Row]) -> list[tuple[list[list[float]], int]]:
+    from diagnostics.learned_rank import design
+
+    out = []
+    for row in rows:
+        matrix, target, _ = design(row.signals, row.item.expect)
+        out.append((matrix, target))
+    return out
+
+
+def cv_probabilities(rows: list[Row], l2: float) -> list[list[float]]:
+    """Out-of-fold probabilities per row (alternatives in design order: candidates, null)."""
+    from diagnostics.learned_rank import fit, predict
+
+    groups = groups_of(rows)
+    out: list[list[float]] = [[] for _ in rows]
+    for fold in range(FOLDS):
+        train = [g for g, r in zip(groups, rows, strict=False) if r.fold != fold]
+        weights = fit(train, l2)
+        for index, (group, row) in enumerate(zip(groups, rows, strict=False)):
+            if row.fold == fold:
+                out[index] = predict(weights, group[0])
+    return out
+
+
+def log_likelihood(rows: list[Row], probabilities: list[list[float]]) -> float:
+    import math
+
+    groups = groups_of(rows)
+    return sum(math.log(max(p[g[1]], 1e-12)) for g, p in zip(groups, probabilities, strict=False))
+
+
+@dataclass
+class Answer:
+    slug: str | None
+    confidence: str  # high | possible | none
+    probability: float
+
+
+def answer_from(
+    row: Row, probabilities: list[float], threshold: float, min_p: float = 0.02
+) -> Answer:
+    """The answer the engine would give with these probabilities (mirrors ranking_from)."""
+    slugs = list(row.signals.candidates)
+    null = probabilities[-1]
+    ranked = sorted(zip(slugs, probabilities[:-1], strict=False), key=lambda p: (-p[1], p[0]))
+    ranked = [(s, p) for s, p in ranked if p >= min_p]
+    if not ranked:
+        return Answer(None, "none", null)
+    slug, p = ranked[0]
+    if null > p and not row.signals.candidates[slug].precise:
+        return Answer(None, "none", null)
+    return Answer(slug, "high" if p >= threshold else "possible", p)
+
+
+def top3_from(row: Row, probabilities: list[float], min_p: float = 0.02) -> list[str]:
+    slugs = list(row.signals.candidates)
+    ranked = sorted(zip(slugs, probabilities[:-1], strict=False), key=lambda p: (-p[1], p[0]))
+    return [s for s, p in ranked if p >= min_p][:3]

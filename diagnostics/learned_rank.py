@@ -1,0 +1,221 @@
+"""Learned ranking: the signals of diagnostics/signals.py → probabilities → confidence.
+
+    >>> ranking = rank_with_signals(kb, parsed, hits, findings)
+    >>> ranking.confidence, ranking.items[0].slug, ranking.items[0].score
+    ('high', 'quorum-queue-global-qos', 0.998)
+
+The model is a conditional logit (multinomial logistic regression over the
+candidates of one paste): each candidate entry has utility `w · features`, a
+"no entry fits" alternative has utility `v · null_features`, and a softmax over
+them gives each entry's probability of being the answer. `w`, `v`, the
+regularisation strength and the `high` threshold are all fitted by
+`bench/train_ranker.py` on tests/corpus with cross-validation and stored in
+`diagnostics/ranker_weights.json`; nothing here is hand-set.
+
+Confidence: the first entry is `high` when its probability reaches the
+trained `high_threshold` (the lowest value at which the cross-validated answers
+of the corpus are right >= 99%); other entries are `possible`. When the "no
+entry fits" alternative is the most probable, the paste gets `none` (and the
+engine adds full-text search results), unless the top entry has precise
+(signature or rule) evidence, which is shown as `possible`.
+
+Inference is plain Python + numpy on the JSON weights; training needs nothing
+more (Newton's method on the regularised log-likelihood).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from diagnostics.ranking import RankedEntry, Ranking, rank_entries
+from diagnostics.signals import FEATURES, NULL_FEATURES, PasteSignals, paste_signals
+
+WEIGHTS_PATH = Path(__file__).with_name("ranker_weights.json")
+MAX_MATCHES = 5
+MIN_PROBABILITY = 0.02  # below this an entry is not worth listing (also stored in the JSON)
+_lock = threading.Lock()
+_cache: dict[str, Any] = {}
+
+
+@dataclass
+class RankerModel:
+    weights: list[float]  # len(FEATURES) + len(NULL_FEATURES)
+    high_threshold: float
+    min_probability: float = MIN_PROBABILITY
+    signals: tuple[str, ...] = ("signature", "bm25", "cosine")
+    meta: dict[str, Any] | None = None
+
+    def utilities(self, signals: PasteSignals) -> tuple[list[str], list[float], float]:
+        n = len(FEATURES)
+        slugs = list(signals.candidates)
+        w, v = self.weights[:n], self.weights[n:]
+        utilities = [
+            sum(a * b for a, b in zip(w, signals.features(s), strict=False)) for s in slugs
+        ]
+        null = sum(a * b for a, b in zip(v, signals.null_features(), strict=False))
+        return slugs, utilities, null
+
+    def probabilities(self, signals: PasteSignals) -> tuple[list[tuple[str, float]], float]:
+        """Candidates with their probability (best first) and the null alternative's."""
+        slugs, utilities, null = self.utilities(signals)
+        top = max([null, *utilities])
+        exps = [math.exp(u - top) for u in utilities]
+        null_exp = math.exp(null - top)
+        total = sum(exps) + null_exp
+        ranked = sorted(
+            ((s, e / total) for s, e in zip(slugs, exps, strict=False)), key=lambda p: (-p[1], p[0])
+        )
+        return ranked, null_exp / total
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "model": "conditional-logit",
+            "features": list(FEATURES),
+            "null_features": list(NULL_FEATURES),
+            "weights": [round(x, 6) for x in self.weights],
+            "high_threshold": round(self.high_threshold, 6),
+            "min_probability": self.min_probability,
+            "signals": list(self.signals),
+            **(self.meta or {}),
+        }
+
+
+def load_model(path: Path = WEIGHTS_PATH) -> RankerModel | None:
+    """The trained model, or None when no weights file exists (then the old ranking runs)."""
+    key = str(path)
+    with _lock:
+        if key in _cache:
+            return _cache[key]
+        model = None
+        if path.exists():
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if data.get("features") == list(FEATURES) and data.get("null_features") == list(
+                NULL_FEATURES
+            ):
+                model = RankerModel(
+                    weights=[float(x) for x in data["weights"]],
+                    high_threshold=float(data["high_threshold"]),
+                    min_probability=float(data.get("min_probability", MIN_PROBABILITY)),
+                    signals=tuple(data.get("signals", ("signature", "bm25", "cosine"))),
+                    meta={k: data[k] for k in ("trained", "cv") if k in data},
+                )
+        _cache[key] = model
+        return model
+
+
+def rank_with_signals(
+    kb: Any, parsed: Any, hits: list[Any], findings: list[Any], *, model: RankerModel | None = None
+) -> Ranking:
+    """Candidates ranked by learned probability, with evidence and a calibrated confidence."""
+    model = model or load_model()
+    if model is None:
+        return rank_entries(kb, hits, findings)
+    signals = paste_signals(kb, parsed, hits, findings, use=frozenset(model.signals))
+    return ranking_from(signals, model)
+
+
+def ranking_from(signals: PasteSignals, model: RankerModel) -> Ranking:
+    ranked, null = model.probabilities(signals)
+    ranked = [(s, p) for s, p in ranked if p >= model.min_probability][:MAX_MATCHES]
+    if not ranked:
+        return Ranking("none", [])
+    top_slug, top_p = ranked[0]
+    top = signals.candidates[top_slug]
+    if null > top_p and not top.precise:
+        return Ranking("none", [])
+    overall = "high" if top_p >= model.high_threshold else "possible"
+    items = []
+    for position, (slug, probability) in enumerate(ranked):
+        c = signals.candidates[slug]
+        item = RankedEntry(slug, weights=list(c.weights), facts=dict(c.facts))
+        item.score = probability
+        item.evidence = _evidence(c, signals)
+        item.confidence = "high" if position == 0 and overall == "high" else "possible"
+        items.append(item)
+    return Ranking(overall, items)
+
+
+def _evidence(c: Any, signals: PasteSignals) -> list[dict[str, Any]]:
+    from diagnostics.ranking import _merge_by_line
+
+    evidence = _merge_by_line(list(c.evidence))[:8]
+    if evidence:
+        return evidence
+    first = next((line for line in signals.text.splitlines() if line.strip()), "")
+    from diagnostics.redact import redact_text
+
+    return [
+        {
+            "line": None,
+            "text": redact_text(first)[:300],
+            "signature": (
+                "similar wording to the entry's symptom and cause "
+                f"(BM25 rank {c.bm25_rank or '-'}, semantic rank {c.cos_rank or '-'})"
+            ),
+        }
+    ]
+
+
+# --- training (bench/train_ranker.py) ---------------------------------------
+
+
+def design(signals: PasteSignals, expect: str | None) -> tuple[list[list[float]], int, list[str]]:
+    """Rows of one paste's alternatives (candidates, then null) and the index of the right one."""
+    n, m = len(FEATURES), len(NULL_FEATURES)
+    slugs = list(signals.candidates)
+    rows = [signals.features(s) + [0.0] * m for s in slugs]
+    rows.append([0.0] * n + signals.null_features())
+    target = slugs.index(expect) if expect in signals.candidates else len(slugs)
+    return rows, target, slugs
+
+
+def fit(groups: list[tuple[Any, int]], l2: float, iterations: int = 50) -> list[float]:
+    """Newton's method on the L2-regularised conditional-logit log-likelihood."""
+    import numpy as np
+
+    dim = len(FEATURES) + len(NULL_FEATURES)
+    w = np.zeros(dim)
+    for _ in range(iterations):
+        grad = l2 * w
+        hess = l2 * np.eye(dim)
+        for rows, target in groups:
+            x = np.asarray(rows, dtype=float)
+            u = x @ w
+            p = np.exp(u - u.max())
+            p /= p.sum()
+            mean = p @ x
+            grad += mean - x[target]
+            hess += (x * p[:, None]).T @ x - np.outer(mean, mean)
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return [float(x) for x in w]
+
+
+def predict(weights: list[float], rows: list[list[float]]) -> list[float]:
+    utilities = [sum(a * b for a, b in zip(weights, row, strict=False)) for row in rows]
+    top = max(utilities)
+    exps = [math.exp(u - top) for u in utilities]
+    total = sum(exps)
+    return [e / total for e in exps]
+
+
+def high_threshold(pairs: list[tuple[float, bool]], precision: float = 0.99) -> float:
+    """Lowest probability t such that, for every t' >= t, the answers at >= t' are right
+    at least `precision` of the time (pairs: (top probability, right?)); 1.01 if none."""
+    ordered = sorted(pairs, key=lambda p: -p[0])
+    best = 1.01
+    right = 0
+    for count, (probability, ok) in enumerate(ordered, start=1):
+        right += ok
+        if right / count < precision:
+            break
+        if count == len(ordered) or ordered[count][0] < probability:
+            best = probability
+    return best

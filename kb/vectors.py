@@ -1,0 +1,174 @@
+"""Semantic vectors: a small embedding model that ships inside a package.
+
+    >>> model = get_model()                       # None when the package is absent
+    >>> model.embed(["queue declared with other arguments"]).shape
+    (1, 256)
+
+The model is WordLlama (`wordllama` 0.4.0.post1, MIT): a token-embedding table
+distilled from a large language model, 256 dimensions, average-pooled. Its
+weights (`l2_supercat_256.safetensors`, 16 MB) and tokenizer file are inside the
+wheel; we open them from the package directory ourselves because the package's
+own `WordLlama.load()` looks for the tokenizer in a folder that does not exist
+(`tokenizer/` instead of `tokenizers/`) and then tries to download it. Nothing is
+ever downloaded: when the files are missing the model is None and the semantic
+signal is 0 for every entry (the ranker still works on the other signals).
+
+Entry vectors are computed by `kb_build` (`write_vectors`) from each entry's
+title, summary, symptom and cause (the same text the BM25 signal reads, see
+`entry_signal_text`) and stored in the index as one float32 blob per entry;
+`load_vectors` reads them back as a matrix. docs/ranking.md compares this model
+with all-MiniLM-L6-v2 on the corpus.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any
+
+from kb.textindex import fold_for_index
+
+MODEL_NAME = "wordllama-l2-supercat-256"
+DIM = 256
+MAX_EMBED_CHARS = 4000
+_lock = threading.Lock()
+_model: Any = None
+_model_loaded = False
+
+VECTOR_SCHEMA = """
+CREATE TABLE IF NOT EXISTS vectors(slug TEXT PRIMARY KEY, model TEXT NOT NULL, vec BLOB NOT NULL);
+"""
+
+_TAGS = re.compile(r"<[^>]+>")
+
+
+class WordLlamaModel:
+    """Token-embedding lookup + mean pooling + L2 normalisation (no torch, no network)."""
+
+    name = MODEL_NAME
+
+    def __init__(self, inference: Any) -> None:
+        self.inference = inference
+
+    def embed(self, texts: list[str]) -> Any:
+        import numpy as np
+
+        clipped = [t[:MAX_EMBED_CHARS] or " " for t in texts]
+        vectors = self.inference.embed(clipped, norm=False).astype(np.float32)
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        norms[norms == 0] = 1.0
+        return vectors / norms
+
+
+def _load_wordllama() -> WordLlamaModel | None:
+    try:
+        import wordllama
+        from safetensors import safe_open
+        from tokenizers import Tokenizer
+        from wordllama.inference import WordLlamaInference
+    except ImportError:
+        return None
+    package = Path(wordllama.__file__).parent
+    weights = package / "weights" / "l2_supercat_256.safetensors"
+    tokenizer_file = package / "tokenizers" / "l2_supercat_tokenizer_config.json"
+    if not weights.exists() or not tokenizer_file.exists():
+        return None
+    tokenizer = Tokenizer.from_file(str(tokenizer_file))
+    with safe_open(str(weights), framework="np", device="cpu") as handle:
+        embedding = handle.get_tensor("embedding.weight")
+    return WordLlamaModel(WordLlamaInference(embedding, tokenizer))
+
+
+def get_model() -> WordLlamaModel | None:
+    """The shared model (loaded once per process), or None when it is not installed."""
+    global _model, _model_loaded
+    if _model_loaded:
+        return _model
+    with _lock:
+        if not _model_loaded:
+            _model = _load_wordllama()
+            _model_loaded = True
+    return _model
+
+
+def _section_text(entry: Any, section_id: str) -> str:
+    for section in entry.section_templates:
+        if section.get("id") == section_id:
+            return " ".join(html.unescape(_TAGS.sub(" ", section.get("html", ""))).split())
+    return ""
+
+
+def entry_signal_text(entry: Any) -> str:
+    """What the meaning signals read of an entry: title, summary, symptom, cause, KO words."""
+    parts = [
+        entry.title,
+        entry.summary,
+        _section_text(entry, "symptom"),
+        _section_text(entry, "cause"),
+        entry.title_ko,
+        entry.summary_ko,
+        " ".join(entry.keywords_ko),
+    ]
+    return "\n".join(p for p in parts if p)
+
+
+def write_vectors(connection: sqlite3.Connection, entries: list[Any]) -> None:
+    """Store one vector per diagnosable entry (called by kb.build while filling the index)."""
+    connection.executescript(VECTOR_SCHEMA)
+    model = get_model()
+    diagnosable = [e for e in entries if e.kind == "entry"]
+    if model is None or not diagnosable:
+        return
+    import numpy as np
+
+    matrix = model.embed([entry_signal_text(e) for e in diagnosable]).astype(np.float32)
+    connection.executemany(
+        "INSERT INTO vectors VALUES (?, ?, ?)",
+        [(e.slug, model.name, matrix[i].tobytes()) for i, e in enumerate(diagnosable)],
+    )
+
+
+def load_vectors(path: Path | None) -> tuple[list[str], Any] | None:
+    """(slugs, float32 matrix) from the index file, or None when it has no vectors."""
+    if path is None:
+        return None
+    try:
+        import numpy as np
+    except ImportError:
+        return None
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        rows = connection.execute(
+            "SELECT slug, vec FROM vectors WHERE model = ? ORDER BY slug", (MODEL_NAME,)
+        ).fetchall()
+    except sqlite3.OperationalError:  # an index built before vectors existed
+        return None
+    finally:
+        connection.close()
+    if not rows:
+        return None
+    matrix = np.vstack([np.frombuffer(blob, dtype=np.float32) for _, blob in rows])
+    return [slug for slug, _ in rows], matrix
+
+
+SIGNAL_FTS_SCHEMA = """
+CREATE VIRTUAL TABLE IF NOT EXISTS signal_fts USING fts5(
+    slug UNINDEXED, text, tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS signal_vocab USING fts5vocab(signal_fts, row);
+"""
+
+
+def write_signal_fts(connection: sqlite3.Connection, entries: list[Any]) -> None:
+    connection.executescript(SIGNAL_FTS_SCHEMA)
+    connection.executemany(
+        "INSERT INTO signal_fts(slug, text) VALUES (?, ?)",
+        [
+            (e.slug, fold_for_index(entry_signal_text(e)))
+            for e in sorted(entries, key=lambda e: e.slug)
+            if e.kind == "entry"
+        ],
+    )
