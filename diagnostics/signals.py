@@ -61,11 +61,12 @@ NULL_FEATURES = ("null_bias", "null_best_sig", "null_best_cos", "null_prose")
 CONTEXT_LINE = re.compile(
     r"(?:^|\s)\.>\s+\S"  # worker banner fields: `.> results:     disabled://`
     r"|^[\s*-]*-{3,}\s*(?:celery@|\[(?:config|queues|tasks)\])"  # banner frame
-    r"|\[(?:config|queues|tasks)\]\s*$"
-    r"|Connection to broker lost\. Trying to re-establish the connection"
-    r"|\bConnected to (?:amqp|redis|rediss|amqps|sqs)://"
-    r"|\bmingle: (?:searching for neighbors|all alone|sync with)"
-    r"|\bcelery@\S+ ready\.",
+    r"|^\s*\[(?:config|queues|tasks)\]\s*$"
+    # log lines (a level or a `]`/`:` before the text) that narrate set-up or reconnects
+    r"|(?:INFO|WARNING|DEBUG)\S*\]?\s*(?:consumer:\s*)?"
+    r"(?:Connected to (?:amqp|redis|rediss|amqps|sqs)://|mingle: |celery@\S+ ready\.)"
+    r"|(?:\]|WARNING\S*)\s*(?:consumer:\s*)?Connection to broker lost\. "
+    r"Trying to re-establish the connection",
     re.IGNORECASE,
 )
 _NOISE = re.compile(
