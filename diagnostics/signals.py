@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kb.textindex import fold_for_index, query_pieces
-from kb.vectors import entry_signal_text, get_model, load_vectors, write_signal_fts
+from kb.vectors import cosine_scores, write_signal_fts
 
 TOP_K = 5
 MAX_QUERY_TERMS = 32
@@ -327,46 +327,6 @@ def bm25_scores(kb: Any, text: str, limit: int = TOP_K) -> list[tuple[str, float
     except sqlite3.Error:
         return []
     return [(slug, -rank) for slug, rank in ranked if -rank > 0]
-
-
-# --- vectors ----------------------------------------------------------------
-
-_vector_lock = threading.Lock()
-
-
-def entry_vectors(kb: Any) -> tuple[list[str], Any] | None:
-    """(slugs, matrix) for `kb`: from the index file, else embedded now (cached per KB)."""
-    cached = getattr(kb, "_signal_vectors", None)
-    if cached is not None and cached[0] == kb.version:
-        return cached[1]
-    with _vector_lock:
-        loaded = load_vectors(kb.path)
-        if loaded is None:
-            model = get_model()
-            entries = sorted(
-                (e for e in kb.entries.values() if e.kind == "entry"), key=lambda e: e.slug
-            )
-            if model is not None and entries:
-                loaded = (
-                    [e.slug for e in entries],
-                    model.embed([entry_signal_text(e) for e in entries]),
-                )
-        with contextlib.suppress(AttributeError):
-            kb._signal_vectors = (kb.version, loaded)
-    return loaded
-
-
-def cosine_scores(kb: Any, text: str) -> list[tuple[str, float]]:
-    """Every entry's cosine similarity to the paste, best first."""
-    vectors = entry_vectors(kb)
-    model = get_model()
-    if vectors is None or model is None or not text.strip():
-        return []
-    slugs, matrix = vectors
-    paste = model.embed([text])[0]
-    sims = matrix @ paste
-    order = sims.argsort()[::-1]
-    return [(slugs[i], float(sims[i])) for i in order]
 
 
 # --- all together -----------------------------------------------------------

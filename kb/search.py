@@ -10,6 +10,10 @@ Query handling, in order:
    type).
 4. All words must match (AND); when that finds nothing, any word may (OR), and
    bm25 ranks the entries that match more of them first.
+5. When not all words matched (the OR fallback, or nothing) and the query has
+   three words or more, or Chinese/Japanese text (the KB has English and Korean
+   text only: those words alone cannot match), the word ranking is
+   fused with semantic similarity (kb.vectors, the paste ranker's signal).
 Ranking is FTS5's bm25 with column weights: title and signatures far above
 keywords, summary and body. An exact title or slug match goes first.
 """
@@ -24,7 +28,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from kb.index import KnowledgeBase, get_kb
-from kb.textindex import HANGUL_RUN, TYPO_MIN_LENGTH, deletions, query_pieces, within_one_edit
+from kb.textindex import (
+    CJK_RUN,
+    HANGUL_RUN,
+    TYPO_MIN_LENGTH,
+    deletions,
+    query_pieces,
+    within_one_edit,
+)
 
 COLUMN_WEIGHTS = (10.0, 8.0, 4.0, 3.0, 1.0, 6.0)  # title, signatures, keywords, summary, body, ko
 MAX_QUERY_WORDS = 24
@@ -110,7 +121,49 @@ def search(query: str, limit: int = 10, *, kb: KnowledgeBase | None = None) -> l
         hits = _run(connection, kb, expression, query, limit)
         if hits:
             break
+    if mode == "OR" or not hits:
+        hits = _with_meaning(hits, query, kb, limit)
     return _exact_first(hits, query, kb, limit)
+
+
+MEANING_MIN_WORDS = 3
+RRF_K = 60  # reciprocal rank fusion's usual constant (Cormack, Clarke, Buettcher 2009)
+
+
+def _with_meaning(
+    hits: list[SearchHit], query: str, kb: KnowledgeBase, limit: int
+) -> list[SearchHit]:
+    """When not every word matched (people's own words, CJK), fuse in semantic similarity.
+
+    The same WordLlama vectors as the paste ranker (kb/vectors.py); the two
+    rankings are merged by reciprocal rank fusion, which needs no weights.
+    Short queries (search as you type) keep the word match alone.
+    """
+    chinese_or_japanese = any(not HANGUL_RUN.fullmatch(run) for run in CJK_RUN.findall(query))
+    if len(query.split()) < MEANING_MIN_WORDS and not chinese_or_japanese:
+        return hits
+    from kb.vectors import cosine_scores
+
+    try:
+        semantic = [slug for slug, _ in cosine_scores(kb, query)][:limit]
+    except Exception:  # no model, no vectors: the word match alone
+        return hits
+    fused: dict[str, float] = {}
+    for ranking in ([hit.slug for hit in hits], semantic):
+        for rank, slug in enumerate(ranking, start=1):
+            fused[slug] = fused.get(slug, 0.0) + 1.0 / (RRF_K + rank)
+    by_slug = {hit.slug: hit for hit in hits}
+    out = []
+    for slug in sorted(fused, key=lambda s: -fused[s]):
+        entry = kb.entries.get(slug)
+        if entry is None:
+            continue
+        hit = by_slug.get(slug) or SearchHit(
+            entry.slug, entry.title, entry.summary, entry.url, html.escape(entry.summary), 0.0
+        )
+        hit.score = round(fused[slug], 6)
+        out.append(hit)
+    return out[:limit]
 
 
 def _run(connection, kb: KnowledgeBase, expression: str, query: str, limit: int) -> list[SearchHit]:
