@@ -50,10 +50,10 @@ def main() -> int:
     index = {text: i for i, text in enumerate(dump["pastes"])}
     slugs, matrix = meta["slugs"], data["E"]
 
-    def cosine_scores(kb, text):  # the other model's vectors, same interface
-        sims = matrix @ data["P"][index[text]]
-        order = sims.argsort()[::-1]
-        return [(slugs[i], float(sims[i])) for i in order]
+    from kb.vectors import Similarities
+
+    def cosine_scores(kb, text, top=5):  # the other model's vectors, same interface
+        return Similarities(slugs, matrix @ data["P"][index[text]], top)
 
     signals.cosine_scores = cosine_scores
     import quality

@@ -82,11 +82,17 @@ def collect(items: list[Any], kb: Any, use: frozenset[str] | None = None) -> lis
     return rows
 
 
-_TRACEBACK = re.compile(r"^Traceback \(most recent call last\)|^\s*File \"[^\"]+\", line \d+", re.M)
+_TRACEBACK = re.compile(
+    r"^Traceback \(most recent call last\)|^\s*File \"[^\"]+\", line \d+"  # Python
+    r"|^\s+at [\w$.<>]+\(|^Stack trace:|^#\d+ \S|^goroutine \d+ \[",  # Java/.NET/Node, PHP, Go
+    re.M,
+)
 _LOG = re.compile(
-    r"^\s*(?:\S+\s+\|\s+)?\[?\d{4}-\d\d-\d\d[ T]\d\d:\d\d"  # timestamped line (docker prefix ok)
+    r"^\s*(?:\S+\s+\|\s+)?\[?\d{4}-\d\d-\d\d[ T]\d\d:\d\d"  # timestamped (docker prefix ok)
     r"|\[[^\]]*(?:INFO|WARNING|ERROR|CRITICAL|DEBUG)/\w+"  # celery's [..: LEVEL/Process]
-    r"|^\s*(?:\w+\.)*\w+(?:Error|Exception|Forced|Refused|Failed)\b[:(]",  # bare exception line
+    r"|^\s*\{\"(?:event|level|msg|message|time)\""  # JSON log lines
+    r"|\b(?:\w+\.)*\w+(?:Error|Exception|Forced|Refused|Failed|Disallowed)\b[:('\"]"  # exceptions
+    r"|\b[A-Z][A-Z_]{5,} - |\b(?:Fatal error|fatal|error|ERROR|CRITICAL)\b:",  # reply codes, errors
     re.M,
 )
 _CONFIG = re.compile(
@@ -99,15 +105,18 @@ _CONFIG = re.compile(
 def infer_kind(text: str) -> str:
     """log | traceback | config | prose, for files without a `kind:` header.
 
-    In order: any traceback frame → traceback; else at least a third of the
-    non-empty lines look like settings/YAML/INI (`x = y`, `key: value`) → config;
-    else any timestamped, Celery-formatted or bare exception line → log; else prose.
+    In order: a stack frame of any language (Python `File "…", line N`, Java/.NET/
+    Node `at x(`, PHP `#0 …`/`Stack trace:`, Go `goroutine N [`) → traceback; else at
+    least a third of the non-empty lines look like settings/YAML/INI (`x = y`,
+    `key: value`) and outnumber error-looking lines → config; else any timestamped,
+    Celery-formatted or JSON log line, exception name, AMQP reply code (`NOT_FOUND - `)
+    or `error:` → log; else prose (a description without the software's own words).
     """
     lines = [line for line in text.splitlines() if line.strip()]
     if _TRACEBACK.search(text):
         return "traceback"
     config_lines = sum(bool(_CONFIG.match(line)) for line in lines)
-    log_lines = len(_LOG.findall(text))
+    log_lines = sum(bool(_LOG.search(line)) for line in lines)
     if lines and config_lines * 3 >= len(lines) and config_lines > log_lines:
         return "config"
     if log_lines:

@@ -33,11 +33,12 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from kb.textindex import fold_for_index, query_pieces
+from kb.textindex import WORD_PIECES, fold_for_index
 from kb.vectors import cosine_scores, write_signal_fts
 
 TOP_K = 5
 MAX_QUERY_TERMS = 32
+MAX_SIGNAL_CHARS = 2000
 CONTEXT_MAX_WEIGHT = 0.8
 FINDING_WEIGHT = {"error": 0.9, "warning": 0.75, "info": 0.4}
 
@@ -73,6 +74,12 @@ _NOISE = re.compile(
     r"\b\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?"  # timestamps
     r"|\b0x[0-9a-f]+\b|<0\.\d+\.\d+>|\b[0-9a-f]{8}-[0-9a-f-]{27,}\b"  # addresses, pids, uuids
     r"|\b\d+(?:\.\d+)*\b"  # numbers
+)
+_ERROR_WORDS = re.compile(
+    r"error|exception|fail|refused|denied|timeout|timed out|cannot|can't|unable|fatal|"
+    r"critical|warning|not found|killed|lost|closed|rejected|invalid|missing|"
+    r"错误|失败|エラー|失敗|오류|실패|ошибк",
+    re.IGNORECASE,
 )
 _STOP = frozenset(
     [
@@ -223,39 +230,58 @@ class PasteSignals:
         return [1.0, best_sig, self.best_cos, 1.0 if self.prose else 0.0]
 
 
+_CONTEXT_HINTS = (".>", "---", "[config]", "[queues]", "[tasks]", "connect", "mingle", "ready.")
+
+
 def is_context_line(text: str) -> bool:
+    lowered = text.lower()
+    if not any(hint in lowered for hint in _CONTEXT_HINTS):
+        return False
     return bool(CONTEXT_LINE.search(text))
 
 
-def informative_text(parsed: Any) -> str:
-    """The paste without timestamps, numbers, addresses and context lines, for BM25 and vectors."""
-    kept: list[str] = []
+def informative_text(parsed: Any, limit: int = MAX_SIGNAL_CHARS) -> str:
+    """What the meaning signals read of a paste, at most `limit` characters.
+
+    Timestamps, numbers, addresses and context lines go; repeated lines count
+    once. Exception messages come first, then lines with error words, then the
+    rest in paste order, so a long log keeps its errors within the limit (which
+    also bounds the cost of BM25 and embedding whatever the paste's size).
+    """
+    head = [f"{e.short_type} {e.message}" for e in parsed.exceptions[-3:]]
+    errors: list[str] = []
+    rest: list[str] = []
     seen: set[str] = set()
+    kept: set[str] = set()
+    size = sum(len(h) for h in head)
     for line in parsed.lines:
-        if not line.strip() or is_context_line(line):
+        if size >= 2 * limit:
+            break
+        if not line.strip() or line in seen:
+            continue
+        seen.add(line)
+        if is_context_line(line):
             continue
         cleaned = " ".join(_NOISE.sub(" ", line).split())
-        if cleaned and cleaned not in seen:
-            seen.add(cleaned)
-            kept.append(cleaned)
-    # exception messages first: they carry the error, and long pastes get clipped
-    head = [f"{e.short_type} {e.message}" for e in parsed.exceptions[-3:]]
-    return "\n".join(head + kept)
+        if not cleaned or cleaned in kept:
+            continue
+        kept.add(cleaned)
+        size += len(cleaned)
+        (errors if _ERROR_WORDS.search(cleaned) else rest).append(cleaned)
+    text = "\n".join(head + errors + rest)
+    return text[:limit]
 
 
 def query_terms(text: str) -> list[str]:
-    """Distinct searchable terms of `text`, in order (same cutting as the index)."""
+    """Distinct searchable terms of `text` (already folded), in order: the index's cutting."""
     terms: list[str] = []
     seen: set[str] = set()
-    for word in text.split():
-        for phrase in query_pieces(word):
-            for term in phrase:
-                if len(term) < 3 and not _is_cjk(term):
-                    continue
-                if term in _STOP or term in seen or term.isdigit():
-                    continue
-                seen.add(term)
-                terms.append(term)
+    for term in WORD_PIECES.findall(text.lower()):
+        if term in seen or (len(term) < 3 and not _is_cjk(term)) or term in _STOP:
+            continue
+        seen.add(term)
+        if not term.isdigit():
+            terms.append(term)
     return terms
 
 
@@ -399,13 +425,12 @@ def paste_signals(
                 item = candidate(slug)
                 item.bm25, item.bm25_rank = score, rank
     if "cosine" in use:
-        ranked_cos = cosine_scores(kb, text)
-        if ranked_cos:
-            signals.best_cos = ranked_cos[0][1]
-        for rank, (slug, score) in enumerate(ranked_cos, start=1):
-            if rank <= TOP_K and slug in entries:
-                candidate(slug)
-            if slug in candidates:
-                candidates[slug].cos = score
-                candidates[slug].cos_rank = rank if rank <= TOP_K else 0
+        similarities = cosine_scores(kb, text, top=TOP_K)
+        if similarities is not None:
+            signals.best_cos = similarities.top[0][1] if similarities.top else 0.0
+            for rank, (slug, _) in enumerate(similarities.top, start=1):
+                if slug in entries:
+                    candidate(slug).cos_rank = rank
+            for slug, item in candidates.items():
+                item.cos = similarities.of(slug)
     return signals

@@ -145,9 +145,12 @@ def _with_meaning(
     from kb.vectors import cosine_scores
 
     try:
-        semantic = [slug for slug, _ in cosine_scores(kb, query)][:limit]
-    except Exception:  # no model, no vectors: the word match alone
+        similarities = cosine_scores(kb, query, top=limit)
+    except Exception:  # a broken vectors table: the word match alone
+        similarities = None
+    if similarities is None:
         return hits
+    semantic = [slug for slug, _ in similarities.top]
     fused: dict[str, float] = {}
     for ranking in ([hit.slug for hit in hits], semantic):
         for rank, slug in enumerate(ranking, start=1):
