@@ -88,6 +88,19 @@ def _corrections(connection: sqlite3.Connection, term: str) -> list[str]:
     return sorted(t for (t,) in rows if within_one_edit(term, t))[:5]
 
 
+def _unknown_cjk(connection: sqlite3.Connection, terms: list[str]) -> bool:
+    """A Chinese/Japanese phrase none of whose bigrams the index knows: it cannot match,
+    and under AND it would hide the query's other words (left to the semantic signal)."""
+    if not terms or not CJK_RUN.fullmatch(terms[0]) or HANGUL_RUN.search(terms[0]):
+        return False
+    marks = ",".join("?" * len(terms))
+    known = connection.execute(
+        f"SELECT 1 FROM vocab WHERE term IN ({marks}) LIMIT 1",  # noqa: S608
+        terms,
+    ).fetchone()
+    return known is None
+
+
 def build_match(connection: sqlite3.Connection, query: str, *, mode: str = "AND") -> str:
     """The FTS5 MATCH expression for a user query ('' when it has no searchable word)."""
     words = query[:MAX_QUERY_CHARS].split()[:MAX_QUERY_WORDS]
@@ -97,6 +110,8 @@ def build_match(connection: sqlite3.Connection, query: str, *, mode: str = "AND"
         phrases = query_pieces(word)
         is_last = number == len(words) - 1
         for index, terms in enumerate(phrases):
+            if _unknown_cjk(connection, terms):
+                continue
             prefix = is_last and prefix_last and index == len(phrases) - 1 and len(terms[-1]) >= 2
             expression = _phrase(terms, prefix)
             if len(terms) == 1:
@@ -117,16 +132,22 @@ def search(query: str, limit: int = 10, *, kb: KnowledgeBase | None = None) -> l
     for mode in ("AND", "OR"):
         expression = build_match(connection, query, mode=mode)
         if not expression:
-            return []
+            return _with_meaning([], query, kb, limit)
         hits = _run(connection, kb, expression, query, limit)
         if hits:
             break
-    if mode == "OR" or not hits:
+    if mode == "OR" or not hits or _has_chinese_or_japanese(query):
         hits = _with_meaning(hits, query, kb, limit)
     return _exact_first(hits, query, kb, limit)
 
 
 MEANING_MIN_WORDS = 3
+
+
+def _has_chinese_or_japanese(query: str) -> bool:
+    return any(not HANGUL_RUN.fullmatch(run) for run in CJK_RUN.findall(query))
+
+
 RRF_K = 60  # reciprocal rank fusion's usual constant (Cormack, Clarke, Buettcher 2009)
 
 
@@ -139,8 +160,7 @@ def _with_meaning(
     rankings are merged by reciprocal rank fusion, which needs no weights.
     Short queries (search as you type) keep the word match alone.
     """
-    chinese_or_japanese = any(not HANGUL_RUN.fullmatch(run) for run in CJK_RUN.findall(query))
-    if len(query.split()) < MEANING_MIN_WORDS and not chinese_or_japanese:
+    if len(query.split()) < MEANING_MIN_WORDS and not _has_chinese_or_japanese(query):
         return hits
     from kb.vectors import cosine_scores
 
