@@ -116,6 +116,9 @@ def main() -> None:
     parser.add_argument("--paste-lines", type=int, default=100)
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--naive-runs", type=int, default=3)
+    parser.add_argument(
+        "--old-ranking", action="store_true", help="time the pre-issue-10 single-signal ranking"
+    )
     args = parser.parse_args()
 
     import django
@@ -125,6 +128,10 @@ def main() -> None:
     from diagnostics.matcher import get_matcher
     from kb.index import KnowledgeBase
 
+    if args.old_ranking:
+        from diagnostics import learned_rank
+
+        learned_rank._cache[str(learned_rank.WEIGHTS_PATH)] = None
     rng = random.Random(4)
     entries = synthetic_entries(args.entries, rng)
     kb = KnowledgeBase.from_entries(entries, version="bench")
