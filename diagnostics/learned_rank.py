@@ -28,11 +28,10 @@ from __future__ import annotations
 import json
 import math
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from diagnostics.ranking import RankedEntry, Ranking, rank_entries
 from diagnostics.signals import FEATURES, NULL_FEATURES, PasteSignals, paste_signals
 
 WEIGHTS_PATH = Path(__file__).with_name("ranker_weights.json")
@@ -40,6 +39,24 @@ MAX_MATCHES = 5
 MIN_PROBABILITY = 0.02  # below this an entry is not worth listing (also stored in the JSON)
 _lock = threading.Lock()
 _cache: dict[str, Any] = {}
+
+
+@dataclass
+class RankedEntry:
+    """One ranked entry (the attributes the engine reads, as diagnostics.ranking's)."""
+
+    slug: str
+    weights: list[float] = field(default_factory=list)
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+    facts: dict[str, str] = field(default_factory=dict)
+    score: float = 0.0
+    confidence: str = "possible"
+
+
+@dataclass
+class Ranking:
+    confidence: str
+    items: list[RankedEntry]
 
 
 @dataclass
@@ -113,7 +130,9 @@ def rank_with_signals(
 ) -> Ranking:
     """Candidates ranked by learned probability, with evidence and a calibrated confidence."""
     model = model or load_model()
-    if model is None:
+    if model is None:  # no trained weights: the single-signal ranking
+        from diagnostics.ranking import rank_entries
+
         return rank_entries(kb, hits, findings)
     signals = paste_signals(kb, parsed, hits, findings, use=frozenset(model.signals))
     return ranking_from(signals, model)
@@ -140,9 +159,19 @@ def ranking_from(signals: PasteSignals, model: RankerModel) -> Ranking:
     return Ranking(overall, items)
 
 
-def _evidence(c: Any, signals: PasteSignals) -> list[dict[str, Any]]:
-    from diagnostics.ranking import _merge_by_line
+def _merge_by_line(evidence: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One evidence item per paste line, naming every signature that matched it."""
+    merged: dict[Any, dict[str, Any]] = {}
+    for item in evidence:
+        key = (item.get("line"), item.get("text"))
+        if key not in merged:
+            merged[key] = dict(item)
+        elif item["signature"] not in merged[key]["signature"].split(" · "):
+            merged[key]["signature"] += " · " + item["signature"]
+    return sorted(merged.values(), key=lambda e: e.get("line") or 0)
 
+
+def _evidence(c: Any, signals: PasteSignals) -> list[dict[str, Any]]:
     evidence = _merge_by_line(list(c.evidence))[:8]
     if evidence:
         return evidence
