@@ -143,3 +143,39 @@ def test_chinese_and_japanese_are_cut_into_bigrams_like_hangul():
     assert query_pieces("celery任务") == [["celery"], ["任务"]]
     assert fold_for_index("任务重复 ok") == "任务 务重 重复 ok"
     assert query_pieces("쿼럼큐") == [["쿼럼", "럼큐"]]
+
+
+def _qualitylib():
+    import importlib
+    import sys
+    from pathlib import Path
+
+    bench = str(Path(__file__).resolve().parent.parent / "bench")
+    if bench not in sys.path:
+        sys.path.insert(0, bench)
+    return importlib.import_module("qualitylib")
+
+
+def test_sealed_sets_are_not_read_without_the_flag():
+    qualitylib = _qualitylib()
+    for name in ("heldout3", "queries_real"):
+        with pytest.raises(SystemExit):
+            qualitylib.load_set(name)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        (
+            'Traceback (most recent call last):\n  File "x.py", line 1, in <module>\nKeyError: 1',
+            "traceback",
+        ),
+        ("PHP Fatal error: Uncaught exception\nStack trace:\n#0 /app/a.php(12): f()", "traceback"),
+        ("[2024-01-01 10:00:00,000: ERROR/MainProcess] consumer: Cannot connect", "log"),
+        ("PRECONDITION_FAILED - inequivalent arg 'durable' for queue 'q'", "log"),
+        ("broker_url = 'amqp://x'\nresult_backend = 'redis://'\ntask_acks_late = True", "config"),
+        ("Every periodic task is sent twice since we run beat on two servers.", "prose"),
+    ],
+)
+def test_kind_heuristic_for_files_without_a_kind_header(text, kind):
+    assert _qualitylib().infer_kind(text) == kind
