@@ -292,29 +292,41 @@ def _is_cjk(term: str) -> bool:
 # --- BM25 -------------------------------------------------------------------
 
 
+_memory_lock = threading.Lock()
+
+
 def _signal_connection(kb: Any) -> sqlite3.Connection | None:
-    """Read-only connection to the index's signal table, or an in-memory copy for memory KBs."""
-    cache = getattr(_local, "signal", None)
-    key = (id(kb), kb.version, str(kb.path))
-    if cache is not None and cache[0] == key:
-        return cache[1]
-    connection: sqlite3.Connection | None = None
+    """Read-only connection to the index's signal table (one per thread and index file),
+    or, for a KB held only in memory, an in-memory copy kept on the KB object."""
     if kb.path is not None:
         try:
-            candidate = sqlite3.connect(
-                f"file:{kb.path}?mode=ro", uri=True, check_same_thread=False
-            )
-            candidate.execute("SELECT 1 FROM signal_fts LIMIT 1").fetchall()
-            connection = candidate
-        except sqlite3.Error:
-            connection = None
-    if connection is None:
+            stat = kb.path.stat()
+        except OSError:
+            stat = None
+        if stat is not None:
+            key = (str(kb.path), stat.st_ino, stat.st_mtime_ns)
+            cache = getattr(_local, "signal", None)
+            if cache is not None and cache[0] == key:
+                return cache[1]
+            try:
+                connection = sqlite3.connect(f"file:{kb.path}?mode=ro", uri=True)
+                connection.execute("SELECT 1 FROM signal_fts LIMIT 1").fetchall()
+            except sqlite3.Error:  # an index built before issue 10: use the memory copy
+                connection = None
+            if connection is not None:
+                if cache is not None:
+                    with contextlib.suppress(sqlite3.Error):
+                        cache[1].close()
+                _local.signal = (key, connection)
+                return connection
+    cached = getattr(kb, "_signal_memory_fts", None)
+    if cached is not None and cached[0] == kb.version:
+        return cached[1]
+    with _memory_lock:
         connection = sqlite3.connect(":memory:", check_same_thread=False)
         write_signal_fts(connection, list(kb.entries.values()))
-    if cache is not None:
-        with contextlib.suppress(sqlite3.Error):
-            cache[1].close()
-    _local.signal = (key, connection)
+        with contextlib.suppress(AttributeError):
+            kb._signal_memory_fts = (kb.version, connection)
     return connection
 
 
