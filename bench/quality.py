@@ -45,7 +45,7 @@ class Result:
     expect: str | None
     kind: str
     top: list[str]  # matches, best first
-    confidence: str  # confidence of the first match (none when no match)
+    confidence: str  # the paste's confidence (high | possible | none)
     probability: float
 
     @property
@@ -75,7 +75,7 @@ def engine_results(items: list, kb) -> list[Result]:
     for item in items:
         result = diagnose(item.text, kb=kb)
         top = [m.slug for m in result.matches]
-        confidence = result.matches[0].confidence if result.matches else "none"
+        confidence = result.confidence  # the paste's: `high` only when the first match is
         probability = result.matches[0].score if result.matches else 0.0
         out.append(
             Result(item.expect, item.kind or q.infer_kind(item.text), top, confidence, probability)
