@@ -132,4 +132,8 @@ def test_chinese_words_unknown_to_the_index_do_not_hide_the_other_words(fixture_
 
 def test_long_queries_in_peoples_words_still_answer_when_not_every_word_matches(fixture_kb):
     # no entry has all these words: word OR-matching fused with semantic similarity
-    assert slugs("deadlock when a task waits for another subtask result", fixture_kb)
+    assert slugs("deadlock when a task waits for another subtask result", fixture_kb)[0] == (
+        "sync-subtask"
+    )
+    query = "the pool hangs because one job waits on the answer of another job"
+    assert slugs(query, fixture_kb)[0] == "sync-subtask"
