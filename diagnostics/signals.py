@@ -249,10 +249,8 @@ def informative_text(parsed: Any, limit: int = MAX_SIGNAL_CHARS) -> str:
     also bounds the cost of BM25 and embedding whatever the paste's size).
     """
     head = [f"{e.short_type} {e.message}" for e in parsed.exceptions[-3:]]
-    errors: list[str] = []
-    rest: list[str] = []
+    raw: list[str] = []
     seen: set[str] = set()
-    kept: set[str] = set()
     size = sum(len(h) for h in head)
     for line in parsed.lines:
         if size >= 2 * limit:
@@ -260,13 +258,18 @@ def informative_text(parsed: Any, limit: int = MAX_SIGNAL_CHARS) -> str:
         if not line.strip() or line in seen:
             continue
         seen.add(line)
-        if is_context_line(line):
-            continue
-        cleaned = " ".join(_NOISE.sub(" ", line).split())
+        if not is_context_line(line):
+            raw.append(line)
+            size += len(line)
+    errors: list[str] = []
+    rest: list[str] = []
+    kept: set[str] = set()
+    # one substitution over all lines: far cheaper than one per line
+    for line in _NOISE.sub(" ", "\n".join(raw)).split("\n"):
+        cleaned = " ".join(line.split())
         if not cleaned or cleaned in kept:
             continue
         kept.add(cleaned)
-        size += len(cleaned)
         (errors if _ERROR_WORDS.search(cleaned) else rest).append(cleaned)
     text = "\n".join(head + errors + rest)
     return text[:limit]
@@ -295,7 +298,20 @@ def _is_cjk(term: str) -> bool:
 _memory_lock = threading.Lock()
 
 
-def _signal_connection(kb: Any) -> sqlite3.Connection | None:
+class SignalTable:
+    """A connection to `signal_fts` with its document frequencies read once (the
+    fts5vocab table is scanned, not searched, so per-paste lookups would cost ms)."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+        self.doc_freq = dict(connection.execute("SELECT term, doc FROM signal_vocab"))
+        self.total = connection.execute("SELECT count(*) FROM signal_fts").fetchone()[0] or 1
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def _signal_connection(kb: Any) -> SignalTable | None:
     """Read-only connection to the index's signal table (one per thread and index file),
     or, for a KB held only in memory, an in-memory copy kept on the KB object."""
     if kb.path is not None:
@@ -309,8 +325,7 @@ def _signal_connection(kb: Any) -> sqlite3.Connection | None:
             if cache is not None and cache[0] == key:
                 return cache[1]
             try:
-                connection = sqlite3.connect(f"file:{kb.path}?mode=ro", uri=True)
-                connection.execute("SELECT 1 FROM signal_fts LIMIT 1").fetchall()
+                connection = SignalTable(sqlite3.connect(f"file:{kb.path}?mode=ro", uri=True))
             except sqlite3.Error:  # an index built before issue 10: use the memory copy
                 connection = None
             if connection is not None:
@@ -323,8 +338,9 @@ def _signal_connection(kb: Any) -> sqlite3.Connection | None:
     if cached is not None and cached[0] == kb.version:
         return cached[1]
     with _memory_lock:
-        connection = sqlite3.connect(":memory:", check_same_thread=False)
-        write_signal_fts(connection, list(kb.entries.values()))
+        memory = sqlite3.connect(":memory:", check_same_thread=False)
+        write_signal_fts(memory, list(kb.entries.values()))
+        connection = SignalTable(memory)
         with contextlib.suppress(AttributeError):
             kb._signal_memory_fts = (kb.version, connection)
     return connection
@@ -332,22 +348,13 @@ def _signal_connection(kb: Any) -> sqlite3.Connection | None:
 
 def bm25_scores(kb: Any, text: str, limit: int = TOP_K) -> list[tuple[str, float]]:
     """Best entries for the paste's words by BM25 (higher is better), best first."""
-    connection = _signal_connection(kb)
-    if connection is None:
+    table = _signal_connection(kb)
+    if table is None:
         return []
     terms = query_terms(fold_for_index(text))
     if not terms:
         return []
-    marks = ",".join("?" * len(terms))
-    try:
-        rows = connection.execute(
-            f"SELECT term, doc FROM signal_vocab WHERE term IN ({marks})",  # noqa: S608
-            terms,
-        ).fetchall()
-        total = connection.execute("SELECT count(*) FROM signal_fts").fetchone()[0] or 1
-    except sqlite3.Error:
-        return []
-    known = dict(rows)
+    known, total = table.doc_freq, table.total
     # the rarest terms carry the most; very common ones only slow FTS5 down
     chosen = sorted(
         (t for t in terms if t in known and known[t] <= max(1, total // 2)),
@@ -357,7 +364,7 @@ def bm25_scores(kb: Any, text: str, limit: int = TOP_K) -> list[tuple[str, float
         return []
     expression = " OR ".join('"' + t.replace('"', '""') + '"' for t in chosen)
     try:
-        ranked = connection.execute(
+        ranked = table.connection.execute(
             "SELECT slug, bm25(signal_fts) AS rank FROM signal_fts "
             "WHERE signal_fts MATCH ? ORDER BY rank LIMIT ?",
             (expression, limit),
