@@ -9,7 +9,9 @@
 Definitions (the same as tests/test_corpus_accuracy.py):
 - top-1: a labelled paste is a hit when the first match is its entry (any
   confidence); a `_none` paste is a hit when no match is `high`.
-- top-3: the entry is among the first three matches (`_none`: as top-1).
+- top-3: the entry is among the first three matches (`_none`: as top-1);
+  top3+search also counts the search results shown with a `none` answer
+  (engine runs only; out-of-fold corpus rows have no search results).
 - confident_wrong: share of `_none` pastes answered with any entry at `high`.
 - high_precision: share of `high` answers that name the right entry ("-" if none).
 - calibration: per confidence level, how many answers and how many right
@@ -47,6 +49,7 @@ class Result:
     top: list[str]  # matches, best first
     confidence: str  # the paste's confidence (high | possible | none)
     probability: float
+    fallback: list[str] | None = None  # matches then search results (engine runs only)
 
     @property
     def top1(self) -> bool:
@@ -59,6 +62,13 @@ class Result:
         if self.expect is None:
             return self.top1
         return self.expect in self.top[:3]
+
+    @property
+    def top3_fallback(self) -> bool:
+        """top-3 counting the search results shown with a `none` answer."""
+        if self.expect is None or self.fallback is None:
+            return self.top3
+        return self.expect in self.fallback[:3]
 
     @property
     def right(self) -> bool:
@@ -77,9 +87,9 @@ def engine_results(items: list, kb) -> list[Result]:
         top = [m.slug for m in result.matches]
         confidence = result.confidence  # the paste's: `high` only when the first match is
         probability = result.matches[0].score if result.matches else 0.0
-        out.append(
-            Result(item.expect, item.kind or q.infer_kind(item.text), top, confidence, probability)
-        )
+        fallback = top + [getattr(hit, "slug", "") for hit in result.search_results]
+        kind = item.kind or q.infer_kind(item.text)
+        out.append(Result(item.expect, kind, top, confidence, probability, fallback))
     return out
 
 
@@ -113,6 +123,7 @@ def figures(results: list[Result]) -> dict[str, str]:
         "n": str(n),
         "top1": f"{sum(r.top1 for r in results) / n:.3f}" if n else "-",
         "top3": f"{sum(r.top3 for r in results) / n:.3f}" if n else "-",
+        "top3_fb": f"{sum(r.top3_fallback for r in results) / n:.3f}" if n else "-",
         "confident_wrong": (
             f"{sum(r.confidence == 'high' for r in nones) / len(nones):.3f}" if nones else "-"
         ),
@@ -125,7 +136,10 @@ def figures(results: list[Result]) -> dict[str, str]:
 
 def report(name: str, results: list[Result], how: str) -> None:
     print(f"== {name} ({how}): {len(results)} pastes")
-    print(f"{'kind':<10} {'n':>4} {'top1':>6} {'top3':>6} {'conf_wrong':>10} {'high_prec':>9}")
+    print(
+        f"{'kind':<10} {'n':>4} {'top1':>6} {'top3':>6} {'top3+search':>11} "
+        f"{'conf_wrong':>10} {'high_prec':>9}"
+    )
     by_kind: dict[str, list[Result]] = defaultdict(list)
     for r in results:
         by_kind[r.kind].append(r)
@@ -133,12 +147,12 @@ def report(name: str, results: list[Result], how: str) -> None:
         if kind in by_kind:
             f = figures(by_kind[kind])
             print(
-                f"{kind:<10} {f['n']:>4} {f['top1']:>6} {f['top3']:>6} "
+                f"{kind:<10} {f['n']:>4} {f['top1']:>6} {f['top3']:>6} {f['top3_fb']:>11} "
                 f"{f['confident_wrong']:>10} {f['high_precision']:>9}"
             )
     f = figures(results)
     print(
-        f"{'all':<10} {f['n']:>4} {f['top1']:>6} {f['top3']:>6} "
+        f"{'all':<10} {f['n']:>4} {f['top1']:>6} {f['top3']:>6} {f['top3_fb']:>11} "
         f"{f['confident_wrong']:>10} {f['high_precision']:>9}"
     )
     print("calibration by confidence (answers, right, share right):")
