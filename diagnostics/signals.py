@@ -1,8 +1,8 @@
 """Per-(paste, entry) signals for the learned ranker (issue 10).
 
     >>> signals = paste_signals(kb, parsed, hits, findings)
-    >>> signals.candidates["queue-arguments-mismatch"].features()
-    [1.0, 1.0, ...]                                  # see FEATURES for the order
+    >>> signals.features("queue-arguments-mismatch")
+    [0.95, 1.0, 0.69, 0.0, 1.0, 1.0, 0.41, 0.0, 1.0, 0.2]   # in the order of FEATURES
 
 Three kinds of signal, each computed once per paste:
 
