@@ -51,9 +51,10 @@ SHAPES = {
 
 def main() -> None:
     call_command("migrate", verbosity=0)
+    call_command("kb_build", verbosity=0)  # requests never build the index themselves
     setup_test_environment()
     client = Client()
-    # warm up: the first request builds the KB index and compiles the matcher
+    # warm up: the first request loads the KB index and compiles the matcher
     client.post(
         "/api/diagnose", data=json.dumps({"text": "warm up"}), content_type="application/json"
     )

@@ -94,9 +94,12 @@ def engine_results(items: list, kb) -> list[Result]:
 
 
 def cv_results(rows: list[q.Row], l2: float, threshold: float) -> list[Result]:
+    """Out-of-fold results of the corpus rows (the entries' examples train, not scored)."""
     probabilities = q.cv_probabilities(rows, l2)
     out = []
     for row, p in zip(rows, probabilities, strict=True):
+        if not q.is_corpus(row):
+            continue
         answer = q.answer_from(row, p, threshold)
         top = q.top3_from(row, p) if answer.slug else []
         out.append(Result(row.item.expect, row.kind, top, answer.confidence, answer.probability))
@@ -187,7 +190,7 @@ def run_set(name: str, kb, *, sealed: bool, baseline: bool) -> list[Result]:
         return engine_results(items, kb)
     model = learned_rank.load_model()
     if name == "corpus" and model is not None:
-        rows = q.collect(items, kb, use=frozenset(model.signals))
+        rows = q.collect(items + q.entry_examples(kb), kb, use=frozenset(model.signals))
         l2 = (model.meta or {}).get("trained", {}).get("l2", 1.0)
         return cv_results(rows, l2, model.high_threshold)
     return engine_results(items, kb)
@@ -208,6 +211,7 @@ def ablate(kb) -> None:
         "cosine only": ("cosine",),
     }
     sets = {name: q.load_set(name) for name in q.OPEN_SETS}
+    sets["corpus"] += q.entry_examples(kb)  # trained on, not scored
     print(
         f"{'signals':<15} {'set':<9} {'n':>4} {'top1':>6} {'top3':>6} "
         f"{'conf_wrong':>10} {'high_prec':>9} {'high_share':>10}"

@@ -24,6 +24,10 @@ OPEN_SETS = ("corpus", "heldout", "heldout2")
 FOLDS = 5
 L2_GRID = (0.03, 0.1, 0.3, 1.0, 3.0)
 KINDS = ("log", "traceback", "config", "prose")
+# How many corpus pastes an entry's example counts as in training: the build refuses an
+# index where an example does not rank its entry first, so the examples are constraints
+# more than samples. The lowest power of two at which the build's contract holds.
+EXAMPLE_WEIGHT = 4.0
 
 
 def setup() -> Any:
@@ -41,6 +45,43 @@ def load_set(name: str, *, sealed: bool = False) -> list[Any]:
     if name in SEALED and not sealed:
         raise SystemExit(f"{name} is a sealed set: only `bench/quality.py --sealed` reads it")
     return load_corpus(ROOT / "tests" / name)
+
+
+def entry_examples(kb: Any) -> list[Any]:
+    """The entries' examples (labelled with their entry) and counter-examples as corpus items.
+
+    The build requires every example to rank its entry first and no counter-example to
+    rank its own entry first (diagnostics/validation.py), so the ranker learns from that
+    contract as well as from the corpus. A counter-example's right answer is known only
+    when no entry has signature or rule evidence in it: then it is "no entry fits"
+    (a near-miss). One with precise evidence (often another entry's case) is left out.
+    """
+    from diagnostics.signals import paste_signals
+    from tests.corpus_loader import CorpusItem
+
+    items = []
+    for entry in sorted(kb.entries.values(), key=lambda e: e.slug):
+        if entry.kind != "entry":
+            continue
+        for label, texts, expect in (
+            ("example", entry.examples, entry.slug),
+            ("counter-example", entry.counter_examples, None),
+        ):
+            for number, text in enumerate(texts, start=1):
+                if expect is None:
+                    signals = paste_signals(
+                        kb, *paste_inputs(text, kb), use=frozenset({"signature"})
+                    )
+                    if signals.candidates:
+                        continue
+                path = ROOT / "content" / "examples" / entry.slug / f"{label}-{number}"
+                items.append(CorpusItem(path, f"content/{entry.slug}", expect, label, text))
+    return items
+
+
+def is_corpus(row: Row) -> bool:
+    """A tests/corpus paste (not an entry's example): the rows the figures are about."""
+    return "examples" not in row.item.path.parts
 
 
 def paste_inputs(text: str, kb: Any) -> tuple[Any, list[Any], list[Any]]:
@@ -130,7 +171,7 @@ def groups_of(rows: list[Row]) -> list[tuple[list[list[float]], int]]:
     out = []
     for row in rows:
         matrix, target, _ = design(row.signals, row.item.expect)
-        out.append((matrix, target))
+        out.append((matrix, target, 1.0 if is_corpus(row) else EXAMPLE_WEIGHT))
     return out
 
 

@@ -4,8 +4,9 @@
     .venv/bin/python bench/train_ranker.py       # prints the CV figures, writes the JSON
     .venv/bin/python bench/train_ranker.py --check   # exit 1 if the committed JSON is stale
 
-Steps (docs/ranking.md): compute every corpus paste's signals with the current
-KB; 5-fold cross-validation (folds by a hash of the file name) for each L2
+Steps (docs/ranking.md): compute the signals of every corpus paste and of every
+entry's examples (labelled with the entry) and counter-examples (labelled "no
+entry fits") with the current KB; 5-fold cross-validation (folds by a hash of the file name) for each L2
 strength of a small grid, keeping the one with the best out-of-fold
 log-likelihood; the `high` threshold is the lowest probability at which the
 out-of-fold answers are right >= 99% (a `_none` paste answered with any entry
@@ -46,8 +47,9 @@ def train(rows: list[q.Row], signals: tuple[str, ...]) -> tuple[dict, list[list[
         signals=signals,
         meta={
             "trained": {
-                "set": "tests/corpus",
-                "pastes": len(rows),
+                "set": "tests/corpus + the entries' examples and counter-examples",
+                "pastes": sum(q.is_corpus(row) for row in rows),
+                "examples": sum(not q.is_corpus(row) for row in rows),
                 "folds": q.FOLDS,
                 "l2": l2,
                 "l2_grid": list(q.L2_GRID),
@@ -73,10 +75,12 @@ def main() -> int:
     from diagnostics.learned_rank import WEIGHTS_PATH
 
     signals = tuple(s for s in args.signals.split(",") if s)
-    rows = q.collect(q.load_set("corpus"), kb, use=frozenset(signals))
+    training = q.load_set("corpus") + q.entry_examples(kb)
+    rows = q.collect(training, kb, use=frozenset(signals))
     data, probabilities = train(rows, signals)
     hits = high = high_right = 0
-    for row, p in zip(rows, probabilities, strict=True):
+    corpus = [(row, p) for row, p in zip(rows, probabilities, strict=True) if q.is_corpus(row)]
+    for row, p in corpus:
         answer = q.answer_from(row, p, data["high_threshold"])
         right = answer.slug == row.item.expect
         hits += right if row.item.expect else answer.confidence != "high"
@@ -84,14 +88,14 @@ def main() -> int:
             high += 1
             high_right += right
     data["cv"] = {
-        "top1": round(hits / len(rows), 4),
-        "high_share": round(high / len(rows), 4),
+        "top1": round(hits / len(corpus), 4),
+        "high_share": round(high / len(corpus), 4),
         "high_precision": round(high_right / high, 4) if high else None,
     }
     text = json.dumps(data, indent=2, sort_keys=True) + "\n"
     output = Path(args.output) if args.output else WEIGHTS_PATH
     print(
-        f"train_ranker pastes={len(rows)} l2={data['trained']['l2']} "
+        f"train_ranker pastes={len(corpus)} examples={len(rows) - len(corpus)} l2={data['trained']['l2']} "
         f"high_threshold={data['high_threshold']:.4f} cv_top1={data['cv']['top1']:.3f} "
         f"cv_high_share={data['cv']['high_share']:.3f} "
         f"cv_high_precision={data['cv']['high_precision']}"

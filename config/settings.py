@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "kb.middleware.IndexUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -10,7 +10,6 @@ with a JSON 413 (Django's own limit would answer an HTML 400 later).
 from __future__ import annotations
 
 import json
-import logging
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -18,11 +17,10 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from diagnostics.engine import PasteError, decode_paste, diagnose
+from diagnostics.engine import PasteError
 from diagnostics.ratelimit import rate_limited
-from diagnostics.reports import create_report
+from diagnostics.services import diagnose_paste
 
-logger = logging.getLogger(__name__)
 JSON_OVERHEAD = 4096
 
 
@@ -63,17 +61,16 @@ def api_diagnose(request: HttpRequest) -> JsonResponse:
     text = payload["text"]
     if len(text.encode("utf-8", "surrogatepass")) > settings.KB_PASTE_MAX_BYTES:
         return too_large()
+    lang = payload.get("lang") if payload.get("lang") in ("en", "ko") else "en"
     try:
-        text = decode_paste(text.encode("utf-8", "surrogatepass"))
-        result = diagnose(text)
+        outcome = diagnose_paste(
+            text=text.encode("utf-8", "surrogatepass"), save=payload.get("save") is True, lang=lang
+        )
     except PasteError as exc:
         return error(str(exc), 400)
-    data = result.as_dict()
-    if payload.get("save") is True:
-        report, token = create_report(text=text, result=data)
-        data = dict(report.result)
-        data["delete_token"] = token
-    log_diagnosis(result)
+    data = dict(outcome.data)
+    if outcome.delete_token is not None:
+        data["delete_token"] = outcome.delete_token
     return JsonResponse(data)
 
 
@@ -87,15 +84,3 @@ def _read_payload(body: bytes) -> tuple[dict, str | None]:
     if "save" in payload and not isinstance(payload["save"], bool):
         return {}, '"save" must be true or false.'
     return payload, None
-
-
-def log_diagnosis(result) -> None:
-    """One log line per diagnosis: confidence and slugs only, never the paste."""
-    top = result.matches[0].slug if result.matches else "-"
-    logger.info(
-        "diagnosis confidence=%s top=%s kinds=%s findings=%d",
-        result.confidence,
-        top,
-        ",".join(result.kinds),
-        len(result.findings),
-    )

@@ -10,36 +10,35 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from diagnostics.checks import CheckRequest, HostNotAllowed, TargetError, TlsOptions
+from diagnostics.checks import CheckRequest, HostNotAllowed, TargetError
+from diagnostics.checks.plan import URL_MAX_CHARS
 from diagnostics.checks.results import SEVERITY, count_statuses
 from diagnostics.checks.service import RunsBusy, expire_stalled_run, run_as_dict, start_run
 from diagnostics.models import CheckRun
 from diagnostics.ratelimit import rate_limited
 from diagnostics.redact import mask_url
 
-MAX_QUEUES = 50
-MAX_QUEUE_CHARS = 255  # AMQP's limit for a queue name
-# Same limits as the form; the masked target is stored in CheckRun.target (1024 chars).
-URL_MAX_CHARS = 1000
-FIELD_MAX_CHARS = {
-    "broker_url": URL_MAX_CHARS,
-    "management_url": URL_MAX_CHARS,
-    "password": 500,
-    "management_user": 200,
-    "management_password": 500,
-    "vhost": 500,
-}
 QUEUE_SPLIT = re.compile(r"[\s,]+")
+FORM_FIELDS = (
+    "broker_url",
+    "password",
+    "management_url",
+    "management_user",
+    "management_password",
+    "vhost",
+    "config",
+    "consumer_timeout_ms",
+)
 
 
 class CheckForm(forms.Form):
@@ -91,20 +90,12 @@ class CheckForm(forms.Form):
         return text
 
     def to_request(self) -> CheckRequest:
+        """The cleaned form in the JSON API's field names, through the one request schema."""
         data = self.cleaned_data
-        return CheckRequest(
-            broker_url=data["broker_url"],
-            password=data["password"] or None,
-            management_url=data["management_url"] or None,
-            management_user=data["management_user"] or None,
-            management_password=data["management_password"] or None,
-            vhost=data["vhost"] or None,
-            queues=[q for q in QUEUE_SPLIT.split(data["queues"]) if q][:MAX_QUEUES],
-            config_text=data["config"] or None,
-            consumer_timeout_ms=data["consumer_timeout_ms"],
-            timeout=settings.KB_CHECK_TIMEOUT,
-            tls=TlsOptions(verify=not data["no_verify"]),
-        )
+        fields = {key: data[key] for key in FORM_FIELDS}
+        fields["queues"] = [q for q in QUEUE_SPLIT.split(data["queues"]) if q]
+        fields["tls_verify"] = not data["no_verify"]
+        return CheckRequest.from_fields(fields, timeout=settings.KB_CHECK_TIMEOUT)
 
 
 def _masked(form: CheckForm) -> CheckForm:
@@ -127,7 +118,7 @@ def check_form(request: HttpRequest) -> HttpResponse:
             except (TargetError, HostNotAllowed, RunsBusy) as exc:
                 form.add_error(None, str(exc))
             else:
-                return redirect(f"/checks/{run.id}/", permanent=False)
+                return redirect("checks:run", run_id=run.id)
         return render(request, "checks/form.html", {"form": _masked(form)}, status=400)
     initial = {key: request.GET.get(key, "") for key in ("broker_url", "vhost", "management_url")}
     initial["queues"] = " ".join(request.GET.getlist("queue"))
@@ -139,11 +130,11 @@ def check_form(request: HttpRequest) -> HttpResponse:
 def check_run_page(request: HttpRequest, run_id: str) -> HttpResponse:
     """The run: results so far, the checks still to come, and a summary once done."""
     run = expire_stalled_run(get_object_or_404(CheckRun, pk=run_id))
-    data = run_as_dict(run)
+    data = run_as_dict(run, lang=_lang(request))
     finished = run.status in (CheckRun.Status.DONE, CheckRun.Status.ERROR)
     done_ids = {result["check"] for result in run.results}
     pending = [item for item in data["planned"] if item["check"] not in done_ids]
-    results = [{**r, "entry_info": data["entries"].get(r["entry"])} for r in run.results]
+    results = [{**r, "entry_info": data["entries"].get(r["entry"])} for r in data["results"]]
     context = {
         "run": run,
         "data": data,
@@ -161,49 +152,6 @@ def _json_error(message: str, status: int, code: str) -> JsonResponse:
     return JsonResponse({"error": message, "code": code}, status=status)
 
 
-def _request_from_json(body: dict[str, Any]) -> CheckRequest:
-    """Validate the API body's types; raise TargetError with a message for the user."""
-
-    def text(key: str) -> str | None:
-        value = body.get(key)
-        if value is not None and not isinstance(value, str):
-            raise TargetError(f"{key} must be a string")
-        if value and key in FIELD_MAX_CHARS and len(value) > FIELD_MAX_CHARS[key]:
-            raise TargetError(f"{key} is longer than {FIELD_MAX_CHARS[key]} characters")
-        return value or None
-
-    queues = body.get("queues") or []
-    if not isinstance(queues, list) or not all(isinstance(q, str) for q in queues):
-        raise TargetError("queues must be a list of strings")
-    if any(len(q) > MAX_QUEUE_CHARS or "\x00" in q for q in queues):
-        raise TargetError(f"a queue name is longer than {MAX_QUEUE_CHARS} characters or has a NUL")
-    timeout_ms = body.get("consumer_timeout_ms")
-    if timeout_ms is not None and (not isinstance(timeout_ms, int) or isinstance(timeout_ms, bool)):
-        raise TargetError("consumer_timeout_ms must be a whole number")
-    broker_url = text("broker_url")
-    if not broker_url:
-        raise TargetError("broker_url is required")
-    tls_verify = body.get("tls_verify", True)
-    if not isinstance(tls_verify, bool):  # "no" must not silently mean "verify"
-        raise TargetError("tls_verify must be true or false")
-    config = text("config")
-    if config and len(config.encode()) > settings.KB_PASTE_MAX_BYTES:
-        raise TargetError("config is larger than KB_PASTE_MAX_BYTES")
-    return CheckRequest(
-        broker_url=broker_url,
-        password=text("password"),
-        management_url=text("management_url"),
-        management_user=text("management_user"),
-        management_password=text("management_password"),
-        vhost=text("vhost"),
-        queues=queues[:MAX_QUEUES],
-        config_text=config,
-        consumer_timeout_ms=timeout_ms,
-        timeout=settings.KB_CHECK_TIMEOUT,
-        tls=TlsOptions(verify=tls_verify),
-    )
-
-
 @csrf_exempt  # a JSON API without cookie authentication; the allowlist guards the targets
 @require_http_methods(["POST"])
 @rate_limited("checks")
@@ -216,14 +164,14 @@ def api_start_check(request: HttpRequest) -> JsonResponse:
     if not isinstance(body, dict):
         return _json_error("the body must be a JSON object", 400, "bad-json")
     try:
-        run = start_run(_request_from_json(body))
+        run = start_run(CheckRequest.from_fields(body, timeout=settings.KB_CHECK_TIMEOUT))
     except HostNotAllowed as exc:
         return _json_error(str(exc), 403, "host-not-allowed")
     except RunsBusy as exc:
         return _json_error(str(exc), 429, "busy")
     except TargetError as exc:
         return _json_error(str(exc), 400, "bad-request")
-    return JsonResponse({"id": run.id, "url": f"/checks/{run.id}/"}, status=201)
+    return JsonResponse({"id": run.id, "url": reverse("checks:run", args=[run.id])}, status=201)
 
 
 @never_cache
@@ -234,4 +182,8 @@ def api_check_status(request: HttpRequest, run_id: str) -> JsonResponse:
         run = CheckRun.objects.get(pk=run_id)
     except CheckRun.DoesNotExist:
         return _json_error("no such check run", 404, "not-found")
-    return JsonResponse(run_as_dict(expire_stalled_run(run)))
+    return JsonResponse(run_as_dict(expire_stalled_run(run), lang=_lang(request)))
+
+
+def _lang(request: HttpRequest) -> str:
+    return "ko" if request.GET.get("lang") == "ko" else "en"

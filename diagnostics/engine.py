@@ -4,12 +4,14 @@
     >>> result.confidence, result.matches[0].slug
     ('high', 'quorum-queue-global-qos')
 
-Scoring: each entry's distinct signature hits (and rule findings) combine with
-diminishing returns, score = 1 - prod(1 - 0.95 * w). `high` needs a strong hit
-(weight >= 0.8) and a clear lead over the runner-up; weaker evidence is
-`possible`; nothing is `none`, answered with full-text search results for the
-most error-like line. Never a confident wrong answer: ties between strong
-signatures of different entries stay `possible`.
+Ranking (diagnostics/learned_rank.py, docs/ranking.md): signature hits, rule
+findings, BM25 and semantic similarity of the paste to each entry's text are
+combined by a ranker whose weights are learned on tests/corpus; a match's
+score is its probability, the first is `high` when that reaches the
+cross-validated threshold, the others `possible`. When no entry beats the
+"no entry fits" alternative the answer is `none`, with full-text search
+results for the most error-like line. Without trained weights the
+single-signal ranking of diagnostics/ranking.py runs instead.
 """
 
 from __future__ import annotations
@@ -18,38 +20,39 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from diagnostics.facts import Finding
+from diagnostics.learned_rank import rank_paste
 from diagnostics.matcher import SignatureHit, get_matcher
 from diagnostics.parsers import ParsedPaste, parse_paste
 from diagnostics.parsers.errors import PasteError
-from diagnostics.ranking import rank_entries
 from diagnostics.redact import find_secrets, redact_text, scrub
+from diagnostics.rules import run_rules
+from kb import index
+from kb.search import search
 
 __all__ = ["Diagnosis", "Match", "PasteError", "decode_paste", "diagnose"]
 
 
 @dataclass
 class Match:
-    """One ranked entry for a paste."""
+    """One ranked entry for a paste: the slug, the evidence and the facts, no words.
+
+    Title, link and the Fix filled with `facts` are added by diagnostics.present
+    when the match is shown, in the reader's language.
+    """
 
     slug: str
-    title: str
-    url: str
     confidence: str
     score: float
     evidence: list[dict[str, Any]]
     facts: dict[str, str]
-    fix: str
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "slug": self.slug,
-            "title": self.title,
-            "url": self.url,
             "confidence": self.confidence,
             "score": round(self.score, 3),
             "evidence": self.evidence,
             "facts": self.facts,
-            "fix": self.fix,
         }
 
 
@@ -141,9 +144,7 @@ def diagnose(text: str, *, kb: Any = None) -> Diagnosis:
         raise PasteError("The paste must be text.")
     text = decode_paste(text)
     if kb is None:
-        from kb.index import get_kb
-
-        kb = get_kb()
+        kb = index.get_kb()
     analysed, skipped = analysed_part(text)
     parsed = parse_paste(analysed)
     if skipped:
@@ -152,8 +153,6 @@ def diagnose(text: str, *, kb: Any = None) -> Diagnosis:
             f"{HEAD_LINES:,} and the last {MAX_ANALYSED_LINES - HEAD_LINES:,} were analysed, "
             f"{skipped:,} in between were not."
         )
-    from diagnostics.rules import run_rules
-
     findings = run_rules(parsed)
     hits = get_matcher(kb).match(parsed.logical, parsed.exceptions, parsed.lines)
     # evidence only ever quotes the analysed lines: their secrets are the ones to scrub
@@ -173,22 +172,14 @@ def build_diagnosis(
     Evidence lines and facts are single lines of the paste; `secrets` (what redacting
     the whole paste masked) catches the ones only recognisable in context.
     """
-    # --- issue 10 integration point: learned ranking over several signals -------------
-    # (diagnostics/learned_rank.py; falls back to rank_entries without ranker_weights.json)
-    from diagnostics.learned_rank import load_model, rank_with_signals
-
-    learned = load_model() is not None
-    ranked = (
-        rank_with_signals(kb, parsed, hits, findings)
-        if learned
-        else rank_entries(kb, hits, findings)
-    )
-    # ---------------------------------------------------------------------------------
+    # the one ranking call: learned over several signals (issue 10), or the
+    # single-signal ranking when no trained weights exist (diagnostics/learned_rank.py)
+    ranked = rank_paste(kb, parsed, hits, findings)
     _scrub_ranked(ranked.items, findings, secrets or set())
     confidence = ranked.confidence
-    matches = [_to_match(kb, item) for item in ranked.items]
+    matches = [_to_match(item) for item in ranked.items]
     diagnosis = Diagnosis(confidence, matches, findings, notices=parsed.notices, kinds=parsed.kinds)
-    if not matches and learned:  # issue 10: `none` plus search results, no prose guesses
+    if not matches and ranked.learned:  # the model said `none`: search results, no guesses
         diagnosis.search_results = _search(kb, parsed)
     elif not matches:
         diagnosis.matches = _prose_matches(kb, parsed)
@@ -202,21 +193,16 @@ def _scrub_ranked(items: list[Any], findings: list[Finding], secrets: set[str]) 
         item.evidence = scrub(item.evidence, secrets)
         item.facts = scrub(item.facts, secrets)
     for finding in findings:
-        finding.message = scrub(finding.message, secrets)
         finding.evidence = scrub(finding.evidence, secrets)
 
 
-def _to_match(kb: Any, item: Any) -> Match:
-    entry = kb.entries[item.slug]
+def _to_match(item: Any) -> Match:
     return Match(
-        slug=entry.slug,
-        title=entry.title,
-        url=entry.url,
+        slug=item.slug,
         confidence=item.confidence,
         score=item.score,
         evidence=item.evidence,
         facts=item.facts,
-        fix=entry.render_section("fix", item.facts),
     )
 
 
@@ -249,8 +235,6 @@ def error_like_line(parsed: ParsedPaste) -> str:
 
 
 def _search(kb: Any, parsed: ParsedPaste) -> list[Any]:
-    from kb.search import search
-
     query = error_like_line(parsed)
     if not query:
         return []
@@ -276,8 +260,6 @@ def _prose_matches(kb: Any, parsed: ParsedPaste) -> list[Match]:
         out.append(
             Match(
                 slug=entry.slug,
-                title=entry.title,
-                url=entry.url,
                 confidence="possible",
                 score=round(0.3 - 0.05 * rank, 3),
                 evidence=[
@@ -288,7 +270,6 @@ def _prose_matches(kb: Any, parsed: ParsedPaste) -> list[Match]:
                     }
                 ],
                 facts={},
-                fix=entry.render_section("fix", {}),
             )
         )
     return out

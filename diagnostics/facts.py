@@ -107,13 +107,32 @@ class CeleryConfigFact:
 
 
 @dataclass
+class BrokerFact:
+    """What is known of the broker a Celery app talks to (pasted rabbitmq.conf or live target).
+
+    `consumer_timeout_ms` is None when nobody stated it: RabbitMQ's default then
+    applies (`DEFAULT_CONSUMER_TIMEOUT_MS` in diagnostics.rules.timeouts).
+    """
+
+    kind: str | None = None  # "rabbitmq" | "redis" | None (unknown)
+    consumer_timeout_ms: int | None = None
+    line: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
 class Finding:
-    """A rule's verdict: a stable key (entry slug) plus evidence, no prose beyond `message`."""
+    """A rule's verdict: a stable key (rule id, entry slug) plus evidence, never prose.
+
+    The words come from the entry's `messages` (front matter, English and
+    Korean), rendered by diagnostics.present with `evidence` as placeholders.
+    """
 
     rule: str
     entry: str
     severity: str  # "error" | "warning" | "info"
-    message: str
     line: int | None = None
     evidence: dict[str, Any] = field(default_factory=dict)
 
@@ -123,9 +142,37 @@ class Finding:
             "entry": self.entry,
             "severity": self.severity,
             "line": self.line,
-            "message": self.message,
             "evidence": dict(self.evidence),
         }
+
+
+@dataclass
+class Judgement:
+    """One shared rule applied to one subject: findings, or why nothing could be compared.
+
+    `skip` is a reason key ("no-config", "no-countdown", ...) when the facts held
+    nothing to compare: a live check reports that as SKIPPED, never as PASS.
+    `compared` is the evidence of what was compared (shown with a PASS).
+    """
+
+    rule: str
+    findings: list[Finding] = field(default_factory=list)
+    compared: dict[str, Any] = field(default_factory=dict)
+    skip: str | None = None
+
+
+REDIS_SCHEMES = ("redis://", "rediss://", "redis+socket://", "sentinel://")
+AMQP_SCHEMES = ("amqp://", "amqps://", "pyamqp://", "librabbitmq://")
+
+
+def broker_kind(url: str | None) -> str | None:
+    """ "redis", "rabbitmq" or None (no URL, or another transport) from a broker URL."""
+    url = url or ""
+    if url.startswith(REDIS_SCHEMES):
+        return "redis"
+    if url.startswith(AMQP_SCHEMES):
+        return "rabbitmq"
+    return None
 
 
 def _as_str(value: Any) -> str | None:

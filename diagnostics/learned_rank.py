@@ -1,8 +1,12 @@
 """Learned ranking: the signals of diagnostics/signals.py → probabilities → confidence.
 
-    >>> ranking = rank_with_signals(kb, parsed, hits, findings)
+    >>> ranking = rank_paste(kb, parsed, hits, findings)
     >>> ranking.confidence, ranking.items[0].slug, ranking.items[0].score
     ('high', 'quorum-queue-global-qos', 0.998)
+
+`rank_paste` is what diagnostics/engine.py calls (its one ranking call). Without
+trained weights (no `ranker_weights.json`, or one written for other features)
+it runs the single-signal ranking of diagnostics/ranking.py instead.
 
 The model is a conditional logit (multinomial logistic regression over the
 candidates of one paste): each candidate entry has utility `w · features`, a
@@ -28,10 +32,12 @@ from __future__ import annotations
 import json
 import math
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from diagnostics.ranking import RankedEntry, Ranking, merge_by_line, rank_entries
+from diagnostics.redact import redact_text
 from diagnostics.signals import FEATURES, NULL_FEATURES, PasteSignals, paste_signals
 
 WEIGHTS_PATH = Path(__file__).with_name("ranker_weights.json")
@@ -39,24 +45,6 @@ MAX_MATCHES = 5
 MIN_PROBABILITY = 0.02  # below this an entry is not worth listing (also stored in the JSON)
 _lock = threading.Lock()
 _cache: dict[str, Any] = {}
-
-
-@dataclass
-class RankedEntry:
-    """One ranked entry (the attributes the engine reads, as diagnostics.ranking's)."""
-
-    slug: str
-    weights: list[float] = field(default_factory=list)
-    evidence: list[dict[str, Any]] = field(default_factory=list)
-    facts: dict[str, str] = field(default_factory=dict)
-    score: float = 0.0
-    confidence: str = "possible"
-
-
-@dataclass
-class Ranking:
-    confidence: str
-    items: list[RankedEntry]
 
 
 @dataclass
@@ -95,7 +83,8 @@ class RankerModel:
             "features": list(FEATURES),
             "null_features": list(NULL_FEATURES),
             "weights": [round(x, 6) for x in self.weights],
-            "high_threshold": round(self.high_threshold, 6),
+            # rounded up: a rounded-down threshold could let the next (wrong) answer through
+            "high_threshold": math.ceil(self.high_threshold * 1e6) / 1e6,
             "min_probability": self.min_probability,
             "signals": list(self.signals),
             **(self.meta or {}),
@@ -125,15 +114,13 @@ def load_model(path: Path = WEIGHTS_PATH) -> RankerModel | None:
         return model
 
 
-def rank_with_signals(
+def rank_paste(
     kb: Any, parsed: Any, hits: list[Any], findings: list[Any], *, model: RankerModel | None = None
 ) -> Ranking:
     """Candidates ranked by learned probability, with evidence and a calibrated confidence."""
     model = model or load_model()
     if model is None:  # no trained weights: the single-signal ranking
-        from diagnostics.ranking import rank_entries
-
-        return rank_entries(kb, hits, findings)
+        return rank_entries(kb, hits, findings, parsed.lines)
     signals = paste_signals(kb, parsed, hits, findings, use=frozenset(model.signals))
     return ranking_from(signals, model)
 
@@ -142,11 +129,11 @@ def ranking_from(signals: PasteSignals, model: RankerModel) -> Ranking:
     ranked, null = model.probabilities(signals)
     ranked = [(s, p) for s, p in ranked if p >= model.min_probability][:MAX_MATCHES]
     if not ranked:
-        return Ranking("none", [])
+        return Ranking("none", [], learned=True)
     top_slug, top_p = ranked[0]
     top = signals.candidates[top_slug]
     if null > top_p and not top.precise:
-        return Ranking("none", [])
+        return Ranking("none", [], learned=True)
     overall = "high" if top_p >= model.high_threshold else "possible"
     items = []
     for position, (slug, probability) in enumerate(ranked):
@@ -156,27 +143,14 @@ def ranking_from(signals: PasteSignals, model: RankerModel) -> Ranking:
         item.evidence = _evidence(c, signals)
         item.confidence = "high" if position == 0 and overall == "high" else "possible"
         items.append(item)
-    return Ranking(overall, items)
-
-
-def _merge_by_line(evidence: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One evidence item per paste line, naming every signature that matched it."""
-    merged: dict[Any, dict[str, Any]] = {}
-    for item in evidence:
-        key = (item.get("line"), item.get("text"))
-        if key not in merged:
-            merged[key] = dict(item)
-        elif item["signature"] not in merged[key]["signature"].split(" · "):
-            merged[key]["signature"] += " · " + item["signature"]
-    return sorted(merged.values(), key=lambda e: e.get("line") or 0)
+    return Ranking(overall, items, learned=True)
 
 
 def _evidence(c: Any, signals: PasteSignals) -> list[dict[str, Any]]:
-    evidence = _merge_by_line(list(c.evidence))[:8]
+    evidence = merge_by_line(list(c.evidence))[:8]
     if evidence:
         return evidence
     first = next((line for line in signals.text.splitlines() if line.strip()), "")
-    from diagnostics.redact import redact_text
 
     return [
         {
@@ -203,26 +177,53 @@ def design(signals: PasteSignals, expect: str | None) -> tuple[list[list[float]]
     return rows, target, slugs
 
 
-def fit(groups: list[tuple[Any, int]], l2: float, iterations: int = 50) -> list[float]:
-    """Newton's method on the L2-regularised conditional-logit log-likelihood."""
+def fit(groups: list[tuple[Any, ...]], l2: float, iterations: int = 100) -> list[float]:
+    """Newton's method on the L2-regularised conditional-logit log-likelihood.
+
+    A group is (rows, target) or (rows, target, weight): a weight counts the paste
+    that many times.
+
+    Each step is damped by backtracking (halved until the objective decreases): a
+    full Newton step overshoots when some pastes are almost separable, and then
+    the iteration diverges.
+    """
     import numpy as np
 
     dim = len(FEATURES) + len(NULL_FEATURES)
+    data = [(np.asarray(g[0], dtype=float), g[1], g[2] if len(g) > 2 else 1.0) for g in groups]
+
+    def objective(w: Any) -> float:
+        total = 0.5 * l2 * float(w @ w)
+        for x, target, weight in data:
+            u = x @ w
+            top = u.max()
+            total += weight * (top + math.log(float(np.exp(u - top).sum())) - u[target])
+        return total
+
     w = np.zeros(dim)
+    current = objective(w)
     for _ in range(iterations):
         grad = l2 * w
         hess = l2 * np.eye(dim)
-        for rows, target in groups:
-            x = np.asarray(rows, dtype=float)
+        for x, target, weight in data:
             u = x @ w
             p = np.exp(u - u.max())
             p /= p.sum()
             mean = p @ x
-            grad += mean - x[target]
-            hess += (x * p[:, None]).T @ x - np.outer(mean, mean)
+            grad += weight * (mean - x[target])
+            hess += weight * ((x * p[:, None]).T @ x - np.outer(mean, mean))
         step = np.linalg.solve(hess, grad)
-        w -= step
-        if np.abs(step).max() < 1e-8:
+        scale = 1.0
+        while scale > 1e-6:
+            candidate = w - scale * step
+            value = objective(candidate)
+            if value <= current:
+                break
+            scale /= 2
+        else:
+            break
+        w, current = candidate, value
+        if np.abs(scale * step).max() < 1e-8:
             break
     return [float(x) for x in w]
 

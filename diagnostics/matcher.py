@@ -89,9 +89,6 @@ def compile_signature(sig: Any) -> str | None:
     return None
 
 
-check_signature = compile_signature
-
-
 def _describe(sig: Any) -> str:
     if sig.pattern:
         return sig.pattern
@@ -255,30 +252,3 @@ def get_matcher(kb: Any) -> Matcher:
     with contextlib.suppress(AttributeError):  # a KB that refuses attributes: no cache
         kb._diagnostics_matcher = (kb.version, matcher)
     return matcher
-
-
-def check_examples(kb: Any) -> list[str]:
-    """One error line per example not ranking its entry first / counter-example that does."""
-    from diagnostics.engine import PasteError, diagnose
-
-    errors: list[str] = []
-    for entry in kb.entries.values():
-        if entry.kind != "entry":
-            continue
-        path = entry.path or f"content/entries/{entry.slug}.md"
-        for number, example in enumerate(entry.examples, start=1):
-            top = _top_slug(diagnose, PasteError, example, kb)
-            if top != entry.slug:
-                errors.append(f"{path}: example {number} ranks {top or 'nothing'} first")
-        for number, example in enumerate(entry.counter_examples, start=1):
-            if _top_slug(diagnose, PasteError, example, kb) == entry.slug:
-                errors.append(f"{path}: counter-example {number} ranks {entry.slug} first")
-    return errors
-
-
-def _top_slug(diagnose: Any, paste_error: type, text: str, kb: Any) -> str | None:
-    try:
-        result = diagnose(text, kb=kb)
-    except paste_error:
-        return None
-    return result.matches[0].slug if result.matches else None

@@ -321,15 +321,11 @@ def find_secrets(text: str) -> set[str]:
     return {secret for secret in secrets if len(secret) >= MIN_SCRUB_CHARS}
 
 
-HTML_KEYS = frozenset({"fix"})  # HTML built from already-scrubbed facts (engine)
-
-
 def scrub(value: Any, secrets: set[str]) -> Any:
     """`value` (str, dict, list, nested) redacted, and every string of `secrets` masked.
 
-    Values under `HTML_KEYS` are left alone: they are HTML rendered from facts that
-    were scrubbed first, and rewriting markup with text patterns could unbalance a
-    tag or an attribute of a fragment that pages show unescaped.
+    Only facts and evidence pass through here: no HTML is stored (the presenter
+    renders the fix when a diagnosis is shown), so no key needs an exception.
     """
     if isinstance(value, str):
         value = redact_text(value)
@@ -338,9 +334,7 @@ def scrub(value: Any, secrets: set[str]) -> Any:
                 value = value.replace(secret, MASK)
         return value
     if isinstance(value, dict):
-        return {
-            key: item if key in HTML_KEYS else scrub(item, secrets) for key, item in value.items()
-        }
+        return {key: scrub(item, secrets) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
         return [scrub(item, secrets) for item in value]
     return value

@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 
 from diagnostics.models import Report
@@ -31,7 +32,7 @@ def _hash(token: str) -> str:
 
 
 def report_path(report_id: str) -> str:
-    return f"/d/{report_id}/"
+    return reverse("diagnostics:report", args=[report_id])
 
 
 def create_report(*, text: str, result: dict[str, Any]) -> tuple[Report, str]:

@@ -33,6 +33,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from diagnostics.ranking import finding_evidence, finding_facts, finding_weight
 from kb.textindex import WORD_PIECES, fold_for_index
 from kb.vectors import cosine_scores, write_signal_fts
 
@@ -40,7 +41,6 @@ TOP_K = 5
 MAX_QUERY_TERMS = 32
 MAX_SIGNAL_CHARS = 2000
 CONTEXT_MAX_WEIGHT = 0.8
-FINDING_WEIGHT = {"error": 0.9, "warning": 0.75, "info": 0.4}
 
 FEATURES = (
     "sig_score",  # combined signature evidence, 1 - prod(1 - 0.95 w)
@@ -417,17 +417,10 @@ def paste_signals(
             if entry is None or entry.kind != "entry":
                 continue
             item = candidate(finding.entry)
-            item.rule = max(item.rule, FINDING_WEIGHT.get(finding.severity, 0.4))
-            item.evidence.append(
-                {
-                    "line": finding.line,
-                    "text": finding.message[:300],
-                    "signature": f"rule {finding.rule}",
-                }
-            )
-            for key, value in finding.evidence.items():
-                if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-                    item.facts.setdefault(key, str(value))
+            item.rule = max(item.rule, finding_weight(finding))
+            item.evidence.append(finding_evidence(finding, parsed.lines))
+            for key, value in finding_facts(finding).items():
+                item.facts.setdefault(key, value)
         # context-only entries are not candidates by themselves
         for slug in [s for s, c in candidates.items() if not c.precise]:
             del candidates[slug]

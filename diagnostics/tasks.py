@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from diagnostics.checks.service import EXECUTE_TASK, execute_sealed
 
-@shared_task(name="diagnostics.execute_check_run", ignore_result=True, acks_late=False)
+
+@shared_task(name=EXECUTE_TASK, ignore_result=True, acks_late=False)
 def execute_check_run(run_id: str, sealed_request: str) -> None:
     """Execute one live-check run; results land on CheckRun(run_id)."""
-    from diagnostics.checks.service import execute_sealed
-
     execute_sealed(run_id, sealed_request)

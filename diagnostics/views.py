@@ -2,7 +2,8 @@
 
 Pasted text reaches templates only as plain strings (auto-escaped); the one
 HTML fragment shown, an entry's Fix, comes from our content with the user's
-facts escaped by `Entry.render_section`.
+facts escaped by `Entry.render_section`, rendered by diagnostics.present when
+the page is served (a saved report is rendered again at each read).
 """
 
 from __future__ import annotations
@@ -10,14 +11,16 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from diagnostics.api import content_length, log_diagnosis
-from diagnostics.engine import PasteError, decode_paste, diagnose
+from diagnostics.api import content_length
+from diagnostics.engine import PasteError
 from diagnostics.forms import PasteForm
 from diagnostics.redact import redact_text
-from diagnostics.reports import create_report, delete_report, get_report
+from diagnostics.reports import delete_report, get_report
+from diagnostics.services import diagnose_paste, present_report
 
 FORM_OVERHEAD = 3  # urlencoding can triple a paste's size
 
@@ -25,6 +28,11 @@ FORM_OVERHEAD = 3  # urlencoding can triple a paste's size
 def _noindex(response: HttpResponse) -> HttpResponse:
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
+
+
+def reader_language(request: HttpRequest) -> str:
+    """The reader's language: ?lang=ko (or a form field lang=ko), else English."""
+    return "ko" if (request.GET.get("lang") or request.POST.get("lang")) == "ko" else "en"
 
 
 def _page(request: HttpRequest, context: dict, status: int = 200) -> HttpResponse:
@@ -45,18 +53,17 @@ def diagnose_page(request: HttpRequest) -> HttpResponse:
         return _page(request, {"form": form, "error": "Paste some text to diagnose."}, 400)
     text = form.cleaned_data["text"]
     try:
-        text = decode_paste(text)
-        result = diagnose(text)
+        outcome = diagnose_paste(
+            text=text, save=bool(form.cleaned_data.get("save")), lang=reader_language(request)
+        )
     except PasteError as exc:
         status = 413 if len(text.encode("utf-8", "surrogatepass")) > limit else 400
         return _page(request, {"form": PasteForm(), "error": str(exc)}, status)
-    log_diagnosis(result)
     # The paste is shown again redacted: the page must not carry the secrets back.
-    shown = PasteForm(initial={"text": redact_text(text)})
-    context = {"form": shown, "result": result.as_dict()}
-    if form.cleaned_data.get("save"):
-        report, token = create_report(text=text, result=result.as_dict())
-        context.update(result=report.result, report=report, delete_token=token)
+    shown = PasteForm(initial={"text": redact_text(outcome.text)})
+    context = {"form": shown, "result": outcome.data}
+    if outcome.report is not None:
+        context.update(report=outcome.report, delete_token=outcome.delete_token)
     return _page(request, context)
 
 
@@ -70,11 +77,12 @@ def report_page(request: HttpRequest, report_id: str) -> HttpResponse:
         token = request.headers.get("X-Delete-Token", "")
         deleted = delete_report(report_id=report_id, token=token)
         return JsonResponse({"deleted": deleted}, status=200 if deleted else 403)
+    result = present_report(report, lang=reader_language(request))
     if "application/json" in request.headers.get("Accept", ""):
-        data = dict(report.result)
+        data = dict(result)
         data.update(id=report.id, created_at=report.created_at.isoformat(), text=report.text)
         return _noindex(JsonResponse(data))
-    context = {"report": report, "result": report.result, "saved": True}
+    context = {"report": report, "result": result, "saved": True}
     return _noindex(render(request, "diagnostics/report.html", context))
 
 
@@ -82,12 +90,13 @@ def report_page(request: HttpRequest, report_id: str) -> HttpResponse:
 def report_delete(request: HttpRequest, report_id: str) -> HttpResponse:
     token = request.POST.get("token", "")
     if delete_report(report_id=report_id, token=token):
-        return redirect("/diagnose/?deleted=1")
-    if get_report(report_id) is None:
+        return redirect(reverse("diagnostics:diagnose") + "?deleted=1")
+    report = get_report(report_id)
+    if report is None:
         raise Http404("No such report.")
     context = {
-        "report": get_report(report_id),
-        "result": get_report(report_id).result,
+        "report": report,
+        "result": present_report(report, lang=reader_language(request)),
         "delete_error": "That delete token does not match this report.",
     }
     return _noindex(render(request, "diagnostics/report.html", context, status=403))

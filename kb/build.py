@@ -9,6 +9,14 @@ errors come back as `path:line: message`.
 
 The build is idempotent: its `version` is a hash of the content files, and the
 same content gives the same index.
+
+The build owns validation, for every entry (docs/entry-format.md): schema and
+sections (kb.loader), completeness (`Policy`: examples, counter-examples, the
+Korean body and keywords, References), cross-references, and what needs the
+engine or the code (diagnostics.validation): signatures the matcher would drop,
+examples that do not rank their entry first, rule messages, and slugs named by
+code, templates and corpora. Every build runs all of it; only the small test
+fixture KB relaxes the completeness minimums (`FIXTURE_POLICY`).
 """
 
 from __future__ import annotations
@@ -22,10 +30,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import re2
-
+from diagnostics import validation
 from kb.loader import ContentError, Entry, load_file
 from kb.textindex import fold_for_index, signature_words, typo_deletions
+from kb.vectors import write_signal_fts, write_vectors
 
 SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -39,6 +47,26 @@ CREATE VIRTUAL TABLE fts USING fts5(
 CREATE VIRTUAL TABLE vocab USING fts5vocab(fts, row);
 CREATE TABLE typo(del TEXT NOT NULL, term TEXT NOT NULL);
 """
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What every entry must have beyond the schema (the defaults are the site's)."""
+
+    min_examples: int = 3
+    min_counter_examples: int = 1
+    min_keywords_ko: int = 2
+    korean_body: bool = True
+    references: bool = True  # a `## References` section
+    code_references: bool = True  # rules' messages, slugs named by code, templates, corpora
+
+
+SITE_POLICY = Policy()
+# The tiny KB under tests/fixtures tests the machinery, not the content: no corpus or
+# code points at it and its entries are one-liners. Examples and signatures still run.
+FIXTURE_POLICY = Policy(
+    min_examples=1, min_keywords_ko=1, korean_body=False, references=False, code_references=False
+)
 
 
 @dataclass
@@ -65,8 +93,8 @@ def content_version(files: Iterable[Path]) -> str:
     return digest.hexdigest()[:16]
 
 
-def load_content(content_dir: Path) -> BuildResult:
-    """Load and validate every content file (no writing)."""
+def load_content(content_dir: Path, policy: Policy = SITE_POLICY) -> BuildResult:
+    """Load and validate every content file (no writing); all errors, not the first."""
     result = BuildResult()
     files = content_files(content_dir)
     root = content_dir.parent
@@ -77,9 +105,40 @@ def load_content(content_dir: Path) -> BuildResult:
             result.entries.append(entry)
     result.errors.extend(check_orphan_translations(content_dir, root))
     result.errors.extend(check_cross_references(result.entries))
-    result.errors.extend(check_signatures(result.entries))
+    result.errors.extend(check_completeness(result.entries, policy))
+    result.errors.extend(validation.signature_errors(result.entries))
+    if policy.code_references:
+        result.errors.extend(validation.rule_message_errors(result.entries))
+        result.errors.extend(validation.referenced_slug_errors(result.entries, root))
+    if not result.errors:  # examples need a sound KB; they run on every build
+        result.errors.extend(validation.example_errors(result.entries))
     result.version = content_version(p for p, _ in files)
     return result
+
+
+def check_completeness(entries: list[Entry], policy: Policy) -> list[ContentError]:
+    """Every entry (not a list of them) has what a reader and the engine need."""
+    errors = []
+    for entry in entries:
+        if entry.kind != "entry":
+            continue
+
+        def error(key: str, message: str, entry: Entry = entry) -> None:
+            errors.append(ContentError(entry.path, entry.key_lines.get(key, 1), message))
+
+        if len(entry.examples) < policy.min_examples:
+            error("examples", f"needs at least {policy.min_examples} examples")
+        if len(entry.counter_examples) < policy.min_counter_examples:
+            error(
+                "counter_examples", f"needs at least {policy.min_counter_examples} counter-example"
+            )
+        if len(entry.keywords_ko) < policy.min_keywords_ko:
+            error("keywords_ko", f"needs at least {policy.min_keywords_ko} keywords_ko")
+        if policy.korean_body and not entry.has_korean_body:
+            error("title_ko", f"needs a Korean body ({entry.slug}.ko.md)")
+        if policy.references and "references" not in {s["id"] for s in entry.section_templates}:
+            error("title", "needs a '## References' section")
+    return errors
 
 
 def check_orphan_translations(content_dir: Path, root: Path) -> list[ContentError]:
@@ -132,30 +191,9 @@ def _internal_links(entry: Entry) -> list[str]:
     return found
 
 
-def check_signatures(entries: list[Entry]) -> list[ContentError]:
-    """Every regex must compile in RE2 (linear time: no back-references, no look-around)."""
-    errors: list[ContentError] = []
-    options = re2.Options()
-    options.log_errors = False
-    for entry in entries:
-        for sig in entry.signatures:
-            for regex in (sig.pattern, sig.message, sig.unless):
-                if not regex:
-                    continue
-                try:
-                    re2.compile(regex, options)
-                except re2.error as exc:
-                    errors.append(
-                        ContentError(
-                            entry.path, sig.line, f"signature does not compile in RE2: {exc}"
-                        )
-                    )
-    return errors
-
-
-def build_index(content_dir: Path, index_path: Path) -> BuildResult:
+def build_index(content_dir: Path, index_path: Path, policy: Policy = SITE_POLICY) -> BuildResult:
     """Validate content and, when it is all valid, swap in a freshly built index."""
-    result = load_content(Path(content_dir))
+    result = load_content(Path(content_dir), policy)
     if result.errors:
         return result
     write_index(result.entries, Path(index_path), result.version)
@@ -218,7 +256,5 @@ def _fill(connection: sqlite3.Connection, entries: list[Entry], version: str) ->
 
 def _write_signal_tables(connection: sqlite3.Connection, entries: list[Entry]) -> None:
     """Issue 10 ranking signals: BM25 table and entry vectors (diagnostics/signals.py)."""
-    from kb.vectors import write_signal_fts, write_vectors
-
     write_signal_fts(connection, entries)
     write_vectors(connection, entries)

@@ -3,14 +3,15 @@
 `get_kb()` is cheap to call on every request: it stats the index file and
 reloads only when a rebuild swapped a new file in (inode or mtime changed), so a
 `kb_build` on a live site takes effect without a restart. When no index exists
-yet (a fresh checkout where `make setup` has not run), it builds one from
-content/ rather than failing the request.
+(a fresh checkout where `make setup` has not run) it raises `IndexUnavailable`
+with the command that builds one: a request never builds (and validates, and
+runs every example of) the whole KB itself. The site answers 503 with that
+message (kb.middleware).
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import sqlite3
 import threading
 from dataclasses import dataclass, field
@@ -20,11 +21,9 @@ from django.conf import settings
 
 from kb.loader import Entry
 
-logger = logging.getLogger(__name__)
-
 
 class IndexUnavailable(RuntimeError):
-    """The index file is missing and content/ could not be built into one."""
+    """There is no index file yet: `python manage.py kb_build` (or `make setup`) builds it."""
 
 
 @dataclass
@@ -82,7 +81,10 @@ def get_kb() -> KnowledgeBase:
     path = index_path()
     key = _file_key(path)
     if key is None:
-        key = _build_missing_index(path)
+        raise IndexUnavailable(
+            f"No KB index at {path}: build it with `python manage.py kb_build` "
+            "(`make run` and `make setup` do)"
+        )
     cached = _cache.get(str(path))
     if cached and cached[0] == key:
         return cached[1]
@@ -90,21 +92,6 @@ def get_kb() -> KnowledgeBase:
         kb = load_index(path)
         _cache[str(path)] = (key, kb)
         return kb
-
-
-def _build_missing_index(path: Path) -> tuple[int, int]:
-    from kb.build import build_index
-
-    with _lock:
-        if _file_key(path) is None:
-            logger.warning("No KB index at %s: building it from %s", path, settings.KB_CONTENT_DIR)
-            result = build_index(Path(settings.KB_CONTENT_DIR), path)
-            if not result.written:
-                errors = "; ".join(str(e) for e in result.errors[:5])
-                raise IndexUnavailable(f"KB content has errors, no index built: {errors}")
-    key = _file_key(path)
-    assert key is not None
-    return key
 
 
 def load_index(path: Path) -> KnowledgeBase:

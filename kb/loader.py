@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from django.urls import reverse
 
 from kb.render import PLACEHOLDER, RenderedBody, fill_placeholders, render_body
 
@@ -50,7 +51,12 @@ ENTRY_KEYS_REQUIRED = (
     "counter_examples",
 )
 GUIDE_KEYS_REQUIRED = ("title", "summary", "tags", "components", "updated", "versions")
-KNOWN_KEYS = set(ENTRY_KEYS_REQUIRED) | {"aliases", "related", "defaults"}
+KNOWN_KEYS = set(ENTRY_KEYS_REQUIRED) | {"aliases", "related", "defaults", "messages"}
+MESSAGE_LANGS = ("en", "ko")
+MESSAGE_PLACEHOLDER = re.compile(r"\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}")
+MIN_EXAMPLES = 3
+MIN_COUNTER_EXAMPLES = 1
+MIN_KEYWORDS_KO = 2
 
 
 @dataclass(frozen=True)
@@ -106,6 +112,7 @@ class Entry:
     defaults: dict[str, str] = field(default_factory=dict)
     examples: list[str] = field(default_factory=list)
     counter_examples: list[str] = field(default_factory=list)
+    messages: dict[str, dict[str, str]] = field(default_factory=dict)  # rule id -> {en, ko}
     section_templates: list[dict[str, str]] = field(default_factory=list)
     body_text: str = ""
     section_templates_ko: list[dict[str, str]] = field(default_factory=list)
@@ -115,7 +122,7 @@ class Entry:
 
     @property
     def url(self) -> str:
-        return f"/guides/{self.slug}/" if self.kind == "guide" else f"/kb/{self.slug}/"
+        return reverse("kb:guide" if self.kind == "guide" else "kb:entry", args=[self.slug])
 
     @property
     def sections(self) -> list[Section]:
@@ -221,7 +228,7 @@ def load_file(
     slug = path.stem
     if not SLUG_RE.match(slug):
         error(1, f"file name {slug!r} is not a valid slug (lowercase letters, digits, hyphens)")
-    entry = _build_entry(slug, kind, data, lines, error)
+    entry = _build_entry(slug, kind, data, lines, error, raw.get("signatures"))
     entry.path = shown
     entry.key_lines = lines
     rendered = render_body(body, first_line=body_line)
@@ -278,7 +285,9 @@ def _anchor_ids(sections: list[dict[str, str]]) -> set[str]:
     return ids
 
 
-def _build_entry(slug: str, kind: str, data: dict, lines: dict[str, int], error) -> Entry:
+def _build_entry(
+    slug: str, kind: str, data: dict, lines: dict[str, int], error, raw_signatures: Any = None
+) -> Entry:
     required = ENTRY_KEYS_REQUIRED if kind == "entry" else GUIDE_KEYS_REQUIRED
     for key in required:
         if data.get(key) in (None, "", []) and not (key == "counter_examples" and key in data):
@@ -338,11 +347,38 @@ def _build_entry(slug: str, kind: str, data: dict, lines: dict[str, int], error)
         related=str_list("related"),
         updated=updated or "",
         versions={str(k): str(v) for k, v in versions.items()},
-        signatures=_build_signatures(data.get("signatures"), lines.get("signatures", 1), error),
+        # the raw items still know their lines (data has them stripped)
+        signatures=_build_signatures(raw_signatures, lines.get("signatures", 1), error),
         defaults={str(k): str(v) for k, v in defaults.items()},
         examples=str_list("examples"),
         counter_examples=str_list("counter_examples"),
+        messages=_build_messages(data.get("messages"), lines.get("messages", 1), error),
     )
+
+
+def _build_messages(raw: Any, line: int, error) -> dict[str, dict[str, str]]:
+    """`messages: {rule-id: {en: "...", ko: "..."}}`: the words of each rule's finding."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        error(line, "'messages' must map rule ids to {en: ..., ko: ...}")
+        return {}
+    out: dict[str, dict[str, str]] = {}
+    for rule, texts in raw.items():
+        if not isinstance(texts, dict):
+            error(line, f"messages.{rule} must be a mapping with 'en' and 'ko'")
+            continue
+        texts = _strip_lines(texts)
+        missing = [lang for lang in MESSAGE_LANGS if not isinstance(texts.get(lang), str)]
+        extra = sorted(set(texts) - set(MESSAGE_LANGS))
+        if missing or extra:
+            error(
+                line,
+                f"messages.{rule} needs a string for each of en, ko (missing {missing}, unknown {extra})",
+            )
+            continue
+        out[str(rule)] = {lang: " ".join(texts[lang].split()) for lang in MESSAGE_LANGS}
+    return out
 
 
 def _build_signatures(raw: Any, line: int, error) -> list[Signature]:

@@ -36,6 +36,7 @@ from kb.textindex import (
     query_pieces,
     within_one_edit,
 )
+from kb.vectors import cosine_scores
 
 COLUMN_WEIGHTS = (10.0, 8.0, 4.0, 3.0, 1.0, 6.0)  # title, signatures, keywords, summary, body, ko
 MAX_QUERY_WORDS = 24
@@ -162,8 +163,6 @@ def _with_meaning(
     """
     if len(query.split()) < MEANING_MIN_WORDS and not _has_chinese_or_japanese(query):
         return hits
-    from kb.vectors import cosine_scores
-
     try:
         similarities = cosine_scores(kb, query, top=limit)
     except Exception:  # a broken vectors table: the word match alone

@@ -4,6 +4,8 @@ from django.urls import path, re_path
 
 from kb import views
 
+app_name = "kb"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("kb/", views.entry_index, name="entry-index"),

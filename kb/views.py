@@ -13,6 +13,7 @@ from django.http import (
     JsonResponse,
 )
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
@@ -158,7 +159,7 @@ def api_entry(request: HttpRequest, slug: str) -> HttpResponse:
     if entry is None:
         return JsonResponse({"error": f"no entry {slug!r}"}, status=404)
     if entry.slug != slug:
-        return HttpResponsePermanentRedirect(f"/api/entries/{entry.slug}")
+        return HttpResponsePermanentRedirect(reverse("kb:api-entry", args=[entry.slug]))
     data = entry_summary(entry)
     data["summary_ko"] = entry.summary_ko
     data["title_ko"] = entry.title_ko

@@ -67,7 +67,8 @@ def kb_index(django_db_blocker) -> Path:
     from kb.build import build_index
 
     with django_db_blocker.unblock():
-        build_index(settings.KB_CONTENT_DIR, settings.KB_INDEX_PATH)
+        result = build_index(settings.KB_CONTENT_DIR, settings.KB_INDEX_PATH)
+    assert result.written, "\n".join(str(error) for error in result.errors)
     return Path(settings.KB_INDEX_PATH)
 
 

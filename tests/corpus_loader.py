@@ -2,9 +2,10 @@
 
 Each paste is one file, ``tests/corpus/<expected-slug>/<name>.txt``, with a short
 header (``source``, ``expect``, optional ``note``), a ``---`` line, then the paste.
-The folder name is the expected answer: one of the 32 entry slugs, or ``_none``
-for near-misses that belong to no entry. Validation is strict because a silently
-mislabelled paste would make the accuracy figure meaningless.
+The folder name is the expected answer: the slug of an entry in ``content/entries/``,
+or ``_none`` for near-misses that belong to no entry. Validation is strict because a
+silently mislabelled paste would make the accuracy figure meaningless. (The KB build
+checks the same folder names against the entries: diagnostics.validation.)
 """
 
 from __future__ import annotations
@@ -21,8 +22,15 @@ ALLOWED_KEYS = frozenset({"source", "expect", "note", "kind", "evidence", "topic
 KINDS = frozenset({"log", "traceback", "config", "prose"})
 URL_RE = re.compile(r"^https?://\S+$")
 
-# The fixed slugs of the knowledge base (issue 3 + the twelve seed entries).
-# Hard-coded on purpose: the corpus must not follow whatever content/ holds today.
+CONTENT_ENTRIES = Path(__file__).resolve().parent.parent / "content" / "entries"
+
+
+def entry_slugs(entries: Path = CONTENT_ENTRIES) -> frozenset[str]:
+    """The slugs of the knowledge base: one per `<slug>.md` in content/entries."""
+    return frozenset(p.stem for p in entries.glob("*.md") if not p.name.endswith(".ko.md"))
+
+
+# The twelve seed entries (their pages are checked anchor by anchor in test_content).
 SEED_SLUGS: tuple[str, ...] = (
     "quorum-queue-global-qos",
     "queue-arguments-mismatch",
@@ -37,51 +45,16 @@ SEED_SLUGS: tuple[str, ...] = (
     "prefork-cache-not-shared",
     "job-env-auth-failure",
 )
-ISSUE3_SLUGS: tuple[str, ...] = (
-    "unregistered-task",
-    "broker-connection-refused",
-    "broker-access-refused",
-    "delivery-ack-timeout",
-    "missed-heartbeats",
-    "worker-lost-oom",
-    "task-time-limit",
-    "serialization-error",
-    "redis-visibility-timeout",
-    "broker-resource-alarm",
-    "no-result-backend",
-    "windows-prefork-unpack",
-    "stale-db-connection-in-task",
-    "unknown-delivery-tag",
-    "queue-not-found",
-    "rpc-backend-reply-consumer",
-    "priority-not-applied",
-    "prefetch-starvation",
-    "beat-duplicate-schedule",
-    "deprecated-setting-names",
-)
-KNOWN_SLUGS: frozenset[str] = frozenset(SEED_SLUGS + ISSUE3_SLUGS)
-# Entries of issue 10, valid as labels of evaluation sets (not part of the fixed 32).
-ISSUE10_SLUGS: tuple[str, ...] = (
-    "transient-queue-denied",
-    "global-qos-rabbitmq-4",
-    "queue-storage-args-removed",
-    "mirrored-queues-removed",
-    "connection-forced",
-    "message-size-exceeded",
-    "broker-tls-errors",
-    "migrations-not-applied",
-    "inspect-no-reply",
-    "broker-dns-failure",
-    "redis-oom-command-not-allowed",
-    "redis-max-clients",
-    "eta-tasks-memory",
-    "tasks-lost-on-deploy",
-    "chord-never-finishes",
-    "worker-max-memory-per-child",
-    "gevent-blocking",
-    "broker-connection-retry-startup-warning",
-)
-LABEL_SLUGS: frozenset[str] = KNOWN_SLUGS | frozenset(ISSUE10_SLUGS)
+KNOWN_SLUGS: frozenset[str] = entry_slugs()
+# Slugs announced for entries while the sealed set #3 was being labelled, then not written
+# because an existing entry covers the topic (tests/heldout3/README.md). A paste filed
+# under one is expected to get the covering entry.
+LABEL_ALIASES: dict[str, str] = {
+    "broker-dns-failure": "broker-connection-refused",
+    "broker-connection-retry-startup-warning": "deprecated-setting-names",
+    "worker-max-memory-per-child": "worker-lost-oom",
+}
+LABEL_SLUGS: frozenset[str] = KNOWN_SLUGS | frozenset(LABEL_ALIASES)
 
 
 class CorpusFormatError(ValueError):
@@ -126,7 +99,7 @@ def parse_item(path: Path, root: Path) -> CorpusItem:
     return CorpusItem(
         path=path,
         source=header["source"],
-        expect=None if folder == NONE_FOLDER else folder,
+        expect=None if folder == NONE_FOLDER else LABEL_ALIASES.get(folder, folder),
         note=header.get("note", ""),
         text=text,
         kind=header.get("kind", ""),

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.build import build_index
+from kb.build import FIXTURE_POLICY, build_index
 
 FIXTURE_CONTENT = Path(__file__).parent / "fixtures" / "content"
 
@@ -18,7 +18,7 @@ def serve_index(settings, content: Path, index: Path):
     """Build `content` into `index`, point the site at it, return the KnowledgeBase."""
     from kb.index import get_kb
 
-    result = build_index(content, index)
+    result = build_index(content, index, FIXTURE_POLICY)
     assert result.written, [str(e) for e in result.errors]
     settings.KB_INDEX_PATH = index
     return get_kb()

@@ -117,7 +117,17 @@ def test_full_run_json_shape_masks_password_and_reads_password_file(
     )
     data = _json(process)
     assert data["target"] == "amqp://guest:****@127.0.0.1:5672/"
-    keys = ["check", "title", "status", "entry", "message", "evidence", "duration_ms"]
+    keys = [
+        "check",
+        "title",
+        "status",
+        "entry",
+        "rule",
+        "outcome",
+        "message",
+        "evidence",
+        "duration_ms",
+    ]
     assert all(list(result) == keys for result in data["results"])
     statuses = {r["check"]: r["status"] for r in data["results"]}
     assert statuses["connection"] == "pass"

@@ -175,10 +175,15 @@ def test_fanout_into_one_queue_shared_by_two_consumers_warns(full_run):
 
 
 def test_countdown_longer_than_consumer_timeout_fails(full_run):
-    [result] = by_check(full_run, "consumer-timeout")
+    results = {r["rule"]: r for r in by_check(full_run, "consumer-timeout")}
+    result = results["countdown-over-consumer-timeout"]
     assert (result["status"], result["entry"]) == ("fail", "delivery-ack-timeout")
     assert result["evidence"]["assumed"] is True
-    assert result["evidence"]["consumer_timeout_ms"] == 1_800_000
+    assert result["evidence"]["timeout_ms"] == 1_800_000
+    # check_broker words each result (diagnostics.present) from the entry's messages
+    assert result["message"].startswith("A countdown/ETA of 7200 s is not shorter")
+    # acks_late without task_time_limit: the same (info) finding a paste of CONFIG gets
+    assert results["acks-late-over-consumer-timeout"]["status"] == "warn"
 
 
 def test_given_consumer_timeout_is_used(broker):
@@ -187,12 +192,13 @@ def test_given_consumer_timeout_is_used(broker):
     )
     [result] = by_check(check_broker(request)["results"], "consumer-timeout")
     assert result["status"] == "warn"  # countdown fits; acks_late without a time limit does not
-    assert result["evidence"] == {
-        "consumer_timeout_ms": 10_000_000,
+    assert result["rule"] == "acks-late-over-consumer-timeout"
+    assert result["evidence"] | {"line": None} == {
+        "timeout_ms": 10_000_000,
+        "timeout_s": 10_000.0,
         "assumed": False,
-        "max_countdown_s": 7200.0,
-        "acks_late": True,
-        "longest_limit_s": None,
+        "limit_s": None,
+        "line": None,
     }
 
 

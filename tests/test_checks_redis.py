@@ -1,4 +1,4 @@
-"""Redis checks against the real Redis, DB 15 only, keys prefixed `hlc_`.
+"""Redis checks against the real Redis, the test database only (KB_TEST_REDIS_URL), keys `hlc_*`.
 
 The eviction-policy case changes `maxmemory-policy` with CONFIG SET and puts
 the original value back in `finally`.
@@ -26,7 +26,7 @@ def go():
 @pytest.fixture
 def client(redis_url):
     connection = redis.Redis.from_url(redis_url)
-    assert connection.connection_pool.connection_kwargs["db"] == 15
+    assert connection.connection_pool.connection_kwargs["db"] == int(redis_url.rsplit("/", 1)[-1])
     keys = priority_keys("hlc_q") + ["hlc_empty"]
     connection.delete(*keys)
     yield connection
@@ -61,10 +61,19 @@ def test_allkeys_eviction_policy_fails_and_is_restored(client, redis_url):
 
 def test_countdown_beyond_visibility_timeout_fails(client, redis_url):
     results = check_broker(CheckRequest(redis_url, config_text=CONFIG))["results"]
-    [result] = by_check(results, "redis-visibility-timeout")
+    by_rule = {r["rule"]: r for r in by_check(results, "redis-visibility-timeout")}
+    result = by_rule["countdown-over-visibility-timeout"]
     assert (result["status"], result["entry"]) == ("fail", "redis-visibility-timeout")
-    assert result["evidence"]["visibility_timeout_s"] == 600
-    assert result["evidence"]["max_countdown_s"] == 900
+    assert result["evidence"]["timeout_s"] == 600
+    assert result["evidence"]["countdown_s"] == 900
+    assert by_rule["acks-late-over-visibility-timeout"]["status"] == "warn"
+
+
+def test_visibility_timeout_without_countdown_or_acks_late_is_skipped_not_passed(redis_url):
+    config = 'broker_transport_options = {"visibility_timeout": 10}\n'
+    results = check_broker(CheckRequest(redis_url, config_text=config))["results"]
+    [result] = by_check(results, "redis-visibility-timeout")
+    assert (result["status"], result["outcome"]) == ("skipped", "skip.no-countdown-no-acks-late")
 
 
 def test_wrong_redis_password_is_broker_access_refused(redis_url):

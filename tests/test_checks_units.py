@@ -11,7 +11,7 @@ from diagnostics.checks.allowlist import Allowlist, authorize_host
 from diagnostics.checks.results import ERROR, PASS, SKIPPED, CheckResult
 from diagnostics.checks.runner import CheckUnit, run_units
 from diagnostics.checks.sealing import SealError, seal, unseal
-from diagnostics.checks.targets import parse_broker_url, parse_endpoint
+from diagnostics.probes.targets import parse_broker_url, parse_endpoint
 
 
 def test_parse_endpoint_reads_vhost_like_kombu():
@@ -146,6 +146,8 @@ def test_result_shape_is_the_documented_one():
         "title",
         "status",
         "entry",
+        "rule",
+        "outcome",
         "message",
         "evidence",
         "duration_ms",

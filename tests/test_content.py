@@ -20,16 +20,14 @@ def test_every_promised_slug_is_an_entry():
     kb = get_kb()
     entries = {slug for slug, e in kb.entries.items() if e.kind == "entry"}
     assert sorted(KNOWN_SLUGS - entries) == []
-    assert len(KNOWN_SLUGS) == 32
+    assert set(SEED_SLUGS) <= entries
 
 
 @pytest.mark.parametrize("slug", sorted(KNOWN_SLUGS))
-def test_entry_is_complete(slug):
+def test_entry_carries_its_own_error_text_as_a_strong_signature(slug):
+    # Completeness (examples, Korean body, keywords, References) is the build's job:
+    # kb.build.check_completeness, tested in test_kb_build.
     entry = get_kb().entries[slug]
-    assert entry.title_ko and entry.summary_ko and len(entry.keywords_ko) >= 2
-    assert len(entry.examples) >= 3, "at least three examples"
-    assert len(entry.counter_examples) >= 1, "at least one counter-example"
-    assert entry.versions, "say what it was checked on"
     assert any(s.weight >= 0.8 for s in entry.signatures) or slug in {
         "fanout-shared-queue",
         "mixed-workload-queue",
@@ -41,10 +39,10 @@ def test_entry_is_complete(slug):
         "redis-visibility-timeout",
         # its error text ('relation "x" does not exist') also means "migrations not run"
         "wrong-database-url",
+        # symptoms without an error text of their own (issue 11, content-b)
+        "eta-tasks-memory",
+        "gevent-blocking",
     }, "entries with an error text of their own carry it as a strong signature"
-    ids = [s.id for s in entry.sections]
-    assert ids[ids.index("symptom") :][:3] == ["symptom", "cause", "fix"]
-    assert "references" in ids
 
 
 @pytest.mark.django_db

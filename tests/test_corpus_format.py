@@ -14,7 +14,9 @@ import pytest
 from tests.corpus_loader import (
     KNOWN_SLUGS,
     NONE_FOLDER,
+    SEED_SLUGS,
     CorpusFormatError,
+    entry_slugs,
     load_corpus,
 )
 
@@ -27,9 +29,13 @@ def corpus():
     return load_corpus(CORPUS_ROOT)
 
 
-def test_known_slugs_are_the_32_fixed_slugs():
-    assert len(KNOWN_SLUGS) == 32
+def test_known_slugs_are_the_entries_of_the_knowledge_base(tmp_path):
+    assert set(SEED_SLUGS) <= KNOWN_SLUGS  # the seed entries stay (slugs never change)
     assert all(slug == slug.lower() and " " not in slug for slug in KNOWN_SLUGS)
+    # derived from content/, so an entry added there is a valid corpus folder at once
+    (tmp_path / "new-entry.md").write_text("---\n---\n")
+    (tmp_path / "new-entry.ko.md").write_text("")
+    assert entry_slugs(tmp_path) == {"new-entry"}
 
 
 def test_every_file_loads_and_corpus_is_large_enough(corpus):

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from diagnostics.engine import PasteError, diagnose
-from diagnostics.matcher import check_examples, check_signature, get_matcher
+from diagnostics.matcher import compile_signature, get_matcher
+from diagnostics.present import present_diagnosis, present_match
+from diagnostics.validation import example_errors
 from kb.index import KnowledgeBase
 from kb.loader import Entry, Signature
 from kb.render import placeholder_token
@@ -82,7 +84,8 @@ def test_repr_exception_in_log_line_is_high_with_facts_and_filled_fix(kb):
     top = result.matches[0]
     assert top.slug == "quorum-queue-global-qos" and top.confidence == "high"
     assert top.facts["queue"] == "scan.vision" and top.facts["vhost"] == "eco2"
-    assert "scan.vision" in top.fix and "my.queue" not in top.fix
+    fix = present_match(top.as_dict(), kb)["fix"]
+    assert "scan.vision" in fix and "my.queue" not in fix
     assert {e["line"] for e in top.evidence} == {1}
     assert 0 < top.score <= 1
 
@@ -132,12 +135,14 @@ def test_nothing_matching_is_none(kb):
     assert result.as_dict()["confidence"] == "none"
 
 
-def test_as_dict_has_the_api_shape(kb):
+def test_as_dict_holds_keys_and_evidence_and_the_presenter_adds_the_words(kb):
     data = diagnose(QOS_MESSAGE, kb=kb).as_dict()
     assert set(data) >= {"confidence", "matches", "findings", "search_results", "report_url"}
     match = data["matches"][0]
-    assert set(match) == {"slug", "title", "url", "confidence", "score", "evidence", "facts", "fix"}
+    assert set(match) == {"slug", "confidence", "score", "evidence", "facts"}
     assert set(match["evidence"][0]) == {"line", "text", "signature"}
+    shown = present_diagnosis(data, kb=kb)["matches"][0]
+    assert set(shown) == set(match) | {"title", "url", "fix", "check_url"}
 
 
 @pytest.mark.parametrize("bad", ["", "   \n ", "a\x00b" * 10])
@@ -153,20 +158,20 @@ def test_oversized_paste_raises_paste_error(kb, settings):
 
 
 def test_check_signature_reports_re2_errors_and_accepts_good_ones():
-    assert check_signature(Signature(pattern="(?P<q>[^']+) ok")) is None
-    assert "RE2" in check_signature(Signature(pattern="(a)\\1"))
-    assert "RE2" in check_signature(Signature(pattern="foo(?=bar)"))
-    assert check_signature(Signature(pattern="a*")) is not None  # matches everything
-    assert check_signature(Signature(exception="X", message="(unclosed")) is not None
+    assert compile_signature(Signature(pattern="(?P<q>[^']+) ok")) is None
+    assert "RE2" in compile_signature(Signature(pattern="(a)\\1"))
+    assert "RE2" in compile_signature(Signature(pattern="foo(?=bar)"))
+    assert compile_signature(Signature(pattern="a*")) is not None  # matches everything
+    assert compile_signature(Signature(exception="X", message="(unclosed")) is not None
 
 
-def test_check_examples_passes_and_reports_failures_by_file():
-    assert check_examples(make_kb()) == []
+def test_example_errors_pass_and_report_failures_by_file():
+    assert example_errors(list(make_kb().entries.values())) == []
     kb = make_kb()
     kb.entries["queue-arguments-mismatch"].examples.append("tasks run twice")
-    errors = check_examples(kb)
+    errors = [str(e) for e in example_errors(list(kb.entries.values()))]
     assert errors == [
-        "content/entries/queue-arguments-mismatch.md: example 2 ranks tasks-run-twice first"
+        "content/entries/queue-arguments-mismatch.md:1: example 2 ranks tasks-run-twice first"
     ]
 
 
@@ -214,7 +219,7 @@ def test_unless_vetoes_a_lookalike_line_and_exception():
 
 
 def test_unless_must_compile_in_re2():
-    assert "unless does not compile" in check_signature(Signature(pattern="x", unless="(?<=a)b"))
+    assert "unless does not compile" in compile_signature(Signature(pattern="x", unless="(?<=a)b"))
 
 
 def test_evidence_is_one_item_per_line_naming_every_signature():

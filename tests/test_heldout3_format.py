@@ -27,6 +27,7 @@ HELDOUT3 = TESTS / "heldout3"
 QUERIES = TESTS / "queries_real" / "queries.tsv"
 OTHER_SETS = ("corpus", "heldout", "heldout2")
 URL_RE = re.compile(r"^https?://\S+$")
+CITED_URL_RE = re.compile(r"https?://[^\s)>\]`'\"]+")
 
 
 def thread_key(url: str) -> str:
@@ -41,7 +42,11 @@ def items():
 
 @pytest.fixture(scope="module")
 def used_elsewhere() -> set[str]:
-    return {thread_key(item.source) for name in OTHER_SETS for item in load_corpus(TESTS / name)}
+    """Threads of the other sets, and threads cited by the entries (their authors read them)."""
+    used = {thread_key(item.source) for name in OTHER_SETS for item in load_corpus(TESTS / name)}
+    for page in (TESTS.parent / "content").rglob("*.md"):
+        used |= {thread_key(url) for url in CITED_URL_RE.findall(page.read_text(encoding="utf-8"))}
+    return used
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ import time
 import amqp
 import pytest
 
-from diagnostics.checks.targets import parse_endpoint
 from diagnostics.probes.amqp import (
     ProbeFailure,
     close_quietly,
@@ -16,6 +15,7 @@ from diagnostics.probes.amqp import (
     measure_round_trip,
     open_connection,
 )
+from diagnostics.probes.targets import parse_endpoint
 from tests.hlc_support import RecordingListener, api, broker_url, closed_port, hlc_vhost
 
 pytestmark = pytest.mark.broker
@@ -164,7 +164,7 @@ def tls_server(tmp_path):
 
 
 def test_tls_verifies_the_name_while_connecting_to_the_address(tls_server):
-    from diagnostics.checks.targets import TlsOptions
+    from diagnostics.probes.targets import TlsOptions
 
     endpoint = parse_endpoint(f"amqps://g:g@localhost:{tls_server.port}//")
     with pytest.raises(ProbeFailure) as untrusted:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from diagnostics.checks.targets import ManagementTarget
 from diagnostics.probes.management import ManagementClient, ManagementError
+from diagnostics.probes.targets import ManagementTarget
 from tests.hlc_support import RecordingListener, amqp_connection, hlc_vhost
 
 pytestmark = pytest.mark.broker

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from diagnostics.checks.targets import TlsOptions, parse_endpoint
 from diagnostics.probes.amqp import ProbeFailure
 from diagnostics.probes.redis import open_client, priority_keys, queue_length, read_info
+from diagnostics.probes.targets import TlsOptions, parse_endpoint
 from tests.hlc_support import closed_port
 
 pytestmark = pytest.mark.broker

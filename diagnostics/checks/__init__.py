@@ -3,7 +3,8 @@
 Entry points:
     prepare_plan(CheckRequest) -> RunPlan      parse + allowlist (raises before any packet)
     run_plan(plan, on_result=...) -> list[dict] run every unit, bounded by the plan's timeout
-    check_broker(CheckRequest) -> dict          both, returning {"target", "results"}
+    check_broker(CheckRequest) -> dict          both, returning {"target", "results"}, each
+                                                result worded in English (diagnostics.present)
 
 Every result has the shape documented in diagnostics.checks.results and is
 scrubbed of the run's secrets before it leaves the run.
@@ -16,9 +17,13 @@ from typing import Any
 
 from diagnostics.checks.allowlist import HostNotAllowed
 from diagnostics.checks.plan import CheckRequest, RunPlan, prepare_plan
+from diagnostics.checks.registry import select_units
 from diagnostics.checks.results import CheckResult, is_failing
-from diagnostics.checks.targets import TargetError, TlsOptions
+from diagnostics.checks.runner import run_units
+from diagnostics.present import present_check_results
+from diagnostics.probes.targets import TargetError, TlsOptions
 from diagnostics.redact import MASK, redact_text
+from kb import index
 
 __all__ = [
     "CheckRequest",
@@ -39,9 +44,6 @@ def run_plan(
     plan: RunPlan, *, on_result: Callable[[dict[str, Any]], None] | None = None
 ) -> list[dict[str, Any]]:
     """Run the plan's checks; `on_result` sees each (scrubbed) result as it arrives."""
-    from diagnostics.checks.registry import select_units
-    from diagnostics.checks.runner import run_units
-
     secrets = _secrets(plan)
 
     def forward(result: dict[str, Any]) -> None:
@@ -54,10 +56,22 @@ def run_plan(
     return run_units(plan, select_units(plan), on_result=forward)
 
 
-def check_broker(request: CheckRequest, **kwargs: Any) -> dict[str, Any]:
-    """Plan and run; `{"target": masked URL, "results": [...]}` (the CLI's JSON)."""
+def check_broker(request: CheckRequest, *, lang: str = "en", **kwargs: Any) -> dict[str, Any]:
+    """Plan and run; `{"target": masked URL, "results": [...]}` with each result's `message`.
+
+    `run_plan` returns results as stored (keys and evidence); callers that show
+    them, like this one, word them with diagnostics.present.
+    """
     plan = prepare_plan(request)
-    return {"target": plan.target, "results": run_plan(plan, **kwargs)}
+    results = run_plan(plan, **kwargs)
+    return {"target": plan.target, "results": present_check_results(results, kb=_kb(), lang=lang)}
+
+
+def _kb() -> Any:
+    try:
+        return index.get_kb()
+    except index.IndexUnavailable:  # results keep their keys; shared rules' words need the KB
+        return None
 
 
 def _secrets(plan: RunPlan) -> list[str]:

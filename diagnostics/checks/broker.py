@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from diagnostics.checks.plan import DEFAULT_CONSUMER_TIMEOUT_MS
-from diagnostics.checks.results import ERROR, FAIL, PASS, SKIPPED, WARN, CheckResult
+from diagnostics.checks.connection import CONNECTION_ENTRY
+from diagnostics.checks.results import ERROR, FAIL, PASS, SKIPPED, CheckResult, judgement_results
 from diagnostics.checks.runner import Emitter, RunContext
+from diagnostics.facts import BrokerFact
 from diagnostics.probes.amqp import ProbeFailure, close_quietly, measure_round_trip, open_connection
 from diagnostics.probes.management import ManagementClient, ManagementError
+from diagnostics.rules.timeouts import judge_consumer_timeout
 
 ALARM_ENTRY = "broker-resource-alarm"
-ACK_TIMEOUT_ENTRY = "delivery-ack-timeout"
-NO_MANAGEMENT = "no management API URL given"
+CONSUMER_TIMEOUT_TITLE = "Consumer timeout vs ETA and acks_late"
 
 
 def check_management(ctx: RunContext, emit: Emitter) -> None:
@@ -23,8 +24,7 @@ def check_management(ctx: RunContext, emit: Emitter) -> None:
                 "management",
                 title,
                 SKIPPED,
-                f"{NO_MANAGEMENT}: queue types, arguments, alarms and exchange bindings "
-                "cannot be read over AMQP (pass --management-url)",
+                outcome="management.skip.no-url",
             )
         )
         return
@@ -67,9 +67,8 @@ def check_management(ctx: RunContext, emit: Emitter) -> None:
                 "management",
                 title,
                 FAIL,
-                f"vhost {ctx.plan.vhost!r} does not exist on this broker; connections to "
-                "it fail with NOT_ALLOWED",
                 entry="broker-access-refused",
+                outcome="management.vhost-missing",
                 evidence=evidence,
             )
         )
@@ -79,8 +78,7 @@ def check_management(ctx: RunContext, emit: Emitter) -> None:
             "management",
             title,
             PASS,
-            f"RabbitMQ {evidence['rabbitmq_version']} (Erlang "
-            f"{evidence['erlang_version']}), vhost {ctx.plan.vhost!r} exists",
+            outcome="management.pass",
             evidence=evidence,
         )
     )
@@ -95,8 +93,7 @@ def check_alarms(ctx: RunContext, emit: Emitter) -> None:
                 "resource-alarms",
                 title,
                 SKIPPED,
-                "needs the management API; the round-trip check still notices a "
-                "publisher blocked by an alarm (connection.blocked)",
+                outcome="resource-alarms.skip.no-management",
             )
         )
         return
@@ -107,104 +104,40 @@ def check_alarms(ctx: RunContext, emit: Emitter) -> None:
                 "resource-alarms",
                 title,
                 PASS,
-                "no memory or disk alarm in effect (GET /api/health/checks/alarms)",
+                outcome="resource-alarms.pass",
             )
         )
         return
-    described = ", ".join(f"{a.get('resource')} on {a.get('node')}" for a in alarms)
+    described = [f"{a.get('resource')} @ {a.get('node')}" for a in alarms]
     emit(
         CheckResult(
             "resource-alarms",
             title,
             FAIL,
-            f"alarm in effect: {described}; RabbitMQ blocks every publishing connection "
-            "until it clears, so task submissions hang",
             entry=ALARM_ENTRY,
-            evidence={"alarms": alarms},
+            outcome="resource-alarms.in-effect",
+            evidence={"alarms": alarms, "described": described},
         )
     )
 
 
-def _longest_limit(ctx: RunContext) -> float | None:
-    config = ctx.plan.expectations.config
-    limits = list(config.time_limits.values()) if config else []
-    for name in ("task_time_limit", "task_soft_time_limit"):
-        value = ctx.plan.expectations.setting(name)
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            limits.append(float(value))
-    return max(limits) if limits else None
-
-
 def check_consumer_timeout(ctx: RunContext, emit: Emitter) -> None:
-    """countdown/ETA and acks_late vs the broker's consumer_timeout (not readable remotely)."""
-    title = "Consumer timeout vs ETA and acks_late"
-    given = ctx.plan.request.consumer_timeout_ms
-    timeout_ms = given or DEFAULT_CONSUMER_TIMEOUT_MS
-    basis = "as given" if given else "assumed: RabbitMQ's default, not visible remotely"
-    evidence = {"consumer_timeout_ms": timeout_ms, "assumed": given is None}
-    config = ctx.plan.expectations.config
-    if config is None:
-        emit(
-            CheckResult(
-                "consumer-timeout",
-                title,
-                SKIPPED,
-                f"no Celery config given to compare with consumer_timeout "
-                f"{timeout_ms} ms ({basis})",
-                evidence=evidence,
-            )
-        )
-        return
-    countdown = config.max_countdown_s
-    limit = _longest_limit(ctx)
-    evidence.update(max_countdown_s=countdown, acks_late=config.acks_late, longest_limit_s=limit)
-    if countdown is not None and countdown * 1000 >= timeout_ms:
-        emit(
-            CheckResult(
-                "consumer-timeout",
-                title,
-                FAIL,
-                f"a countdown/ETA of {countdown:g} s is longer than consumer_timeout "
-                f"{timeout_ms} ms ({basis}): the worker holds the message unacknowledged "
-                "until then and the broker closes its channel with PRECONDITION_FAILED - "
-                "delivery acknowledgement on channel 1 timed out",
-                entry=ACK_TIMEOUT_ENTRY,
-                evidence=evidence,
-            )
-        )
-    elif config.acks_late and (limit is None or limit * 1000 >= timeout_ms):
-        why = (
-            "no time limit bounds a task" if limit is None else f"the longest limit is {limit:g} s"
-        )
-        emit(
-            CheckResult(
-                "consumer-timeout",
-                title,
-                WARN,
-                f"acks_late is on and {why}: a task running longer than consumer_timeout "
-                f"{timeout_ms} ms ({basis}) loses its channel and runs again",
-                entry=ACK_TIMEOUT_ENTRY,
-                evidence=evidence,
-            )
-        )
-    else:
-        emit(
-            CheckResult(
-                "consumer-timeout",
-                title,
-                PASS,
-                f"no countdown/ETA or acks_late task can outlive consumer_timeout "
-                f"{timeout_ms} ms ({basis})",
-                evidence=evidence,
-            )
-        )
+    """countdown/ETA and acks_late vs the broker's consumer_timeout (not readable remotely).
+
+    The judgement is the paste rules' own (diagnostics.rules.timeouts); the
+    timeout is the one the user gave, else RabbitMQ's default, marked assumed.
+    """
+    broker = BrokerFact(kind="rabbitmq", consumer_timeout_ms=ctx.plan.request.consumer_timeout_ms)
+    judgement = judge_consumer_timeout(ctx.plan.expectations.config, broker)
+    for result in judgement_results("consumer-timeout", CONSUMER_TIMEOUT_TITLE, judgement):
+        emit(result)
 
 
 def check_round_trip(ctx: RunContext, emit: Emitter) -> None:
     """Publish and consume one message through our own exclusive auto-delete queue."""
     title = "Round-trip latency"
     if ctx.endpoint is None:
-        emit(CheckResult("latency", title, SKIPPED, "no node answered the handshake"))
+        emit(CheckResult("latency", title, SKIPPED, outcome="latency.skip.no-node"))
         return
     timeout = ctx.step_timeout(3.0)
     try:
@@ -212,7 +145,7 @@ def check_round_trip(ctx: RunContext, emit: Emitter) -> None:
             ctx.endpoint, ctx.address, timeout=timeout, tls=ctx.plan.request.tls
         )
     except ProbeFailure as exc:
-        emit(CheckResult("latency", title, ERROR, exc.detail, entry="broker-connection-refused"))
+        emit(CheckResult("latency", title, ERROR, exc.detail, entry=CONNECTION_ENTRY))
         return
     trip = None
     try:
@@ -225,7 +158,7 @@ def check_round_trip(ctx: RunContext, emit: Emitter) -> None:
                 "latency",
                 title,
                 PASS,
-                f"one message published and consumed in {trip.latency_ms:g} ms",
+                outcome="latency.pass",
                 evidence={"latency_ms": trip.latency_ms},
             )
         )
@@ -235,9 +168,8 @@ def check_round_trip(ctx: RunContext, emit: Emitter) -> None:
                 "latency",
                 title,
                 FAIL,
-                f"the broker blocked our publisher (connection.blocked: "
-                f"{trip.blocked_reason}): a resource alarm is in effect",
                 entry=ALARM_ENTRY,
+                outcome="latency.blocked",
                 evidence={"blocked": trip.blocked_reason},
             )
         )
@@ -247,7 +179,7 @@ def check_round_trip(ctx: RunContext, emit: Emitter) -> None:
                 "latency",
                 title,
                 ERROR,
-                f"the message did not come back within {timeout:.1f} s",
-                evidence={"timeout_s": round(timeout, 2)},
+                outcome="latency.timeout",
+                evidence={"timeout_s": round(timeout, 1)},
             )
         )

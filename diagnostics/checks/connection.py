@@ -16,8 +16,9 @@ from typing import Any
 
 from diagnostics.checks.results import ERROR, FAIL, PASS, CheckResult
 from diagnostics.checks.runner import Emitter, RunContext
-from diagnostics.checks.targets import Endpoint
 from diagnostics.probes.amqp import ProbeFailure, close_quietly, open_connection, server_version
+from diagnostics.probes.redis import open_client
+from diagnostics.probes.targets import Endpoint
 
 CONNECTION_ENTRY = "broker-connection-refused"
 ACCESS_ENTRY = "broker-access-refused"
@@ -106,7 +107,6 @@ def check_amqp_connection(ctx: RunContext, emit: Emitter) -> None:
 
 def check_redis_connection(ctx: RunContext, emit: Emitter) -> None:
     """PING every node (proves TCP, TLS and the password); keep the first that answers."""
-    from diagnostics.probes.redis import open_client
 
     def opener(endpoint: Endpoint, address: str, timeout: float):
         return open_client(endpoint, address, timeout=timeout, tls=ctx.plan.request.tls)

@@ -8,12 +8,15 @@ refused run never opens a socket to the broker.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
+
 from diagnostics.checks.allowlist import HostUnresolvable, authorize_host, load_allowlist
-from diagnostics.checks.config import AppExpectations, read_expectations
-from diagnostics.checks.targets import (
+from diagnostics.checks.expectations import AppExpectations, read_expectations
+from diagnostics.probes.targets import (
     Endpoint,
     ManagementTarget,
     TargetError,
@@ -24,8 +27,17 @@ from diagnostics.checks.targets import (
 )
 from diagnostics.redact import mask_url
 
-DEFAULT_CONSUMER_TIMEOUT_MS = 1_800_000
 MAX_QUEUES = 50
+MAX_QUEUE_CHARS = 255  # AMQP's limit for a queue name
+URL_MAX_CHARS = 1000  # the masked target is stored in CheckRun.target (1024 chars)
+FIELD_MAX_CHARS = {
+    "broker_url": URL_MAX_CHARS,
+    "management_url": URL_MAX_CHARS,
+    "password": 500,
+    "management_user": 200,
+    "management_password": 500,
+    "vhost": 500,
+}
 
 
 @dataclass
@@ -46,6 +58,61 @@ class CheckRequest:
 
     def __repr__(self) -> str:  # never show the URL's password, even in a traceback
         return f"CheckRequest(target={mask_url(self.broker_url)!r})"
+
+    @classmethod
+    def from_fields(
+        cls, fields: Mapping[str, Any], *, timeout: float, ca_file: str | None = None
+    ) -> CheckRequest:
+        """The one request schema, for the form, the JSON API and the CLI alike.
+
+        `fields` uses the JSON API's names: broker_url, password, management_url,
+        management_user, management_password, vhost, queues (list), config,
+        consumer_timeout_ms, tls_verify. Raises TargetError naming the bad field.
+        `ca_file` (a path on this machine) is only for the command line.
+        """
+
+        def text(key: str) -> str | None:
+            value = fields.get(key)
+            if value is not None and not isinstance(value, str):
+                raise TargetError(f"{key} must be a string")
+            if value and key in FIELD_MAX_CHARS and len(value) > FIELD_MAX_CHARS[key]:
+                raise TargetError(f"{key} is longer than {FIELD_MAX_CHARS[key]} characters")
+            return value or None
+
+        queues = fields.get("queues") or []
+        if not isinstance(queues, list | tuple) or not all(isinstance(q, str) for q in queues):
+            raise TargetError("queues must be a list of strings")
+        if any(len(q) > MAX_QUEUE_CHARS or "\x00" in q for q in queues):
+            raise TargetError(
+                f"a queue name is longer than {MAX_QUEUE_CHARS} characters or has a NUL"
+            )
+        timeout_ms = fields.get("consumer_timeout_ms")
+        if timeout_ms is not None and (
+            not isinstance(timeout_ms, int) or isinstance(timeout_ms, bool)
+        ):
+            raise TargetError("consumer_timeout_ms must be a whole number")
+        broker_url = text("broker_url")
+        if not broker_url:
+            raise TargetError("broker_url is required")
+        tls_verify = fields.get("tls_verify", True)
+        if not isinstance(tls_verify, bool):  # "no" must not silently mean "verify"
+            raise TargetError("tls_verify must be true or false")
+        config = text("config")
+        if config and len(config.encode()) > settings.KB_PASTE_MAX_BYTES:
+            raise TargetError("config is larger than KB_PASTE_MAX_BYTES")
+        return cls(
+            broker_url=broker_url,
+            password=text("password"),
+            management_url=text("management_url"),
+            management_user=text("management_user"),
+            management_password=text("management_password"),
+            vhost=text("vhost"),
+            queues=[q for q in queues if q][:MAX_QUEUES],
+            config_text=config,
+            consumer_timeout_ms=timeout_ms,
+            timeout=timeout,
+            tls=TlsOptions(ca_file=ca_file, verify=tls_verify),
+        )
 
 
 @dataclass

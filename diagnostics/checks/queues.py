@@ -11,16 +11,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from diagnostics.checks.results import FAIL, PASS, SKIPPED, WARN, CheckResult
+from diagnostics.checks.results import FAIL, PASS, SKIPPED, WARN, CheckResult, finding_result
 from diagnostics.checks.runner import Emitter, RunContext
-from diagnostics.facts import QueueDecl
+from diagnostics.facts import BrokerFact, QueueDecl
 from diagnostics.probes.amqp import inspect_queue
-from diagnostics.rules.queues import compare_queue
-
-NOT_FOUND_ENTRY = "queue-not-found"
-PRIORITY_ENTRY = "priority-not-applied"
-FANOUT_ENTRY = "fanout-shared-queue"
-STATUS_BY_SEVERITY = {"error": FAIL, "warning": WARN, "info": PASS}
+from diagnostics.rules.queues import (
+    NOT_FOUND_ENTRY,
+    compare_queue,
+    judge_fanout_binding,
+    judge_priority,
+)
 
 
 def broker_queue_decl(info: dict[str, Any], vhost: str) -> QueueDecl:
@@ -58,7 +58,7 @@ def check_queues(ctx: RunContext, emit: Emitter) -> None:
                 "queues",
                 "Queues",
                 SKIPPED,
-                "no queue named and no config given: nothing to compare",
+                outcome="queues.skip.nothing-named",
             )
         )
         return
@@ -73,7 +73,7 @@ def check_queues(ctx: RunContext, emit: Emitter) -> None:
                     "queue",
                     f"Queue '{name}'",
                     SKIPPED,
-                    "no broker connection",
+                    outcome="queue.skip.no-connection",
                     evidence={"queue": name},
                 )
             )
@@ -87,21 +87,15 @@ def _missing_result(ctx: RunContext, name: str, app: QueueDecl | None) -> CheckR
             "queue",
             title,
             PASS,
-            f"does not exist yet; the worker declares it ({app.source}) at start",
-            evidence=evidence,
+            outcome="queue.declared-at-start",
+            evidence={**evidence, "app_source": app.source},
         )
-    why = (
-        "the app consumes it without declaring it (no_declare)"
-        if app is not None
-        else "nothing in the given config declares it"
-    )
     return CheckResult(
         "queue",
         title,
         FAIL,
-        f"no queue '{name}' in vhost '{ctx.plan.vhost}' and {why}: consumers get "
-        f"404 NOT_FOUND - no queue '{name}' in vhost '{ctx.plan.vhost}'",
         entry=NOT_FOUND_ENTRY,
+        outcome="queue.missing.no-declare" if app is not None else "queue.missing.undeclared",
         evidence=evidence,
     )
 
@@ -117,8 +111,7 @@ def _check_queue_amqp(ctx: RunContext, emit: Emitter, name: str) -> None:
             "queue",
             f"Queue '{name}'",
             PASS,
-            f"exists: {count.messages_ready} ready, {count.consumers} consumers "
-            "(AMQP only: type and arguments need the management API)",
+            outcome="queue.exists.amqp",
             evidence={
                 "queue": name,
                 "messages_ready": count.messages_ready,
@@ -143,12 +136,11 @@ def _check_queue_management(ctx: RunContext, emit: Emitter, name: str) -> None:
             "queue",
             f"Queue '{name}'",
             PASS,
-            f"exists: {broker.queue_type or 'classic'}, "
-            f"{_count(ready)} ready, {_count(info.get('messages_unacknowledged'))} "
-            f"unacknowledged, {_count(consumers)} consumers",
+            # the management API adds counters about 5 s after a queue is created
+            outcome="queue.exists" if isinstance(ready, int) else "queue.exists.counters-pending",
             evidence={
                 "queue": name,
-                "type": broker.queue_type,
+                "type": broker.queue_type or "classic",
                 "arguments": broker.arguments,
                 "durable": broker.durable,
                 "messages_ready": ready,
@@ -166,31 +158,18 @@ def _check_queue_management(ctx: RunContext, emit: Emitter, name: str) -> None:
     _emit_priority(ctx, emit, broker)
 
 
-def _count(value: Any) -> str:
-    return str(value) if isinstance(value, int) else "? (counters appear ~5 s after creation)"
-
-
 def _emit_comparison(emit: Emitter, app: QueueDecl, broker: QueueDecl) -> None:
     title = f"Queue '{app.name}': {app.source} declaration vs broker"
     findings = compare_queue(app, broker)
     for finding in findings:
-        emit(
-            CheckResult(
-                "queue-arguments",
-                title,
-                STATUS_BY_SEVERITY.get(finding.severity, WARN),
-                finding.message,
-                entry=finding.entry,
-                evidence={**finding.evidence, "rule": finding.rule, "line": finding.line},
-            )
-        )
+        emit(finding_result("queue-arguments", title, finding))
     if not findings:
         emit(
             CheckResult(
                 "queue-arguments",
                 title,
                 PASS,
-                "type, arguments and flags match: declaring it will not fail",
+                outcome="queue-arguments.pass",
                 evidence={"queue": app.name, "app_source": app.source},
             )
         )
@@ -203,7 +182,7 @@ def _emit_backlog(emit: Emitter, name: str, ready: int, consumers: int) -> None:
                 "queue-backlog",
                 f"Queue '{name}': consumers",
                 WARN,
-                f"{ready} messages ready and no consumer: nothing is working this queue",
+                outcome="queue-backlog.no-consumer",
                 evidence={"queue": name, "messages_ready": ready, "consumers": 0},
             )
         )
@@ -220,41 +199,26 @@ def _emit_dead_letter(ctx: RunContext, emit: Emitter, broker: QueueDecl) -> None
     if not isinstance(dlx, str) or dlx == "":
         return
     title = f"Queue '{broker.name}': dead-letter exchange"
-    evidence = {"queue": broker.name, "dead_letter_exchange": dlx}
-    if dlx in _exchange_names(ctx):
-        emit(
-            CheckResult(
-                "dead-letter-exchange", title, PASS, f"exchange '{dlx}' exists", evidence=evidence
-            )
-        )
-        return
+    evidence = {"queue": broker.name, "dead_letter_exchange": dlx, "vhost": ctx.plan.vhost}
+    exists = dlx in _exchange_names(ctx)
     emit(
         CheckResult(
             "dead-letter-exchange",
             title,
-            FAIL,
-            f"x-dead-letter-exchange names '{dlx}', which does not exist in vhost "
-            f"'{ctx.plan.vhost}': rejected or expired messages are dropped silently",
+            PASS if exists else FAIL,
+            outcome="dead-letter-exchange.pass" if exists else "dead-letter-exchange.missing",
             evidence=evidence,
         )
     )
 
 
 def _emit_priority(ctx: RunContext, emit: Emitter, broker: QueueDecl) -> None:
-    config = ctx.plan.expectations.config
-    if config is None or not config.priority_used or "x-max-priority" in broker.arguments:
-        return
-    emit(
-        CheckResult(
-            "priority",
-            f"Queue '{broker.name}': priorities",
-            WARN,
-            "the config sends priorities but the queue has no x-max-priority: "
-            "RabbitMQ ignores message priority on it",
-            entry=PRIORITY_ENTRY,
-            evidence={"queue": broker.name, "lines": config.priority_lines},
-        )
+    app = app_queue_decl(ctx, broker.name)
+    judgement = judge_priority(
+        ctx.plan.expectations.config, app, broker, BrokerFact(kind="rabbitmq")
     )
+    for finding in judgement.findings:
+        emit(finding_result("priority", f"Queue '{broker.name}': priorities", finding))
 
 
 def check_fanout_shared_queues(ctx: RunContext, emit: Emitter) -> None:
@@ -266,7 +230,7 @@ def check_fanout_shared_queues(ctx: RunContext, emit: Emitter) -> None:
                 "fanout-shared-queue",
                 title,
                 SKIPPED,
-                "needs the management API (bindings are not visible over AMQP)",
+                outcome="fanout-shared-queue.skip.no-management",
             )
         )
         return
@@ -278,29 +242,18 @@ def check_fanout_shared_queues(ctx: RunContext, emit: Emitter) -> None:
     queues = {q["name"]: q for q in ctx.vhost_api.queues(ctx.plan.vhost)}
     shared = []
     for binding in ctx.vhost_api.bindings(ctx.plan.vhost):
-        queue = queues.get(binding.get("destination"))
+        info = queues.get(binding.get("destination"))
         if binding.get("source") not in fanouts or binding.get("destination_type") != "queue":
             continue
-        if queue and not queue.get("exclusive") and (queue.get("consumers") or 0) >= 2:
-            shared.append(
-                {
-                    "exchange": binding["source"],
-                    "queue": queue["name"],
-                    "consumers": queue.get("consumers"),
-                }
-            )
-    for item in shared:
+        if info is None:
+            continue
+        queue = broker_queue_decl(info, ctx.plan.vhost)
+        judgement = judge_fanout_binding(queue, binding["source"], info.get("consumers") or 0)
+        shared.extend(judgement.findings)
+    for finding in shared:
         emit(
-            CheckResult(
-                "fanout-shared-queue",
-                f"Fanout '{item['exchange']}'",
-                WARN,
-                f"fanout exchange '{item['exchange']}' delivers to queue "
-                f"'{item['queue']}', which {item['consumers']} consumers share: each "
-                "message reaches one of them, not all (a broadcast needs one queue per "
-                "consumer)",
-                entry=FANOUT_ENTRY,
-                evidence=item,
+            finding_result(
+                "fanout-shared-queue", f"Fanout '{finding.evidence['exchange']}'", finding
             )
         )
     if not shared:
@@ -309,7 +262,7 @@ def check_fanout_shared_queues(ctx: RunContext, emit: Emitter) -> None:
                 "fanout-shared-queue",
                 title,
                 PASS,
-                f"{len(fanouts)} fanout exchanges; none feeds a queue shared by several consumers",
-                evidence={"fanout_exchanges": sorted(fanouts)[:50]},
+                outcome="fanout-shared-queue.pass",
+                evidence={"fanout_exchanges": sorted(fanouts)[:50], "count": len(fanouts)},
             )
         )

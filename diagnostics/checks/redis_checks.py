@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from diagnostics.checks.results import FAIL, PASS, SKIPPED, WARN, CheckResult
+from diagnostics.checks.results import FAIL, PASS, SKIPPED, CheckResult, judgement_results
 from diagnostics.checks.runner import Emitter, RunContext
+from diagnostics.facts import BrokerFact
 from diagnostics.probes.redis import queue_length, read_info
+from diagnostics.rules.timeouts import judge_visibility_timeout
 
-VISIBILITY_ENTRY = "redis-visibility-timeout"
+VISIBILITY_TITLE = "Visibility timeout vs countdown/ETA"
 
 
 def check_redis_memory(ctx: RunContext, emit: Emitter) -> None:
     """maxmemory-policy: allkeys-* may evict queue lists (lost tasks); volatile-* only TTL keys."""
     title = "Redis version and eviction policy"
     if ctx.redis is None:
-        emit(CheckResult("redis-memory", title, SKIPPED, "no Redis node answered"))
+        emit(CheckResult("redis-memory", title, SKIPPED, outcome="skip.no-redis-node"))
         return
     info = read_info(ctx.redis)
     evidence = {
@@ -24,95 +26,19 @@ def check_redis_memory(ctx: RunContext, emit: Emitter) -> None:
     }
     policy = info.maxmemory_policy
     if policy.startswith("allkeys-"):
-        emit(
-            CheckResult(
-                "redis-memory",
-                title,
-                FAIL,
-                f"Redis {info.version} evicts with maxmemory-policy {policy}: under memory "
-                "pressure it may delete a queue's list, and the tasks in it are lost "
-                "(use noeviction, or volatile-* so only keys with a TTL go)",
-                evidence=evidence,
-            )
-        )
+        status, outcome = FAIL, "redis-memory.evicts-queues"
     elif policy.startswith("volatile-") and info.maxmemory:
-        emit(
-            CheckResult(
-                "redis-memory",
-                title,
-                PASS,
-                f"Redis {info.version}, maxmemory-policy {policy}: only keys with a TTL "
-                "(such as results) can be evicted; queue lists are safe",
-                evidence=evidence,
-            )
-        )
+        status, outcome = PASS, "redis-memory.volatile"
     else:
-        emit(
-            CheckResult(
-                "redis-memory",
-                title,
-                PASS,
-                f"Redis {info.version}, maxmemory-policy {policy or 'unknown'}",
-                evidence=evidence,
-            )
-        )
+        status, outcome = PASS, "redis-memory.pass"
+    emit(CheckResult("redis-memory", title, status, outcome=outcome, evidence=evidence))
 
 
 def check_visibility_timeout(ctx: RunContext, emit: Emitter) -> None:
-    """Countdown/ETA longer than visibility_timeout: the message is redelivered, runs twice."""
-    title = "Visibility timeout vs countdown/ETA"
-    expectations = ctx.plan.expectations
-    seconds, explicit = expectations.visibility_timeout_s
-    evidence = {"visibility_timeout_s": seconds, "set_in_config": explicit}
-    config = expectations.config
-    if config is None:
-        emit(
-            CheckResult(
-                "redis-visibility-timeout",
-                title,
-                SKIPPED,
-                f"no Celery config given; kombu's default visibility_timeout is {seconds:g} s",
-                evidence=evidence,
-            )
-        )
-        return
-    countdown = config.max_countdown_s
-    evidence["max_countdown_s"] = countdown
-    if countdown is not None and countdown >= seconds:
-        emit(
-            CheckResult(
-                "redis-visibility-timeout",
-                title,
-                FAIL,
-                f"a countdown/ETA of {countdown:g} s is not shorter than visibility_timeout "
-                f"{seconds:g} s: Redis hands the task to another worker before it is due, "
-                "so it runs more than once",
-                entry=VISIBILITY_ENTRY,
-                evidence=evidence,
-            )
-        )
-    elif config.acks_late and not explicit:
-        emit(
-            CheckResult(
-                "redis-visibility-timeout",
-                title,
-                WARN,
-                f"acks_late with the default visibility_timeout {seconds:g} s: a task "
-                "running longer is redelivered and runs twice",
-                entry=VISIBILITY_ENTRY,
-                evidence=evidence,
-            )
-        )
-    else:
-        emit(
-            CheckResult(
-                "redis-visibility-timeout",
-                title,
-                PASS,
-                f"no countdown/ETA reaches visibility_timeout {seconds:g} s",
-                evidence=evidence,
-            )
-        )
+    """Countdown/ETA or acks_late against visibility_timeout: the paste rules' own judgement."""
+    judgement = judge_visibility_timeout(ctx.plan.expectations.config, BrokerFact(kind="redis"))
+    for result in judgement_results("redis-visibility-timeout", VISIBILITY_TITLE, judgement):
+        emit(result)
 
 
 def check_redis_queues(ctx: RunContext, emit: Emitter) -> None:
@@ -124,25 +50,19 @@ def check_redis_queues(ctx: RunContext, emit: Emitter) -> None:
                 "redis-queues",
                 "Queue lengths",
                 SKIPPED,
-                "no Redis node answered" if ctx.redis is None else "no queue named",
+                outcome="skip.no-redis-node" if ctx.redis is None else "skip.no-queue-named",
             )
         )
         return
     for name in names:
         lengths = queue_length(ctx.redis, name)
         total = sum(lengths.values())
-        message = (
-            f"{total} messages (summed over priority sub-lists)"
-            if total
-            else "0 messages: on Redis an empty queue and a queue that does not exist look "
-            "the same (the list is deleted when it empties)"
-        )
         emit(
             CheckResult(
                 "redis-queue",
                 f"Queue '{name}'",
                 PASS,
-                message,
+                outcome="redis-queue.length" if total else "redis-queue.empty",
                 evidence={
                     "queue": name,
                     "length": total,
@@ -159,8 +79,7 @@ def report_redis_workers_skipped(ctx: RunContext, emit: Emitter) -> None:
             "workers",
             "Workers (remote control)",
             SKIPPED,
-            "not asked over Redis: remote control there writes kombu's binding and reply keys "
-            "into the database, and a check run changes nothing",
+            outcome="workers.skip.redis",
         )
     )
 
@@ -172,6 +91,6 @@ def report_redis_latency_skipped(ctx: RunContext, emit: Emitter) -> None:
             "latency",
             "Round-trip latency",
             SKIPPED,
-            "not measured over Redis: a round trip needs a list of our own, i.e. a write",
+            outcome="latency.skip.redis",
         )
     )

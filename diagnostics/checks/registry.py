@@ -8,10 +8,9 @@ alarm can block its publisher for the rest of its budget.
 from __future__ import annotations
 
 from diagnostics.checks import broker, connection, queues, redis_checks, workers
+from diagnostics.checks.connection import CONNECTION_ENTRY
 from diagnostics.checks.plan import RunPlan
 from diagnostics.checks.runner import CheckUnit
-
-CONNECTION_ENTRY = "broker-connection-refused"
 
 AMQP_UNITS = (
     CheckUnit(

@@ -5,13 +5,23 @@ JSON serializer and the CheckRun JSON column unchanged:
 
     {"check": "queue-arguments", "title": "Queue 'orders': arguments",
      "status": "fail", "entry": "queue-arguments-mismatch",
-     "message": "...", "evidence": {"queue": "orders"}, "duration_ms": 12}
+     "rule": "queue-argument-differs", "outcome": null,
+     "message": "", "evidence": {"queue": "orders"}, "duration_ms": 12}
+
+A result of a shared rule (diagnostics.rules) carries the rule id and its
+evidence; what a unit observes itself carries an `outcome` key and evidence.
+Their words are rendered by diagnostics.present at read time, in the reader's
+language. Still English `message`s: the connection and worker units, the
+runner's timeouts, and the error details that probes pass on from the
+libraries (ProbeFailure.detail).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+
+from diagnostics.facts import Finding, Judgement
 
 PASS, WARN, FAIL, ERROR, SKIPPED = "pass", "warn", "fail", "error", "skipped"
 STATUSES = (PASS, WARN, FAIL, ERROR, SKIPPED)
@@ -26,10 +36,12 @@ class CheckResult:
     check: str
     title: str
     status: str
-    message: str
+    message: str = ""
     entry: str | None = None
     evidence: dict[str, Any] = field(default_factory=dict)
     duration_ms: int = 0
+    rule: str | None = None
+    outcome: str | None = None
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
@@ -42,10 +54,55 @@ class CheckResult:
             "title": self.title,
             "status": self.status,
             "entry": self.entry,
+            "rule": self.rule,
+            "outcome": self.outcome,
             "message": self.message,
             "evidence": self.evidence,
             "duration_ms": self.duration_ms,
         }
+
+
+STATUS_BY_SEVERITY = {"error": FAIL, "warning": WARN, "info": WARN}
+
+
+def judgement_results(check: str, title: str, judgement: Judgement) -> list[CheckResult]:
+    """A shared rule's Judgement as results: one per finding, else one PASS or SKIPPED."""
+    if judgement.skip:
+        return [
+            CheckResult(
+                check,
+                title,
+                SKIPPED,
+                outcome=f"skip.{judgement.skip}",
+                evidence=dict(judgement.compared),
+            )
+        ]
+    if not judgement.findings:
+        return [
+            CheckResult(
+                check,
+                title,
+                PASS,
+                outcome=f"{judgement.rule}.pass",
+                evidence=dict(judgement.compared),
+            )
+        ]
+    return [finding_result(check, title, finding) for finding in judgement.findings]
+
+
+def finding_result(check: str, title: str, finding: Finding) -> CheckResult:
+    """One finding of a shared rule as a live-check result (same entry, rule and evidence)."""
+    evidence = dict(finding.evidence)
+    if finding.line is not None:
+        evidence["line"] = finding.line
+    return CheckResult(
+        check,
+        title,
+        STATUS_BY_SEVERITY.get(finding.severity, WARN),
+        entry=finding.entry,
+        rule=finding.rule,
+        evidence=evidence,
+    )
 
 
 def is_failing(results: list[dict[str, Any]]) -> bool:

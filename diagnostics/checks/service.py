@@ -19,21 +19,28 @@ from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
 
+from celery import current_app
 from django.conf import settings
 from django.db import OperationalError, close_old_connections, connection
+from django.urls import reverse
 from django.utils import timezone
 
 from diagnostics.checks import run_plan
 from diagnostics.checks.plan import CheckRequest, RunPlan, prepare_plan
 from diagnostics.checks.registry import planned_checks
 from diagnostics.checks.sealing import seal, unseal
-from diagnostics.checks.targets import TlsOptions
 from diagnostics.models import CheckRun
+from diagnostics.present import present_check_results
+from diagnostics.probes.targets import TlsOptions
+from kb import index
 
 log = logging.getLogger(__name__)
 
 # Runs executing in this web process's threads at once; more wait for a retry (429).
 MAX_THREAD_RUNS = 8
+# The Celery task (diagnostics.tasks) is sent by name: the task module imports this
+# one, not the other way round.
+EXECUTE_TASK = "diagnostics.execute_check_run"
 _thread_slots = threading.BoundedSemaphore(MAX_THREAD_RUNS)
 
 
@@ -62,9 +69,7 @@ def start_run(request: CheckRequest) -> CheckRun:
         params["config_error"] = plan.expectations.error
     if settings.CELERY_BROKER_URL:
         run = _create_run(plan, params)
-        from diagnostics.tasks import execute_check_run
-
-        execute_check_run.delay(run.id, seal(request_to_payload(request)))
+        current_app.send_task(EXECUTE_TASK, args=(run.id, seal(request_to_payload(request))))
         return run
     if not _thread_slots.acquire(blocking=False):
         raise RunsBusy(f"{MAX_THREAD_RUNS} check runs are in progress; retry in a few seconds")
@@ -185,41 +190,41 @@ def expire_stalled_run(run: CheckRun) -> CheckRun:
     return run
 
 
-def describe_entries(results: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
-    """{slug: {"title", "url"}} for the entries the results link to (titles from the KB)."""
-    slugs = sorted({result["entry"] for result in results if result.get("entry")})
-    if not slugs:
-        return {}
+def _kb_or_none() -> Any:
     try:
-        from kb.index import get_kb
-
-        kb = get_kb()
+        return index.get_kb()
     except Exception:  # the page still works with bare slugs when the index is unavailable
         log.warning("KB index unavailable; check results link entries by slug")
-        kb = None
+        return None
+
+
+def describe_entries(results: list[dict[str, Any]], kb: Any) -> dict[str, dict[str, str]]:
+    """{slug: {"title", "url"}} for the entries the results link to (titles from the KB)."""
     described = {}
-    for slug in slugs:
+    for slug in sorted({result["entry"] for result in results if result.get("entry")}):
         entry = kb.resolve(slug) if kb else None
         described[slug] = {
             "title": entry.title if entry else slug,
-            "url": entry.url if entry else f"/kb/{slug}/",
+            "url": entry.url if entry else reverse("kb:entry", args=[slug]),
         }
     return described
 
 
-def run_as_dict(run: CheckRun) -> dict[str, Any]:
+def run_as_dict(run: CheckRun, *, lang: str = "en") -> dict[str, Any]:
     """`GET /api/checks/<id>`: {"id", "status", "target", "results", "planned", "error", ...}.
 
+    Results are stored as keys and evidence and rendered now, in `lang`;
     `entries` maps each linked entry slug to its title and URL for display.
     """
+    kb = _kb_or_none()
     return {
         "id": run.id,
         "status": run.status,
         "target": run.target,
-        "results": run.results,
+        "results": present_check_results(run.results, kb=kb, lang=lang),
         "planned": run.params.get("planned", []),
         "error": run.error,
         "config_error": run.params.get("config_error"),
-        "url": f"/checks/{run.id}/",
-        "entries": describe_entries(run.results),
+        "url": reverse("checks:run", args=[run.id]),
+        "entries": describe_entries(run.results, kb),
     }

@@ -7,8 +7,12 @@
 One paste often mixes kinds (a traceback, then the settings, then a manifest).
 Exceptions and log lines are read from every line; Python and YAML regions are
 found by their shape and parsed on their own. A region of another kind is
-skipped quietly ("not mine"); a hostile or broken region of a kind we parse
-becomes a notice (`ParsedPaste.notices`) shown to the user.
+skipped quietly ("not mine", `NotMine`); a hostile or broken region of a kind we
+parse becomes a notice (`ParsedPaste.notices`) shown to the user.
+
+Each parser module registers itself with `PARSER` and a sample in its docstring
+(diagnostics.parsers.base); those with a field below are wired here, any other
+runs on the whole paste and files its facts under `ParsedPaste.extra[kind]`.
 """
 
 from __future__ import annotations
@@ -16,8 +20,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from diagnostics.facts import CeleryConfigFact, ExceptionFact, QueueDecl
+from diagnostics.facts import BrokerFact, CeleryConfigFact, ExceptionFact, QueueDecl
 from diagnostics.parsers import regions
+from diagnostics.parsers.base import NotMine, registered_parsers
+from diagnostics.parsers.brokerconf import parse_broker_settings
 from diagnostics.parsers.cmdline import WorkerCommand, parse_worker_command, parse_worker_commands
 from diagnostics.parsers.errors import MalformedPaste, PasteError
 from diagnostics.parsers.logs import LogLine, classify_log_lines
@@ -29,6 +35,7 @@ from diagnostics.parsers.yamldocs import YamlDoc, binding_from_cr, exchange_from
 
 __all__ = [
     "MalformedPaste",
+    "NotMine",
     "ParsedPaste",
     "PasteError",
     "parse_celery_config",
@@ -50,9 +57,11 @@ class ParsedPaste:
     yaml_docs: list[YamlDoc] = field(default_factory=list)
     worker_commands: list[WorkerCommand] = field(default_factory=list)
     requirements: Requirements | None = None
+    broker: BrokerFact | None = None
     log_lines: list[LogLine] = field(default_factory=list)
     kinds: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)  # facts of unwired parsers, by kind
 
 
 def parse_paste(text: str) -> ParsedPaste:
@@ -66,8 +75,24 @@ def parse_paste(text: str) -> ParsedPaste:
     parsed.worker_commands.extend(parse_worker_commands(lines))
     _apply_worker_commands(parsed)
     parsed.requirements = parse_requirements(lines)
+    parsed.broker = parse_broker_settings(
+        lines, parsed.config.broker_url if parsed.config else None
+    )
+    _run_unwired_parsers(parsed, "\n".join(lines))
     parsed.kinds = _kinds(parsed)
     return parsed
+
+
+def _run_unwired_parsers(parsed: ParsedPaste, text: str) -> None:
+    for parser in registered_parsers():
+        if parser.wired:
+            continue
+        try:
+            parsed.extra[parser.kind] = parser.parse(text)
+        except NotMine:
+            continue
+        except MalformedPaste as exc:
+            parsed.notices.append(str(exc))
 
 
 def parse_celery_config(text: str) -> CeleryConfigFact:
@@ -171,4 +196,5 @@ def _kinds(parsed: ParsedPaste) -> list[str]:
         kinds.append("worker-command")
     if parsed.requirements is not None:
         kinds.extend(parsed.requirements.sources)
+    kinds.extend(sorted(parsed.extra))
     return kinds or ["text"]

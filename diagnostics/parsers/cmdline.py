@@ -14,6 +14,8 @@ import re
 import shlex
 from dataclasses import dataclass, field
 
+from diagnostics.parsers.base import NotMine, Parser
+
 WORKER = re.compile(r"\bcelery\b.{0,200}?\bworker\b")
 OPTIONS_WITH_VALUE = {
     "-A": "app",
@@ -108,3 +110,14 @@ def _apply(command: WorkerCommand, key: str, value: str) -> None:
         command.concurrency = int(value)
     elif key == "queues":
         command.queues = [q for q in value.split(",") if q]
+
+
+def parse_command_text(text: str) -> list[WorkerCommand]:
+    """The worker command lines of `text`; NotMine when there is none."""
+    commands = parse_worker_commands(text.splitlines())
+    if not commands:
+        raise NotMine("no celery worker command")
+    return commands
+
+
+PARSER = Parser("worker-command", parse_command_text, wired=True, module=__name__)

@@ -8,6 +8,10 @@ user sees, because silence there would look like "nothing wrong".
 from __future__ import annotations
 
 
+class NotMine(Exception):
+    """This input is another kind than the parser reads: move on quietly (not an error)."""
+
+
 class PasteError(ValueError):
     """The paste as a whole cannot be analysed (empty, binary, too large)."""
 

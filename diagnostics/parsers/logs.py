@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from diagnostics.parsers.base import NotMine, Parser
+
 KINDS = (
     ("celery", re.compile(r"\[\d{4}-\d\d-\d\d [\d:,]+: (?P<level>[A-Z]+)/[\w\-]+\]")),
     (
@@ -57,3 +59,14 @@ def classify_log_lines(lines: list[str]) -> list[LogLine]:
                 out.append(LogLine(number, source, match["level"].lower()))
                 break
     return out
+
+
+def parse_log_text(text: str) -> list[LogLine]:
+    """The recognised log lines of `text`; NotMine when there is none."""
+    found = classify_log_lines(text.splitlines())
+    if not found:
+        raise NotMine("no log line")
+    return found
+
+
+PARSER = Parser("celery-log", parse_log_text, wired=True, module=__name__)

@@ -16,13 +16,23 @@ arguments RabbitMQ compares; `Queue()` is durable unless it says otherwise.
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from diagnostics.facts import QueueDecl
+from diagnostics.facts import CeleryConfigFact, QueueDecl
 from diagnostics.parsers.literals import UNKNOWN, call_name, literal_value, plain
 
-if TYPE_CHECKING:
-    from diagnostics.parsers.pyconfig import _Collector
+
+class ConfigWalk(Protocol):
+    """What this module needs of the Python config parser's walk (pyconfig's collector):
+    the fact being filled, the module's assignments (`env`), the setting nodes, and
+    the paste line of a node. A protocol, so this module does not import pyconfig."""
+
+    fact: CeleryConfigFact
+    env: dict[str, Any]
+    nodes: dict[str, ast.AST]
+
+    def line(self, node: ast.AST) -> int: ...
+
 
 KOMBU_ARGUMENT_KEYWORDS = {
     "max_priority": "x-max-priority",
@@ -34,7 +44,7 @@ KOMBU_ARGUMENT_KEYWORDS = {
 SECONDS_TO_MS = {"x-message-ttl", "x-expires"}
 
 
-def collect_queues(collector: _Collector) -> None:
+def collect_queues(collector: ConfigWalk) -> None:
     """Fill fact.queues, fact.routes and fact.fanout_exchanges from the collected nodes."""
     fact = collector.fact
     node = collector.nodes.get("setting:task_queues")
@@ -58,7 +68,7 @@ def collect_queues(collector: _Collector) -> None:
     _collect_routes(collector)
 
 
-def _items(node: ast.AST, collector: _Collector) -> list[ast.AST]:
+def _items(node: ast.AST, collector: ConfigWalk) -> list[ast.AST]:
     node = _resolve(node, collector)
     if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
         return [_resolve(item, collector) for item in node.elts]
@@ -71,13 +81,13 @@ def _items(node: ast.AST, collector: _Collector) -> list[ast.AST]:
     return []
 
 
-def _resolve(node: ast.AST, collector: _Collector, depth: int = 0) -> ast.AST:
+def _resolve(node: ast.AST, collector: ConfigWalk, depth: int = 0) -> ast.AST:
     while isinstance(node, ast.Name) and node.id in collector.nodes and depth < 10:
         node, depth = collector.nodes[node.id], depth + 1
     return node
 
 
-def _queue_from_node(node: ast.AST, collector: _Collector) -> QueueDecl | None:
+def _queue_from_node(node: ast.AST, collector: ConfigWalk) -> QueueDecl | None:
     if isinstance(node, ast.Tuple) and len(node.elts) == 2:  # old dict style
         name = literal_value(node.elts[0], collector.env)
         options = plain(literal_value(node.elts[1], collector.env)) or {}
@@ -106,7 +116,7 @@ def _decl_from_dict(name: str, options: dict, line: int) -> QueueDecl:
     )
 
 
-def _decl_from_call(call: ast.Call, kind: str, collector: _Collector) -> QueueDecl | None:
+def _decl_from_call(call: ast.Call, kind: str, collector: ConfigWalk) -> QueueDecl | None:
     env = collector.env
     keywords = {k.arg: k.value for k in call.keywords if k.arg}
     name = (
@@ -151,7 +161,7 @@ def _arguments(keywords: dict[str, ast.AST], env: dict[str, Any]) -> dict[str, A
     return arguments
 
 
-def _exchange(node: ast.AST | None, collector: _Collector) -> tuple[str | None, str | None]:
+def _exchange(node: ast.AST | None, collector: ConfigWalk) -> tuple[str | None, str | None]:
     if node is None:
         return None, None
     node = _resolve(node, collector)
@@ -169,7 +179,7 @@ def _exchange(node: ast.AST | None, collector: _Collector) -> tuple[str | None, 
     return _str_or_none(name), _str_or_none(kind) or "direct"
 
 
-def _collect_routes(collector: _Collector) -> None:
+def _collect_routes(collector: ConfigWalk) -> None:
     node = collector.nodes.get("setting:task_routes")
     if node is None:
         return

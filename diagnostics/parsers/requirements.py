@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from diagnostics.parsers.base import NotMine, Parser
+
 REQUIREMENT = re.compile(
     r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._\-]*)(?:\[(?P<extras>[A-Za-z0-9,._\- ]+)\])?"
     r"\s*(?:(?:==|>=|<=|~=|!=|>|<|===)\s*[\w.*+!\-]+\s*,?\s*)*(?:;.*)?(?:\s+#.*)?$"
@@ -94,3 +96,14 @@ def _add(found: Requirements, name: str, extras: str | None, number: int) -> Non
     for extra in (extras or "").split(","):
         if extra.strip():
             found.packages.setdefault(normalise(extra.strip()), number)
+
+
+def parse_requirements_text(text: str) -> Requirements:
+    """The packages `text` installs; NotMine when it is no requirements file or Dockerfile."""
+    found = parse_requirements(text.splitlines())
+    if found is None:
+        raise NotMine("no requirements")
+    return found
+
+
+PARSER = Parser("requirements", parse_requirements_text, wired=True, module=__name__)

@@ -30,7 +30,8 @@ import ast
 import re
 
 from diagnostics.facts import ExceptionFact
-from diagnostics.parsers.text import MAX_LINE
+from diagnostics.parsers.base import NotMine, Parser
+from diagnostics.parsers.text import MAX_LINE, clean_lines
 
 TRACEBACK_HEAD = re.compile(r"Traceback \(most recent call last\):")
 FRAME = re.compile(
@@ -183,3 +184,14 @@ def _dedupe(facts: list[ExceptionFact]) -> list[ExceptionFact]:
             fact.line = min(fact.line or 0, kept.line or 0) or fact.line
             seen[key] = fact
     return sorted(seen.values(), key=lambda f: f.line or 0)
+
+
+def parse_traceback_text(text: str) -> list[ExceptionFact]:
+    """Every exception in `text`; NotMine when there is none."""
+    facts = parse_exceptions(clean_lines(text))
+    if not facts:
+        raise NotMine("no exception")
+    return facts
+
+
+PARSER = Parser("exception", parse_traceback_text, wired=True, module=__name__)

@@ -37,6 +37,7 @@ from typing import Any
 import yaml
 
 from diagnostics.facts import QueueDecl
+from diagnostics.parsers.base import NotMine, Parser
 from diagnostics.parsers.errors import MalformedPaste
 
 MAX_NODES = 20_000
@@ -161,3 +162,14 @@ def binding_from_cr(doc: YamlDoc) -> dict[str, Any] | None:
         "destination_type": spec.get("destinationType", "queue"),
         "line": doc.line,
     }
+
+
+def parse_yaml_text(text: str) -> list[YamlDoc]:
+    """The manifests of `text` (documents with a `kind`, or compose files); NotMine otherwise."""
+    docs = [doc for doc in load_documents(text) if doc.kind]
+    if not docs:
+        raise NotMine("no manifest")
+    return docs
+
+
+PARSER = Parser("yaml", parse_yaml_text, wired=True, module=__name__)

@@ -24,7 +24,7 @@ from typing import Any
 import amqp
 from amqp import exceptions as amqp_exc
 
-from diagnostics.checks.targets import Endpoint, TlsOptions
+from diagnostics.probes.targets import Endpoint, TlsOptions
 
 
 class ProbeFailure(Exception):

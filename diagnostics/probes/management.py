@@ -24,7 +24,7 @@ from urllib.parse import quote
 
 import requests
 
-from diagnostics.checks.targets import ManagementTarget, TlsOptions
+from diagnostics.probes.targets import ManagementTarget, TlsOptions
 
 
 class ManagementError(Exception):

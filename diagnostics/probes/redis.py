@@ -13,8 +13,8 @@ from typing import Any
 
 import redis
 
-from diagnostics.checks.targets import Endpoint, TlsOptions
 from diagnostics.probes.amqp import ProbeFailure
+from diagnostics.probes.targets import Endpoint, TlsOptions
 
 KOMBU_SEP = "\x06\x16"
 KOMBU_PRIORITY_STEPS = (0, 3, 6, 9)

@@ -18,8 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from diagnostics.checks.targets import Endpoint, TlsOptions
 from diagnostics.probes.amqp import build_ssl_options
+from diagnostics.probes.targets import Endpoint, TlsOptions
 
 
 @dataclass

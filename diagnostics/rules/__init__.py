@@ -6,24 +6,33 @@ logic lives here, keyed by the entry slug each rule points at:
     >>> from diagnostics.parsers import parse_paste
     >>> [f.entry for f in run_rules(parse_paste("CELERYD_CONCURRENCY = 4"))]
     ['deprecated-setting-names']
+
+Judgements the live checks make too (timeouts, queue comparison, priority,
+fanout) live in `timeouts` and `queues` and take facts only, so a pasted
+config and a live broker get the same verdict. Every rule declares a
+`RuleSpec` in its module's `SPECS`; `RULES` is the catalog the KB build checks
+against the entries' `messages`.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from diagnostics.facts import Finding
+from diagnostics.parsers import ParsedPaste
+from diagnostics.rules import config, deployment, logs, paste_queues, queues, timeouts
+from diagnostics.rules.base import RuleSpec
 
-if TYPE_CHECKING:
-    from diagnostics.parsers import ParsedPaste
+PASTE_RULES = (paste_queues, config, deployment, logs)
+RULES: dict[str, RuleSpec] = {
+    spec.id: spec
+    for module in (config, deployment, logs, paste_queues, queues, timeouts)
+    for spec in module.SPECS
+}
 
 
 def run_rules(parsed: ParsedPaste) -> list[Finding]:
     """Every finding for the paste, errors first, then by line."""
-    from diagnostics.rules import config, deployment, logs, paste_queues
-
     findings: list[Finding] = []
-    for module in (paste_queues, config, deployment, logs):
-        findings.extend(module.check(parsed))
+    for module in PASTE_RULES:
+        findings.extend(module.judge(parsed))
     order = {"error": 0, "warning": 1, "info": 2}
     return sorted(findings, key=lambda f: (order.get(f.severity, 3), f.line or 0))

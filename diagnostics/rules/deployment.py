@@ -18,25 +18,36 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from diagnostics.facts import Finding
+from diagnostics.parsers import ParsedPaste
 from diagnostics.parsers.regions import _containers
+from diagnostics.parsers.yamldocs import YamlDoc
+from diagnostics.rules.base import RuleSpec
 
-if TYPE_CHECKING:
-    from diagnostics.parsers import ParsedPaste
-    from diagnostics.parsers.yamldocs import YamlDoc
-
+CONFIGMAP_OVERRIDES_SECRET = RuleSpec(
+    "configmap-overrides-secret",
+    "job-env-auth-failure",
+    ("secret", "configmap", "keys", "container"),
+)
+JOB_INLINE_CREDENTIALS_SCRIPT = RuleSpec(
+    "job-inline-credentials-script", "job-env-auth-failure", ("container",)
+)
+SHARED_DATABASE_URL = RuleSpec(
+    "shared-database-url", "wrong-database-url", ("services", "count", "setting")
+)
+SPECS = (CONFIGMAP_OVERRIDES_SECRET, JOB_INLINE_CREDENTIALS_SCRIPT, SHARED_DATABASE_URL)
 CREDENTIAL_KEY = re.compile(r"PASS|USER|SECRET|TOKEN|URL|DSN|KEY", re.I)
 READS_CREDENTIALS = re.compile(r"environ|getenv", re.I)
 
 
-def check(parsed: ParsedPaste) -> list[Finding]:
+def judge(parsed: ParsedPaste) -> list[Finding]:
     if not parsed.yaml_docs:
         return []
-    findings = list(check_env_order(parsed.yaml_docs))
-    findings.extend(check_inline_scripts(parsed.yaml_docs))
-    findings.extend(check_database_url(parsed.yaml_docs))
+    findings = list(judge_env_order(parsed.yaml_docs))
+    findings.extend(judge_inline_scripts(parsed.yaml_docs))
+    findings.extend(judge_database_url(parsed.yaml_docs))
     return findings
 
 
@@ -59,7 +70,7 @@ def _ref_name(item: Any, key: str) -> str | None:
     return str(ref.get("name")) if isinstance(ref, dict) and ref.get("name") else None
 
 
-def check_env_order(docs: list[YamlDoc]) -> Iterator[Finding]:
+def judge_env_order(docs: list[YamlDoc]) -> Iterator[Finding]:
     configmaps, secrets = _data_keys(docs, "ConfigMap"), _data_keys(docs, "Secret")
     for doc in docs:
         for container in _containers(doc.data):
@@ -95,27 +106,17 @@ def _order_finding(
         overlap = sorted(k for k in cm_keys if CREDENTIAL_KEY.search(k))
     if cm_keys is not None and not overlap:
         return None
-    keys = ", ".join(overlap[:5]) or "the same keys"
-    return Finding(
-        rule="configmap-overrides-secret",
-        entry="job-env-auth-failure",
-        severity="error" if overlap else "warning",
-        message=(
-            f"Container '{container.get('name', '?')}' loads secretRef '{secret}' before "
-            f"configMapRef '{configmap}'; for keys both define ({keys}) the later source wins, "
-            f"so the ConfigMap's placeholder replaces the real credential"
-        ),
-        line=doc.key_lines.get("spec.template.spec.containers") or doc.line,
-        evidence={
-            "secret": secret,
-            "configmap": configmap,
-            "keys": overlap[:20],
-            "container": str(container.get("name", "")),
-        },
+    return CONFIGMAP_OVERRIDES_SECRET.finding(
+        "error" if overlap else "warning",
+        doc.key_lines.get("spec.template.spec.containers") or doc.line,
+        secret=secret,
+        configmap=configmap,
+        keys=overlap[:20],
+        container=str(container.get("name", "")),
     )
 
 
-def check_inline_scripts(docs: list[YamlDoc]) -> Iterator[Finding]:
+def judge_inline_scripts(docs: list[YamlDoc]) -> Iterator[Finding]:
     for doc in docs:
         if doc.kind not in ("Job", "CronJob"):
             continue
@@ -123,18 +124,8 @@ def check_inline_scripts(docs: list[YamlDoc]) -> Iterator[Finding]:
             words = [str(w) for key in ("command", "args") for w in (container.get(key) or [])]
             script = _inline_script(words)
             if script and READS_CREDENTIALS.search(script) and CREDENTIAL_KEY.search(script):
-                yield Finding(
-                    rule="job-inline-credentials-script",
-                    entry="job-env-auth-failure",
-                    severity="warning",
-                    message=(
-                        f"Job container '{container.get('name', '?')}' runs an inline "
-                        f"`python -c` script that reads credentials from the environment; "
-                        f"check which env source provides them (a ConfigMap listed after the "
-                        f"Secret overrides it) and that the Job gets the same env as the app"
-                    ),
-                    line=doc.line,
-                    evidence={"container": str(container.get("name", ""))},
+                yield JOB_INLINE_CREDENTIALS_SCRIPT.finding(
+                    "warning", doc.line, container=str(container.get("name", ""))
                 )
 
 
@@ -147,7 +138,7 @@ def _inline_script(words: list[str]) -> str | None:
     return None
 
 
-def check_database_url(docs: list[YamlDoc]) -> Iterator[Finding]:
+def judge_database_url(docs: list[YamlDoc]) -> Iterator[Finding]:
     readers: list[str] = []
     first_line: int | None = None
     for doc in docs:
@@ -156,17 +147,12 @@ def check_database_url(docs: list[YamlDoc]) -> Iterator[Finding]:
                 readers.append(name)
                 first_line = first_line or doc.line
     if len(set(readers)) >= 2:
-        yield Finding(
-            rule="shared-database-url",
-            entry="wrong-database-url",
-            severity="warning",
-            message=(
-                f"{len(set(readers))} services read the same generic DATABASE_URL "
-                f"({', '.join(sorted(set(readers))[:6])}); one of them will connect to "
-                f"another service's database; give each its own variable name"
-            ),
-            line=first_line,
-            evidence={"services": sorted(set(readers))[:20], "setting": "DATABASE_URL"},
+        yield SHARED_DATABASE_URL.finding(
+            "warning",
+            first_line,
+            services=sorted(set(readers))[:20],
+            count=len(set(readers)),
+            setting="DATABASE_URL",
         )
 
 

@@ -14,13 +14,17 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import TYPE_CHECKING
 
 from diagnostics.facts import Finding
+from diagnostics.parsers import ParsedPaste
+from diagnostics.rules.base import RuleSpec
 
-if TYPE_CHECKING:
-    from diagnostics.parsers import ParsedPaste
-
+SAME_TASK_ID_REPEATED = RuleSpec(
+    "same-task-id-repeated",
+    "redis-visibility-timeout",
+    ("task", "task_id", "times", "event", "on_redis", "with_eta"),
+)
+SPECS = (SAME_TASK_ID_REPEATED,)
 TASK_ID = (
     r"(?P<task>[\w.:-]+)\[(?P<id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\]"
 )
@@ -34,7 +38,7 @@ REDIS_HINT = re.compile(
 ETA_HINT = re.compile(r"\beta[:=]\s*\[?\d{4}-|\bcountdown\b", re.I)
 
 
-def check(parsed: ParsedPaste) -> list[Finding]:
+def judge(parsed: ParsedPaste) -> list[Finding]:
     repeats = _repeated_ids(parsed.lines)
     if not repeats:
         return []
@@ -43,19 +47,15 @@ def check(parsed: ParsedPaste) -> list[Finding]:
     on_redis = bool(REDIS_HINT.search(text))
     with_eta = bool(ETA_HINT.search(text))
     return [
-        Finding(
-            rule="same-task-id-repeated",
-            entry="redis-visibility-timeout",
-            severity="warning" if on_redis else "info",
-            message=(
-                f"Task {task}[{task_id}] was {event} {count} times: one message delivered more than "
-                f"once. On the Redis transport this is what a countdown or ETA longer than "
-                f"visibility_timeout does"
-                + ("; the paste shows ETAs" if with_eta else "")
-                + ("" if on_redis else "; with RabbitMQ look for lost connections and acks_late")
-            ),
-            line=line,
-            evidence={"task": task, "task_id": task_id, "times": str(count), "event": event},
+        SAME_TASK_ID_REPEATED.finding(
+            "warning" if on_redis else "info",
+            line,
+            task=task,
+            task_id=task_id,
+            times=count,
+            event=event,
+            on_redis=on_redis,
+            with_eta=with_eta,
         )
     ]
 

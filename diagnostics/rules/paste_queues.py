@@ -11,23 +11,21 @@ Sample paste these rules read (settings plus a topology-operator CR):
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from diagnostics.facts import BrokerFact, CeleryConfigFact, Finding, QueueDecl, broker_kind
+from diagnostics.parsers import ParsedPaste
+from diagnostics.rules.queues import compare_queue, judge_fanout_binding, judge_priority
 
-from diagnostics.facts import CeleryConfigFact, Finding, QueueDecl
-from diagnostics.rules.queues import compare_queue
-
-if TYPE_CHECKING:
-    from diagnostics.parsers import ParsedPaste
+SPECS = ()  # the judgements used here are shared: diagnostics.rules.queues declares them
 
 
-def check(parsed: ParsedPaste) -> list[Finding]:
+def judge(parsed: ParsedPaste) -> list[Finding]:
     config = parsed.config
     findings: list[Finding] = []
     if config is not None:
-        findings.extend(check_against_broker(config, parsed.queues))
-        findings.extend(check_fanout(config))
-        findings.extend(check_priority(config, parsed.queues))
-    findings.extend(check_cr_fanout(parsed))
+        findings.extend(judge_against_broker(config, parsed.queues))
+        findings.extend(judge_fanout(config))
+        findings.extend(judge_priorities(config, parsed.queues, parsed.broker))
+    findings.extend(judge_cr_fanout(parsed))
     return findings
 
 
@@ -41,7 +39,7 @@ def app_queues(config: CeleryConfigFact) -> list[QueueDecl]:
     return declared
 
 
-def check_against_broker(config: CeleryConfigFact, broker: list[QueueDecl]) -> list[Finding]:
+def judge_against_broker(config: CeleryConfigFact, broker: list[QueueDecl]) -> list[Finding]:
     by_name = {q.name: q for q in broker}
     findings: list[Finding] = []
     for app in app_queues(config):
@@ -50,73 +48,43 @@ def check_against_broker(config: CeleryConfigFact, broker: list[QueueDecl]) -> l
     return findings
 
 
-def check_fanout(config: CeleryConfigFact) -> list[Finding]:
+def judge_fanout(config: CeleryConfigFact) -> list[Finding]:
     findings: list[Finding] = []
     for queue in config.queues:
-        if queue.exchange_type != "fanout" or queue.name == "(generated)" or queue.exclusive:
-            continue
-        findings.append(_fanout_finding(queue.name, queue.exchange or "", queue.line))
+        if queue.exchange_type == "fanout":
+            findings.extend(judge_fanout_binding(queue, queue.exchange or "", None).findings)
     return findings
 
 
-def check_cr_fanout(parsed: ParsedPaste) -> list[Finding]:
+def judge_cr_fanout(parsed: ParsedPaste) -> list[Finding]:
     fanouts = {e["name"] for e in parsed.exchanges if e.get("type") == "fanout"}
-    return [
-        _fanout_finding(str(b["destination"]), str(b["source"]), b["line"])
-        for b in parsed.bindings
-        if b.get("source") in fanouts and b.get("destination_type", "queue") == "queue"
-    ]
+    findings: list[Finding] = []
+    for binding in parsed.bindings:
+        if binding.get("source") in fanouts and binding.get("destination_type", "queue") == "queue":
+            queue = QueueDecl(
+                name=str(binding["destination"]), source="topology-operator", line=binding["line"]
+            )
+            findings.extend(judge_fanout_binding(queue, str(binding["source"]), None).findings)
+    return findings
 
 
-def _fanout_finding(queue: str, exchange: str, line: int | None) -> Finding:
-    return Finding(
-        rule="fixed-queue-on-fanout",
-        entry="fanout-shared-queue",
-        severity="warning",
-        message=(
-            f"Queue '{queue}' has a fixed name and is bound to the fanout exchange "
-            f"'{exchange}': every worker consuming it shares that one queue, so each message "
-            f"reaches only one of them instead of all"
-        ),
-        line=line,
-        evidence={"queue": queue, "exchange": exchange},
-    )
-
-
-def check_priority(config: CeleryConfigFact, broker: list[QueueDecl]) -> list[Finding]:
-    if not config.priority_used or is_redis(config):
-        return []
-    if config.settings.get("task_queue_max_priority"):
-        return []
+def judge_priorities(
+    config: CeleryConfigFact, on_broker: list[QueueDecl], broker: BrokerFact | None = None
+) -> list[Finding]:
+    """The first queue that gets priorities it ignores (one finding is enough)."""
+    broker = broker or BrokerFact(kind=broker_kind(config.broker_url))
     queues = list(config.queues) or [
         QueueDecl(
             name=str(config.settings.get("task_default_queue") or "celery"), source="celery-config"
         )
     ]
-    by_name = {q.name: q for q in broker}
+    by_name = {q.name: q for q in on_broker}
     for queue in queues:
-        broker_queue = by_name.get(queue.name)
-        if "x-max-priority" in queue.arguments or (
-            broker_queue is not None and "x-max-priority" in broker_queue.arguments
-        ):
-            continue
-        line = config.priority_lines[0] if config.priority_lines else queue.line
-        return [
-            Finding(
-                rule="priority-without-max-priority",
-                entry="priority-not-applied",
-                severity="warning",
-                message=(
-                    f"Tasks are sent with a priority but queue '{queue.name}' has no "
-                    f"x-max-priority argument, so RabbitMQ ignores the priority"
-                ),
-                line=line,
-                evidence={"queue": queue.name},
-            )
-        ]
+        findings = judge_priority(config, queue, by_name.get(queue.name), broker).findings
+        if findings:
+            return findings
     return []
 
 
 def is_redis(config: CeleryConfigFact) -> bool:
-    url = config.broker_url or ""
-    return url.startswith(("redis://", "rediss://", "redis+socket://", "sentinel://"))
+    return broker_kind(config.broker_url) == "redis"

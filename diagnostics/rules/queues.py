@@ -19,10 +19,35 @@ from __future__ import annotations
 
 from typing import Any
 
-from diagnostics.facts import Finding, QueueDecl
+from diagnostics.facts import BrokerFact, CeleryConfigFact, Finding, Judgement, QueueDecl
+from diagnostics.rules.base import RuleSpec
 
 ARGS_ENTRY = "queue-arguments-mismatch"
 QOS_ENTRY = "quorum-queue-global-qos"
+NOT_FOUND_ENTRY = "queue-not-found"
+# Entries a diagnosis naming a queue may confirm with the live queue check (?queue=...).
+LINKED_FROM_DIAGNOSIS = (ARGS_ENTRY, QOS_ENTRY, NOT_FOUND_ENTRY)
+PRIORITY_ENTRY = "priority-not-applied"
+FANOUT_ENTRY = "fanout-shared-queue"
+_COMPARED = ("queue", "vhost", "current", "app_source", "broker_source", "error")
+QUEUE_ARGUMENT_DIFFERS = RuleSpec(
+    "queue-argument-differs", ARGS_ENTRY, (*_COMPARED, "argument", "received")
+)
+QUORUM_CONSUMED_WITHOUT_DECLARE = RuleSpec("quorum-consumed-without-declare", QOS_ENTRY, _COMPARED)
+PRIORITY_WITHOUT_MAX_PRIORITY = RuleSpec(
+    "priority-without-max-priority", PRIORITY_ENTRY, ("queue", "lines")
+)
+FIXED_QUEUE_ON_FANOUT = RuleSpec(
+    "fixed-queue-on-fanout", FANOUT_ENTRY, ("queue", "exchange", "consumers")
+)
+SPECS = (
+    QUEUE_ARGUMENT_DIFFERS,
+    QUORUM_CONSUMED_WITHOUT_DECLARE,
+    PRIORITY_WITHOUT_MAX_PRIORITY,
+    FIXED_QUEUE_ON_FANOUT,
+)
+# Names the server (amq.gen-...) or the parser ("(generated)") made up: one per consumer.
+GENERATED_NAMES = ("amq.gen-", "(generated)")
 
 # Arguments RabbitMQ compares on redeclaration; unknown x- arguments are not compared.
 COMPARED_ARGUMENTS = (
@@ -132,53 +157,86 @@ def _mismatch_finding(
     app: QueueDecl, broker: QueueDecl, name: str, received: Any, current: Any
 ) -> Finding:
     vhost = _vhost(app, broker)
-    text = format_inequivalent(name, app.name, vhost, received, current)
-    return Finding(
-        rule="queue-argument-differs",
-        entry=ARGS_ENTRY,
-        severity="error",
-        message=(
-            f"Queue '{app.name}': the {app.source} declares {_side(name, received)} "
-            f"but the {broker.source} has {_side(name, current)}; the declaration fails with "
-            f"406 {text}"
-        ),
-        line=app.line if app.line is not None else broker.line,
-        evidence={
-            "queue": app.name,
-            "vhost": vhost,
-            "argument": name,
-            "received": _describe(received) if received is not None else "none",
-            "current": _describe(current) if current is not None else "none",
-            "app_source": app.source,
-            "broker_source": broker.source,
-            "error": text,
-        },
+    return QUEUE_ARGUMENT_DIFFERS.finding(
+        "error",
+        app.line if app.line is not None else broker.line,
+        queue=app.name,
+        vhost=vhost,
+        argument=name,
+        received=_describe(received) if received is not None else "none",
+        current=_describe(current) if current is not None else "none",
+        app_source=app.source,
+        broker_source=broker.source,
+        error=format_inequivalent(name, app.name, vhost, received, current),
     )
-
-
-def _side(name: str, value: Any) -> str:
-    return f"no {name}" if value is None else f"{name}={_describe(value)}"
 
 
 def _global_qos_finding(app: QueueDecl, broker: QueueDecl) -> Finding:
     vhost = _vhost(app, broker)
     text = f"NOT_IMPLEMENTED - queue '{app.name}' in vhost '{vhost}' does not support global qos"
-    return Finding(
-        rule="quorum-consumed-without-declare",
-        entry=QOS_ENTRY,
-        severity="error",
-        message=(
-            f"Queue '{app.name}' is quorum on the {broker.source} but the {app.source} consumes "
-            f"it without declaring it quorum, so Celery asks for global QoS and the consume "
-            f"fails with 540 {text}"
-        ),
-        line=app.line if app.line is not None else broker.line,
-        evidence={
-            "queue": app.name,
-            "vhost": vhost,
-            "current": "quorum",
-            "app_source": app.source,
-            "broker_source": broker.source,
-            "error": text,
-        },
+    return QUORUM_CONSUMED_WITHOUT_DECLARE.finding(
+        "error",
+        app.line if app.line is not None else broker.line,
+        queue=app.name,
+        vhost=vhost,
+        current="quorum",
+        app_source=app.source,
+        broker_source=broker.source,
+        error=text,
     )
+
+
+def judge_priority(
+    config: CeleryConfigFact | None,
+    app: QueueDecl | None,
+    on_broker: QueueDecl | None,
+    broker: BrokerFact,
+) -> Judgement:
+    """Tasks sent with a priority to a queue without x-max-priority: RabbitMQ ignores it.
+
+    Either side declaring x-max-priority settles it (if only the app does and the
+    broker's queue lacks it, `compare_queue` reports the 406 instead), and so does
+    `task_queue_max_priority`, which Celery adds to every queue it declares. On
+    Redis, kombu emulates priorities with sub-lists: not this rule's business.
+    """
+    subject = on_broker or app
+    judgement = Judgement("priority", compared={"queue": subject.name if subject else None})
+    if broker.kind == "redis":
+        judgement.skip = "redis-broker"
+    elif config is None:
+        judgement.skip = "no-config"
+    elif not config.priority_used:
+        judgement.skip = "no-priority"
+    if judgement.skip or subject is None or config.settings.get("task_queue_max_priority"):
+        return judgement
+    if any(q is not None and "x-max-priority" in q.arguments for q in (app, on_broker)):
+        return judgement
+    line = config.priority_lines[0] if config.priority_lines else subject.line
+    judgement.findings.append(
+        PRIORITY_WITHOUT_MAX_PRIORITY.finding(
+            "warning", line, queue=subject.name, lines=list(config.priority_lines)
+        )
+    )
+    return judgement
+
+
+def judge_fanout_binding(queue: QueueDecl, exchange: str, consumers: int | None) -> Judgement:
+    """A fixed, shared queue bound to a fanout exchange: each message reaches one consumer.
+
+    `consumers` is None when unknown (a paste: the app's workers will share it);
+    a live broker tells it, and fewer than two consumers share nothing yet.
+    """
+    judgement = Judgement(
+        "fanout-shared-queue",
+        compared={"queue": queue.name, "exchange": exchange, "consumers": consumers},
+    )
+    if queue.exclusive or queue.name.startswith(GENERATED_NAMES):
+        return judgement
+    if consumers is not None and consumers < 2:
+        return judgement
+    judgement.findings.append(
+        FIXED_QUEUE_ON_FANOUT.finding(
+            "warning", queue.line, queue=queue.name, exchange=exchange, consumers=consumers
+        )
+    )
+    return judgement

@@ -21,17 +21,19 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.urls import reverse
 
 from diagnostics.checks import (
     CheckRequest,
     HostNotAllowed,
     TargetError,
-    TlsOptions,
     is_failing,
     prepare_plan,
     run_plan,
 )
 from diagnostics.checks.results import count_statuses
+from diagnostics.present import present_check_result, present_check_results
+from kb.index import IndexUnavailable, get_kb
 
 STATUS_LABEL = {"pass": "PASS", "warn": "WARN", "fail": "FAIL", "error": "ERROR", "skipped": "SKIP"}
 
@@ -55,6 +57,14 @@ def _read_config(path: str | None) -> str | None:
         return source.read() if source else Path(path).read_text(errors="replace")
     except OSError as exc:
         raise CommandError(f"cannot read --config {path}: {exc.strerror}", returncode=2) from exc
+
+
+def _kb_or_none() -> Any:
+    """The KB for the results' words; without an index the results keep their keys."""
+    try:
+        return get_kb()
+    except IndexUnavailable:
+        return None
 
 
 class Command(BaseCommand):
@@ -105,8 +115,10 @@ class Command(BaseCommand):
             help="do not verify TLS certificates (verification is on by default)",
         )
         parser.add_argument("--json", action="store_true", help='print {"target", "results"}')
+        parser.add_argument("--lang", choices=("en", "ko"), default="en", help="reader's language")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        self.kb, self.lang = _kb_or_none(), options["lang"]
         request = self._build_request(options)
         try:
             plan = prepare_plan(request)
@@ -117,7 +129,8 @@ class Command(BaseCommand):
             self.stdout.write(f"Checking {plan.target} (timeout {request.timeout:g} s)")
         results = run_plan(plan, on_result=None if as_json else self._print_result)
         if as_json:
-            self.stdout.write(json.dumps({"target": plan.target, "results": results}, indent=2))
+            shown = present_check_results(results, kb=self.kb, lang=self.lang)
+            self.stdout.write(json.dumps({"target": plan.target, "results": shown}, indent=2))
         else:
             counts = count_statuses(results)
             self.stdout.write(", ".join(f"{n} {s}" for s, n in counts.items() if n))
@@ -137,21 +150,25 @@ class Command(BaseCommand):
         timeout = (
             options["timeout"] if options["timeout"] is not None else settings.KB_CHECK_TIMEOUT
         )
-        return CheckRequest(
-            broker_url=options["url"],
-            management_url=options["management_url"],
-            management_user=options["management_user"],
-            management_password=management_password,
-            password=password,
-            vhost=options["vhost"],
-            queues=options["queues"],
-            config_text=_read_config(options["config"]),
-            consumer_timeout_ms=options["consumer_timeout_ms"],
-            timeout=timeout,
-            tls=TlsOptions(ca_file=options["ca_file"], verify=not options["no_verify"]),
-        )
+        fields = {
+            "broker_url": options["url"],
+            "management_url": options["management_url"],
+            "management_user": options["management_user"],
+            "management_password": management_password,
+            "password": password,
+            "vhost": options["vhost"],
+            "queues": options["queues"],
+            "config": _read_config(options["config"]),
+            "consumer_timeout_ms": options["consumer_timeout_ms"],
+            "tls_verify": not options["no_verify"],
+        }
+        try:
+            return CheckRequest.from_fields(fields, timeout=timeout, ca_file=options["ca_file"])
+        except TargetError as exc:
+            raise CommandError(str(exc), returncode=2) from exc
 
     def _print_result(self, result: dict[str, Any]) -> None:
+        result = present_check_result(result, kb=self.kb, lang=self.lang)
         label = STATUS_LABEL[result["status"]]
         style = {
             "PASS": self.style.SUCCESS,
@@ -161,6 +178,6 @@ class Command(BaseCommand):
         }.get(label, str)
         line = f"{style(label):<5} {result['title']}: {result['message']}"
         if result["entry"]:
-            line += f"  [see /kb/{result['entry']}/]"
+            line += f"  [see {reverse('kb:entry', args=[result['entry']])}]"
         self.stdout.write(line)
         self.stdout.flush()

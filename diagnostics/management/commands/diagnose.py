@@ -1,4 +1,4 @@
-"""`python manage.py diagnose [FILE|-] [--json]`: the paste diagnosis in a terminal.
+"""`python manage.py diagnose [FILE|-] [--json] [--lang ko]`: the paste diagnosis in a terminal.
 
 Exit status: 0 when an entry matched with high confidence, 1 when only
 `possible` or nothing matched, 2 on bad input (unreadable, binary, too large).
@@ -12,7 +12,8 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from diagnostics.engine import Diagnosis, PasteError, decode_paste, diagnose
+from diagnostics.engine import PasteError
+from diagnostics.services import diagnose_paste
 
 COLOURS = {
     "high": "\x1b[32m",
@@ -31,19 +32,20 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("file", nargs="?", default="-", help="file to read, or - for stdin")
         parser.add_argument("--json", action="store_true", help="print the JSON of the API")
+        parser.add_argument("--lang", choices=("en", "ko"), default="en", help="reader's language")
 
     def handle(self, *args, **options) -> None:
         raw = self._read(options["file"])
         try:
-            result = diagnose(decode_paste(raw))
+            outcome = diagnose_paste(text=raw, save=False, lang=options["lang"])
         except PasteError as exc:
             raise CommandError(str(exc), returncode=2) from exc
         if options["json"]:
-            self.stdout.write(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
+            self.stdout.write(json.dumps(outcome.data, indent=2, ensure_ascii=False))
         else:
-            self.stdout.write(render_text(result, colour=self.stdout.isatty()))
+            self.stdout.write(render_text(outcome.data, colour=self.stdout.isatty()))
         self.stdout.flush()
-        sys.exit(0 if result.confidence == "high" else 1)
+        sys.exit(0 if outcome.data["confidence"] == "high" else 1)
 
     def _read(self, name: str) -> bytes:
         try:
@@ -55,37 +57,37 @@ class Command(BaseCommand):
             raise CommandError(f"cannot read {name}: {exc.strerror}", returncode=2) from exc
 
 
-def render_text(result: Diagnosis, *, colour: bool) -> str:
-    """Plain-text rendering (ANSI colour when asked)."""
+def render_text(result: dict, *, colour: bool) -> str:
+    """Plain-text rendering of a presented diagnosis (ANSI colour when asked)."""
 
     def paint(text: str, code: str) -> str:
         return f"{code}{text}{RESET}" if colour else text
 
-    lines = [paint(f"confidence: {result.confidence}", BOLD + COLOURS[result.confidence])]
-    lines.extend(f"notice: {notice}" for notice in result.notices)
-    for match in result.matches:
+    lines = [paint(f"confidence: {result['confidence']}", BOLD + COLOURS[result["confidence"]])]
+    lines.extend(f"notice: {notice}" for notice in result["notices"])
+    for match in result["matches"]:
         lines.append("")
         lines.append(
-            paint(f"{match.title}", BOLD) + f"  [{match.confidence}, score "
-            f"{match.score:.2f}]  {match.url}"
+            paint(f"{match['title']}", BOLD) + f"  [{match['confidence']}, score "
+            f"{match['score']:.2f}]  {match['url']}"
         )
-        for item in match.evidence:
+        for item in match["evidence"]:
             where = f"line {item['line']}: " if item.get("line") else ""
             lines.append(f"  {where}{item['text']}")
             lines.append(paint(f"    ({item['signature']})", DIM))
-        if match.facts:
-            lines.append("  facts: " + ", ".join(f"{k}={v}" for k, v in match.facts.items()))
-    if result.findings:
+        if match["facts"]:
+            lines.append("  facts: " + ", ".join(f"{k}={v}" for k, v in match["facts"].items()))
+    if result["findings"]:
         lines.append("")
         lines.append(paint("findings:", BOLD))
-    for finding in result.findings:
-        where = f"line {finding.line}: " if finding.line else ""
+    for finding in result["findings"]:
+        where = f"line {finding['line']}: " if finding["line"] else ""
+        severity = finding["severity"]
         lines.append(
-            f"  {paint(finding.severity, COLOURS[finding.severity])} {where}"
-            f"{finding.message} [{finding.entry}]"
+            f"  {paint(severity, COLOURS[severity])} {where}{finding['message']} [{finding['entry']}]"
         )
-    if result.search_results:
+    if result["search_results"]:
         lines.append("")
         lines.append("search results:")
-        lines.extend(f"  {hit.title}  {hit.url}" for hit in result.search_results)
+        lines.extend(f"  {hit['title']}  {hit['url']}" for hit in result["search_results"])
     return "\n".join(lines) + "\n"

@@ -1,0 +1,374 @@
+"""Findings, matches and check results → words, in the reader's language.
+
+The one place where keys and evidence become text (insights-core's formatters):
+the HTML pages, the JSON API and the command line all call these functions on
+the stored, language-free data, at read time. A rule's words live with its
+entry (`messages` in the front matter, English and Korean); the fix is the
+entry's Fix section filled with the match's facts.
+
+    >>> fill_message("Queue '{{queue}}' has {{n}} consumers", {"queue": "q", "n": 2.0}, "en")
+    "Queue 'q' has 2 consumers"
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+from urllib.parse import urlencode
+
+from django.urls import reverse
+
+from diagnostics.rules.queues import LINKED_FROM_DIAGNOSIS
+
+LANGS = ("en", "ko")
+PLACEHOLDER = re.compile(r"\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}")
+MAX_LISTED = 5
+NONE_WORD = {"en": "none", "ko": "없음"}
+YES_NO = {"en": ("yes", "no"), "ko": ("예", "아니오")}
+
+# Words for live-check outcomes that are not findings of a rule: a PASS or SKIP of a
+# shared judgement, and what the check units observe (`CheckResult.outcome`, filled
+# with the result's evidence). Findings take their words from their entry instead.
+OUTCOMES: dict[str, dict[str, str]] = {
+    "consumer-timeout.pass": {
+        "en": "no countdown/ETA or acks_late task can outlive consumer_timeout {{timeout_ms}} ms",
+        "ko": "consumer_timeout {{timeout_ms}} ms를 넘길 countdown/ETA나 acks_late 태스크가 없다",
+    },
+    "visibility-timeout.pass": {
+        "en": "no countdown/ETA or acks_late task reaches visibility_timeout {{timeout_s}} s",
+        "ko": "visibility_timeout {{timeout_s}}초에 닿는 countdown/ETA나 acks_late 태스크가 없다",
+    },
+    "skip.no-config": {
+        "en": "no Celery config given: nothing to compare with",
+        "ko": "Celery 설정이 주어지지 않아 비교할 것이 없다",
+    },
+    "skip.no-countdown-no-acks-late": {
+        "en": "the config sends no countdown/ETA and does not set acks_late: nothing to compare "
+        "with the timeout",
+        "ko": "설정에 countdown/ETA도 acks_late도 없어 타임아웃과 비교할 것이 없다",
+    },
+    "skip.redis-broker": {
+        "en": "not asked of a Redis broker",
+        "ko": "Redis 브로커에는 해당하지 않는다",
+    },
+    "skip.not-redis": {
+        "en": "only a Redis broker has a visibility_timeout",
+        "ko": "visibility_timeout은 Redis 브로커에만 있다",
+    },
+    "skip.no-redis-node": {"en": "no Redis node answered", "ko": "응답한 Redis 노드가 없다"},
+    "skip.no-queue-named": {"en": "no queue named", "ko": "큐 이름이 주어지지 않았다"},
+    "queues.skip.nothing-named": {
+        "en": "no queue named and no config given: nothing to compare",
+        "ko": "큐 이름도 설정도 주어지지 않아 비교할 것이 없다",
+    },
+    "queue.skip.no-connection": {"en": "no broker connection", "ko": "브로커 연결이 없다"},
+    "queue.declared-at-start": {
+        "en": "does not exist yet; the worker declares it ({{app_source}}) at start",
+        "ko": "아직 없다. 워커가 시작할 때 선언한다({{app_source}})",
+    },
+    "queue.missing.no-declare": {
+        "en": "no queue '{{queue}}' in vhost '{{vhost}}' and the app consumes it without "
+        "declaring it (no_declare): consumers get 404 NOT_FOUND - no queue '{{queue}}' in "
+        "vhost '{{vhost}}'",
+        "ko": "vhost '{{vhost}}'에 큐 '{{queue}}'가 없는데 앱은 선언하지 않고(no_declare) 소비한다. "
+        "소비자는 404 NOT_FOUND - no queue '{{queue}}' in vhost '{{vhost}}'를 받는다",
+    },
+    "queue.missing.undeclared": {
+        "en": "no queue '{{queue}}' in vhost '{{vhost}}' and nothing in the given config "
+        "declares it: consumers get 404 NOT_FOUND - no queue '{{queue}}' in vhost '{{vhost}}'",
+        "ko": "vhost '{{vhost}}'에 큐 '{{queue}}'가 없고 주어진 설정 어디에서도 선언하지 않는다. "
+        "소비자는 404 NOT_FOUND - no queue '{{queue}}' in vhost '{{vhost}}'를 받는다",
+    },
+    "queue.exists.amqp": {
+        "en": "exists: {{messages_ready}} ready, {{consumers}} consumers (AMQP only: type and "
+        "arguments need the management API)",
+        "ko": "있다: 대기 {{messages_ready}}개, 소비자 {{consumers}}개 (AMQP만으로는 타입과 인자를 "
+        "알 수 없어 관리 API가 필요하다)",
+    },
+    "queue.exists": {
+        "en": "exists: {{type}}, {{messages_ready}} ready, {{messages_unacknowledged}} "
+        "unacknowledged, {{consumers}} consumers",
+        "ko": "있다: {{type}}, 대기 {{messages_ready}}개, 미확인 {{messages_unacknowledged}}개, "
+        "소비자 {{consumers}}개",
+    },
+    "queue.exists.counters-pending": {
+        "en": "exists: {{type}}; its counters appear about 5 s after it is created",
+        "ko": "있다: {{type}}. 카운터는 큐를 만든 지 약 5초 뒤에 나타난다",
+    },
+    "queue-arguments.pass": {
+        "en": "type, arguments and flags match: declaring it will not fail",
+        "ko": "타입, 인자, 플래그가 같다. 선언해도 실패하지 않는다",
+    },
+    "queue-backlog.no-consumer": {
+        "en": "{{messages_ready}} messages ready and no consumer: nothing is working this queue",
+        "ko": "메시지 {{messages_ready}}개가 대기 중인데 소비자가 없다. 이 큐를 처리하는 워커가 없다",
+    },
+    "dead-letter-exchange.pass": {
+        "en": "exchange '{{dead_letter_exchange}}' exists",
+        "ko": "익스체인지 '{{dead_letter_exchange}}'가 있다",
+    },
+    "dead-letter-exchange.missing": {
+        "en": "x-dead-letter-exchange names '{{dead_letter_exchange}}', which does not exist in "
+        "vhost '{{vhost}}': rejected or expired messages are dropped silently",
+        "ko": "x-dead-letter-exchange가 가리키는 '{{dead_letter_exchange}}'가 vhost '{{vhost}}'에 "
+        "없다. 거부되거나 만료된 메시지가 조용히 버려진다",
+    },
+    "fanout-shared-queue.skip.no-management": {
+        "en": "needs the management API (bindings are not visible over AMQP)",
+        "ko": "관리 API가 필요하다(바인딩은 AMQP로 보이지 않는다)",
+    },
+    "fanout-shared-queue.pass": {
+        "en": "{{count}} fanout exchanges; none feeds a queue shared by several consumers",
+        "ko": "팬아웃 익스체인지 {{count}}개 가운데 여러 소비자가 나눠 쓰는 큐로 보내는 것은 없다",
+    },
+    "redis-memory.evicts-queues": {
+        "en": "Redis {{version}} evicts with maxmemory-policy {{maxmemory_policy}}: under memory "
+        "pressure it may delete a queue's list, and the tasks in it are lost (use noeviction, "
+        "or volatile-* so only keys with a TTL go)",
+        "ko": "Redis {{version}}는 maxmemory-policy {{maxmemory_policy}}로 키를 내보낸다. 메모리가 "
+        "부족하면 큐 리스트를 지울 수 있고 그 안의 태스크가 사라진다(noeviction을 쓰거나, TTL이 "
+        "있는 키만 지우는 volatile-*를 쓴다)",
+    },
+    "redis-memory.volatile": {
+        "en": "Redis {{version}}, maxmemory-policy {{maxmemory_policy}}: only keys with a TTL "
+        "(such as results) can be evicted; queue lists are safe",
+        "ko": "Redis {{version}}, maxmemory-policy {{maxmemory_policy}}: TTL이 있는 키(결과 등)만 "
+        "내보낼 수 있어 큐 리스트는 안전하다",
+    },
+    "redis-memory.pass": {
+        "en": "Redis {{version}}, maxmemory-policy {{maxmemory_policy}}",
+        "ko": "Redis {{version}}, maxmemory-policy {{maxmemory_policy}}",
+    },
+    "redis-queue.length": {
+        "en": "{{length}} messages (summed over priority sub-lists)",
+        "ko": "메시지 {{length}}개(우선순위 하위 리스트 합계)",
+    },
+    "redis-queue.empty": {
+        "en": "0 messages: on Redis an empty queue and a queue that does not exist look the "
+        "same (the list is deleted when it empties)",
+        "ko": "메시지 0개. Redis에서는 빈 큐와 없는 큐가 똑같이 보인다(리스트는 비면 지워진다)",
+    },
+    "workers.skip.redis": {
+        "en": "not asked over Redis: remote control there writes kombu's binding and reply keys "
+        "into the database, and a check run changes nothing",
+        "ko": "Redis에서는 묻지 않는다. 그곳의 원격 제어는 kombu의 바인딩·응답 키를 데이터베이스에 "
+        "쓰는데, 점검은 아무것도 바꾸지 않는다",
+    },
+    "latency.skip.redis": {
+        "en": "not measured over Redis: a round trip needs a list of our own, i.e. a write",
+        "ko": "Redis에서는 재지 않는다. 왕복에는 우리 리스트가 필요한데, 그것은 쓰기다",
+    },
+    "management.skip.no-url": {
+        "en": "no management API URL given: queue types, arguments, alarms and exchange "
+        "bindings cannot be read over AMQP (pass --management-url)",
+        "ko": "관리 API URL이 주어지지 않았다. 큐 타입, 인자, 알람, 익스체인지 바인딩은 AMQP로 "
+        "읽을 수 없다(--management-url을 준다)",
+    },
+    "management.vhost-missing": {
+        "en": "vhost '{{vhost}}' does not exist on this broker; connections to it fail with "
+        "NOT_ALLOWED",
+        "ko": "이 브로커에 vhost '{{vhost}}'가 없다. 그곳으로의 연결은 NOT_ALLOWED로 실패한다",
+    },
+    "management.pass": {
+        "en": "RabbitMQ {{rabbitmq_version}} (Erlang {{erlang_version}}), vhost '{{vhost}}' exists",
+        "ko": "RabbitMQ {{rabbitmq_version}} (Erlang {{erlang_version}}), vhost '{{vhost}}'가 있다",
+    },
+    "resource-alarms.skip.no-management": {
+        "en": "needs the management API; the round-trip check still notices a publisher "
+        "blocked by an alarm (connection.blocked)",
+        "ko": "관리 API가 필요하다. 왕복 점검은 알람으로 막힌 발행자(connection.blocked)를 여전히 "
+        "알아챈다",
+    },
+    "resource-alarms.pass": {
+        "en": "no memory or disk alarm in effect (GET /api/health/checks/alarms)",
+        "ko": "메모리나 디스크 알람이 없다(GET /api/health/checks/alarms)",
+    },
+    "resource-alarms.in-effect": {
+        "en": "alarm in effect: {{described}}; RabbitMQ blocks every publishing connection "
+        "until it clears, so task submissions hang",
+        "ko": "알람 발생: {{described}}. RabbitMQ가 알람이 풀릴 때까지 모든 발행 연결을 막아 "
+        "태스크 전송이 멈춘다",
+    },
+    "latency.skip.no-node": {
+        "en": "no node answered the handshake",
+        "ko": "핸드셰이크에 응답한 노드가 없다",
+    },
+    "latency.pass": {
+        "en": "one message published and consumed in {{latency_ms}} ms",
+        "ko": "메시지 하나를 {{latency_ms}} ms 만에 발행하고 소비했다",
+    },
+    "latency.blocked": {
+        "en": "the broker blocked our publisher (connection.blocked: {{blocked}}): a resource "
+        "alarm is in effect",
+        "ko": "브로커가 발행자를 막았다(connection.blocked: {{blocked}}). 리소스 알람이 발생한 "
+        "상태다",
+    },
+    "latency.timeout": {
+        "en": "the message did not come back within {{timeout_s}} s",
+        "ko": "메시지가 {{timeout_s}}초 안에 돌아오지 않았다",
+    },
+}
+# Said after any message whose evidence has `assumed: true`: the timeout compared with
+# was the default because nobody gave one (a paste without rabbitmq.conf, a live check
+# without --consumer-timeout-ms: RabbitMQ does not show it remotely).
+ASSUMED = {
+    "en": " (timeout assumed: the default, as none was given)",
+    "ko": " (타임아웃은 주어지지 않아 기본값으로 가정했다)",
+}
+
+
+def language(lang: str | None) -> str:
+    return lang if lang in LANGS else "en"
+
+
+def format_value(value: Any, lang: str = "en") -> str:
+    """One evidence value as text: whole floats without `.0`, lists joined, None as a word."""
+    if value is None:
+        return NONE_WORD[lang]
+    if isinstance(value, bool):
+        return YES_NO[lang][0 if value else 1]
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else f"{value:g}"
+    if isinstance(value, list | tuple):
+        shown = [format_value(item, lang) for item in value[:MAX_LISTED]]
+        return ", ".join(shown) + (", …" if len(value) > MAX_LISTED else "") or "-"
+    return str(value)
+
+
+def fill_message(template: str, evidence: dict[str, Any], lang: str = "en") -> str:
+    """`template` with each `{{name}}` replaced by the formatted evidence value."""
+
+    def value(match: re.Match) -> str:
+        name = match.group(1)
+        return format_value(evidence[name], lang) if name in evidence else match.group(0)
+
+    return PLACEHOLDER.sub(value, template)
+
+
+def finding_message(finding: dict[str, Any], kb: Any, lang: str = "en") -> str:
+    """The words of one finding (a dict as stored), from its entry's `messages`."""
+    lang = language(lang)
+    entry = kb.resolve(finding.get("entry", "")) if kb is not None else None
+    texts = (entry.messages if entry is not None else {}).get(finding.get("rule", ""))
+    if texts:
+        evidence = finding.get("evidence") or {}
+        text = fill_message(texts.get(lang) or texts["en"], evidence, lang)
+        return text + (ASSUMED[lang] if evidence.get("assumed") is True else "")
+    # reports saved before messages moved to the entries kept their English words
+    return finding.get("message") or finding.get("rule", "")
+
+
+def complete_facts(facts: dict[str, str]) -> dict[str, str]:
+    """Facts for the fix placeholders, with values that depend on each other made coherent.
+
+    `soft` and `hard` are task time limits in seconds: the soft one must stay below
+    the hard one, so a missing (or inconsistent) one is computed from the other
+    (ratio 5:6, the entry's own 300/360) instead of taking an unrelated default.
+    """
+    out = dict(facts)
+    hard, soft = _seconds(out.get("hard")), _seconds(out.get("soft"))
+    if hard is not None:
+        out["hard"] = _number(hard)
+        if soft is None or soft >= hard:
+            out["soft"] = _number(hard * 5 / 6 if hard >= 2 else hard / 2)
+    elif soft is not None:
+        out["soft"] = _number(soft)
+        out["hard"] = _number(math.ceil(soft * 6 / 5) if soft >= 1 else soft * 2)
+    return out
+
+
+def _seconds(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) and number > 0 else None
+
+
+def _number(value: float) -> str:
+    if value >= 2:
+        return str(int(value))
+    return f"{value:g}"
+
+
+def entry_title(entry: Any, lang: str) -> str:
+    return entry.title_ko if lang == "ko" and entry.title_ko else entry.title
+
+
+def entry_url(entry: Any, lang: str) -> str:
+    return entry.url + ("?lang=ko" if lang == "ko" else "")
+
+
+def present_match(match: dict[str, Any], kb: Any, lang: str = "en") -> dict[str, Any]:
+    """A stored match with its title, link, fix (filled with its facts) and live-check link."""
+    lang = language(lang)
+    out = dict(match)
+    entry = kb.resolve(match.get("slug", "")) if kb is not None else None
+    facts = match.get("facts") or {}
+    if entry is None:  # an entry removed since the report was saved
+        out.setdefault("title", match.get("slug", ""))
+        out.setdefault("url", "")
+        out.setdefault("fix", "")
+    else:
+        out["title"] = entry_title(entry, lang)
+        out["url"] = entry_url(entry, lang)
+        out["fix"] = entry.render_section("fix", complete_facts(facts), lang)
+    out["check_url"] = live_check_url(match.get("slug", ""), facts)
+    return out
+
+
+def live_check_url(slug: str, facts: dict[str, str]) -> str | None:
+    """The live-check form for a queue named in the paste, when a check can confirm the match."""
+    if slug not in LINKED_FROM_DIAGNOSIS or not facts.get("queue"):
+        return None
+    query = {"queue": facts["queue"]}
+    if facts.get("vhost"):
+        query["vhost"] = facts["vhost"]
+    return f"{reverse('checks:form')}?{urlencode(query)}"
+
+
+def present_finding(finding: dict[str, Any], kb: Any, lang: str = "en") -> dict[str, Any]:
+    lang = language(lang)
+    out = dict(finding)
+    out["message"] = finding_message(finding, kb, lang)
+    entry = kb.resolve(finding.get("entry", "")) if kb is not None else None
+    section = (finding.get("evidence") or {}).get("section")
+    url = entry_url(entry, lang) if entry is not None else ""
+    out["entry_url"] = f"{url}#{section}" if url and section else url
+    out["entry_title"] = entry_title(entry, lang) if entry is not None else finding.get("entry")
+    return out
+
+
+def present_diagnosis(data: dict[str, Any], *, kb: Any, lang: str = "en") -> dict[str, Any]:
+    """The stored diagnosis (Diagnosis.as_dict() or a saved report) with its words, for `lang`."""
+    out = dict(data)
+    out["matches"] = [present_match(m, kb, lang) for m in data.get("matches") or []]
+    out["findings"] = [present_finding(f, kb, lang) for f in data.get("findings") or []]
+    out["lang"] = language(lang)
+    return out
+
+
+def present_check_result(result: dict[str, Any], *, kb: Any, lang: str = "en") -> dict[str, Any]:
+    """One stored live-check result with its message in `lang`.
+
+    Results of shared rules carry `rule` (words from the entry) or `outcome`
+    (a PASS or SKIP, words from OUTCOMES); older units still carry their message.
+    """
+    lang = language(lang)
+    out = dict(result)
+    evidence = result.get("evidence") or {}
+    if result.get("rule") and result.get("entry"):
+        out["message"] = finding_message(result, kb, lang)
+    elif result.get("outcome") in OUTCOMES:
+        texts = OUTCOMES[result["outcome"]]
+        out["message"] = fill_message(texts[lang], evidence, lang)
+        if evidence.get("assumed") is True and result["outcome"].endswith(".pass"):
+            out["message"] += ASSUMED[lang]
+    return out
+
+
+def present_check_results(
+    results: list[dict[str, Any]], *, kb: Any, lang: str = "en"
+) -> list[dict[str, Any]]:
+    return [present_check_result(result, kb=kb, lang=lang) for result in results]

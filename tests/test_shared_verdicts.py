@@ -1,0 +1,204 @@
+"""One situation, two paths, one verdict: a pasted config vs the live broker set up for it.
+
+For each judgement the paste rules and the live checks share (consumer timeout,
+visibility timeout, priority, fanout, queue declaration), the same situation goes
+through the paste path (parse_paste -> run_rules) and through the live path
+(check_broker against real RabbitMQ objects in a throwaway vhost, or the test
+Redis database), and both must name the same rule and entry with the same
+severity (a live `fail` is a paste `error`, `warn` a `warning` or `info`).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from diagnostics.checks import CheckRequest, check_broker
+from diagnostics.checks.results import STATUS_BY_SEVERITY
+from diagnostics.parsers import parse_paste
+from diagnostics.rules import run_rules
+from tests.hlc_support import amqp_connection, api, broker_url, hlc_vhost, wait_for
+
+pytestmark = pytest.mark.broker
+VHOST = "hlc_arch_verdicts"
+# The shared judgements, by the rule ids each one can give. The live run sees the whole
+# vhost, so each test compares the rules of the judgement it sets up.
+CONSUMER_TIMEOUT = {"countdown-over-consumer-timeout", "acks-late-over-consumer-timeout"}
+VISIBILITY_TIMEOUT = {"countdown-over-visibility-timeout", "acks-late-over-visibility-timeout"}
+PRIORITY = {"priority-without-max-priority", "queue-argument-differs"}
+FANOUT = {"fixed-queue-on-fanout"}
+DECLARATION = {"queue-argument-differs", "quorum-consumed-without-declare"}
+
+
+def paste_verdicts(text: str, rules: set[str]) -> set[tuple[str, str, str]]:
+    findings = run_rules(parse_paste(text))
+    return {(f.rule, f.entry, STATUS_BY_SEVERITY[f.severity]) for f in findings if f.rule in rules}
+
+
+def live_verdicts(results: list[dict], rules: set[str]) -> set[tuple[str, str, str]]:
+    return {(r["rule"], r["entry"], r["status"]) for r in results if r.get("rule") in rules}
+
+
+@pytest.fixture(scope="module")
+def broker(rabbitmq_url, rabbitmq_management_url):
+    """The vhost with: a classic queue without x-max-priority, a quorum queue, and a
+    fanout exchange feeding one named queue that two consumers share."""
+    with hlc_vhost(rabbitmq_management_url, VHOST):
+        setup = amqp_connection(rabbitmq_url, VHOST)
+        channel = setup.channel()
+        channel.queue_declare("arch_prio", durable=True, auto_delete=False)
+        channel.queue_declare(
+            "arch_prio_ok", durable=True, auto_delete=False, arguments={"x-max-priority": 10}
+        )
+        channel.queue_declare(
+            "arch_qq", durable=True, auto_delete=False, arguments={"x-queue-type": "quorum"}
+        )
+        channel.exchange_declare("arch_fan", "fanout", durable=True, auto_delete=False)
+        channel.queue_declare("arch_shared", durable=True, auto_delete=False)
+        channel.queue_bind("arch_shared", "arch_fan")
+        consumers = [amqp_connection(rabbitmq_url, VHOST) for _ in range(2)]
+        for connection in consumers:
+            connection.channel().basic_consume("arch_shared", callback=lambda m: None)
+
+        def two_consumers() -> bool:
+            info = api(rabbitmq_management_url, "GET", f"/queues/{VHOST}/arch_shared").json()
+            return info.get("consumers") == 2
+
+        assert wait_for(two_consumers, timeout=15), "management counters did not appear"
+        try:
+            yield {"url": broker_url(rabbitmq_url, VHOST), "management": rabbitmq_management_url}
+        finally:
+            for connection in consumers + [setup]:
+                connection.close()
+
+
+def run_live(broker: dict, config: str, **extra) -> list[dict]:
+    request = CheckRequest(
+        broker["url"], management_url=broker["management"], config_text=config, **extra
+    )
+    return check_broker(request)["results"]
+
+
+AMQP = 'broker_url = "amqp://guest@rabbit//"\n'
+
+
+@pytest.mark.parametrize(
+    ("countdown", "expected"),
+    [
+        (3600, {("countdown-over-consumer-timeout", "delivery-ack-timeout", "fail")}),
+        (1800, set()),
+    ],
+)
+def test_consumer_timeout_same_verdict(broker, countdown, expected):
+    config = AMQP + f"report.apply_async(countdown={countdown})\n"
+    # rabbitmq.conf in the paste; the same value given to the live check (not readable remotely)
+    pasted = config + "\n# rabbitmq.conf\nconsumer_timeout = 3600000\n"
+    live = live_verdicts(run_live(broker, config, consumer_timeout_ms=3_600_000), CONSUMER_TIMEOUT)
+    assert paste_verdicts(pasted, CONSUMER_TIMEOUT) == live == expected
+
+
+def test_acks_late_without_a_limit_same_verdict(broker):
+    config = AMQP + "task_acks_late = True\n"
+    expected = {("acks-late-over-consumer-timeout", "delivery-ack-timeout", "warn")}
+    live = live_verdicts(run_live(broker, config), CONSUMER_TIMEOUT)
+    assert paste_verdicts(config, CONSUMER_TIMEOUT) == live == expected
+
+
+@pytest.mark.parametrize(
+    ("queue", "expected"),
+    [
+        ("arch_prio", {("priority-without-max-priority", "priority-not-applied", "warn")}),
+        ("arch_prio_ok", set()),
+    ],
+)
+def test_priority_same_verdict(broker, queue, expected):
+    config = AMQP + f'task_queues = [Queue("{queue}")]\njob.apply_async(args=(1,), priority=9)\n'
+    # the paste shows the broker's queue as a topology-operator CR
+    arguments = "\n  arguments: {x-max-priority: 10}" if queue == "arch_prio_ok" else ""
+    cr = (
+        f"\n---\napiVersion: rabbitmq.com/v1beta1\nkind: Queue\nspec:\n  name: {queue}{arguments}\n"
+    )
+    live = live_verdicts(run_live(broker, config, queues=[queue]), PRIORITY)
+    paste = paste_verdicts(config + cr, PRIORITY)
+    # the CR-less paste declares the queue without x-max-priority: its arguments differ
+    # from arch_prio_ok's, which both paths report as a 406 (same rule, same verdict)
+    mismatch = ("queue-argument-differs", "queue-arguments-mismatch", "fail")
+    assert paste - {mismatch} == live - {mismatch} == expected
+    assert (mismatch in paste) == (mismatch in live)
+
+
+def test_fanout_shared_queue_same_verdict(broker):
+    config = AMQP + 'task_queues = [Queue("arch_shared", Exchange("arch_fan", type="fanout"))]\n'
+    expected = {("fixed-queue-on-fanout", "fanout-shared-queue", "warn")}
+    live = run_live(broker, config)
+    assert paste_verdicts(config, FANOUT) == live_verdicts(live, FANOUT) == expected
+    [result] = [r for r in live if r.get("rule") == "fixed-queue-on-fanout"]
+    assert result["evidence"] == {"queue": "arch_shared", "exchange": "arch_fan", "consumers": 2}
+
+
+def test_quorum_queue_declared_classic_same_verdict(broker):
+    config = AMQP + 'task_queues = [Queue("arch_qq")]\n'
+    cr = "\n---\napiVersion: rabbitmq.com/v1beta1\nkind: Queue\nspec:\n  name: arch_qq\n  type: quorum\n"
+    expected = {("queue-argument-differs", "queue-arguments-mismatch", "fail")}
+    live = live_verdicts(run_live(broker, config), DECLARATION)
+    assert paste_verdicts(config + cr, DECLARATION) == live == expected
+
+
+REDIS = 'broker_url = "redis://redis:6379/0"\n'
+
+
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [
+        # the issue's own case: visibility_timeout 3600, countdown 3600
+        (
+            'broker_transport_options = {"visibility_timeout": 3600}\n'
+            "report.apply_async(countdown=3600)\n",
+            {("countdown-over-visibility-timeout", "redis-visibility-timeout", "fail")},
+        ),
+        (
+            'broker_transport_options = {"visibility_timeout": 43200}\n'
+            "report.apply_async(countdown=3600)\n",
+            set(),
+        ),
+        (
+            "task_acks_late = True\ntask_time_limit = 7200\n",
+            {("acks-late-over-visibility-timeout", "redis-visibility-timeout", "warn")},
+        ),
+    ],
+)
+def test_visibility_timeout_same_verdict(redis_url, config, expected):
+    live = check_broker(CheckRequest(redis_url, config_text=config))["results"]
+    live_verdict = live_verdicts(live, VISIBILITY_TIMEOUT)
+    assert paste_verdicts(REDIS + config, VISIBILITY_TIMEOUT) == live_verdict == expected
+
+
+def test_nothing_to_compare_is_skipped_on_both_brokers(broker, redis_url):
+    config = 'broker_transport_options = {"visibility_timeout": 10}\n'
+    redis_results = check_broker(CheckRequest(redis_url, config_text=config))["results"]
+    amqp_results = run_live(broker, AMQP)
+    for results, check in (
+        (redis_results, "redis-visibility-timeout"),
+        (amqp_results, "consumer-timeout"),
+    ):
+        [result] = [r for r in results if r["check"] == check]
+        assert (result["status"], result["outcome"]) == (
+            "skipped",
+            "skip.no-countdown-no-acks-late",
+        )
+    assert paste_verdicts(REDIS + config, VISIBILITY_TIMEOUT) == set()
+    assert paste_verdicts(AMQP, CONSUMER_TIMEOUT) == set()
+
+
+def test_a_shared_queue_with_one_consumer_is_not_flagged_live(broker, rabbitmq_url):
+    # the live broker knows the consumers; with fewer than two nothing is shared (yet)
+    connection = amqp_connection(rabbitmq_url, VHOST)
+    try:
+        channel = connection.channel()
+        channel.queue_declare("arch_single", durable=False, auto_delete=True)
+        channel.queue_bind("arch_single", "arch_fan")
+        channel.basic_consume("arch_single", callback=lambda m: None)
+        results = run_live(broker, AMQP)
+    finally:
+        connection.close()
+    flagged = [r["evidence"]["queue"] for r in results if r.get("rule") == "fixed-queue-on-fanout"]
+    assert flagged == ["arch_shared"]
