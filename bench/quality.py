@@ -93,26 +93,30 @@ def engine_results(items: list, kb) -> list[Result]:
     return out
 
 
-def cv_results(rows: list[q.Row], l2: float, threshold: float) -> list[Result]:
+def cv_results(
+    rows: list[q.Row], l2: float, threshold: float, caps: dict[str, float] | None = None
+) -> list[Result]:
     """Out-of-fold results of the corpus rows (the entries' examples train, not scored)."""
     probabilities = q.cv_probabilities(rows, l2)
     out = []
     for row, p in zip(rows, probabilities, strict=True):
         if not q.is_corpus(row):
             continue
-        answer = q.answer_from(row, p, threshold)
+        answer = q.answer_from(row, p, threshold, entry_thresholds=caps)
         top = q.top3_from(row, p) if answer.slug else []
         out.append(Result(row.item.expect, row.kind, top, answer.confidence, answer.probability))
     return out
 
 
-def model_results(rows: list[q.Row], weights: list[float], threshold: float) -> list[Result]:
+def model_results(
+    rows: list[q.Row], weights: list[float], threshold: float, caps: dict[str, float] | None = None
+) -> list[Result]:
     from diagnostics.learned_rank import design, predict
 
     out = []
     for row in rows:
         p = predict(weights, design(row.signals, row.item.expect)[0])
-        answer = q.answer_from(row, p, threshold)
+        answer = q.answer_from(row, p, threshold, entry_thresholds=caps)
         top = q.top3_from(row, p) if answer.slug else []
         out.append(Result(row.item.expect, row.kind, top, answer.confidence, answer.probability))
     return out
@@ -192,7 +196,7 @@ def run_set(name: str, kb, *, sealed: bool, baseline: bool) -> list[Result]:
     if name == "corpus" and model is not None:
         rows = q.collect(items + q.entry_examples(kb), kb, use=frozenset(model.signals))
         l2 = (model.meta or {}).get("trained", {}).get("l2", 1.0)
-        return cv_results(rows, l2, model.high_threshold)
+        return cv_results(rows, l2, model.high_threshold, model.entry_high_thresholds)
     return engine_results(items, kb)
 
 
@@ -220,11 +224,14 @@ def ablate(kb) -> None:
         rows = {name: q.collect(items, kb, use=frozenset(use)) for name, items in sets.items()}
         data, _ = train(rows["corpus"], use)
         weights = fit(q.groups_of(rows["corpus"]), data["trained"]["l2"])
+        caps = data["entry_high_thresholds"]
         for name in q.OPEN_SETS:
             if name == "corpus":
-                results = cv_results(rows[name], data["trained"]["l2"], data["high_threshold"])
+                results = cv_results(
+                    rows[name], data["trained"]["l2"], data["high_threshold"], caps
+                )
             else:
-                results = model_results(rows[name], weights, data["high_threshold"])
+                results = model_results(rows[name], weights, data["high_threshold"], caps)
             f = figures(results)
             shown = name + ("*" if name == "corpus" else "")
             print(

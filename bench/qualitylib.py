@@ -205,7 +205,11 @@ class Answer:
 
 
 def answer_from(
-    row: Row, probabilities: list[float], threshold: float, min_p: float = 0.02
+    row: Row,
+    probabilities: list[float],
+    threshold: float,
+    min_p: float = 0.02,
+    entry_thresholds: dict[str, float] | None = None,
 ) -> Answer:
     """The answer the engine would give with these probabilities (mirrors ranking_from)."""
     slugs = list(row.signals.candidates)
@@ -217,7 +221,8 @@ def answer_from(
     slug, p = ranked[0]
     if null > p and not row.signals.candidates[slug].precise:
         return Answer(None, "none", null)
-    return Answer(slug, "high" if p >= threshold else "possible", p)
+    needed = max(threshold, (entry_thresholds or {}).get(slug, 0.0))
+    return Answer(slug, "high" if p >= needed else "possible", p)
 
 
 def top3_from(row: Row, probabilities: list[float], min_p: float = 0.02) -> list[str]:

@@ -27,23 +27,24 @@ import qualitylib as q  # noqa: E402
 
 
 def train(rows: list[q.Row], signals: tuple[str, ...]) -> tuple[dict, list[list[float]]]:
-    from diagnostics.learned_rank import RankerModel, fit, high_threshold
+    from diagnostics.learned_rank import RankerModel, entry_thresholds, fit, high_threshold
 
     scored = []
     for l2 in q.L2_GRID:
         probabilities = q.cv_probabilities(rows, l2)
         scored.append((q.log_likelihood(rows, probabilities), l2, probabilities))
     best_ll, l2, probabilities = max(scored, key=lambda s: (s[0], -s[1]))
-    pairs = []
+    answers = []
     for row, p in zip(rows, probabilities, strict=True):
         answer = q.answer_from(row, p, threshold=2.0)
         if answer.slug is not None:
-            pairs.append((answer.probability, answer.slug == row.item.expect))
-    threshold = high_threshold(pairs)
+            answers.append((answer.slug, answer.probability, answer.slug == row.item.expect))
+    threshold = high_threshold([(p, ok) for _, p, ok in answers])
     weights = fit(q.groups_of(rows), l2)
     model = RankerModel(
         weights,
         threshold,
+        entry_high_thresholds=entry_thresholds(answers, threshold),
         signals=signals,
         meta={
             "trained": {
@@ -81,7 +82,9 @@ def main() -> int:
     hits = high = high_right = 0
     corpus = [(row, p) for row, p in zip(rows, probabilities, strict=True) if q.is_corpus(row)]
     for row, p in corpus:
-        answer = q.answer_from(row, p, data["high_threshold"])
+        answer = q.answer_from(
+            row, p, data["high_threshold"], entry_thresholds=data["entry_high_thresholds"]
+        )
         right = answer.slug == row.item.expect
         hits += right if row.item.expect else answer.confidence != "high"
         if answer.confidence == "high":

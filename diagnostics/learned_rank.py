@@ -18,7 +18,9 @@ regularisation strength and the `high` threshold are all fitted by
 
 Confidence: the first entry is `high` when its probability reaches the
 trained `high_threshold` (the lowest value at which the cross-validated answers
-of the corpus are right >= 99%); other entries are `possible`. When the "no
+of the corpus are right >= 99%) and exceeds the entry's own threshold, if it has
+one (the highest cross-validated probability at which an answer naming it was
+wrong); other entries are `possible`. When the "no
 entry fits" alternative is the most probable, the paste gets `none` (and the
 engine adds full-text search results), unless the top entry has precise
 (signature or rule) evidence, which is shown as `possible`.
@@ -32,7 +34,7 @@ from __future__ import annotations
 import json
 import math
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +56,11 @@ class RankerModel:
     min_probability: float = MIN_PROBABILITY
     signals: tuple[str, ...] = ("signature", "bm25", "cosine")
     meta: dict[str, Any] | None = None
+    entry_high_thresholds: dict[str, float] = field(default_factory=dict)
+
+    def threshold_for(self, slug: str) -> float:
+        """The probability at which `slug` as the first answer is `high`."""
+        return max(self.high_threshold, self.entry_high_thresholds.get(slug, 0.0))
 
     def utilities(self, signals: PasteSignals) -> tuple[list[str], list[float], float]:
         n = len(FEATURES)
@@ -85,6 +92,7 @@ class RankerModel:
             "weights": [round(x, 6) for x in self.weights],
             # rounded up: a rounded-down threshold could let the next (wrong) answer through
             "high_threshold": math.ceil(self.high_threshold * 1e6) / 1e6,
+            "entry_high_thresholds": dict(sorted(self.entry_high_thresholds.items())),
             "min_probability": self.min_probability,
             "signals": list(self.signals),
             **(self.meta or {}),
@@ -109,6 +117,9 @@ def load_model(path: Path = WEIGHTS_PATH) -> RankerModel | None:
                     min_probability=float(data.get("min_probability", MIN_PROBABILITY)),
                     signals=tuple(data.get("signals", ("signature", "bm25", "cosine"))),
                     meta={k: data[k] for k in ("trained", "cv") if k in data},
+                    entry_high_thresholds={
+                        k: float(v) for k, v in data.get("entry_high_thresholds", {}).items()
+                    },
                 )
         _cache[key] = model
         return model
@@ -134,7 +145,7 @@ def ranking_from(signals: PasteSignals, model: RankerModel) -> Ranking:
     top = signals.candidates[top_slug]
     if null > top_p and not top.precise:
         return Ranking("none", [], learned=True)
-    overall = "high" if top_p >= model.high_threshold else "possible"
+    overall = "high" if top_p >= model.threshold_for(top_slug) else "possible"
     items = []
     for position, (slug, probability) in enumerate(ranked):
         c = signals.candidates[slug]
@@ -237,15 +248,27 @@ def predict(weights: list[float], rows: list[list[float]]) -> list[float]:
 
 
 def high_threshold(pairs: list[tuple[float, bool]], precision: float = 0.99) -> float:
-    """Lowest probability t such that, for every t' >= t, the answers at >= t' are right
-    at least `precision` of the time (pairs: (top probability, right?)); 1.01 if none."""
+    """Lowest probability t such that the answers at >= t are right at least `precision`
+    of the time (pairs: (top probability, right?)); 1.01 if there is none."""
     ordered = sorted(pairs, key=lambda p: -p[0])
     best = 1.01
     right = 0
     for count, (probability, ok) in enumerate(ordered, start=1):
         right += ok
-        if right / count < precision:
-            break
-        if count == len(ordered) or ordered[count][0] < probability:
+        boundary = count == len(ordered) or ordered[count][0] < probability
+        if boundary and right / count >= precision:
             best = probability
     return best
+
+
+def entry_thresholds(answers: list[tuple[str, float, bool]], threshold: float) -> dict[str, float]:
+    """Per entry, the probability its answers must exceed to be `high`, where that is above
+    `threshold`: the highest cross-validated probability at which an answer naming the entry
+    was wrong (answers: (slug, probability, right?)). An entry whose evidence has been seen
+    on a paste it does not fit is not `high` at that strength again."""
+    caps: dict[str, float] = {}
+    for slug, probability, ok in answers:
+        if not ok and probability >= threshold:
+            caps[slug] = max(caps.get(slug, 0.0), probability)
+    # strictly above the wrong answer; rounded up so the JSON never lets it through
+    return {slug: math.ceil(p * 1e6 + 1) / 1e6 for slug, p in sorted(caps.items())}

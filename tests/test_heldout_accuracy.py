@@ -24,9 +24,9 @@ TESTS = Path(__file__).parent
 # measured once after training): heldout 55/59, heldout2 39/44. A floor one paste below
 # the figure on each set.
 FLOORS = {"heldout": 54 / 59, "heldout2": 38 / 44}
-# Share of `high` answers measured then (corpus 27/440, heldout 3/59, heldout2 3/44), one
-# paste of slack on the held-out sets.
-MIN_HIGH_SHARE = {"corpus": 27 / 440, "heldout": 2 / 59, "heldout2": 2 / 44}
+# Share of `high` answers measured then (corpus 234/440, heldout 41/59, heldout2 26/44),
+# one paste of slack on the held-out sets.
+MIN_HIGH_SHARE = {"corpus": 234 / 440, "heldout": 40 / 59, "heldout2": 25 / 44}
 ALL_SETS = ["corpus", *FLOORS]
 
 

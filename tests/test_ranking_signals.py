@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 
 from diagnostics.engine import diagnose
-from diagnostics.learned_rank import fit, high_threshold, load_model, predict
+from diagnostics.learned_rank import entry_thresholds, fit, high_threshold, load_model, predict
 from diagnostics.signals import informative_text, is_context_line
 from kb.index import get_kb
 from kb.textindex import fold_for_index, query_pieces
@@ -108,6 +108,16 @@ def test_high_threshold_is_the_lowest_probability_that_stays_precise():
     assert high_threshold(pairs) == pytest.approx(0.95)
     assert high_threshold([(0.9, False)]) > 1.0  # never right: `high` unreachable
     assert high_threshold([(0.9, True), (0.8, True)]) == pytest.approx(0.8)
+
+
+def test_an_entry_once_wrong_at_a_probability_is_not_high_there_again():
+    answers = [("a", 0.999, False), ("a", 0.995, True), ("b", 0.998, True), ("c", 0.5, False)]
+    caps = entry_thresholds(answers, threshold=0.99)
+    assert caps == {"a": pytest.approx(0.999001)}  # c's wrong answer is below the threshold
+    model = load_model()
+    assert model is not None
+    for slug, cap in model.entry_high_thresholds.items():
+        assert model.threshold_for(slug) == cap > model.high_threshold
 
 
 def test_entry_vectors_are_stored_in_the_index(kb):
