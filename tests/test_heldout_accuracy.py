@@ -63,4 +63,5 @@ def test_every_high_answer_is_right(answers, name, capsys):
         print(f"\n{name}: {len(high)} high answers, {len(high) - len(wrong)} right")
     assert wrong == []
     # not vacuous: making `high` unreachable must fail this test
-    assert len(high) >= MIN_HIGH_SHARE[name] * len(answers[name]), f"only {len(high)} high"
+    # a share against a share (234 >= 234/440 * 440 fails in floating point)
+    assert len(high) / len(answers[name]) >= MIN_HIGH_SHARE[name], f"only {len(high)} high"
