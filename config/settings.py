@@ -49,7 +49,11 @@ if not DEBUG and not ALLOWED_HOSTS:
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
     "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
     "django.contrib.staticfiles",
     "kb",
     "diagnostics",
@@ -58,9 +62,14 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "kb.middleware.Language",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "kb.middleware.FriendlyNotFound",
     "kb.middleware.IndexUnavailableMiddleware",
 ]
 
@@ -75,6 +84,9 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
                 "kb.context.site",
             ],
         },
@@ -93,9 +105,16 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The interface speaks English and Korean: chosen by ?lang= (links), then the
+# language cookie (the switcher), then Accept-Language. URLs never change.
 LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("ko", "한국어")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_NAME = "kb_language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "UTC"
-USE_I18N = False
+USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
@@ -112,6 +131,9 @@ if not DEBUG:
 KB_CONTENT_DIR = Path(os.environ.get("KB_CONTENT_DIR", BASE_DIR / "content"))
 KB_INDEX_PATH = Path(os.environ.get("KB_INDEX_PATH", VAR_DIR / "kb-index.sqlite3"))
 KB_SITE_NAME = os.environ.get("KB_SITE_NAME", "Celery Troubleshooting KB")
+# Absolute base of links people copy into wikis and chats (`https://kb.example.com`);
+# empty: the address the request came in on.
+KB_SITE_URL = os.environ.get("KB_SITE_URL", "").strip().rstrip("/")
 
 # --- Diagnostics --------------------------------------------------------------
 KB_PASTE_MAX_BYTES = env_int("KB_PASTE_MAX_BYTES", 1024 * 1024)
@@ -124,6 +146,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = max(KB_PASTE_MAX_BYTES * 8, 10 * 1024 * 1024)
 KB_RATE_LIMITS = {
     "diagnose": env_int("KB_RATE_LIMIT_DIAGNOSE", 60),
     "checks": env_int("KB_RATE_LIMIT_CHECKS", 10),
+    "feedback": env_int("KB_RATE_LIMIT_FEEDBACK", 10),
 }
 KB_TRUST_X_FORWARDED_FOR = env_bool("KB_TRUST_X_FORWARDED_FOR", False)
 

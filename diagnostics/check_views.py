@@ -16,6 +16,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
@@ -46,7 +48,7 @@ class CheckForm(forms.Form):
 
     broker_url = forms.CharField(
         max_length=URL_MAX_CHARS,
-        label="Broker URL",
+        label=_("Broker URL"),
         widget=forms.TextInput(attrs={"placeholder": "amqp://user@rabbit:5672/vhost"}),
     )
     password = forms.CharField(
@@ -54,12 +56,12 @@ class CheckForm(forms.Form):
         max_length=500,
         strip=False,
         widget=forms.PasswordInput(render_value=False),
-        label="Broker password (instead of putting it in the URL)",
+        label=_("Broker password (instead of putting it in the URL)"),
     )
     management_url = forms.CharField(
         required=False,
         max_length=URL_MAX_CHARS,
-        label="RabbitMQ management API URL",
+        label=_("RabbitMQ management API URL"),
         widget=forms.TextInput(attrs={"placeholder": "http://rabbit:15672"}),
     )
     management_user = forms.CharField(required=False, max_length=200)
@@ -71,17 +73,17 @@ class CheckForm(forms.Form):
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        label="Queues (comma or space separated)",
+        label=_("Queues (comma or space separated)"),
     )
     config = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 8}),
-        label="Celery config or manifest (optional)",
+        label=_("Celery config or manifest (optional)"),
     )
     consumer_timeout_ms = forms.IntegerField(
-        required=False, min_value=1, label="consumer_timeout (ms), if changed"
+        required=False, min_value=1, label=_("consumer_timeout (ms), if changed")
     )
-    no_verify = forms.BooleanField(required=False, label="Do not verify TLS certificates")
+    no_verify = forms.BooleanField(required=False, label=_("Do not verify TLS certificates"))
 
     def clean_config(self) -> str:
         text = self.cleaned_data["config"]
@@ -130,7 +132,7 @@ def check_form(request: HttpRequest) -> HttpResponse:
 def check_run_page(request: HttpRequest, run_id: str) -> HttpResponse:
     """The run: results so far, the checks still to come, and a summary once done."""
     run = expire_stalled_run(get_object_or_404(CheckRun, pk=run_id))
-    data = run_as_dict(run, lang=_lang(request))
+    data = run_as_dict(run, lang=_page_lang(request))
     finished = run.status in (CheckRun.Status.DONE, CheckRun.Status.ERROR)
     done_ids = {result["check"] for result in run.results}
     pending = [item for item in data["planned"] if item["check"] not in done_ids]
@@ -186,4 +188,10 @@ def api_check_status(request: HttpRequest, run_id: str) -> JsonResponse:
 
 
 def _lang(request: HttpRequest) -> str:
+    """The API's language: ?lang=ko, else English (JSON clients ask explicitly)."""
     return "ko" if request.GET.get("lang") == "ko" else "en"
+
+
+def _page_lang(request: HttpRequest) -> str:
+    """A page's language: the one the Language middleware activated for the reader."""
+    return "ko" if get_language() == "ko" else "en"

@@ -11,6 +11,7 @@ findings cross Celery's JSON serializer and are stored in reports unchanged.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -117,9 +118,81 @@ class BrokerFact:
     kind: str | None = None  # "rabbitmq" | "redis" | None (unknown)
     consumer_timeout_ms: int | None = None
     line: int | None = None
+    version: str | None = None  # the broker's version when known ("4.3.0")
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass
+class VersionsFact:
+    """Versions of the broker and the client libraries, as a paste states them or a broker says.
+
+    `sources` tells where each came from: "paste" (a requirements pin, a worker
+    banner, an image tag, a log line), "management-api" (GET /api/overview) or
+    "amqp-server-properties" (connection.start); `lines` the paste line.
+    """
+
+    rabbitmq: str | None = None
+    celery: str | None = None
+    kombu: str | None = None
+    sources: dict[str, str] = field(default_factory=dict)
+    lines: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class WorkerFact:
+    """One Celery worker: as it answers remote control, or as a pasted command line starts it.
+
+    `registered` is None when unknown (a command line does not tell it); `pool`
+    is Celery's name ("prefork", "threads", "solo", ...).
+    """
+
+    name: str
+    source: str  # "remote-control" | "worker-command"
+    pool: str | None = None
+    concurrency: int | None = None
+    prefetch_count: int | None = None
+    queues: list[str] = field(default_factory=list)
+    registered: list[str] | None = None
+    line: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class PolicyFact:
+    """A RabbitMQ policy as the broker has it (GET /api/policies) or a paste sets it."""
+
+    name: str
+    source: str  # "broker" | "rabbitmqctl" | "definitions"
+    pattern: str = ""
+    apply_to: str = "all"
+    definition: dict[str, Any] = field(default_factory=dict)
+    vhost: str | None = None
+    line: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+_VERSION = re.compile(r"\s*v?(\d+)(?:\.(\d+))?(?:\.(\d+))?")
+
+
+def version_tuple(text: str | None) -> tuple[int, int, int] | None:
+    """(major, minor, patch) of "4.3.0", "v5.6", "4.3.0-rc.1"; None when there is no number.
+
+    >>> version_tuple("4.3.0-rc.1"), version_tuple("5.6"), version_tuple(None)
+    ((4, 3, 0), (5, 6, 0), None)
+    """
+    match = _VERSION.match(text or "")
+    if not match:
+        return None
+    return tuple(int(part or 0) for part in match.groups())  # type: ignore[return-value]
 
 
 @dataclass

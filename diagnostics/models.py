@@ -48,3 +48,23 @@ class CheckRun(models.Model):
 
     def __str__(self) -> str:
         return f"CheckRun {self.id} ({self.status})"
+
+
+class UnansweredPaste(models.Model):
+    """A paste the KB could not answer, sent to the editors because the user agreed.
+
+    Redacted before the row is built, like reports; purged with them.
+    """
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    text = models.TextField(help_text="The paste, redacted (at most 20,000 characters).")
+    searched_for = models.CharField(max_length=500, blank=True)
+    kinds = models.CharField(max_length=200, blank=True)
+    handled = models.BooleanField(default=False, help_text="An editor has looked at it.")
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "unanswered paste"
+
+    def __str__(self) -> str:
+        return f"Unanswered paste {self.pk} ({self.created_at:%Y-%m-%d})"

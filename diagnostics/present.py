@@ -155,6 +155,27 @@ OUTCOMES: dict[str, dict[str, str]] = {
         "ko": "Redis에서는 묻지 않는다. 그곳의 원격 제어는 kombu의 바인딩·응답 키를 데이터베이스에 "
         "쓰는데, 점검은 아무것도 바꾸지 않는다",
     },
+    "workers.skip.no-connection": {"en": "no broker connection", "ko": "브로커 연결이 없다"},
+    "workers.skip.no-pidbox-exchange": {
+        "en": "exchange(s) {{missing_exchanges}} do not exist in vhost '{{vhost}}': remote "
+        "control would create them, and a check run changes nothing",
+        "ko": "vhost '{{vhost}}'에 익스체인지 {{missing_exchanges}}가 없다. 원격 제어를 하면 "
+        "만들어지는데, 점검은 아무것도 바꾸지 않는다",
+    },
+    "workers.none-answered": {
+        "en": "no worker answered ping within {{timeout_s}} s in vhost '{{vhost}}'",
+        "ko": "vhost '{{vhost}}'에서 {{timeout_s}}초 안에 ping에 응답한 워커가 없다",
+    },
+    "workers.answered": {
+        "en": "{{count}} worker(s) answered (pool, concurrency, prefetch): {{described}}",
+        "ko": "워커 {{count}}개가 응답했다(풀, 동시성, 프리페치): {{described}}",
+    },
+    "worker-queues.unconsumed": {
+        "en": "none of the {{count}} worker(s) that answered consumes '{{queue}}': tasks sent "
+        "there wait until a worker runs with -Q {{queue}}",
+        "ko": "응답한 워커 {{count}}개 중 '{{queue}}'를 소비하는 워커가 없다. 그곳으로 보낸 "
+        "태스크는 -Q {{queue}}로 워커가 뜰 때까지 기다린다",
+    },
     "latency.skip.redis": {
         "en": "not measured over Redis: a round trip needs a list of our own, i.e. a write",
         "ko": "Redis에서는 재지 않는다. 왕복에는 우리 리스트가 필요한데, 그것은 쓰기다",
@@ -203,6 +224,88 @@ OUTCOMES: dict[str, dict[str, str]] = {
         "alarm is in effect",
         "ko": "브로커가 발행자를 막았다(connection.blocked: {{blocked}}). 리소스 알람이 발생한 "
         "상태다",
+    },
+    "rabbitmq4.skip.no-management": {
+        "en": "needs the management API (queue flags and arguments, policies)",
+        "ko": "관리 API가 필요하다(큐 플래그와 인자, 정책)",
+    },
+    "skip.no-broker-version": {
+        "en": "the broker's version is unknown (neither the management API nor the AMQP "
+        "handshake told it)",
+        "ko": "브로커 버전을 알 수 없다(관리 API도 AMQP 핸드셰이크도 알려 주지 않았다)",
+    },
+    "skip.no-kombu-version": {
+        "en": "RabbitMQ {{rabbitmq_version}}: which QoS the worker asks for depends on kombu's "
+        "version, and none was given (add kombu==... or the output of celery report to the "
+        "config)",
+        "ko": "RabbitMQ {{rabbitmq_version}}: 워커가 요청하는 QoS는 kombu 버전에 달렸는데 버전이 "
+        "주어지지 않았다(설정에 kombu==... 이나 celery report 출력을 넣는다)",
+    },
+    "skip.no-consumer-timeout-given": {
+        "en": "no consumer_timeout given and no classic queue carries x-consumer-timeout: "
+        "nothing relies on the timeout",
+        "ko": "consumer_timeout이 주어지지 않았고 x-consumer-timeout을 가진 클래식 큐도 없다. "
+        "타임아웃에 기대는 것이 없다",
+    },
+    "skip.classic-queues-4-3": {
+        "en": "RabbitMQ {{rabbitmq_version}} never times out deliveries on classic queues: "
+        "there is no 406 to predict",
+        "ko": "RabbitMQ {{rabbitmq_version}}은 클래식 큐의 전달에 타임아웃을 두지 않는다. 예측할 "
+        "406이 없다",
+    },
+    "transient-queues.before-4-3": {
+        "en": "RabbitMQ {{rabbitmq_version}} still accepts transient non-exclusive queues "
+        "(refused by default from 4.3.0); {{count}} in this vhost or declared by the given "
+        "config: {{queues}}",
+        "ko": "RabbitMQ {{rabbitmq_version}}은 비내구성·비배타적 큐를 아직 받는다(4.3.0부터 기본 "
+        "거부). 이 vhost에 있거나 주어진 설정이 선언하는 큐 {{count}}개: {{queues}}",
+    },
+    "transient-queues.pass": {
+        "en": "RabbitMQ {{rabbitmq_version}}: no queue in this vhost or the given config is "
+        "declared durable=False and exclusive=False",
+        "ko": "RabbitMQ {{rabbitmq_version}}: durable=False, exclusive=False로 선언된 큐가 없다",
+    },
+    "global-qos.before-4-0": {
+        "en": "RabbitMQ {{rabbitmq_version}} honours global QoS; the 4.x changes do not apply",
+        "ko": "RabbitMQ {{rabbitmq_version}}은 전역 QoS를 따른다. 4.x의 변경은 해당하지 않는다",
+    },
+    "global-qos.pass": {
+        "en": "kombu {{kombu_version}} on RabbitMQ {{rabbitmq_version}}: per-consumer QoS (kombu "
+        "5.7 or quorum queues) and no ETA/countdown in the config that a fixed prefetch would "
+        "have to hold",
+        "ko": "RabbitMQ {{rabbitmq_version}}의 kombu {{kombu_version}}: 컨슈머 단위 QoS(kombu 5.7 "
+        "또는 쿼럼 큐)이고, 고정된 프리페치가 떠안을 ETA/countdown이 설정에 없다",
+    },
+    "queue-storage-args.before-4-3": {
+        "en": "RabbitMQ {{rabbitmq_version}} accepts x-queue-version 1 and x-queue-mode "
+        "(removed in 4.3.0); queues carrying them: {{queues}}",
+        "ko": "RabbitMQ {{rabbitmq_version}}은 x-queue-version 1과 x-queue-mode를 받는다(4.3.0에서 "
+        "제거). 이 인자를 가진 큐: {{queues}}",
+    },
+    "queue-storage-args.pass": {
+        "en": "RabbitMQ {{rabbitmq_version}}: no queue here carries x-queue-version 1 or "
+        "x-queue-mode",
+        "ko": "RabbitMQ {{rabbitmq_version}}: x-queue-version 1이나 x-queue-mode를 가진 큐가 없다",
+    },
+    "mirroring-policies.before-4-0": {
+        "en": "RabbitMQ {{rabbitmq_version}} still mirrors classic queues (removed in 4.0); "
+        "policies with ha-* keys: {{policies}}",
+        "ko": "RabbitMQ {{rabbitmq_version}}은 아직 클래식 큐를 미러링한다(4.0에서 제거). ha-* 키를 "
+        "가진 정책: {{policies}}",
+    },
+    "mirroring-policies.pass": {
+        "en": "RabbitMQ {{rabbitmq_version}}: no policy here sets ha-* keys",
+        "ko": "RabbitMQ {{rabbitmq_version}}: ha-* 키를 설정한 정책이 없다",
+    },
+    "classic-consumer-timeout.before-4-3": {
+        "en": "RabbitMQ {{rabbitmq_version}} times out deliveries on classic queues too (4.3 "
+        "no longer does)",
+        "ko": "RabbitMQ {{rabbitmq_version}}은 클래식 큐의 전달에도 타임아웃을 둔다(4.3은 더 이상 "
+        "두지 않는다)",
+    },
+    "classic-consumer-timeout.pass": {
+        "en": "RabbitMQ {{rabbitmq_version}}: no classic queue relies on consumer_timeout",
+        "ko": "RabbitMQ {{rabbitmq_version}}: consumer_timeout에 기대는 클래식 큐가 없다",
     },
     "latency.timeout": {
         "en": "the message did not come back within {{timeout_s}} s",

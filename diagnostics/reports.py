@@ -68,4 +68,7 @@ def purge_reports(*, days: int | None = None) -> int:
     days = settings.KB_REPORT_RETENTION_DAYS if days is None else days
     cutoff = timezone.now() - timedelta(days=days)
     deleted, _ = Report.objects.filter(created_at__lt=cutoff).delete()
+    from diagnostics.models import UnansweredPaste  # the editors' queue: same retention
+
+    UnansweredPaste.objects.filter(created_at__lt=cutoff).delete()
     return deleted

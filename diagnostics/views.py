@@ -16,13 +16,34 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from diagnostics.api import content_length
-from diagnostics.engine import PasteError
+from diagnostics.engine import PasteError, analysed_part, error_like_line
 from diagnostics.forms import PasteForm
+from diagnostics.models import UnansweredPaste
+from diagnostics.parsers import parse_paste
 from diagnostics.redact import redact_text
 from diagnostics.reports import delete_report, get_report
 from diagnostics.services import diagnose_paste, present_report
+from kb.textindex import WORD_PIECES
 
-FORM_OVERHEAD = 3  # urlencoding can triple a paste's size
+FULL_TEXT = "full-text search of the entry's text"  # evidence of prose matches (engine)
+FORM_OVERHEAD = 3
+UNANSWERED_MAX_CHARS = 20_000  # urlencoding can triple a paste's size
+
+
+def searched_words(text: str) -> list[str]:
+    """The words the no-match search used (the paste's most error-like line, redacted)."""
+    words = WORD_PIECES.findall(error_like_line(parse_paste(analysed_part(text)[0])))
+    return list(dict.fromkeys(words))[:24]
+
+
+def share_unanswered(text: str, searched_for: list[str], kinds: list[str]) -> bool:
+    """Queue a paste nothing answered for the editors (the user ticked the box); redacted first."""
+    UnansweredPaste.objects.create(
+        text=redact_text(text)[:UNANSWERED_MAX_CHARS],
+        searched_for=" ".join(searched_for)[:500],
+        kinds=",".join(kinds)[:200],
+    )
+    return True
 
 
 def _noindex(response: HttpResponse) -> HttpResponse:
@@ -31,8 +52,11 @@ def _noindex(response: HttpResponse) -> HttpResponse:
 
 
 def reader_language(request: HttpRequest) -> str:
-    """The reader's language: ?lang=ko (or a form field lang=ko), else English."""
-    return "ko" if (request.GET.get("lang") or request.POST.get("lang")) == "ko" else "en"
+    """The reader's language: a form field lang=ko, else the page language the
+    Language middleware chose (?lang=, the switcher's cookie, Accept-Language)."""
+    if request.POST.get("lang") in ("en", "ko"):
+        return request.POST["lang"]
+    return "ko" if getattr(request, "LANGUAGE_CODE", "en") == "ko" else "en"
 
 
 def _page(request: HttpRequest, context: dict, status: int = 200) -> HttpResponse:
@@ -62,6 +86,15 @@ def diagnose_page(request: HttpRequest) -> HttpResponse:
     # The paste is shown again redacted: the page must not carry the secrets back.
     shown = PasteForm(initial={"text": redact_text(outcome.text)})
     context = {"form": shown, "result": outcome.data}
+    result = outcome.diagnosis
+    if result.confidence == "none" or all(
+        e.get("signature") == FULL_TEXT for m in result.matches for e in m.evidence
+    ):
+        context["searched_for"] = searched_words(outcome.text)
+        if request.POST.get("share_unanswered"):
+            context["shared"] = share_unanswered(
+                outcome.text, context["searched_for"], result.kinds
+            )
     if outcome.report is not None:
         context.update(report=outcome.report, delete_token=outcome.delete_token)
     return _page(request, context)

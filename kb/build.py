@@ -73,6 +73,7 @@ FIXTURE_POLICY = Policy(
 class BuildResult:
     entries: list[Entry] = field(default_factory=list)
     errors: list[ContentError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     version: str = ""
     written: bool = False
 
@@ -83,8 +84,16 @@ def content_files(content_dir: Path) -> list[tuple[Path, str]]:
     return [(p, kind) for p, kind in files if not p.name.endswith(".ko.md")]
 
 
+VERIFICATION_FILE = "verification.json"
+
+
 def content_version(files: Iterable[Path]) -> str:
     digest = hashlib.sha256()
+    files = list(files)
+    if files:  # the lab's record is content too: pages show it
+        record = files[0].parent.parent / VERIFICATION_FILE
+        if record.exists():
+            digest.update(record.name.encode() + b"\0" + record.read_bytes() + b"\0")
     for path in files:
         korean = path.with_name(f"{path.stem}.ko.md")
         if korean.exists():
@@ -110,10 +119,45 @@ def load_content(content_dir: Path, policy: Policy = SITE_POLICY) -> BuildResult
     if policy.code_references:
         result.errors.extend(validation.rule_message_errors(result.entries))
         result.errors.extend(validation.referenced_slug_errors(result.entries, root))
+    attach_verification(Path(content_dir), result)
     if not result.errors:  # examples need a sound KB; they run on every build
         result.errors.extend(validation.example_errors(result.entries))
     result.version = content_version(p for p, _ in files)
     return result
+
+
+def attach_verification(content_dir: Path, result: BuildResult) -> None:
+    """Give each entry its lab record (content/verification.json, written by verify_entries).
+
+    A record older than the entry's `updated` date is a warning: the entry changed
+    after it was last verified (run `manage.py verify_entries --only <slug>`).
+    """
+    path = content_dir / VERIFICATION_FILE
+    if not path.exists():
+        return
+    shown = str(path.relative_to(content_dir.parent))
+    try:
+        records = json.loads(path.read_text(encoding="utf-8")).get("entries", {})
+        if not isinstance(records, dict):
+            raise ValueError("'entries' must be a mapping")
+    except (ValueError, AttributeError, OSError) as exc:
+        result.errors.append(ContentError(shown, 1, f"invalid verification record: {exc}"))
+        return
+    entries = {entry.slug: entry for entry in result.entries}
+    for slug, record in records.items():
+        entry = entries.get(slug)
+        if entry is None or not isinstance(record, dict):
+            result.errors.append(ContentError(shown, 1, f"record for unknown entry {slug!r}"))
+            continue
+        entry.verification = {
+            key: record.get(key, "") for key in ("status", "reason", "versions", "date")
+        }
+        date = str(record.get("date", ""))
+        if record.get("status") != "not-reproducible" and entry.updated and date < entry.updated:
+            result.warnings.append(
+                f"{entry.path}: verification record ({date}) is older than 'updated' "
+                f"({entry.updated}): run manage.py verify_entries --only {slug}"
+            )
 
 
 def check_completeness(entries: list[Entry], policy: Policy) -> list[ContentError]:

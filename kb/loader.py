@@ -51,7 +51,13 @@ ENTRY_KEYS_REQUIRED = (
     "counter_examples",
 )
 GUIDE_KEYS_REQUIRED = ("title", "summary", "tags", "components", "updated", "versions")
-KNOWN_KEYS = set(ENTRY_KEYS_REQUIRED) | {"aliases", "related", "defaults", "messages"}
+KNOWN_KEYS = set(ENTRY_KEYS_REQUIRED) | {
+    "aliases",
+    "related",
+    "defaults",
+    "messages",
+    "not_reproducible",
+}
 MESSAGE_LANGS = ("en", "ko")
 MESSAGE_PLACEHOLDER = re.compile(r"\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}")
 MIN_EXAMPLES = 3
@@ -110,6 +116,8 @@ class Entry:
     versions: dict[str, str] = field(default_factory=dict)
     signatures: list[Signature] = field(default_factory=list)
     defaults: dict[str, str] = field(default_factory=dict)
+    not_reproducible: str = ""  # why the lab cannot reproduce it here (lab/README.md)
+    verification: dict[str, Any] = field(default_factory=dict)  # content/verification.json
     examples: list[str] = field(default_factory=list)
     counter_examples: list[str] = field(default_factory=list)
     messages: dict[str, dict[str, str]] = field(default_factory=dict)  # rule id -> {en, ko}
@@ -350,6 +358,7 @@ def _build_entry(
         # the raw items still know their lines (data has them stripped)
         signatures=_build_signatures(raw_signatures, lines.get("signatures", 1), error),
         defaults={str(k): str(v) for k, v in defaults.items()},
+        not_reproducible=" ".join(text("not_reproducible").split()),
         examples=str_list("examples"),
         counter_examples=str_list("counter_examples"),
         messages=_build_messages(data.get("messages"), lines.get("messages", 1), error),

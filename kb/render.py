@@ -88,7 +88,9 @@ def render_body(body: str, *, first_line: int = 1) -> RenderedBody:
     md = _new_markdown()
     for section_id, title, source in chunks:
         md.reset()
-        section_html = _add_heading_links(md.convert(source))
+        section_html = _focusable_code(_add_heading_links(link_urls(md.convert(source))))
+        if section_id == "references":
+            section_html = titled_references(section_html)
         title_html = md.reset().convert(title) if title else ""
         title_html = re.sub(r"^<p>|</p>$", "", title_html)
         result.sections.append({"id": section_id, "title": title_html, "html": section_html})
@@ -162,6 +164,80 @@ def _add_heading_links(section_html: str) -> str:
         r'<h\1 id="\2">\3 <a class="anchor" href="#\2" aria-label="Link to this section">#</a></h\1>',
         section_html,
     )
+
+
+_URL = re.compile(r"https?://[^\s<>\"']+")
+_SKIP_TAGS = ("pre", "code", "a")
+
+
+def link_urls(section_html: str) -> str:
+    """Turn bare URLs in text into links (never inside code, pre or an existing link)."""
+    out: list[str] = []
+    depth = 0
+    for part in re.split(r"(<[^>]+>)", section_html):
+        if part.startswith("<"):
+            name = re.match(r"</?([a-zA-Z0-9]+)", part)
+            if name and name.group(1).lower() in _SKIP_TAGS and not part.endswith("/>"):
+                depth += -1 if part.startswith("</") else 1
+            out.append(part)
+        elif depth > 0:
+            out.append(part)
+        else:
+            out.append(_URL.sub(_url_link, part))
+    return "".join(out)
+
+
+def _url_link(match: re.Match[str]) -> str:
+    url = match.group(0)
+    trail = ""
+    while url and url[-1] in ".,;:!?)":
+        if url[-1] == ")" and url.count("(") >= url.count(")"):
+            break
+        url, trail = url[:-1], url[-1] + trail
+    return f'<a href="{url}">{url}</a>{trail}'
+
+
+_REFERENCE_ITEM = re.compile(
+    r"<li>(?P<title>(?:(?!</li>).)+?):\s*(?P<links>(?:<a href=\"[^\"]+\">[^<]+</a>(?:,?\s*(?:and\s*)?)?)+)</li>",
+    re.S,
+)
+_LINK = re.compile(r'<a href="([^"]+)">([^<]+)</a>')
+
+
+def titled_references(section_html: str) -> str:
+    """`- Title: URL` items become a link named by the title, the site shown beside it."""
+
+    def item(match: re.Match[str]) -> str:
+        links = _LINK.findall(match.group("links"))
+        title = " ".join(match.group("title").split())
+        first, *more = [url for url, _ in links]
+        extra = "".join(
+            f' · <a href="{url}" class="ref-more">{html.escape(_short_url(url))}</a>'
+            for url in more
+        )
+        return (
+            f'<li><a href="{first}">{title}</a> '
+            f'<span class="ref-host">{html.escape(_host(first))}</span>{extra}</li>'
+        )
+
+    return _REFERENCE_ITEM.sub(item, section_html)
+
+
+def _host(url: str) -> str:
+    host = re.sub(r"^https?://", "", html.unescape(url)).split("/", 1)[0]
+    return host.removeprefix("www.")
+
+
+def _short_url(url: str) -> str:
+    """A second link's text: the last parts of its path (`kombu/pull/2481`)."""
+    path = re.sub(r"^https?://[^/]+/?", "", html.unescape(url)).strip("/")
+    parts = [p for p in re.split(r"[/#]", path) if p]
+    return "/".join(parts[-3:]) or _host(url)
+
+
+def _focusable_code(section_html: str) -> str:
+    """Code blocks scroll sideways on narrow screens: make them reachable by keyboard."""
+    return section_html.replace("<pre>", '<pre tabindex="0">')
 
 
 def fill_placeholders(

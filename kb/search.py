@@ -27,7 +27,8 @@ import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from kb.index import KnowledgeBase, get_kb
+from kb import index as kb_index
+from kb.index import KnowledgeBase
 from kb.textindex import (
     CJK_RUN,
     HANGUL_RUN,
@@ -114,6 +115,8 @@ def build_match(connection: sqlite3.Connection, query: str, *, mode: str = "AND"
             if _unknown_cjk(connection, terms):
                 continue
             prefix = is_last and prefix_last and index == len(phrases) - 1 and len(terms[-1]) >= 2
+            if len(terms) == 1 and len(terms[0]) == 1 and HANGUL_RUN.fullmatch(terms[0]):
+                prefix = True  # one syllable: the bigrams that start with it
             expression = _phrase(terms, prefix)
             if len(terms) == 1:
                 fixes = _corrections(connection, terms[0])
@@ -123,9 +126,29 @@ def build_match(connection: sqlite3.Connection, query: str, *, mode: str = "AND"
     return f" {mode} ".join(parts)
 
 
+def corrected_query(query: str, *, kb: KnowledgeBase | None = None) -> str | None:
+    """The query with each unknown word replaced by its closest known word (`prefrok` →
+    `prefork`), or None when no word needed correcting: "showing results for …"."""
+    kb = kb or kb_index.get_kb()
+    if kb.path is None or not query.strip():
+        return None
+    connection = _connection(kb.path)
+    words = query[:MAX_QUERY_CHARS].split()[:MAX_QUERY_WORDS]
+    changed = False
+    out = []
+    for word in words:
+        fixes = _corrections(connection, word.lower()) if word.isalpha() else []
+        if fixes:
+            out.append(min(fixes, key=lambda t: (abs(len(t) - len(word)), t)))
+            changed = True
+        else:
+            out.append(word)
+    return " ".join(out) if changed else None
+
+
 def search(query: str, limit: int = 10, *, kb: KnowledgeBase | None = None) -> list[SearchHit]:
     """Best entries for `query`, best first (score: higher is better)."""
-    kb = kb or get_kb()
+    kb = kb or kb_index.get_kb()
     if kb.path is None or not query.strip():
         return []
     connection = _connection(kb.path)
@@ -273,7 +296,7 @@ def _exact_first(
 
 def exact_match(query: str, kb: KnowledgeBase | None = None):
     """The entry whose slug, alias or title equals the query (case and spacing ignored)."""
-    kb = kb or get_kb()
+    kb = kb or kb_index.get_kb()
     wanted = " ".join(query.lower().split())
     if not wanted:
         return None

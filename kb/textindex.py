@@ -56,7 +56,12 @@ def signature_words(signatures: Iterable) -> str:
 
 
 def query_pieces(word: str) -> list[list[str]]:
-    """One query word → phrases (lists of adjacent terms). Single syllables are dropped."""
+    """One query word → phrases (lists of adjacent terms).
+
+    A lone syllable (`큐`) stays a one-term phrase: the search asks for it as a
+    prefix, which finds the bigrams that start with it (`큐가`, `큐를`) and the
+    syllable standing alone.
+    """
     phrases: list[list[str]] = []
     latin: list[str] = []
     for part in _split_cjk(word.lower()):
@@ -64,8 +69,7 @@ def query_pieces(word: str) -> list[list[str]]:
             if latin:
                 phrases.append(latin)
                 latin = []
-            if len(part) >= 2:
-                phrases.append(hangul_bigrams(part))
+            phrases.append(hangul_bigrams(part))
         else:
             latin += WORD_PIECES.findall(part)
     if latin:

@@ -15,11 +15,13 @@ from django.http import (
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
-from kb.index import get_kb
+from kb import index
+from kb.feedback import record_not_found
 from kb.loader import Entry
-from kb.search import exact_match, search
+from kb.search import corrected_query, exact_match, search
 from kb.textindex import HANGUL_RUN
 
 SEARCH_DEFAULT_LIMIT = 10
@@ -41,7 +43,7 @@ def entry_summary(entry: Entry) -> dict:
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    kb = get_kb()
+    kb = index.get_kb()
     entries = kb.of_kind("entry")
     components = Counter(c for e in entries for c in e.components)
     tags = Counter(t for e in entries for t in e.tags)
@@ -61,7 +63,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def entry_index(request: HttpRequest) -> HttpResponse:
-    kb = get_kb()
+    kb = index.get_kb()
     component = request.GET.get("component", "")
     tag = request.GET.get("tag", "")
     entries = [
@@ -77,14 +79,14 @@ def entry_index(request: HttpRequest) -> HttpResponse:
 
 
 def _document(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
-    kb = get_kb()
-    entry = kb.resolve(slug)
+    kb = index.get_kb()
+    entry = kb.resolve(slug) or kb.resolve(slug.lower().replace("_", "-"))
     if entry is None:
         raise Http404(slug)
     if entry.slug != slug or entry.kind != kind:  # an old slug, or /kb/<guide>/: one home each
         query = f"?{request.META['QUERY_STRING']}" if request.META.get("QUERY_STRING") else ""
         return HttpResponsePermanentRedirect(entry.url + query)
-    korean = request.GET.get("lang") == "ko"
+    korean = get_language() == "ko"  # ?lang=ko, the language cookie, or Accept-Language
     related = [kb.entries[s] for s in entry.related if s in kb.entries]
     return render(
         request,
@@ -135,26 +137,37 @@ def search_page(request: HttpRequest) -> HttpResponse:
         if exact is not None:
             return redirect(exact.url)
     hits = search(query, limit=_limit(request) if "limit" in request.GET else 20) if query else []
-    results = result_rows(hits)
-    if HANGUL_RUN.search(query):  # a Korean query: Korean titles, linking to the Korean pages
-        kb = get_kb()
-        for result in results:
-            entry = kb.entries.get(result["slug"])
-            if entry is not None and entry.title_ko:
-                result.update(title=entry.title_ko, url=f"{entry.url}?lang=ko")
-    return render(request, "kb/search.html", {"query": query, "results": results})
+    results = in_query_language(result_rows(hits), query)
+    context = {
+        "query": query,
+        "results": results,
+        "corrected": corrected_query(query) if query else None,
+    }
+    return render(request, "kb/search.html", context)
+
+
+def in_query_language(results: list[dict], query: str) -> list[dict]:
+    """A Korean query gets Korean titles, linking to the Korean pages."""
+    if not HANGUL_RUN.search(query):
+        return results
+    kb = index.get_kb()
+    for result in results:
+        entry = kb.entries.get(result["slug"])
+        if entry is not None and entry.title_ko:
+            result.update(title=entry.title_ko, url=f"{entry.url}?lang=ko", lang="ko")
+    return results
 
 
 @require_GET
 def api_entries(request: HttpRequest) -> JsonResponse:
-    kb = get_kb()
+    kb = index.get_kb()
     entries = kb.of_kind("entry") + kb.of_kind("guide")
     return JsonResponse({"entries": [entry_summary(e) for e in entries]})
 
 
 @require_GET
 def api_entry(request: HttpRequest, slug: str) -> HttpResponse:
-    kb = get_kb()
+    kb = index.get_kb()
     entry = kb.resolve(slug)
     if entry is None:
         return JsonResponse({"error": f"no entry {slug!r}"}, status=404)
@@ -179,16 +192,108 @@ def api_entry(request: HttpRequest, slug: str) -> HttpResponse:
 def api_search(request: HttpRequest) -> JsonResponse:
     query = request.GET.get("q", "")
     hits = search(query, limit=_limit(request)) if query.strip() else []
-    return JsonResponse({"query": query, "results": [hit.as_dict() for hit in hits]})
+    results = in_query_language([hit.as_dict() for hit in hits], query)
+    corrected = corrected_query(query) if query.strip() else None
+    return JsonResponse(
+        {"query": query, "corrected": corrected, "count": len(results), "results": results}
+    )
+
+
+# Words of a URL that say nothing about its subject: never search on them.
+FILLER_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "for",
+        "from",
+        "how",
+        "i",
+        "in",
+        "is",
+        "it",
+        "its",
+        "kb",
+        "no",
+        "not",
+        "of",
+        "on",
+        "or",
+        "page",
+        "pages",
+        "such",
+        "that",
+        "the",
+        "this",
+        "to",
+        "was",
+        "what",
+        "when",
+        "where",
+        "which",
+        "why",
+        "with",
+        "without",
+        "entry",
+        "entries",
+        "guide",
+        "guides",
+        "html",
+        "htm",
+        "php",
+        "index",
+        "old",
+        "new",
+        "www",
+        "https",
+        "http",
+        "d",
+        "api",
+    ]
+)
+REPORT_PATH = re.compile(r"^/d/[^/]+/?(delete)?$")
+
+
+def url_words(path: str) -> str:
+    """The subject words of a missing URL (`/kb/no-such-entry/` → '', filler dropped)."""
+    words = re.findall(r"[A-Za-z0-9]+", path)
+    kept = [w.lower() for w in words if w.lower() not in FILLER_WORDS and len(w) > 1]
+    return " ".join(dict.fromkeys(kept))[:200]
 
 
 def not_found(request: HttpRequest, exception=None) -> HttpResponse:
-    """404 that offers a search with the words of the missing URL."""
-    words = " ".join(re.findall(r"[A-Za-z0-9]+", request.path.replace("/kb/", " ")))[:200]
+    """404 that offers entries matching the subject words of the missing URL."""
     if request.path.startswith("/api/"):
-        return JsonResponse({"error": "not found"}, status=404)
-    hits = search(words, limit=5) if words else []
-    if not hits and words:
-        hits = search(" ".join(words.split()[:1]), limit=5)
-    results = result_rows(hits)
-    return render(request, "404.html", {"query": words, "results": results}, status=404)
+        response = JsonResponse({"error": "not found"}, status=404)
+        response.kb_page = True
+        return response
+    record_not_found(request)
+    report_gone = bool(REPORT_PATH.match(request.path))
+    words = "" if report_gone else url_words(request.path)
+    try:
+        results = result_rows(search(words, limit=5) if words else [])
+    except index.IndexUnavailable:  # no suggestions without an index; still the site's 404
+        results = []
+    from django.conf import settings
+
+    context = {
+        "query": words,
+        "results": results,
+        "report_gone": report_gone,
+        "retention_days": settings.KB_REPORT_RETENTION_DAYS,
+    }
+    response = render(request, "404.html", context, status=404)
+    response.kb_page = True
+    return response
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Clients that ask for /favicon.ico directly get the site's icon."""
+    from django.templatetags.static import static
+
+    return HttpResponsePermanentRedirect(static("favicon.svg"))

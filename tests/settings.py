@@ -17,5 +17,6 @@ os.environ.setdefault("KB_VAR_DIR", str(_TMP))
 os.environ.setdefault("KB_INDEX_PATH", str(_TMP / "kb-index.sqlite3"))
 os.environ.setdefault("KB_RATE_LIMIT_DIAGNOSE", "0")
 os.environ.setdefault("KB_RATE_LIMIT_CHECKS", "0")
+os.environ.setdefault("KB_RATE_LIMIT_FEEDBACK", "0")
 
 from config.settings import *  # noqa: E402,F403

@@ -16,6 +16,9 @@ import sys
 import pytest
 
 from diagnostics.checks import CheckRequest, check_broker
+from diagnostics.checks.results import STATUS_BY_SEVERITY
+from diagnostics.parsers import parse_paste
+from diagnostics.rules import run_rules
 from tests.hlc_support import (
     ROOT,
     amqp_connection,
@@ -158,7 +161,9 @@ def test_prefork_with_main_process_cache_is_a_warning_naming_only_the_prefork_wo
     [result] = by_check(results, "prefork-cache")
     assert (result["status"], result["entry"]) == ("warn", "prefork-cache-not-shared")
     assert [w.split("@")[0] for w in result["evidence"]["workers"]] == ["hlc_prefork"]
-    assert result["message"].startswith("heuristic:")
+    assert result["rule"] == "prefork-main-process-state"
+    assert result["message"].startswith("Heuristic:")  # the entry's words, via the presenter
+    assert "a 'worker_ready' handler" in result["message"]
 
 
 def test_worker_consuming_fast_and_long_queues_is_mixed_workload(results):
@@ -188,3 +193,35 @@ def test_remote_control_run_leaves_queues_exchanges_and_bindings_unchanged(worke
     after = wait_for(lambda: (s := stable()) == before and s, timeout=12)
     assert without_reply_queues(after or stable()) == without_reply_queues(before)
     assert after == before
+
+
+def test_the_pasted_commands_of_these_workers_get_the_same_worker_verdicts(results):
+    # the paste path: the same config and the command lines that started the workers
+    commands = "\n".join(
+        f"celery -A tests.hlc_celery_app worker {' '.join(options)}" for options in WORKERS.values()
+    )
+    findings = run_rules(parse_paste(CONFIG + "\n\n" + commands + "\n"))
+    rules = {"prefork-main-process-state", "mixed-short-and-long-queues"}
+    pasted = {
+        (f.rule, f.entry, STATUS_BY_SEVERITY[f.severity]) for f in findings if f.rule in rules
+    }
+    live = {(r["rule"], r["entry"], r["status"]) for r in results if r.get("rule") in rules}
+    assert (
+        pasted
+        == live
+        == {
+            ("prefork-main-process-state", "prefork-cache-not-shared", "warn"),
+            ("mixed-short-and-long-queues", "mixed-workload-queue", "warn"),
+        }
+    )
+    [mixed] = [f for f in findings if f.rule == "mixed-short-and-long-queues"]
+    [live_mixed] = [r for r in results if r.get("rule") == "mixed-short-and-long-queues"]
+    assert (mixed.evidence["short"], mixed.evidence["long"]) == (
+        live_mixed["evidence"]["short"],
+        live_mixed["evidence"]["long"],
+    )
+    [prefork] = [f for f in findings if f.rule == "prefork-main-process-state"]
+    assert prefork.evidence["signal"] == "worker_ready"
+    # which tasks a worker registers is not in a command line: live only
+    assert "unregistered-routed-task" not in {f.rule for f in findings}
+    assert any(r.get("rule") == "unregistered-routed-task" for r in results)

@@ -8,7 +8,11 @@ pytestmark = pytest.mark.django_db
 def test_home_has_search_paste_box_components_and_recent(client, fixture_kb):
     page = client.get("/").content.decode()
     assert 'action="/search"' in page
-    assert 'action="/diagnose/"' in page and 'name="text"' in page and "csrfmiddlewaretoken" in page
+    assert (
+        'action="/diagnose/#diagnosis"' in page
+        and 'name="text"' in page
+        and "csrfmiddlewaretoken" in page
+    )
     assert "/kb/?component=rabbitmq" in page
     # most recently updated first
     assert page.index("Empty cache right after a deploy") < page.index("Never call result.get()")
@@ -132,7 +136,8 @@ def test_backticks_in_summaries_show_as_code_and_previews_stay_plain(client, edi
     )
     page = client.get("/kb/sync-subtask/").content.decode()
     assert (
-        '<p class="summary">Calling <code>result.get()</code> &lt;b&gt;or&lt;/b&gt; waiting' in page
+        '<p class="summary" lang="en">Calling <code>result.get()</code> &lt;b&gt;or&lt;/b&gt; waiting'
+        in page
     )
     assert (
         'property="og:description" content="Calling result.get() &lt;b&gt;or&lt;/b&gt; waiting'

@@ -185,6 +185,13 @@ def test_every_outcome_a_check_emits_has_words_in_both_languages():
     # the shared judgements' PASS and SKIP outcomes (checks/results.judgement_results)
     named |= {"consumer-timeout.pass", "visibility-timeout.pass", "skip.no-config"}
     named |= {"skip.no-countdown-no-acks-late", "skip.redis-broker", "skip.not-redis"}
+    # the RabbitMQ 4.x judgements' (checks/rabbitmq4: <check>.pass, <check>.before-<release>)
+    from diagnostics.checks.rabbitmq4 import TITLES
+
+    for check, (_title, since) in TITLES.items():
+        named |= {f"{check}.pass", f"{check}.before-{since[0]}-{since[1]}"}
+    named |= {"skip.no-broker-version", "skip.no-kombu-version"}
+    named |= {"skip.no-consumer-timeout-given", "skip.classic-queues-4-3"}
     assert len(named) > 30
     assert sorted(named - set(OUTCOMES)) == []
     assert all(set(OUTCOMES[key]) == {"en", "ko"} for key in named)

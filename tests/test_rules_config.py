@@ -189,7 +189,144 @@ CASES = {
         "celery==5.7.0\ncelery-batches==0.9\n",
         ("extension-not-in-requirements", "missing-worker-dependency"),
     ),
+    # RabbitMQ 4.x (diagnostics.rules.rabbitmq4): the broker version line is the trigger
+    "transient-pidbox-4.3": (
+        "FROM rabbitmq:4.3.0-management\n\ncelery==5.6.0\nkombu==5.6.2\n",
+        "FROM rabbitmq:4.2.3-management\n\ncelery==5.6.0\nkombu==5.6.2\n",
+        ("transient-nonexclusive-queue", "transient-queue-denied"),
+    ),
+    "transient-pidbox-5.6-switched": (
+        "app.conf.event_queue_exclusive = True\n\ncelery==5.6.0\n\nRabbitMQ 4.3.1\n",
+        "app.conf.control_queue_exclusive = True\napp.conf.event_queue_exclusive = True\n\n"
+        "celery==5.6.0\n\nRabbitMQ 4.3.1\n",
+        ("transient-nonexclusive-queue", "transient-queue-denied"),
+    ),
+    "transient-own-queue": (
+        'task_queues = [Queue("scratch", durable=False)]\n\nStarting RabbitMQ 4.3.0 on Erlang 27\n',
+        'task_queues = [Queue("scratch", durable=False, exclusive=True)]\n\n'
+        "Starting RabbitMQ 4.3.0 on Erlang 27\n",
+        ("transient-nonexclusive-queue", "transient-queue-denied"),
+    ),
+    "global-qos-4.3": (
+        "kombu==5.6.2\n\nRabbitMQ 4.3.5\n",
+        "kombu==5.7.0\n\nRabbitMQ 4.3.5\n",
+        ("global-qos-downgraded", "global-qos-rabbitmq-4"),
+    ),
+    "global-qos-4.1": (
+        "kombu==5.6.2\n\nRabbitMQ 4.1.0\n",
+        "kombu==5.6.2\n\nRabbitMQ 3.13.7\n",
+        ("global-qos-deprecated", "global-qos-rabbitmq-4"),
+    ),
+    "static-prefetch-eta": (
+        'broker_url = "amqp://x@y//"\nreport.apply_async(countdown=600)\n\n'
+        "celery==5.7.0\n\nRabbitMQ 4.2.0\n",
+        'broker_url = "amqp://x@y//"\ntask_default_queue_type = "quorum"\n'
+        "report.apply_async(countdown=600)\n\ncelery==5.7.0\n\nRabbitMQ 4.2.0\n",
+        ("static-prefetch-with-eta", "global-qos-rabbitmq-4"),
+    ),
+    "queue-version-1": (
+        'task_queues = [Queue("a", queue_arguments={"x-queue-version": 1})]\n\nRabbitMQ 4.3.0\n',
+        'task_queues = [Queue("a", queue_arguments={"x-queue-version": 1})]\n\nRabbitMQ 4.2.0\n',
+        ("queue-version-1-removed", "queue-storage-args-removed"),
+    ),
+    "queue-mode": (
+        'task_queues = [Queue("a", queue_arguments={"x-queue-mode": "lazy"})]\n\nRabbitMQ 4.3.0\n',
+        'task_queues = [Queue("a", queue_arguments={"x-queue-version": 2})]\n\nRabbitMQ 4.3.0\n',
+        ("queue-mode-removed", "queue-storage-args-removed"),
+    ),
+    "ha-policy": (
+        'rabbitmqctl set_policy ha-all "^" \'{"ha-mode":"all"}\'\n\nRabbitMQ 4.0.5\n',
+        'rabbitmqctl set_policy ha-all "^" \'{"ha-mode":"all"}\'\n\nRabbitMQ 3.13.7\n',
+        ("ha-policy-without-mirroring", "mirrored-queues-removed"),
+    ),
+    "classic-consumer-timeout-argument": (
+        'task_queues = [Queue("slow", queue_arguments={"x-consumer-timeout": 7200000})]\n\n'
+        "RabbitMQ 4.3.2\n",
+        'task_queues = [Queue("slow", queue_arguments={"x-consumer-timeout": 7200000, '
+        '"x-queue-type": "quorum"})]\n\nRabbitMQ 4.3.2\n',
+        ("classic-consumer-timeout-argument", "delivery-ack-timeout"),
+    ),
+    "classic-queues-never-time-out": (
+        'broker_url = "amqp://x@y//"\ntask_acks_late = True\n\nRabbitMQ 4.3.0\n\n'
+        "# rabbitmq.conf\nconsumer_timeout = 7200000\n",
+        'broker_url = "amqp://x@y//"\ntask_acks_late = True\n\nRabbitMQ 4.2.0\n\n'
+        "# rabbitmq.conf\nconsumer_timeout = 7200000\n",
+        ("classic-queues-never-time-out", "delivery-ack-timeout"),
+    ),
+    # worker rules (diagnostics.rules.workers), shared with the live worker check
+    "prefork-main-process-state": (
+        "celery -A proj worker -Q default --concurrency 4\n\n"
+        "@worker_init.connect\ndef load(**kwargs):\n    MODEL_CACHE['model'] = build()\n",
+        "celery -A proj worker -Q default -P threads --concurrency 4\n\n"
+        "@worker_init.connect\ndef load(**kwargs):\n    MODEL_CACHE['model'] = build()\n",
+        ("prefork-main-process-state", "prefork-cache-not-shared"),
+    ),
+    "mixed-short-and-long-queues": (
+        "celery -A proj worker -Q default,reports\n",
+        "celery -A proj worker -Q default,emails\n",
+        ("mixed-short-and-long-queues", "mixed-workload-queue"),
+    ),
+    "mixed-queues-by-time-limit": (
+        "task_routes = {'proj.crunch': {'queue': 'b'}}\n"
+        "@app.task(name='proj.crunch', time_limit=3600)\ndef crunch():\n    pass\n\n"
+        "celery -A proj worker -Q urgent,b\n",
+        "task_routes = {'proj.crunch': {'queue': 'b'}}\n"
+        "@app.task(name='proj.crunch', time_limit=30)\ndef crunch():\n    pass\n\n"
+        "celery -A proj worker -Q urgent,b\n",
+        ("mixed-short-and-long-queues", "mixed-workload-queue"),
+    ),
 }
+
+
+def test_a_pasted_worker_command_never_gives_an_unregistered_task_finding():
+    # what a worker registers is only known live (remote control), not from its command line
+    paste = (
+        "task_routes = {'proj.export': {'queue': 'reports'}}\n\ncelery -A proj worker -Q reports\n"
+    )
+    assert "unregistered-routed-task" not in {f.rule for f in run_rules(parse_paste(paste))}
+
+
+def test_transient_queue_finding_names_what_celery_declares():
+    paste = 'result_backend = "rpc://"\n\ncelery==5.5.3\n\nrabbitmq_version: 4.3.0\n'
+    [finding] = [
+        f for f in run_rules(parse_paste(paste)) if f.rule == "transient-nonexclusive-queue"
+    ]
+    assert finding.severity == "error"
+    assert finding.evidence["queues"] == [
+        "<worker>.celery.pidbox",
+        "<id>.reply.celery.pidbox",
+        "celeryev.<uuid>",
+        "<client id> (rpc:// result backend)",
+    ]
+    # Celery 5.7 declares them exclusive and the rpc reply queue durable
+    assert "transient-nonexclusive-queue" not in {
+        f.rule for f in run_rules(parse_paste(paste.replace("5.5.3", "5.7.0")))
+    }
+    # Celery 5.5 has no switch: the setting is ignored
+    switched = "control_queue_exclusive = True\nevent_queue_exclusive = True\n" + paste
+    assert "transient-nonexclusive-queue" in {f.rule for f in run_rules(parse_paste(switched))}
+
+
+def test_no_global_qos_finding_is_an_error():
+    # the entry: nothing fails outright on a classic queue under any 4.x release checked
+    for broker in ("4.0.0", "4.2.9", "4.3.0", "4.3.5"):
+        for kombu in ("5.5.4", "5.6.2", "5.7.0"):
+            paste = f"report.apply_async(countdown=600)\n\nkombu=={kombu}\n\nRabbitMQ {broker}\n"
+            qos = [f for f in run_rules(parse_paste(paste)) if f.entry == "global-qos-rabbitmq-4"]
+            assert len(qos) == 1 and qos[0].severity in ("warning", "info"), (broker, kombu)
+
+
+def test_countdown_over_consumer_timeout_is_not_predicted_for_classic_queues_on_4_3():
+    paste = (
+        'broker_url = "amqp://x@y//"\nreport.apply_async(countdown=7200)\n\n'
+        "# rabbitmq.conf\nconsumer_timeout = 3600000\n\nRabbitMQ {}\n"
+    )
+    rules = {
+        v: {f.rule for f in run_rules(parse_paste(paste.format(v)))} for v in ("4.2.0", "4.3.0")
+    }
+    assert "countdown-over-consumer-timeout" in rules["4.2.0"]
+    assert "countdown-over-consumer-timeout" not in rules["4.3.0"]
+    assert "classic-queues-never-time-out" in rules["4.3.0"]
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

@@ -10,11 +10,25 @@ severity (a live `fail` is a paste `error`, `warn` a `warning` or `info`).
 
 from __future__ import annotations
 
+from dataclasses import replace
+from urllib.parse import quote
+
 import pytest
 
 from diagnostics.checks import CheckRequest, check_broker
+from diagnostics.checks.expectations import read_expectations
+from diagnostics.checks.rabbitmq4 import (
+    Rabbitmq4Facts,
+    broker_version,
+    facts_results,
+    read_policies,
+    read_queues,
+)
 from diagnostics.checks.results import STATUS_BY_SEVERITY
+from diagnostics.facts import BrokerFact
 from diagnostics.parsers import parse_paste
+from diagnostics.probes.management import ManagementClient
+from diagnostics.probes.targets import ManagementTarget
 from diagnostics.rules import run_rules
 from tests.hlc_support import amqp_connection, api, broker_url, hlc_vhost, wait_for
 
@@ -202,3 +216,125 @@ def test_a_shared_queue_with_one_consumer_is_not_flagged_live(broker, rabbitmq_u
         connection.close()
     flagged = [r["evidence"]["queue"] for r in results if r.get("rule") == "fixed-queue-on-fanout"]
     assert flagged == ["arch_shared"]
+
+
+# --- RabbitMQ 4.x (diagnostics.rules.rabbitmq4) ----------------------------------------
+# No 4.x broker here: the live facts come from the real 3.10.8 broker (its version, queue
+# flags and arguments, policies), and the 4.3 case gives the same judgement those facts
+# with the version replaced. The live check judges the broker's objects and what the config
+# text would declare (a 4.3 broker never holds what it refuses). An object only the broker
+# has was accepted by it, so there the live verdict is a warning where the paste's
+# declaration (which would be refused) is an error: same rule and entry.
+RMQ4_VHOST = "checks4x-verdicts"
+RMQ4 = {
+    "transient-nonexclusive-queue",
+    "global-qos-downgraded",
+    "global-qos-deprecated",
+    "queue-mode-removed",
+    "ha-policy-without-mirroring",
+}
+
+
+@pytest.fixture(scope="module")
+def broker4(rabbitmq_url, rabbitmq_management_url):
+    """What Celery 5.6 declares (transient non-exclusive pidbox queue), a lazy queue and an
+    ha-mode policy, in a throwaway vhost (3.10.8 accepts all three)."""
+    path = f"/vhosts/{quote(RMQ4_VHOST, safe='')}"
+    api(rabbitmq_management_url, "DELETE", path)
+    api(rabbitmq_management_url, "PUT", path).raise_for_status()
+    api(
+        rabbitmq_management_url,
+        "PUT",
+        f"/permissions/{quote(RMQ4_VHOST, safe='')}/guest",
+        json={"configure": ".*", "write": ".*", "read": ".*"},
+    ).raise_for_status()
+    try:
+        connection = amqp_connection(rabbitmq_url, RMQ4_VHOST)
+        channel = connection.channel()
+        channel.queue_declare("w1@h.celery.pidbox", durable=False, exclusive=False)
+        channel.queue_declare(
+            "a", durable=True, auto_delete=False, arguments={"x-queue-mode": "lazy"}
+        )
+        api(
+            rabbitmq_management_url,
+            "PUT",
+            f"/policies/{quote(RMQ4_VHOST, safe='')}/ha-all",
+            json={"pattern": "^ha\\.", "definition": {"ha-mode": "all"}},
+        ).raise_for_status()
+        yield {
+            "url": broker_url(rabbitmq_url, RMQ4_VHOST),
+            "management": rabbitmq_management_url,
+        }
+        connection.close()
+    finally:
+        api(rabbitmq_management_url, "DELETE", path)
+
+
+def live_verdicts_4x(broker: dict, config: str, version: str | None) -> set[tuple[str, str, str]]:
+    """The live path: check_broker on the real broker; with `version`, the same unit's facts
+    (read from the real broker by its own functions) judged as if the broker were `version`."""
+    if version is None:
+        return live_verdicts(run_live(broker, config), RMQ4)
+    expectations = read_expectations(config, vhost=RMQ4_VHOST)
+    port = int(broker["management"].rsplit(":", 1)[1])
+    target = ManagementTarget("http", "127.0.0.1", port, "guest", "guest")  # noqa: S106
+    client = ManagementClient(target, "127.0.0.1", timeout=3)
+    try:
+        real, _ = broker_version(client, None)
+        assert real == "3.10.8"
+        facts = Rabbitmq4Facts(
+            versions=replace(expectations.versions, rabbitmq=version),
+            broker=BrokerFact(kind="rabbitmq", version=version),
+            config=expectations.config,
+            queues=read_queues(client, RMQ4_VHOST),
+            policies=read_policies(client, RMQ4_VHOST),
+        )
+    finally:
+        client.close()
+    return {(r.rule, r.entry, r.status) for r in facts_results(facts) if r.rule in RMQ4}
+
+
+CELERY_5_6 = 'broker_url = "amqp://guest@rabbit//"\n\ncelery==5.6.0\nkombu==5.6.2\n'
+PASTED_4X = (
+    'task_queues = [Queue("a", queue_arguments={"x-queue-mode": "lazy"})]\n\n'
+    'rabbitmqctl set_policy ha-all "^ha\\." \'{"ha-mode":"all"}\'\n\nRabbitMQ {version}\n'
+)
+
+
+def test_rabbitmq_4_judgements_on_the_real_3_10_8_version_same_verdict(broker4):
+    paste = CELERY_5_6 + "\n" + PASTED_4X.replace("{version}", "3.10.8")
+    assert paste_verdicts(paste, RMQ4) == live_verdicts_4x(broker4, CELERY_5_6, None) == set()
+
+
+@pytest.mark.parametrize(
+    ("version", "expected"),
+    [
+        (
+            "4.3.0",
+            {
+                "transient-nonexclusive-queue": ("transient-queue-denied", "fail", "fail"),
+                "global-qos-downgraded": ("global-qos-rabbitmq-4", "warn", "warn"),
+                "queue-mode-removed": ("queue-storage-args-removed", "warn", "warn"),
+                "ha-policy-without-mirroring": ("mirrored-queues-removed", "fail", "warn"),
+            },
+        ),
+        (
+            "4.1.0",
+            {
+                "global-qos-deprecated": ("global-qos-rabbitmq-4", "warn", "warn"),
+                "ha-policy-without-mirroring": ("mirrored-queues-removed", "fail", "warn"),
+            },
+        ),
+    ],
+)
+def test_rabbitmq_4_judgements_with_a_4x_version_same_rules(broker4, version, expected):
+    paste = CELERY_5_6 + "\n" + PASTED_4X.replace("{version}", version)
+    pasted = paste_verdicts(paste, RMQ4)
+    live = live_verdicts_4x(broker4, CELERY_5_6, version)
+    assert {(rule, entry) for rule, entry, _ in pasted} == {(r, e) for r, e, _ in live}
+    assert {rule: (entry, status) for rule, entry, status in pasted} == {
+        rule: (entry, paste) for rule, (entry, paste, _) in expected.items()
+    }
+    assert {rule: (entry, status) for rule, entry, status in live} == {
+        rule: (entry, live) for rule, (entry, _, live) in expected.items()
+    }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from diagnostics.checks.connection import CONNECTION_ENTRY
+from diagnostics.checks.rabbitmq4 import broker_version
 from diagnostics.checks.results import ERROR, FAIL, PASS, SKIPPED, CheckResult, judgement_results
 from diagnostics.checks.runner import Emitter, RunContext
 from diagnostics.facts import BrokerFact
@@ -127,7 +128,11 @@ def check_consumer_timeout(ctx: RunContext, emit: Emitter) -> None:
     The judgement is the paste rules' own (diagnostics.rules.timeouts); the
     timeout is the one the user gave, else RabbitMQ's default, marked assumed.
     """
-    broker = BrokerFact(kind="rabbitmq", consumer_timeout_ms=ctx.plan.request.consumer_timeout_ms)
+    # the version decides whether classic queues time out at all (not from RabbitMQ 4.3)
+    version = broker_version(None, ctx.amqp)[0] or broker_version(ctx.management, None)[0]
+    broker = BrokerFact(
+        kind="rabbitmq", consumer_timeout_ms=ctx.plan.request.consumer_timeout_ms, version=version
+    )
     judgement = judge_consumer_timeout(ctx.plan.expectations.config, broker)
     for result in judgement_results("consumer-timeout", CONSUMER_TIMEOUT_TITLE, judgement):
         emit(result)

@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from diagnostics.facts import CeleryConfigFact, QueueDecl
+from diagnostics.facts import CeleryConfigFact, QueueDecl, VersionsFact
 from diagnostics.parsers import parse_paste
 
 log = logging.getLogger(__name__)
@@ -27,6 +27,7 @@ class AppExpectations:
     operator: dict[str, QueueDecl] = field(default_factory=dict)  # topology-operator CRs
     text: str = ""
     error: str | None = None
+    versions: VersionsFact | None = None  # Celery/kombu versions the pasted text states
 
     @property
     def given(self) -> bool:
@@ -65,7 +66,7 @@ def read_expectations(text: str | None, *, vhost: str) -> AppExpectations:
     if not text or not text.strip():
         return AppExpectations()
     try:
-        config, crs = _parse(text)
+        config, crs, versions = _parse(text)
     except Exception as exc:  # the paste parsers say why; the run goes on without a config
         log.info("live check config not parsed: %s", type(exc).__name__)
         return AppExpectations(text=text, error=f"the pasted config could not be read: {exc}")
@@ -76,11 +77,13 @@ def read_expectations(text: str | None, *, vhost: str) -> AppExpectations:
     error = None
     if config is None and not operator:
         error = "the pasted text holds no Celery config, worker command or queue definition"
-    return AppExpectations(config, declared, operator, text, error)
+    return AppExpectations(config, declared, operator, text, error, versions)
 
 
-def _parse(text: str) -> tuple[CeleryConfigFact | None, list[QueueDecl]]:
-    """(config, topology-operator queues) of the pasted text."""
+def _parse(
+    text: str,
+) -> tuple[CeleryConfigFact | None, list[QueueDecl], VersionsFact | None]:
+    """(config, topology-operator queues, stated versions) of the pasted text."""
     parsed = parse_paste(text)
     crs = [q for q in parsed.queues if q.source == "topology-operator"]
-    return parsed.config, crs
+    return parsed.config, crs, parsed.extra.get("versions")

@@ -11,9 +11,9 @@ JSON serializer and the CheckRun JSON column unchanged:
 A result of a shared rule (diagnostics.rules) carries the rule id and its
 evidence; what a unit observes itself carries an `outcome` key and evidence.
 Their words are rendered by diagnostics.present at read time, in the reader's
-language. Still English `message`s: the connection and worker units, the
-runner's timeouts, and the error details that probes pass on from the
-libraries (ProbeFailure.detail).
+language. Still English `message`s: the connection unit, the runner's
+timeouts, and the error details that probes pass on from the libraries
+(ProbeFailure.detail).
 """
 
 from __future__ import annotations

@@ -109,6 +109,9 @@ class ManagementClient:
     def bindings(self, vhost: str) -> list[dict[str, Any]]:
         return self._listing(f"/bindings/{_q(vhost)}")
 
+    def policies(self, vhost: str) -> list[dict[str, Any]]:
+        return self._listing(f"/policies/{_q(vhost)}")
+
     def vhost_exists(self, vhost: str) -> bool:
         return self.get(f"/vhosts/{_q(vhost)}")[0] == 200
 

@@ -18,13 +18,31 @@ from __future__ import annotations
 
 from diagnostics.facts import Finding
 from diagnostics.parsers import ParsedPaste
-from diagnostics.rules import config, deployment, logs, paste_queues, queues, timeouts
+from diagnostics.rules import (
+    config,
+    deployment,
+    logs,
+    paste_queues,
+    queues,
+    rabbitmq4,
+    timeouts,
+    workers,
+)
 from diagnostics.rules.base import RuleSpec
 
-PASTE_RULES = (paste_queues, config, deployment, logs)
+PASTE_RULES = (paste_queues, config, deployment, logs, rabbitmq4, workers)
 RULES: dict[str, RuleSpec] = {
     spec.id: spec
-    for module in (config, deployment, logs, paste_queues, queues, timeouts)
+    for module in (
+        config,
+        deployment,
+        logs,
+        paste_queues,
+        queues,
+        rabbitmq4,
+        timeouts,
+        workers,
+    )
     for spec in module.SPECS
 }
 

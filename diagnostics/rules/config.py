@@ -10,6 +10,8 @@ Sample paste these rules read:
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from celery.app.defaults import _TO_NEW_KEY
 
 from diagnostics.facts import BrokerFact, CeleryConfigFact, Finding, broker_kind
@@ -55,6 +57,9 @@ def judge(parsed: ParsedPaste) -> list[Finding]:
     ):
         findings.extend(rule(config))
     broker = parsed.broker or BrokerFact(kind=broker_kind(config.broker_url))
+    versions = parsed.extra.get("versions")
+    if versions is not None and versions.rabbitmq and broker.version is None:
+        broker = replace(broker, version=versions.rabbitmq)
     findings.extend(judge_consumer_timeout(config, broker).findings)
     findings.extend(judge_visibility_timeout(config, broker).findings)
     findings.extend(judge_dependencies(parsed))

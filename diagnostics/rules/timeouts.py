@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from diagnostics.facts import BrokerFact, CeleryConfigFact, Judgement
 from diagnostics.rules.base import RuleSpec
+from diagnostics.rules.rabbitmq4 import classic_queues_never_time_out
 
 DEFAULT_CONSUMER_TIMEOUT_MS = 1_800_000  # RabbitMQ >= 3.8.15 (rabbit.consumer_timeout)
 DEFAULT_VISIBILITY_TIMEOUT_S = 3600.0  # kombu.transport.redis.Channel.visibility_timeout
@@ -86,6 +87,12 @@ def judge_consumer_timeout(config: CeleryConfigFact | None, broker: BrokerFact) 
     countdown, limit = config.max_countdown_s, hard_time_limit_s(config)
     if countdown is None and not config.acks_late:
         judgement.skip = "no-countdown-no-acks-late"
+        return judgement
+    if classic_queues_never_time_out(broker, config):
+        # RabbitMQ >= 4.3 never times out a delivery on a classic queue: no 406 to predict
+        # (diagnostics.rules.rabbitmq4.judge_classic_consumer_timeout says what that means)
+        judgement.compared["rabbitmq_version"] = broker.version
+        judgement.skip = "classic-queues-4-3"
         return judgement
     judgement.compared.update(
         countdown_s=countdown, acks_late=bool(config.acks_late), limit_s=limit

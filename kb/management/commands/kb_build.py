@@ -35,6 +35,8 @@ class Command(BaseCommand):
         output = Path(options["output"] or settings.KB_INDEX_PATH)
         result = load_content(content) if options["check"] else build_index(content, output)
         problems = [str(e) for e in result.errors]
+        for warning in result.warnings:
+            self.stderr.write(f"warning: {warning}")
         for problem in problems:
             self.stderr.write(problem)
         if problems:

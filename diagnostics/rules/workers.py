@@ -1,0 +1,163 @@
+"""Workers against the app's config: one judgement for live workers and pasted commands.
+
+The workers are `WorkerFact`s: from remote control on the live broker
+(diagnostics.checks.workers), or from the `celery worker` command lines of a
+paste (pool, -Q). Two judgements are heuristics and say so in their words:
+
+* `prefork-cache-not-shared`: a prefork worker (Celery's default pool) and state
+  filled in a main-process signal handler: the pool's children never see it.
+* `mixed-workload-queue`: one worker consuming queues of short and of long
+  tasks (judged from the time limits of the tasks routed there, else the names).
+
+`unregistered-task` needs what the worker registers, which only a live worker
+tells (`registered` is None for a command line), so a paste skips it.
+
+Sample paste:
+
+    celery -A proj worker -Q default,reports
+    task_routes = {"proj.export": {"queue": "reports"}}
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from diagnostics.facts import CeleryConfigFact, Finding, Judgement, WorkerFact
+from diagnostics.parsers import ParsedPaste
+from diagnostics.rules.base import RuleSpec
+
+UNREGISTERED_ROUTED_TASK = RuleSpec(
+    "unregistered-routed-task", "unregistered-task", ("task", "queue", "workers")
+)
+PREFORK_MAIN_PROCESS_STATE = RuleSpec(
+    "prefork-main-process-state", "prefork-cache-not-shared", ("workers", "signal")
+)
+MIXED_SHORT_AND_LONG_QUEUES = RuleSpec(
+    "mixed-short-and-long-queues", "mixed-workload-queue", ("worker", "short", "long")
+)
+SPECS = (UNREGISTERED_ROUTED_TASK, PREFORK_MAIN_PROCESS_STATE, MIXED_SHORT_AND_LONG_QUEUES)
+
+DEFAULT_POOL = "prefork"  # celery worker without -P
+LONG_TASK_S, SHORT_TASK_S = 300.0, 60.0
+LONG_NAME = re.compile(r"long|slow|batch|heavy|report|export|bulk|etl|video|ml", re.IGNORECASE)
+SHORT_NAME = re.compile(
+    r"short|fast|quick|realtime|high|urgent|email|notif|default|celery", re.IGNORECASE
+)
+
+
+def routed_tasks(config: CeleryConfigFact | None, queue: str) -> list[str]:
+    if config is None:
+        return []
+    return [
+        task
+        for task, route in config.routes.items()
+        if isinstance(route, dict) and route.get("queue") == queue
+    ]
+
+
+def judge_unregistered(config: CeleryConfigFact | None, workers: list[WorkerFact]) -> Judgement:
+    """Tasks routed to a queue whose consuming workers do not register them."""
+    judgement = Judgement("unregistered-task")
+    if config is None:
+        judgement.skip = "no-config"
+        return judgement
+    known = [w for w in workers if w.registered is not None]
+    if not known:
+        judgement.skip = "no-registered-tasks"
+        return judgement
+    for task, route in config.routes.items():
+        queue = route.get("queue") if isinstance(route, dict) else None
+        if not queue or any(ch in task for ch in "*?["):
+            continue
+        consumers = [w for w in known if queue in w.queues]
+        lacking = sorted(w.name for w in consumers if task not in (w.registered or []))
+        if lacking:
+            judgement.findings.append(
+                UNREGISTERED_ROUTED_TASK.finding(
+                    "error",
+                    config.route_lines.get(task),
+                    task=task,
+                    queue=queue,
+                    workers=lacking,
+                )
+            )
+    return judgement
+
+
+def judge_prefork_cache(workers: list[WorkerFact], fills: list[dict[str, Any]]) -> Judgement:
+    """Heuristic: prefork workers and state filled in a main-process signal handler."""
+    judgement = Judgement("prefork-cache")
+    prefork = sorted(w.name for w in workers if (w.pool or DEFAULT_POOL) == "prefork")
+    judgement.compared = {"workers": prefork, "signals": [f["signal"] for f in fills]}
+    if not fills:
+        judgement.skip = "no-main-process-state"
+        return judgement
+    if prefork:
+        fill = fills[0]
+        judgement.findings.append(
+            PREFORK_MAIN_PROCESS_STATE.finding(
+                "warning", fill.get("line"), workers=prefork, signal=fill["signal"]
+            )
+        )
+    return judgement
+
+
+def queue_kind(config: CeleryConfigFact | None, queue: str) -> str | None:
+    """'long' / 'short' from the time limits of the tasks routed there, else from the name."""
+    limits = config.time_limits if config else {}
+    # a task's limit is keyed by its decorated function's name, the last part of the task name
+    named = [limits.get(t, limits.get(t.rsplit(".", 1)[-1])) for t in routed_tasks(config, queue)]
+    routed = [limit for limit in named if limit is not None]
+    if routed:
+        if max(routed) >= LONG_TASK_S:
+            return "long"
+        if max(routed) <= SHORT_TASK_S:
+            return "short"
+    if LONG_NAME.search(queue):
+        return "long"
+    return "short" if SHORT_NAME.search(queue) else None
+
+
+def judge_mixed_workload(config: CeleryConfigFact | None, workers: list[WorkerFact]) -> Judgement:
+    """Heuristic: a worker consuming queues of short tasks and of long tasks."""
+    judgement = Judgement("mixed-workload")
+    for worker in workers:
+        kinds = {q: queue_kind(config, q) for q in worker.queues if not q.endswith("pidbox")}
+        longs = sorted(q for q, k in kinds.items() if k == "long")
+        shorts = sorted(q for q, k in kinds.items() if k == "short")
+        if longs and shorts:
+            judgement.findings.append(
+                MIXED_SHORT_AND_LONG_QUEUES.finding(
+                    "warning", worker.line, worker=worker.name, short=shorts, long=longs
+                )
+            )
+    return judgement
+
+
+def command_workers(parsed: ParsedPaste) -> list[WorkerFact]:
+    """The workers the paste's `celery worker` command lines start."""
+    return [
+        WorkerFact(
+            # named by its command line, which reads the same in every language
+            name=" ".join(
+                ["celery worker", *(["-Q", ",".join(command.queues)] * bool(command.queues))]
+            ),
+            source="worker-command",
+            pool=command.pool,
+            concurrency=command.concurrency,
+            queues=list(command.queues),
+            line=command.line,
+        )
+        for command in parsed.worker_commands
+    ]
+
+
+def judge(parsed: ParsedPaste) -> list[Finding]:
+    workers = command_workers(parsed)
+    if not workers:
+        return []
+    fills = parsed.extra.get("signal-state") or []
+    findings = judge_prefork_cache(workers, fills).findings
+    findings.extend(judge_mixed_workload(parsed.config, workers).findings)
+    return findings

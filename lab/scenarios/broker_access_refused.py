@@ -1,0 +1,109 @@
+"""A user without permissions on the vhost (530 NOT_ALLOWED); the entry's set_permissions fixes it.
+
+Then Redis (issue 12, item 8): a private redis-server with --requirepass on a free port
+(started and stopped by the scenario) and a URL without the password, which kombu reports
+as `OperationalError: Authentication required.`; the entry's URL with the password fixes it.
+"""
+
+from __future__ import annotations
+
+import shlex
+
+from lab import support
+from lab.support import APP_HEADER
+
+SLUG = "broker-access-refused"
+USES_REDIS = True  # a private redis-server (the same binary as the lab's Redis)
+
+APP = (
+    APP_HEADER
+    + """
+
+@app.task(name="lab.ping")
+def ping():
+    return "pong"
+"""
+)
+
+
+def run(lab) -> None:
+    user = support.amqp_url("x").split("//")[1].split(":")[0]
+    support.rabbitmqctl("clear_permissions", "-p", lab.vhost, user)
+    lab.step("permissions of the vhost cleared", f"user {user} has none on {lab.vhost}")
+    lab.write("labapp.py", APP)
+    worker = lab.worker("labapp", "-P", "solo", ready=False)
+    line = worker.wait_for(r"NOT_ALLOWED - access to vhost")
+    lab.diagnose(line, "worker log: 530")
+    lab.check_finds()
+
+    fix = lab.fix("fix", vhost=lab.vhost, user=user)
+    commands = [c for c in fix.splitlines() if c.startswith("$ rabbitmqctl set_permissions")]
+    lab.expect(len(commands) == 1, f"no set_permissions line in the fix: {fix}")
+    # the vhost and the user exist already: only the permissions line applies here
+    support.rabbitmqctl(*shlex.split(commands[0])[2:])
+    lab.step("ran the entry's set_permissions line", commands[0])
+    worker.wait_for(r"ready\.", timeout=40)
+    out = lab.celery("labapp", "call", "lab.ping")
+    worker.wait_for(r"Task lab\.ping\[.*\] succeeded", timeout=90)
+    lab.step("after the fix the worker connected and ran a task", out.strip()[:60])
+    lab.check_clean()
+    _redis_part(lab)
+
+
+REDIS_APP = """\
+from celery import Celery
+
+# URL
+app = Celery("lab", broker=broker_url)
+app.conf.broker_connection_retry_on_startup = True
+
+
+@app.task(name="lab.ping")
+def ping():
+    return "pong"
+"""
+
+
+def _redis_part(lab) -> None:
+    import secrets
+    import shutil
+    import socket
+
+    if not shutil.which("redis-server"):
+        lab.step("redis part skipped: no redis-server binary here")
+        return
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    password = secrets.token_hex(8)
+    server = lab.start(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--requirepass",
+            password,
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        "redis-server",
+    )
+    server.wait_for("Ready to accept connections", timeout=15)
+    no_password = f"redis://127.0.0.1:{port}/0"
+    lab.write("redisapp.py", REDIS_APP.replace("# URL", f"broker_url = {no_password!r}"))
+    worker = lab.worker("redisapp", "-P", "solo", name="redis-worker", ready=False)
+    line = worker.wait_for(r"Cannot connect to redis://.*Authentication required")
+    lab.diagnose(line + "\n" + worker.wait_for(r"Trying again in"), "worker log: Redis NOAUTH")
+    lab.stop(worker)
+
+    fix = lab.fix("redis-url")
+    fixed = fix.replace("<password>", password).replace("<redis-host>:6379", f"127.0.0.1:{port}")
+    lab.write("redisapp.py", REDIS_APP.replace("# URL", fixed))
+    worker = lab.worker("redisapp", "-P", "solo", name="redis-fixed")
+    lab.celery("redisapp", "call", "lab.ping")
+    worker.wait_for(r"Task lab\.ping\[.*\] succeeded", timeout=90)
+    lab.step("after the fix the Redis worker authenticated and ran a task")

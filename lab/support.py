@@ -1,0 +1,252 @@
+"""The real services a scenario runs against: a throwaway vhost, Celery workers, logs.
+
+Everything here creates objects only in the scenario's own vhost (named
+`<KB_LAB_PREFIX>-<slug>-<random>`, deleted afterwards) or the lab's Redis
+database (`KB_LAB_REDIS_URL`, flushed before and after), and starts processes
+it stops itself, by process group id.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import os
+import re
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+import requests
+
+# The lab's own variables first, then the test suite's (the services are the same).
+RABBITMQ_URL = os.environ.get("KB_LAB_RABBITMQ_URL") or os.environ.get(
+    "KB_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/"
+)
+MANAGEMENT_URL = os.environ.get("KB_LAB_RABBITMQ_MANAGEMENT_URL") or os.environ.get(
+    "KB_TEST_RABBITMQ_MANAGEMENT_URL", "http://127.0.0.1:15672"
+)
+REDIS_URL = os.environ.get("KB_LAB_REDIS_URL") or os.environ.get(
+    "KB_TEST_REDIS_URL", "redis://127.0.0.1:6379/14"
+)
+PREFIX = os.environ.get("KB_LAB_PREFIX", "kb-lab")
+RABBITMQ_LOG = os.environ.get("KB_LAB_RABBITMQ_LOG", "/var/log/rabbitmq/rabbit@*.log")
+
+
+class LabError(Exception):
+    """A scenario step failed: the message says what was expected and what happened."""
+
+
+class NotReproducible(Exception):
+    """The scenario cannot run here (a service or tool is missing)."""
+
+
+def _parts():
+    return urlsplit(RABBITMQ_URL)
+
+
+def management(method: str, path: str, **kwargs) -> requests.Response:
+    parts = _parts()
+    auth = (parts.username or "guest", parts.password or "guest")
+    return requests.request(method, f"{MANAGEMENT_URL}/api{path}", auth=auth, timeout=10, **kwargs)
+
+
+def amqp_url(vhost: str, *, user: str | None = None, password: str | None = None) -> str:
+    parts = _parts()
+    user = user if user is not None else (parts.username or "guest")
+    password = password if password is not None else (parts.password or "guest")
+    host = f"{parts.hostname or '127.0.0.1'}:{parts.port or 5672}"
+    return f"amqp://{user}:{password}@{host}/{quote(vhost, safe='')}"
+
+
+@contextlib.contextmanager
+def throwaway_vhost(slug: str):
+    """A new vhost with full permissions for the lab user; deleted afterwards."""
+    name = f"{PREFIX}-{slug}-{secrets.token_hex(3)}"
+    user = _parts().username or "guest"
+    v = quote(name, safe="")
+    management("PUT", f"/vhosts/{v}").raise_for_status()
+    try:
+        management(
+            "PUT",
+            f"/permissions/{v}/{quote(user, safe='')}",
+            json={"configure": ".*", "write": ".*", "read": ".*"},
+        ).raise_for_status()
+        yield name
+    finally:
+        management("DELETE", f"/vhosts/{v}")
+
+
+def rabbitmqctl(*args: str, timeout: float = 30) -> str:
+    """Run rabbitmqctl; its stdout (LabError with stderr when it fails)."""
+    try:
+        done = subprocess.run(
+            ["rabbitmqctl", *args], capture_output=True, text=True, timeout=timeout
+        )
+    except FileNotFoundError as exc:
+        raise NotReproducible("rabbitmqctl is not installed here") from exc
+    if done.returncode != 0:
+        raise LabError(f"rabbitmqctl {' '.join(args)} failed: {done.stderr.strip()[:500]}")
+    return done.stdout
+
+
+class BrokerLog:
+    """Lines RabbitMQ writes to its log from now on (None when the log is unreadable)."""
+
+    def __init__(self) -> None:
+        files = sorted(glob.glob(RABBITMQ_LOG))
+        files = [f for f in files if not f.endswith("_upgrade.log")]
+        self.path = Path(files[0]) if files else None
+        self.offset = self.path.stat().st_size if self.path and os.access(self.path, os.R_OK) else 0
+
+    def lines(self, containing: str = "") -> list[str]:
+        if self.path is None or not os.access(self.path, os.R_OK):
+            return []
+        with self.path.open("rb") as handle:
+            handle.seek(self.offset)
+            text = handle.read().decode("utf-8", "replace")
+        return [line for line in text.splitlines() if containing in line]
+
+    def wait_for(self, pattern: str, timeout: float = 10) -> str | None:
+        deadline = time.monotonic() + timeout
+        regex = re.compile(pattern)
+        while time.monotonic() < deadline:
+            for line in self.lines():
+                if regex.search(line):
+                    return line
+            time.sleep(0.2)
+        return None
+
+
+class Process:
+    """A subprocess (a Celery worker, beat, a script) with its output in a log file."""
+
+    def __init__(self, args: list[str], cwd: Path, env: dict[str, str], log: Path) -> None:
+        self.log = log
+        self.args = args
+        self._handle = log.open("wb")
+        full_env = {**os.environ, **env, "PYTHONPATH": str(cwd), "PYTHONUNBUFFERED": "1"}
+        full_env.pop("DJANGO_SETTINGS_MODULE", None)
+        self.proc = subprocess.Popen(
+            args,
+            cwd=cwd,
+            env=full_env,
+            stdout=self._handle,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def text(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def wait_for(self, pattern: str, timeout: float = 45, count: int = 1) -> str:
+        """The first line matching `pattern` (after `count` matches); LabError on timeout."""
+        regex = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [line for line in self.text().splitlines() if regex.search(line)]
+            if len(found) >= count:
+                return found[count - 1]
+            if time.monotonic() > deadline:
+                tail = "\n".join(self.text().splitlines()[-15:])
+                raise LabError(f"no line matching {pattern!r} within {timeout}s; log ends:\n{tail}")
+            if self.proc.poll() is not None and not found:
+                time.sleep(0.2)
+                if not regex.search(self.text()):
+                    tail = "\n".join(self.text().splitlines()[-15:])
+                    raise LabError(
+                        f"process exited ({self.proc.returncode}) before {pattern!r}:\n{tail}"
+                    )
+            time.sleep(0.1)
+
+    def exited(self, timeout: float) -> int | None:
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def stop(self, grace: float = 8) -> None:
+        if self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=grace)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=5)
+        else:  # children of an exited main process (pool workers) may remain
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+        self._handle.close()
+
+
+def celery_args(*args: str) -> list[str]:
+    return [sys.executable, "-m", "celery", *args]
+
+
+def versions() -> dict[str, str]:
+    """What the scenarios ran on."""
+    import platform
+
+    import amqp
+    import celery
+    import kombu
+
+    found = {
+        "celery": celery.__version__,
+        "kombu": kombu.__version__,
+        "amqp": amqp.__version__,
+        "python": platform.python_version(),
+    }
+    with contextlib.suppress(Exception):
+        found["rabbitmq"] = management("GET", "/overview").json()["rabbitmq_version"]
+    with contextlib.suppress(Exception):
+        import redis
+
+        found["redis"] = redis.Redis.from_url(REDIS_URL).info("server")["redis_version"]
+    return found
+
+
+APP_HEADER = """\
+import os
+
+from celery import Celery
+
+app = Celery("lab", broker=os.environ["LAB_BROKER_URL"])
+app.conf.broker_connection_retry_on_startup = True
+"""
+
+
+def segment(text: str, start: str, *, max_lines: int = 40) -> str:
+    """From the first line matching `start` to the end of that log record (its traceback)."""
+    lines = text.splitlines()
+    regex = re.compile(start)
+    for index, line in enumerate(lines):
+        if regex.search(line):
+            out = [line]
+            for following in lines[index + 1 : index + max_lines]:
+                if re.match(r"^\[\d{4}-\d\d-\d\d ", following):
+                    break
+                out.append(following)
+            while out and not out[-1].strip():
+                out.pop()
+            return "\n".join(out)
+    raise LabError(f"no line matching {start!r} in:\n" + "\n".join(lines[-15:]))
+
+
+def traceback_of(text: str) -> str:
+    """The last traceback in `text` (from 'Traceback' to the exception line), chained ones kept."""
+    lines = text.rstrip().splitlines()
+    starts = [i for i, line in enumerate(lines) if line.startswith("Traceback (most recent")]
+    if not starts:
+        raise LabError("no traceback in:\n" + "\n".join(lines[-15:]))
+    first = starts[0]
+    return "\n".join(lines[first:]).strip()
