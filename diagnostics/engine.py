@@ -4,12 +4,14 @@
     >>> result.confidence, result.matches[0].slug
     ('high', 'quorum-queue-global-qos')
 
-Scoring: each entry's distinct signature hits (and rule findings) combine with
-diminishing returns, score = 1 - prod(1 - 0.95 * w). `high` needs a strong hit
-(weight >= 0.8) and a clear lead over the runner-up; weaker evidence is
-`possible`; nothing is `none`, answered with full-text search results for the
-most error-like line. Never a confident wrong answer: ties between strong
-signatures of different entries stay `possible`.
+Ranking (diagnostics/learned_rank.py, docs/ranking.md): signature hits, rule
+findings, BM25 and semantic similarity of the paste to each entry's text are
+combined by a ranker whose weights are learned on tests/corpus; a match's
+score is its probability, the first is `high` when that reaches the
+cross-validated threshold, the others `possible`. When no entry beats the
+"no entry fits" alternative the answer is `none`, with full-text search
+results for the most error-like line. Without trained weights the
+single-signal ranking of diagnostics/ranking.py runs instead.
 """
 
 from __future__ import annotations
@@ -19,10 +21,10 @@ from typing import Any
 
 from diagnostics import budget
 from diagnostics.facts import Finding
+from diagnostics.learned_rank import rank_paste
 from diagnostics.matcher import SignatureHit, get_matcher
 from diagnostics.parsers import ParsedPaste, parse_paste
 from diagnostics.parsers.errors import PasteError, TooDeep
-from diagnostics.ranking import rank_entries
 from diagnostics.redact import find_secrets, redact_text, scrub
 from diagnostics.rules import run_rules
 from kb import index
@@ -185,12 +187,16 @@ def build_diagnosis(
     Evidence lines and facts are single lines of the paste; `secrets` (what redacting
     the whole paste masked) catches the ones only recognisable in context.
     """
-    ranked = rank_entries(kb, hits, findings, parsed.lines)
+    # the one ranking call: learned over several signals (issue 10), or the
+    # single-signal ranking when no trained weights exist (diagnostics/learned_rank.py)
+    ranked = rank_paste(kb, parsed, hits, findings)
     _scrub_ranked(ranked.items, findings, secrets or set())
     confidence = ranked.confidence
     matches = [_to_match(item) for item in ranked.items]
     diagnosis = Diagnosis(confidence, matches, findings, notices=parsed.notices, kinds=parsed.kinds)
-    if not matches:
+    if not matches and ranked.learned:  # the model said `none`: search results, no guesses
+        diagnosis.search_results = _search(kb, parsed)
+    elif not matches:
         diagnosis.matches = _prose_matches(kb, parsed)
         diagnosis.confidence = "possible" if diagnosis.matches else "none"
         diagnosis.search_results = _search(kb, parsed)

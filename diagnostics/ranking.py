@@ -48,6 +48,9 @@ class RankedEntry:
 class Ranking:
     confidence: str
     items: list[RankedEntry]
+    # learned (diagnostics/learned_rank.py): no match means `none` plus search results;
+    # this single-signal ranking lets the engine try its prose fallback instead
+    learned: bool = False
 
 
 def rank_entries(
@@ -69,7 +72,7 @@ def rank_entries(
     items = [i for i in by_slug.values() if i.slug in kb.entries]
     for item in items:
         item.score = _combine(item.weights)
-        item.evidence = _merge_by_line(item.evidence)[:8]
+        item.evidence = merge_by_line(item.evidence)[:8]
     items = sorted(
         (i for i in items if i.score >= MIN_SCORE), key=RankedEntry.sort_key, reverse=True
     )[:MAX_MATCHES]
@@ -86,23 +89,39 @@ def _add_finding(
     if entry is None or entry.kind != "entry":
         return
     item = by_slug.setdefault(finding.entry, RankedEntry(finding.entry))
-    item.weights.append(FINDING_WEIGHT.get(finding.severity, 0.4))
+    item.weights.append(finding_weight(finding))
+    item.evidence.append(finding_evidence(finding, lines))
+    for key, value in finding_facts(finding).items():
+        item.facts.setdefault(key, value)
+
+
+def finding_weight(finding: Finding) -> float:
+    """A rule finding counts as a signature of this weight (by severity)."""
+    return FINDING_WEIGHT.get(finding.severity, 0.4)
+
+
+def finding_evidence(finding: Finding, lines: list[str]) -> dict[str, Any]:
+    """The evidence item of a rule finding: its paste line (redacted), keyed by the rule."""
     number = finding.line or 0
     text = lines[number - 1].strip() if 0 < number <= len(lines) else ""
-    item.evidence.append(
-        {
-            "line": finding.line,
-            "text": redact_text(text)[:EVIDENCE_CHARS],
-            "signature": f"rule {finding.rule}",
-            "rule": finding.rule,
-        }
-    )
-    for key, value in finding.evidence.items():
-        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-            item.facts.setdefault(key, str(value))
+    return {
+        "line": finding.line,
+        "text": redact_text(text)[:EVIDENCE_CHARS],
+        "signature": f"rule {finding.rule}",
+        "rule": finding.rule,
+    }
 
 
-def _merge_by_line(evidence: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def finding_facts(finding: Finding) -> dict[str, str]:
+    """The scalar evidence of a rule finding, as facts for the entry's Fix."""
+    return {
+        key: str(value)
+        for key, value in finding.evidence.items()
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool)
+    }
+
+
+def merge_by_line(evidence: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One evidence item per paste line, naming every signature that matched it."""
     merged: dict[Any, dict[str, Any]] = {}
     for item in evidence:

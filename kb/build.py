@@ -33,6 +33,7 @@ from pathlib import Path
 from diagnostics import validation
 from kb.loader import ContentError, Entry, load_file
 from kb.textindex import fold_for_index, signature_words, typo_deletions
+from kb.vectors import write_signal_fts, write_vectors
 
 SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -297,3 +298,10 @@ def _fill(connection: sqlite3.Connection, entries: list[Entry], version: str) ->
     terms = [row[0] for row in connection.execute("SELECT term FROM vocab")]
     connection.executemany("INSERT INTO typo VALUES (?, ?)", typo_deletions(terms))
     connection.execute("CREATE INDEX typo_del ON typo(del)")
+    _write_signal_tables(connection, entries)
+
+
+def _write_signal_tables(connection: sqlite3.Connection, entries: list[Entry]) -> None:
+    """Issue 10 ranking signals: BM25 table and entry vectors (diagnostics/signals.py)."""
+    write_signal_fts(connection, entries)
+    write_vectors(connection, entries)

@@ -10,6 +10,10 @@ Query handling, in order:
    type).
 4. All words must match (AND); when that finds nothing, any word may (OR), and
    bm25 ranks the entries that match more of them first.
+5. When not all words matched (the OR fallback, or nothing) and the query has
+   three words or more, or Chinese/Japanese text (the KB has English and Korean
+   text only: those words alone cannot match), the word ranking is
+   fused with semantic similarity (kb.vectors, the paste ranker's signal).
 Ranking is FTS5's bm25 with column weights: title and signatures far above
 keywords, summary and body. An exact title or slug match goes first.
 """
@@ -25,7 +29,15 @@ from pathlib import Path
 
 from kb import index as kb_index
 from kb.index import KnowledgeBase
-from kb.textindex import HANGUL_RUN, TYPO_MIN_LENGTH, deletions, query_pieces, within_one_edit
+from kb.textindex import (
+    CJK_RUN,
+    HANGUL_RUN,
+    TYPO_MIN_LENGTH,
+    deletions,
+    query_pieces,
+    within_one_edit,
+)
+from kb.vectors import cosine_scores
 
 COLUMN_WEIGHTS = (10.0, 8.0, 4.0, 3.0, 1.0, 6.0)  # title, signatures, keywords, summary, body, ko
 MAX_QUERY_WORDS = 24
@@ -78,6 +90,19 @@ def _corrections(connection: sqlite3.Connection, term: str) -> list[str]:
     return sorted(t for (t,) in rows if within_one_edit(term, t))[:5]
 
 
+def _unknown_cjk(connection: sqlite3.Connection, terms: list[str]) -> bool:
+    """A Chinese/Japanese phrase none of whose bigrams the index knows: it cannot match,
+    and under AND it would hide the query's other words (left to the semantic signal)."""
+    if not terms or not CJK_RUN.fullmatch(terms[0]) or HANGUL_RUN.search(terms[0]):
+        return False
+    marks = ",".join("?" * len(terms))
+    known = connection.execute(
+        f"SELECT 1 FROM vocab WHERE term IN ({marks}) LIMIT 1",  # noqa: S608
+        terms,
+    ).fetchone()
+    return known is None
+
+
 def build_match(connection: sqlite3.Connection, query: str, *, mode: str = "AND") -> str:
     """The FTS5 MATCH expression for a user query ('' when it has no searchable word)."""
     words = query[:MAX_QUERY_CHARS].split()[:MAX_QUERY_WORDS]
@@ -87,6 +112,8 @@ def build_match(connection: sqlite3.Connection, query: str, *, mode: str = "AND"
         phrases = query_pieces(word)
         is_last = number == len(words) - 1
         for index, terms in enumerate(phrases):
+            if _unknown_cjk(connection, terms):
+                continue
             prefix = is_last and prefix_last and index == len(phrases) - 1 and len(terms[-1]) >= 2
             if len(terms) == 1 and len(terms[0]) == 1 and HANGUL_RUN.fullmatch(terms[0]):
                 prefix = True  # one syllable: the bigrams that start with it
@@ -129,11 +156,59 @@ def search(query: str, limit: int = 10, *, kb: KnowledgeBase | None = None) -> l
     for mode in ("AND", "OR"):
         expression = build_match(connection, query, mode=mode)
         if not expression:
-            return []
+            return _with_meaning([], query, kb, limit)
         hits = _run(connection, kb, expression, query, limit)
         if hits:
             break
+    if mode == "OR" or not hits or _has_chinese_or_japanese(query):
+        hits = _with_meaning(hits, query, kb, limit)
     return _exact_first(hits, query, kb, limit)
+
+
+MEANING_MIN_WORDS = 3
+
+
+def _has_chinese_or_japanese(query: str) -> bool:
+    return any(not HANGUL_RUN.fullmatch(run) for run in CJK_RUN.findall(query))
+
+
+RRF_K = 60  # reciprocal rank fusion's usual constant (Cormack, Clarke, Buettcher 2009)
+
+
+def _with_meaning(
+    hits: list[SearchHit], query: str, kb: KnowledgeBase, limit: int
+) -> list[SearchHit]:
+    """When not every word matched (people's own words, CJK), fuse in semantic similarity.
+
+    The same WordLlama vectors as the paste ranker (kb/vectors.py); the two
+    rankings are merged by reciprocal rank fusion, which needs no weights.
+    Short queries (search as you type) keep the word match alone.
+    """
+    if len(query.split()) < MEANING_MIN_WORDS and not _has_chinese_or_japanese(query):
+        return hits
+    try:
+        similarities = cosine_scores(kb, query, top=limit)
+    except Exception:  # a broken vectors table: the word match alone
+        similarities = None
+    if similarities is None:
+        return hits
+    semantic = [slug for slug, _ in similarities.top]
+    fused: dict[str, float] = {}
+    for ranking in ([hit.slug for hit in hits], semantic):
+        for rank, slug in enumerate(ranking, start=1):
+            fused[slug] = fused.get(slug, 0.0) + 1.0 / (RRF_K + rank)
+    by_slug = {hit.slug: hit for hit in hits}
+    out = []
+    for slug in sorted(fused, key=lambda s: -fused[s]):
+        entry = kb.entries.get(slug)
+        if entry is None:
+            continue
+        hit = by_slug.get(slug) or SearchHit(
+            entry.slug, entry.title, entry.summary, entry.url, html.escape(entry.summary), 0.0
+        )
+        hit.score = round(fused[slug], 6)
+        out.append(hit)
+    return out[:limit]
 
 
 def _run(connection, kb: KnowledgeBase, expression: str, query: str, limit: int) -> list[SearchHit]:

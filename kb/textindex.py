@@ -6,7 +6,8 @@ error texts: the query side cuts the same way and asks for the pieces as an
 adjacent phrase, so `global_qos` finds "global QoS" and `result.get()` finds
 "result.get()".
 
-Hangul is the exception. unicode61 keeps a run of syllables as one token
+Hangul (and, the same way, Chinese and Japanese: CJK ideographs, hiragana,
+katakana) is the exception. unicode61 keeps a run of syllables as one token
 (`쿼럼큐를`), so a query for `쿼럼` would miss it; trigram tokenizers return
 nothing for two-syllable words. We therefore rewrite every run of two or more
 syllables as its overlapping bigrams (`캐시워밍업` → `캐시 시워 워밍 밍업`) on
@@ -24,6 +25,10 @@ import re
 from collections.abc import Iterable
 
 HANGUL_RUN = re.compile(r"[\uac00-\ud7a3]+")
+# Hangul, CJK ideographs (Chinese, Japanese kanji), hiragana and katakana: cut into bigrams
+CJK_RUN = re.compile(
+    r"[\uac00-\ud7a3\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\u31f0-\u31ff]+"
+)
 WORD_PIECES = re.compile(r"[^\W_]+")
 TYPO_MIN_LENGTH = 5
 _REGEX_SYNTAX = re.compile(r"\(\?P<\w+>|\(\?[a-zA-Z:]+\)?|\[[^\]]*\]|\\[a-zA-Z]|[()*+?|{}^$\\.]")
@@ -36,8 +41,8 @@ def hangul_bigrams(run: str) -> list[str]:
 
 
 def fold_for_index(text: str) -> str:
-    """Rewrite Hangul runs as bigrams; leave everything else to the tokenizer."""
-    return HANGUL_RUN.sub(lambda m: " ".join(hangul_bigrams(m.group(0))), text)
+    """Rewrite Hangul and other CJK runs as bigrams; leave everything else to the tokenizer."""
+    return CJK_RUN.sub(lambda m: " ".join(hangul_bigrams(m.group(0))), text)
 
 
 def signature_words(signatures: Iterable) -> str:
@@ -59,8 +64,8 @@ def query_pieces(word: str) -> list[list[str]]:
     """
     phrases: list[list[str]] = []
     latin: list[str] = []
-    for part in re.split(r"([\uac00-\ud7a3]+)", word.lower()):
-        if HANGUL_RUN.fullmatch(part):
+    for part in _split_cjk(word.lower()):
+        if CJK_RUN.fullmatch(part):
             if latin:
                 phrases.append(latin)
                 latin = []
@@ -70,6 +75,17 @@ def query_pieces(word: str) -> list[list[str]]:
     if latin:
         phrases.append(latin)
     return phrases
+
+
+def _split_cjk(word: str) -> list[str]:
+    """`word` cut into alternating non-CJK and CJK parts (the CJK runs kept)."""
+    parts: list[str] = []
+    last = 0
+    for match in CJK_RUN.finditer(word):
+        parts += [word[last : match.start()], match.group(0)]
+        last = match.end()
+    parts.append(word[last:])
+    return [p for p in parts if p]
 
 
 def deletions(term: str) -> set[str]:

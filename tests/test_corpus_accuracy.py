@@ -2,9 +2,15 @@
 
 Each paste in tests/corpus/ was taken from a public issue thread. A labelled paste
 counts as a hit when the engine's first match is the expected entry (at any
-confidence). A ``_none`` near-miss counts as a hit when the engine does NOT answer
-``high`` (``possible`` or ``none`` are honest answers for something we have no
-entry for). Separately, no ``_none`` paste may get a ``high`` answer at all.
+confidence; the figures are also printed per confidence level). A ``_none``
+near-miss counts as a hit only when NO match, at any position, is ``high``
+(``possible`` or ``none`` are honest answers for something we have no entry for).
+
+The learned ranker (diagnostics/learned_rank.py) was trained on this corpus, so
+the in-sample figure below is near its ceiling: the floor sits at the measured
+figure so that a single regression shows. Out-of-fold (cross-validated) figures
+come from `bench/quality.py --set corpus`. After adding pastes or entries,
+retrain (`bench/train_ranker.py`) and re-measure these floors.
 """
 
 from __future__ import annotations
@@ -21,7 +27,11 @@ engine = pytest.importorskip(
 )
 
 CORPUS_ROOT = Path(__file__).parent / "corpus"
-MIN_ACCURACY = 0.90
+# Measured in-sample with the committed ranker (54 entries, 440 pastes): 399/440 (90.7%);
+# out-of-fold (bench/quality.py --set corpus) 0.909. The floors sit at the measured figures.
+MIN_ACCURACY = 399 / 440
+# `high` answers measured: 235/440 (out-of-fold 0.536); every one right.
+MIN_HIGH_SHARE = 235 / 440
 HIGH = "high"
 
 
@@ -32,9 +42,15 @@ def confidence_name(value: object) -> str:
 
 
 def top_answer(text: str) -> tuple[str | None, str, str]:
-    """Return (top slug or None, top match confidence, overall confidence)."""
+    """Return (top slug or None, top match confidence, overall confidence).
+
+    The overall confidence is ``high`` whenever ANY match is ``high`` (a near-miss
+    answered with a high second match is as wrong as one with a high first match).
+    """
     diagnosis = engine.diagnose(text)
     overall = confidence_name(diagnosis.confidence)
+    if any(confidence_name(m.confidence) == HIGH for m in diagnosis.matches):
+        overall = HIGH
     if not diagnosis.matches:
         return None, "none", overall
     first = diagnosis.matches[0]
@@ -49,6 +65,15 @@ def is_hit(item: CorpusItem, slug: str | None, top_conf: str, overall: str) -> b
     if item.expect is None:
         return not is_high(top_conf, overall)
     return slug == item.expect
+
+
+def per_confidence(rows: list[tuple]) -> str:
+    """`level: answers (hits)` for each confidence of the first match."""
+    parts = []
+    for level in ("high", "possible", "none"):
+        group = [row for row in rows if row[2] == level]
+        parts.append(f"{level}: {len(group)} ({sum(is_hit(*row) for row in group)} right)")
+    return "; ".join(parts)
 
 
 @pytest.fixture(scope="module")
@@ -75,6 +100,7 @@ def test_corpus_top1_accuracy(results, capsys):
     ratio = len(hits) / total
     with capsys.disabled():
         print(f"\ncorpus top-1 accuracy: {len(hits)}/{total} = {ratio:.1%}")
+        print(f"by confidence: {per_confidence(results)}")
         if misses:
             print(f"misses ({len(misses)}):")
             for row in misses:
@@ -83,5 +109,15 @@ def test_corpus_top1_accuracy(results, capsys):
 
 
 def test_no_near_miss_gets_a_high_answer(results):
-    high = [describe(*row) for row in results if row[0].expect is None and is_high(*row[2:])]
+    nones = [row for row in results if row[0].expect is None]
+    assert len(nones) >= 10, "the corpus needs near-misses for this check to mean anything"
+    high = [describe(*row) for row in nones if is_high(*row[2:])]
     assert high == [], "near-misses answered with high confidence:\n" + "\n".join(high)
+
+
+def test_enough_high_answers_and_all_right(results):
+    """`high` must stay reachable: an engine that never says `high` fails here."""
+    high = [row for row in results if is_high(*row[2:])]
+    wrong = [describe(*row) for row in high if row[0].expect != row[1]]
+    assert wrong == []
+    assert len(high) / len(results) >= MIN_HIGH_SHARE, f"only {len(high)} high answers"

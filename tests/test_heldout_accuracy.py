@@ -3,7 +3,8 @@
 tests/corpus/ scores near 100% by construction (signatures were written with it in
 view); these sets give the honest figures. First measurements, before any change
 made after seeing them: tests/heldout 53/59 (89.8%), tests/heldout2 38/44 (86.4%,
-scored once, at the end of the session that collected it). The floors catch
+scored once, at the end of the session that collected it). A `_none` paste is a
+hit only when no match at all is `high`. The floors catch
 regressions; they are not targets to tune towards (see each set's README).
 
 The promise that matters most is checked on every set: a `high` answer is right.
@@ -16,10 +17,16 @@ from pathlib import Path
 import pytest
 
 from tests.corpus_loader import load_corpus
-from tests.test_corpus_accuracy import describe, is_high, is_hit, top_answer
+from tests.test_corpus_accuracy import describe, is_high, is_hit, per_confidence, top_answer
 
 TESTS = Path(__file__).parent
-FLOORS = {"heldout": 0.85, "heldout2": 0.80}
+# Issue 10 (learned ranker retrained on the 440-paste corpus and the entries' examples,
+# measured once after training): heldout 55/59, heldout2 40/44. A floor one paste below
+# the figure on each set.
+FLOORS = {"heldout": 54 / 59, "heldout2": 39 / 44}
+# Share of `high` answers measured then (corpus 235/440, heldout 41/59, heldout2 26/44),
+# one paste of slack on the held-out sets.
+MIN_HIGH_SHARE = {"corpus": 235 / 440, "heldout": 40 / 59, "heldout2": 25 / 44}
 ALL_SETS = ["corpus", *FLOORS]
 
 
@@ -40,6 +47,7 @@ def test_heldout_top1_accuracy(answers, name, capsys):
     ratio = len(hits) / len(rows)
     with capsys.disabled():
         print(f"\n{name} top-1 accuracy: {len(hits)}/{len(rows)} = {ratio:.1%}")
+        print(f"by confidence: {per_confidence(rows)}")
         for row in rows:
             if not is_hit(*row):
                 print(describe(*row))
@@ -54,3 +62,6 @@ def test_every_high_answer_is_right(answers, name, capsys):
     with capsys.disabled():
         print(f"\n{name}: {len(high)} high answers, {len(high) - len(wrong)} right")
     assert wrong == []
+    # not vacuous: making `high` unreachable must fail this test
+    # a share against a share (234 >= 234/440 * 440 fails in floating point)
+    assert len(high) / len(answers[name]) >= MIN_HIGH_SHARE[name], f"only {len(high)} high"

@@ -116,3 +116,24 @@ def test_backticks_in_snippets_become_code_and_stay_escaped(edited_kb):
     hit = search("blocking", kb=kb)[0]
     assert "<code>result.wait()</code>" in hit.snippet
     assert "<b>" not in hit.snippet and "&lt;b&gt;wait&lt;/b&gt;" in hit.snippet
+
+
+def test_chinese_words_unknown_to_the_index_do_not_hide_the_other_words(fixture_kb):
+    # the KB has no Chinese text: "死锁" (deadlock) alone cannot match, but it must not
+    # turn the query into nothing under AND; the English word still finds its entry
+    from kb.search import _connection, build_match
+
+    expression = build_match(_connection(fixture_kb.path), "死锁 deadlock pool")
+    assert "死" not in expression and "deadlock" in expression and "pool" in expression
+    assert slugs("死锁 deadlock pool", fixture_kb)[0] == "sync-subtask"
+    # Korean keeps its bigram phrases even when unknown (it has its own text in the KB)
+    assert "검색" in build_match(_connection(fixture_kb.path), "검색 deadlock")
+
+
+def test_long_queries_in_peoples_words_still_answer_when_not_every_word_matches(fixture_kb):
+    # no entry has all these words: word OR-matching fused with semantic similarity
+    assert slugs("deadlock when a task waits for another subtask result", fixture_kb)[0] == (
+        "sync-subtask"
+    )
+    query = "the pool hangs because one job waits on the answer of another job"
+    assert slugs(query, fixture_kb)[0] == "sync-subtask"

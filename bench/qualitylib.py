@@ -1,0 +1,231 @@
+"""Shared by bench/train_ranker.py and bench/quality.py: sets, signals, cross-validation.
+
+Sets are folders of tests/ in the corpus format (tests/corpus_loader.py). The
+sealed sets (heldout3, queries_real) are only read when a caller passes
+`sealed=True`, which only `bench/quality.py --sealed` does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+SEALED = frozenset({"heldout3", "queries_real"})
+OPEN_SETS = ("corpus", "heldout", "heldout2")
+FOLDS = 5
+L2_GRID = (0.03, 0.1, 0.3, 1.0, 3.0)
+KINDS = ("log", "traceback", "config", "prose")
+# How many corpus pastes an entry's example counts as in training: the build refuses an
+# index where an example does not rank its entry first, so the examples are constraints
+# more than samples. The lowest power of two at which the build's contract holds.
+EXAMPLE_WEIGHT = 4.0
+
+
+def setup() -> Any:
+    import django
+
+    django.setup()
+    from kb.index import get_kb
+
+    return get_kb()
+
+
+def load_set(name: str, *, sealed: bool = False) -> list[Any]:
+    from tests.corpus_loader import load_corpus
+
+    if name in SEALED and not sealed:
+        raise SystemExit(f"{name} is a sealed set: only `bench/quality.py --sealed` reads it")
+    return load_corpus(ROOT / "tests" / name)
+
+
+def entry_examples(kb: Any) -> list[Any]:
+    """The entries' examples (labelled with their entry) and counter-examples as corpus items.
+
+    The build requires every example to rank its entry first and no counter-example to
+    rank its own entry first (diagnostics/validation.py), so the ranker learns from that
+    contract as well as from the corpus. A counter-example's right answer is known only
+    when no entry has signature or rule evidence in it: then it is "no entry fits"
+    (a near-miss). One with precise evidence (often another entry's case) is left out.
+    """
+    from diagnostics.signals import paste_signals
+    from tests.corpus_loader import CorpusItem
+
+    items = []
+    for entry in sorted(kb.entries.values(), key=lambda e: e.slug):
+        if entry.kind != "entry":
+            continue
+        for label, texts, expect in (
+            ("example", entry.examples, entry.slug),
+            ("counter-example", entry.counter_examples, None),
+        ):
+            for number, text in enumerate(texts, start=1):
+                if expect is None:
+                    signals = paste_signals(
+                        kb, *paste_inputs(text, kb), use=frozenset({"signature"})
+                    )
+                    if signals.candidates:
+                        continue
+                path = ROOT / "content" / "examples" / entry.slug / f"{label}-{number}"
+                items.append(CorpusItem(path, f"content/{entry.slug}", expect, label, text))
+    return items
+
+
+def is_corpus(row: Row) -> bool:
+    """A tests/corpus paste (not an entry's example): the rows the figures are about."""
+    return "examples" not in row.item.path.parts
+
+
+def paste_inputs(text: str, kb: Any) -> tuple[Any, list[Any], list[Any]]:
+    """What diagnose() computes before ranking: parsed paste, signature hits, rule findings."""
+    from diagnostics.engine import analysed_part, decode_paste
+    from diagnostics.matcher import get_matcher
+    from diagnostics.parsers import parse_paste
+    from diagnostics.rules import run_rules
+
+    analysed, _ = analysed_part(decode_paste(text))
+    parsed = parse_paste(analysed)
+    findings = run_rules(parsed)
+    hits = get_matcher(kb).match(parsed.logical, parsed.exceptions, parsed.lines)
+    return parsed, hits, findings
+
+
+@dataclass
+class Row:
+    item: Any
+    kind: str
+    signals: Any  # PasteSignals
+    fold: int
+
+
+def fold_of(item: Any) -> int:
+    """A stable fold: a hash of the file name, so adding pastes does not reshuffle the others."""
+    key = f"{item.path.parent.name}/{item.path.name}".encode()
+    return int(hashlib.sha256(key).hexdigest(), 16) % FOLDS
+
+
+def collect(items: list[Any], kb: Any, use: frozenset[str] | None = None) -> list[Row]:
+    from diagnostics.signals import paste_signals
+
+    rows = []
+    for item in items:
+        parsed, hits, findings = paste_inputs(item.text, kb)
+        signals = paste_signals(kb, parsed, hits, findings, use=use)
+        rows.append(Row(item, item.kind or infer_kind(item.text), signals, fold_of(item)))
+    return rows
+
+
+_TRACEBACK = re.compile(
+    r"^Traceback \(most recent call last\)|^\s*File \"[^\"]+\", line \d+"  # Python
+    r"|^\s+at [\w$.<>]+\(|^Stack trace:|^#\d+ \S|^goroutine \d+ \[",  # Java/.NET/Node, PHP, Go
+    re.M,
+)
+_LOG = re.compile(
+    r"^\s*(?:\S+\s+\|\s+)?\[?\d{4}-\d\d-\d\d[ T]\d\d:\d\d"  # timestamped (docker prefix ok)
+    r"|\[[^\]]*(?:INFO|WARNING|ERROR|CRITICAL|DEBUG)/\w+"  # celery's [..: LEVEL/Process]
+    r"|^\s*\{\"(?:event|level|msg|message|time)\""  # JSON log lines
+    r"|\b(?:\w+\.)*\w+(?:Error|Exception|Forced|Refused|Failed|Disallowed)\b[:('\"]"  # exceptions
+    r"|\b[A-Z][A-Z_]{5,} - |\b(?:Fatal error|fatal|error|ERROR|CRITICAL)\b:",  # reply codes, errors
+    re.M,
+)
+_CONFIG = re.compile(
+    r"^\s*(?:[A-Za-z_][\w.]*\s*=\s*\S|[A-Za-z_][\w-]*:\s*(?:\S|$)|\w+\.conf\.\w+|"
+    r"app\.conf\.update|\[program:|-\s+name:)",
+    re.M,
+)
+
+
+def infer_kind(text: str) -> str:
+    """log | traceback | config | prose, for files without a `kind:` header.
+
+    In order: a stack frame of any language (Python `File "…", line N`, Java/.NET/
+    Node `at x(`, PHP `#0 …`/`Stack trace:`, Go `goroutine N [`) → traceback; else at
+    least a third of the non-empty lines look like settings/YAML/INI (`x = y`,
+    `key: value`) and outnumber error-looking lines → config; else any timestamped,
+    Celery-formatted or JSON log line, exception name, AMQP reply code (`NOT_FOUND - `)
+    or `error:` → log; else prose (a description without the software's own words).
+    """
+    lines = [line for line in text.splitlines() if line.strip()]
+    if _TRACEBACK.search(text):
+        return "traceback"
+    config_lines = sum(bool(_CONFIG.match(line)) for line in lines)
+    log_lines = sum(bool(_LOG.search(line)) for line in lines)
+    if lines and config_lines * 3 >= len(lines) and config_lines > log_lines:
+        return "config"
+    if log_lines:
+        return "log"
+    return "prose"
+
+
+def groups_of(rows: list[Row]) -> list[tuple[list[list[float]], int]]:
+    from diagnostics.learned_rank import design
+
+    out = []
+    for row in rows:
+        matrix, target, _ = design(row.signals, row.item.expect)
+        out.append((matrix, target, 1.0 if is_corpus(row) else EXAMPLE_WEIGHT))
+    return out
+
+
+def cv_probabilities(rows: list[Row], l2: float) -> list[list[float]]:
+    """Out-of-fold probabilities per row (alternatives in design order: candidates, null)."""
+    from diagnostics.learned_rank import fit, predict
+
+    groups = groups_of(rows)
+    out: list[list[float]] = [[] for _ in rows]
+    for fold in range(FOLDS):
+        train = [g for g, r in zip(groups, rows, strict=False) if r.fold != fold]
+        weights = fit(train, l2)
+        for index, (group, row) in enumerate(zip(groups, rows, strict=False)):
+            if row.fold == fold:
+                out[index] = predict(weights, group[0])
+    return out
+
+
+def log_likelihood(rows: list[Row], probabilities: list[list[float]]) -> float:
+    import math
+
+    groups = groups_of(rows)
+    return sum(math.log(max(p[g[1]], 1e-12)) for g, p in zip(groups, probabilities, strict=False))
+
+
+@dataclass
+class Answer:
+    slug: str | None
+    confidence: str  # high | possible | none
+    probability: float
+
+
+def answer_from(
+    row: Row,
+    probabilities: list[float],
+    threshold: float,
+    min_p: float = 0.02,
+    entry_thresholds: dict[str, float] | None = None,
+) -> Answer:
+    """The answer the engine would give with these probabilities (mirrors ranking_from)."""
+    slugs = list(row.signals.candidates)
+    null = probabilities[-1]
+    ranked = sorted(zip(slugs, probabilities[:-1], strict=False), key=lambda p: (-p[1], p[0]))
+    ranked = [(s, p) for s, p in ranked if p >= min_p]
+    if not ranked:
+        return Answer(None, "none", null)
+    slug, p = ranked[0]
+    if null > p and not row.signals.candidates[slug].precise:
+        return Answer(None, "none", null)
+    needed = max(threshold, (entry_thresholds or {}).get(slug, 0.0))
+    return Answer(slug, "high" if p >= needed else "possible", p)
+
+
+def top3_from(row: Row, probabilities: list[float], min_p: float = 0.02) -> list[str]:
+    slugs = list(row.signals.candidates)
+    ranked = sorted(zip(slugs, probabilities[:-1], strict=False), key=lambda p: (-p[1], p[0]))
+    return [s for s, p in ranked if p >= min_p][:3]

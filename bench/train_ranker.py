@@ -1,0 +1,118 @@
+"""Train the learned ranker on tests/corpus and write diagnostics/ranker_weights.json.
+
+    .venv/bin/python manage.py kb_build          # the index must hold this content's vectors
+    .venv/bin/python bench/train_ranker.py       # prints the CV figures, writes the JSON
+    .venv/bin/python bench/train_ranker.py --check   # exit 1 if the committed JSON is stale
+
+Steps (docs/ranking.md): compute the signals of every corpus paste and of every
+entry's examples (labelled with the entry) and counter-examples (labelled "no
+entry fits") with the current KB; 5-fold cross-validation (folds by a hash of the file name) for each L2
+strength of a small grid, keeping the one with the best out-of-fold
+log-likelihood; the `high` threshold is the lowest probability at which the
+out-of-fold answers are right >= 99% (a `_none` paste answered with any entry
+at that probability counts as wrong); finally the weights are fitted on the
+whole corpus. Deterministic: the same corpus and KB give the same JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import qualitylib as q  # noqa: E402
+
+
+def train(rows: list[q.Row], signals: tuple[str, ...]) -> tuple[dict, list[list[float]]]:
+    from diagnostics.learned_rank import RankerModel, entry_thresholds, fit, high_threshold
+
+    scored = []
+    for l2 in q.L2_GRID:
+        probabilities = q.cv_probabilities(rows, l2)
+        scored.append((q.log_likelihood(rows, probabilities), l2, probabilities))
+    best_ll, l2, probabilities = max(scored, key=lambda s: (s[0], -s[1]))
+    answers = []
+    for row, p in zip(rows, probabilities, strict=True):
+        answer = q.answer_from(row, p, threshold=2.0)
+        if answer.slug is not None:
+            answers.append((answer.slug, answer.probability, answer.slug == row.item.expect))
+    threshold = high_threshold([(p, ok) for _, p, ok in answers])
+    weights = fit(q.groups_of(rows), l2)
+    model = RankerModel(
+        weights,
+        threshold,
+        entry_high_thresholds=entry_thresholds(answers, threshold),
+        signals=signals,
+        meta={
+            "trained": {
+                "set": "tests/corpus + the entries' examples and counter-examples",
+                "pastes": sum(q.is_corpus(row) for row in rows),
+                "examples": sum(not q.is_corpus(row) for row in rows),
+                "folds": q.FOLDS,
+                "l2": l2,
+                "l2_grid": list(q.L2_GRID),
+                "cv_log_likelihood": round(best_ll, 3),
+                "precision_for_high": 0.99,
+            }
+        },
+    )
+    return model.to_json(), probabilities
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--output", default=None, help="default: diagnostics/ranker_weights.json")
+    parser.add_argument("--check", action="store_true", help="compare with the committed file")
+    parser.add_argument(
+        "--signals",
+        default="signature,bm25,cosine",
+        help="comma-separated subset of signature,bm25,cosine",
+    )
+    args = parser.parse_args()
+    kb = q.setup()
+    from diagnostics.learned_rank import WEIGHTS_PATH
+
+    signals = tuple(s for s in args.signals.split(",") if s)
+    training = q.load_set("corpus") + q.entry_examples(kb)
+    rows = q.collect(training, kb, use=frozenset(signals))
+    data, probabilities = train(rows, signals)
+    hits = high = high_right = 0
+    corpus = [(row, p) for row, p in zip(rows, probabilities, strict=True) if q.is_corpus(row)]
+    for row, p in corpus:
+        answer = q.answer_from(
+            row, p, data["high_threshold"], entry_thresholds=data["entry_high_thresholds"]
+        )
+        right = answer.slug == row.item.expect
+        hits += right if row.item.expect else answer.confidence != "high"
+        if answer.confidence == "high":
+            high += 1
+            high_right += right
+    data["cv"] = {
+        "top1": round(hits / len(corpus), 4),
+        "high_share": round(high / len(corpus), 4),
+        "high_precision": round(high_right / high, 4) if high else None,
+    }
+    text = json.dumps(data, indent=2, sort_keys=True) + "\n"
+    output = Path(args.output) if args.output else WEIGHTS_PATH
+    print(
+        f"train_ranker pastes={len(corpus)} examples={len(rows) - len(corpus)} l2={data['trained']['l2']} "
+        f"high_threshold={data['high_threshold']:.4f} cv_top1={data['cv']['top1']:.3f} "
+        f"cv_high_share={data['cv']['high_share']:.3f} "
+        f"cv_high_precision={data['cv']['high_precision']}"
+    )
+    if args.check:
+        current = output.read_text(encoding="utf-8") if output.exists() else ""
+        if current != text:
+            print(f"{output} is stale: run bench/train_ranker.py and commit it", file=sys.stderr)
+            return 1
+        return 0
+    output.write_text(text, encoding="utf-8")
+    print(f"wrote {output}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

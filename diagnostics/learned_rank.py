@@ -1,0 +1,274 @@
+"""Learned ranking: the signals of diagnostics/signals.py → probabilities → confidence.
+
+    >>> ranking = rank_paste(kb, parsed, hits, findings)
+    >>> ranking.confidence, ranking.items[0].slug, ranking.items[0].score
+    ('high', 'quorum-queue-global-qos', 0.998)
+
+`rank_paste` is what diagnostics/engine.py calls (its one ranking call). Without
+trained weights (no `ranker_weights.json`, or one written for other features)
+it runs the single-signal ranking of diagnostics/ranking.py instead.
+
+The model is a conditional logit (multinomial logistic regression over the
+candidates of one paste): each candidate entry has utility `w · features`, a
+"no entry fits" alternative has utility `v · null_features`, and a softmax over
+them gives each entry's probability of being the answer. `w`, `v`, the
+regularisation strength and the `high` threshold are all fitted by
+`bench/train_ranker.py` on tests/corpus with cross-validation and stored in
+`diagnostics/ranker_weights.json`; nothing here is hand-set.
+
+Confidence: the first entry is `high` when its probability reaches the
+trained `high_threshold` (the lowest value at which the cross-validated answers
+of the corpus are right >= 99%) and exceeds the entry's own threshold, if it has
+one (the highest cross-validated probability at which an answer naming it was
+wrong); other entries are `possible`. When the "no
+entry fits" alternative is the most probable, the paste gets `none` (and the
+engine adds full-text search results), unless the top entry has precise
+(signature or rule) evidence, which is shown as `possible`.
+
+Inference is plain Python + numpy on the JSON weights; training needs nothing
+more (Newton's method on the regularised log-likelihood).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from diagnostics.ranking import RankedEntry, Ranking, merge_by_line, rank_entries
+from diagnostics.redact import redact_text
+from diagnostics.signals import FEATURES, NULL_FEATURES, PasteSignals, paste_signals
+
+WEIGHTS_PATH = Path(__file__).with_name("ranker_weights.json")
+MAX_MATCHES = 5
+MIN_PROBABILITY = 0.02  # below this an entry is not worth listing (also stored in the JSON)
+_lock = threading.Lock()
+_cache: dict[str, Any] = {}
+
+
+@dataclass
+class RankerModel:
+    weights: list[float]  # len(FEATURES) + len(NULL_FEATURES)
+    high_threshold: float
+    min_probability: float = MIN_PROBABILITY
+    signals: tuple[str, ...] = ("signature", "bm25", "cosine")
+    meta: dict[str, Any] | None = None
+    entry_high_thresholds: dict[str, float] = field(default_factory=dict)
+
+    def threshold_for(self, slug: str) -> float:
+        """The probability at which `slug` as the first answer is `high`."""
+        return max(self.high_threshold, self.entry_high_thresholds.get(slug, 0.0))
+
+    def utilities(self, signals: PasteSignals) -> tuple[list[str], list[float], float]:
+        n = len(FEATURES)
+        slugs = list(signals.candidates)
+        w, v = self.weights[:n], self.weights[n:]
+        utilities = [
+            sum(a * b for a, b in zip(w, signals.features(s), strict=False)) for s in slugs
+        ]
+        null = sum(a * b for a, b in zip(v, signals.null_features(), strict=False))
+        return slugs, utilities, null
+
+    def probabilities(self, signals: PasteSignals) -> tuple[list[tuple[str, float]], float]:
+        """Candidates with their probability (best first) and the null alternative's."""
+        slugs, utilities, null = self.utilities(signals)
+        top = max([null, *utilities])
+        exps = [math.exp(u - top) for u in utilities]
+        null_exp = math.exp(null - top)
+        total = sum(exps) + null_exp
+        ranked = sorted(
+            ((s, e / total) for s, e in zip(slugs, exps, strict=False)), key=lambda p: (-p[1], p[0])
+        )
+        return ranked, null_exp / total
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "model": "conditional-logit",
+            "features": list(FEATURES),
+            "null_features": list(NULL_FEATURES),
+            "weights": [round(x, 6) for x in self.weights],
+            # rounded up: a rounded-down threshold could let the next (wrong) answer through
+            "high_threshold": math.ceil(self.high_threshold * 1e6) / 1e6,
+            "entry_high_thresholds": dict(sorted(self.entry_high_thresholds.items())),
+            "min_probability": self.min_probability,
+            "signals": list(self.signals),
+            **(self.meta or {}),
+        }
+
+
+def load_model(path: Path = WEIGHTS_PATH) -> RankerModel | None:
+    """The trained model, or None when no weights file exists (then the old ranking runs)."""
+    key = str(path)
+    with _lock:
+        if key in _cache:
+            return _cache[key]
+        model = None
+        if path.exists():
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if data.get("features") == list(FEATURES) and data.get("null_features") == list(
+                NULL_FEATURES
+            ):
+                model = RankerModel(
+                    weights=[float(x) for x in data["weights"]],
+                    high_threshold=float(data["high_threshold"]),
+                    min_probability=float(data.get("min_probability", MIN_PROBABILITY)),
+                    signals=tuple(data.get("signals", ("signature", "bm25", "cosine"))),
+                    meta={k: data[k] for k in ("trained", "cv") if k in data},
+                    entry_high_thresholds={
+                        k: float(v) for k, v in data.get("entry_high_thresholds", {}).items()
+                    },
+                )
+        _cache[key] = model
+        return model
+
+
+def rank_paste(
+    kb: Any, parsed: Any, hits: list[Any], findings: list[Any], *, model: RankerModel | None = None
+) -> Ranking:
+    """Candidates ranked by learned probability, with evidence and a calibrated confidence."""
+    model = model or load_model()
+    if model is None:  # no trained weights: the single-signal ranking
+        return rank_entries(kb, hits, findings, parsed.lines)
+    signals = paste_signals(kb, parsed, hits, findings, use=frozenset(model.signals))
+    return ranking_from(signals, model)
+
+
+def ranking_from(signals: PasteSignals, model: RankerModel) -> Ranking:
+    ranked, null = model.probabilities(signals)
+    ranked = [(s, p) for s, p in ranked if p >= model.min_probability][:MAX_MATCHES]
+    if not ranked:
+        return Ranking("none", [], learned=True)
+    top_slug, top_p = ranked[0]
+    top = signals.candidates[top_slug]
+    if null > top_p and not top.precise:
+        return Ranking("none", [], learned=True)
+    overall = "high" if top_p >= model.threshold_for(top_slug) else "possible"
+    items = []
+    for position, (slug, probability) in enumerate(ranked):
+        c = signals.candidates[slug]
+        item = RankedEntry(slug, weights=list(c.weights), facts=dict(c.facts))
+        item.score = probability
+        item.evidence = _evidence(c, signals)
+        item.confidence = "high" if position == 0 and overall == "high" else "possible"
+        items.append(item)
+    return Ranking(overall, items, learned=True)
+
+
+def _evidence(c: Any, signals: PasteSignals) -> list[dict[str, Any]]:
+    evidence = merge_by_line(list(c.evidence))[:8]
+    if evidence:
+        return evidence
+    first = next((line for line in signals.text.splitlines() if line.strip()), "")
+
+    return [
+        {
+            "line": None,
+            "text": redact_text(first)[:300],
+            "signature": (
+                "similar wording to the entry's symptom and cause "
+                f"(BM25 rank {c.bm25_rank or '-'}, semantic rank {c.cos_rank or '-'})"
+            ),
+        }
+    ]
+
+
+# --- training (bench/train_ranker.py) ---------------------------------------
+
+
+def design(signals: PasteSignals, expect: str | None) -> tuple[list[list[float]], int, list[str]]:
+    """Rows of one paste's alternatives (candidates, then null) and the index of the right one."""
+    n, m = len(FEATURES), len(NULL_FEATURES)
+    slugs = list(signals.candidates)
+    rows = [signals.features(s) + [0.0] * m for s in slugs]
+    rows.append([0.0] * n + signals.null_features())
+    target = slugs.index(expect) if expect in signals.candidates else len(slugs)
+    return rows, target, slugs
+
+
+def fit(groups: list[tuple[Any, ...]], l2: float, iterations: int = 100) -> list[float]:
+    """Newton's method on the L2-regularised conditional-logit log-likelihood.
+
+    A group is (rows, target) or (rows, target, weight): a weight counts the paste
+    that many times.
+
+    Each step is damped by backtracking (halved until the objective decreases): a
+    full Newton step overshoots when some pastes are almost separable, and then
+    the iteration diverges.
+    """
+    import numpy as np
+
+    dim = len(FEATURES) + len(NULL_FEATURES)
+    data = [(np.asarray(g[0], dtype=float), g[1], g[2] if len(g) > 2 else 1.0) for g in groups]
+
+    def objective(w: Any) -> float:
+        total = 0.5 * l2 * float(w @ w)
+        for x, target, weight in data:
+            u = x @ w
+            top = u.max()
+            total += weight * (top + math.log(float(np.exp(u - top).sum())) - u[target])
+        return total
+
+    w = np.zeros(dim)
+    current = objective(w)
+    for _ in range(iterations):
+        grad = l2 * w
+        hess = l2 * np.eye(dim)
+        for x, target, weight in data:
+            u = x @ w
+            p = np.exp(u - u.max())
+            p /= p.sum()
+            mean = p @ x
+            grad += weight * (mean - x[target])
+            hess += weight * ((x * p[:, None]).T @ x - np.outer(mean, mean))
+        step = np.linalg.solve(hess, grad)
+        scale = 1.0
+        while scale > 1e-6:
+            candidate = w - scale * step
+            value = objective(candidate)
+            if value <= current:
+                break
+            scale /= 2
+        else:
+            break
+        w, current = candidate, value
+        if np.abs(scale * step).max() < 1e-8:
+            break
+    return [float(x) for x in w]
+
+
+def predict(weights: list[float], rows: list[list[float]]) -> list[float]:
+    utilities = [sum(a * b for a, b in zip(weights, row, strict=False)) for row in rows]
+    top = max(utilities)
+    exps = [math.exp(u - top) for u in utilities]
+    total = sum(exps)
+    return [e / total for e in exps]
+
+
+def high_threshold(pairs: list[tuple[float, bool]], precision: float = 0.99) -> float:
+    """Lowest probability t such that the answers at >= t are right at least `precision`
+    of the time (pairs: (top probability, right?)); 1.01 if there is none."""
+    ordered = sorted(pairs, key=lambda p: -p[0])
+    best = 1.01
+    right = 0
+    for count, (probability, ok) in enumerate(ordered, start=1):
+        right += ok
+        boundary = count == len(ordered) or ordered[count][0] < probability
+        if boundary and right / count >= precision:
+            best = probability
+    return best
+
+
+def entry_thresholds(answers: list[tuple[str, float, bool]], threshold: float) -> dict[str, float]:
+    """Per entry, the probability its answers must exceed to be `high`, where that is above
+    `threshold`: the highest cross-validated probability at which an answer naming the entry
+    was wrong (answers: (slug, probability, right?)). An entry whose evidence has been seen
+    on a paste it does not fit is not `high` at that strength again."""
+    caps: dict[str, float] = {}
+    for slug, probability, ok in answers:
+        if not ok and probability >= threshold:
+            caps[slug] = max(caps.get(slug, 0.0), probability)
+    # strictly above the wrong answer; rounded up so the JSON never lets it through
+    return {slug: math.ceil(p * 1e6 + 1) / 1e6 for slug, p in sorted(caps.items())}

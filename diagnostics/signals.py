@@ -1,0 +1,448 @@
+"""Per-(paste, entry) signals for the learned ranker (issue 10).
+
+    >>> signals = paste_signals(kb, parsed, hits, findings)
+    >>> signals.features("queue-arguments-mismatch")
+    [0.95, 1.0, 0.69, 0.0, 1.0, 1.0, 0.41, 0.0, 1.0, 0.2]   # in the order of FEATURES
+
+Three kinds of signal, each computed once per paste:
+
+* **signature evidence** (precise): the entry's distinct signature hits combined
+  as before (`1 - prod(1 - 0.95 w)`), the strongest weight, how many there are,
+  and the strongest rule finding. A weak hit (weight < CONTEXT_MAX_WEIGHT) all of
+  whose lines are *context lines* (the worker banner, startup INFO, the generic
+  "Connection to broker lost" reconnect notice) does not count: context never
+  creates a match on its own.
+* **BM25** of the paste's informative words against each entry's title,
+  summary, symptom and cause (an FTS5 table `signal_fts` written by kb_build;
+  for a KB held only in memory, the same table in an in-memory SQLite).
+* **semantic similarity**: cosine between the paste's WordLlama vector and
+  the entry's (kb/vectors.py; entry vectors come from the index).
+
+Candidates are the entries with signature or rule evidence plus the top
+`TOP_K` entries of each meaning signal. Each candidate gets a feature vector
+(FEATURES); diagnostics/learned_rank.py turns it into a probability.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import re
+import sqlite3
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from diagnostics.ranking import finding_evidence, finding_facts, finding_weight
+from kb.textindex import WORD_PIECES, fold_for_index
+from kb.vectors import cosine_scores, write_signal_fts
+
+TOP_K = 5
+MAX_QUERY_TERMS = 32
+MAX_SIGNAL_CHARS = 2000
+CONTEXT_MAX_WEIGHT = 0.8
+
+FEATURES = (
+    "sig_score",  # combined signature evidence, 1 - prod(1 - 0.95 w)
+    "sig_max",  # strongest signature weight
+    "sig_count",  # log(1 + distinct signatures that hit)
+    "rule",  # strongest rule finding (error 0.9, warning 0.75, info 0.4)
+    "bm25_rel",  # BM25 / best BM25 of this paste
+    "bm25_rr",  # 1 / BM25 rank (0 outside the top K)
+    "cos",  # cosine similarity to the entry vector
+    "cos_gap",  # cosine minus the best cosine of this paste (<= 0)
+    "cos_rr",  # 1 / cosine rank (0 outside the top K)
+    "sig_lead",  # strongest weight minus the best other entry's strongest weight
+)
+# The "no entry fits" alternative: its utility is a bias plus these paste-level values.
+NULL_FEATURES = ("null_bias", "null_best_sig", "null_best_cos", "null_prose")
+
+# Lines that describe the set-up rather than the failure (issue 10: context lines
+# never create a match on their own).
+CONTEXT_LINE = re.compile(
+    r"(?:^|\s)\.>\s+\S"  # worker banner fields: `.> results:     disabled://`
+    r"|^[\s*-]*-{3,}\s*(?:celery@|\[(?:config|queues|tasks)\])"  # banner frame
+    r"|^\s*\[(?:config|queues|tasks)\]\s*$"
+    # log lines (a level or a `]`/`:` before the text) that narrate set-up or reconnects
+    r"|(?:INFO|WARNING|DEBUG)\S*\]?\s*(?:consumer:\s*)?"
+    r"(?:Connected to (?:amqp|redis|rediss|amqps|sqs)://|mingle: |celery@\S+ ready\.)"
+    r"|(?:\]|WARNING\S*)\s*(?:consumer:\s*)?Connection to broker lost\. "
+    r"Trying to re-establish the connection",
+    re.IGNORECASE,
+)
+_NOISE = re.compile(
+    r"\b\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?"  # timestamps
+    r"|\b0x[0-9a-f]+\b|<0\.\d+\.\d+>|\b[0-9a-f]{8}-[0-9a-f-]{27,}\b"  # addresses, pids, uuids
+    r"|\b\d+(?:\.\d+)*\b"  # numbers
+)
+_ERROR_WORDS = re.compile(
+    r"error|exception|fail|refused|denied|timeout|timed out|cannot|can't|unable|fatal|"
+    r"critical|warning|not found|killed|lost|closed|rejected|invalid|missing|"
+    r"错误|失败|エラー|失敗|오류|실패|ошибк",
+    re.IGNORECASE,
+)
+_STOP = frozenset(
+    [
+        "the",
+        "and",
+        "for",
+        "with",
+        "that",
+        "this",
+        "from",
+        "are",
+        "was",
+        "were",
+        "not",
+        "but",
+        "have",
+        "has",
+        "had",
+        "you",
+        "your",
+        "our",
+        "its",
+        "into",
+        "when",
+        "then",
+        "than",
+        "there",
+        "their",
+        "they",
+        "them",
+        "which",
+        "what",
+        "who",
+        "how",
+        "why",
+        "can",
+        "could",
+        "would",
+        "should",
+        "will",
+        "shall",
+        "may",
+        "might",
+        "all",
+        "any",
+        "some",
+        "one",
+        "two",
+        "also",
+        "just",
+        "only",
+        "very",
+        "file",
+        "line",
+        "most",
+        "recent",
+        "call",
+        "last",
+        "traceback",
+        "self",
+        "none",
+        "true",
+        "false",
+        "return",
+        "def",
+        "python",
+        "site",
+        "packages",
+        "lib",
+        "usr",
+        "local",
+        "var",
+        "home",
+        "src",
+        "app",
+        "info",
+        "debug",
+        "warning",
+        "error",
+        "mainprocess",
+        "forkpoolworker",
+    ]
+)
+_local = threading.local()
+
+
+@dataclass
+class Candidate:
+    slug: str
+    weights: list[float] = field(default_factory=list)
+    context_weights: list[float] = field(default_factory=list)
+    rule: float = 0.0
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+    facts: dict[str, str] = field(default_factory=dict)
+    bm25: float = 0.0
+    bm25_rank: int = 0  # 1-based; 0 = not in the top K
+    cos: float = 0.0
+    cos_rank: int = 0
+
+    @property
+    def sig_score(self) -> float:
+        remaining = 1.0
+        for weight in self.weights:
+            remaining *= 1.0 - 0.95 * min(max(weight, 0.0), 1.0)
+        return 1.0 - remaining
+
+    @property
+    def sig_max(self) -> float:
+        return max(self.weights, default=0.0)
+
+    @property
+    def precise(self) -> bool:
+        return bool(self.weights) or self.rule > 0
+
+
+@dataclass
+class PasteSignals:
+    candidates: dict[str, Candidate]
+    best_bm25: float = 0.0
+    best_cos: float = 0.0
+    prose: bool = False
+    text: str = ""
+
+    def features(self, slug: str) -> list[float]:
+        c = self.candidates[slug]
+        others = max(
+            (o.sig_max for s, o in self.candidates.items() if s != slug),
+            default=0.0,
+        )
+        return [
+            c.sig_score,
+            c.sig_max,
+            math.log1p(len(c.weights)),
+            c.rule,
+            c.bm25 / self.best_bm25 if self.best_bm25 > 0 else 0.0,
+            1.0 / c.bm25_rank if c.bm25_rank else 0.0,
+            c.cos,
+            c.cos - self.best_cos,
+            1.0 / c.cos_rank if c.cos_rank else 0.0,
+            c.sig_max - others,
+        ]
+
+    def null_features(self) -> list[float]:
+        best_sig = max(
+            (max(c.sig_max, c.rule) for c in self.candidates.values()),
+            default=0.0,
+        )
+        return [1.0, best_sig, self.best_cos, 1.0 if self.prose else 0.0]
+
+
+_CONTEXT_HINTS = (".>", "---", "[config]", "[queues]", "[tasks]", "connect", "mingle", "ready.")
+
+
+def is_context_line(text: str) -> bool:
+    lowered = text.lower()
+    if not any(hint in lowered for hint in _CONTEXT_HINTS):
+        return False
+    return bool(CONTEXT_LINE.search(text))
+
+
+def informative_text(parsed: Any, limit: int = MAX_SIGNAL_CHARS) -> str:
+    """What the meaning signals read of a paste, at most `limit` characters.
+
+    Timestamps, numbers, addresses and context lines go; repeated lines count
+    once. Exception messages come first, then lines with error words, then the
+    rest in paste order, so a long log keeps its errors within the limit (which
+    also bounds the cost of BM25 and embedding whatever the paste's size).
+    """
+    head = [f"{e.short_type} {e.message}" for e in parsed.exceptions[-3:]]
+    raw: list[str] = []
+    seen: set[str] = set()
+    size = sum(len(h) for h in head)
+    for line in parsed.lines:
+        if size >= 2 * limit:
+            break
+        if not line.strip() or line in seen:
+            continue
+        seen.add(line)
+        if not is_context_line(line):
+            raw.append(line)
+            size += len(line)
+    errors: list[str] = []
+    rest: list[str] = []
+    kept: set[str] = set()
+    # one substitution over all lines: far cheaper than one per line
+    for line in _NOISE.sub(" ", "\n".join(raw)).split("\n"):
+        cleaned = " ".join(line.split())
+        if not cleaned or cleaned in kept:
+            continue
+        kept.add(cleaned)
+        (errors if _ERROR_WORDS.search(cleaned) else rest).append(cleaned)
+    text = "\n".join(head + errors + rest)
+    return text[:limit]
+
+
+def query_terms(text: str) -> list[str]:
+    """Distinct searchable terms of `text` (already folded), in order: the index's cutting."""
+    terms: list[str] = []
+    seen: set[str] = set()
+    for term in WORD_PIECES.findall(text.lower()):
+        if term in seen or (len(term) < 3 and not _is_cjk(term)) or term in _STOP:
+            continue
+        seen.add(term)
+        if not term.isdigit():
+            terms.append(term)
+    return terms
+
+
+def _is_cjk(term: str) -> bool:
+    return any(ord(ch) > 0x2E7F for ch in term)
+
+
+# --- BM25 -------------------------------------------------------------------
+
+
+_memory_lock = threading.Lock()
+
+
+class SignalTable:
+    """A connection to `signal_fts` with its document frequencies read once (the
+    fts5vocab table is scanned, not searched, so per-paste lookups would cost ms)."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+        self.doc_freq = dict(connection.execute("SELECT term, doc FROM signal_vocab"))
+        self.total = connection.execute("SELECT count(*) FROM signal_fts").fetchone()[0] or 1
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def _signal_connection(kb: Any) -> SignalTable | None:
+    """Read-only connection to the index's signal table (one per thread and index file),
+    or, for a KB held only in memory, an in-memory copy kept on the KB object."""
+    if kb.path is not None:
+        try:
+            stat = kb.path.stat()
+        except OSError:
+            stat = None
+        if stat is not None:
+            key = (str(kb.path), stat.st_ino, stat.st_mtime_ns)
+            cache = getattr(_local, "signal", None)
+            if cache is not None and cache[0] == key:
+                return cache[1]
+            try:
+                connection = SignalTable(sqlite3.connect(f"file:{kb.path}?mode=ro", uri=True))
+            except sqlite3.Error:  # an index built before issue 10: use the memory copy
+                connection = None
+            if connection is not None:
+                if cache is not None:
+                    with contextlib.suppress(sqlite3.Error):
+                        cache[1].close()
+                _local.signal = (key, connection)
+                return connection
+    cached = getattr(kb, "_signal_memory_fts", None)
+    if cached is not None and cached[0] == kb.version:
+        return cached[1]
+    with _memory_lock:
+        memory = sqlite3.connect(":memory:", check_same_thread=False)
+        write_signal_fts(memory, list(kb.entries.values()))
+        connection = SignalTable(memory)
+        with contextlib.suppress(AttributeError):
+            kb._signal_memory_fts = (kb.version, connection)
+    return connection
+
+
+def bm25_scores(kb: Any, text: str, limit: int = TOP_K) -> list[tuple[str, float]]:
+    """Best entries for the paste's words by BM25 (higher is better), best first."""
+    table = _signal_connection(kb)
+    if table is None:
+        return []
+    terms = query_terms(fold_for_index(text))
+    if not terms:
+        return []
+    known, total = table.doc_freq, table.total
+    # the rarest terms carry the most; very common ones only slow FTS5 down
+    chosen = sorted(
+        (t for t in terms if t in known and known[t] <= max(1, total // 2)),
+        key=lambda t: known[t],
+    )[:MAX_QUERY_TERMS]
+    if not chosen:
+        return []
+    expression = " OR ".join('"' + t.replace('"', '""') + '"' for t in chosen)
+    try:
+        ranked = table.connection.execute(
+            "SELECT slug, bm25(signal_fts) AS rank FROM signal_fts "
+            "WHERE signal_fts MATCH ? ORDER BY rank LIMIT ?",
+            (expression, limit),
+        ).fetchall()
+    except sqlite3.Error:
+        return []
+    return [(slug, -rank) for slug, rank in ranked if -rank > 0]
+
+
+# --- all together -----------------------------------------------------------
+
+
+def paste_signals(
+    kb: Any,
+    parsed: Any,
+    hits: list[Any],
+    findings: list[Any],
+    *,
+    use: frozenset[str] | None = None,
+) -> PasteSignals:
+    """Every candidate entry of this paste with its signals. `use` limits the signal kinds
+    (subset of {"signature", "bm25", "cosine"}) for ablation."""
+    use = use or frozenset({"signature", "bm25", "cosine"})
+    entries = kb.entries
+    candidates: dict[str, Candidate] = {}
+
+    def candidate(slug: str) -> Candidate:
+        return candidates.setdefault(slug, Candidate(slug))
+
+    if "signature" in use:
+        for hit in sorted(hits, key=lambda h: -h.signature.weight):
+            slug = hit.signature.slug
+            entry = entries.get(slug)
+            if entry is None or entry.kind != "entry":
+                continue
+            weight = hit.signature.weight
+            context = weight < CONTEXT_MAX_WEIGHT and all(
+                is_context_line(e.get("text", "")) for e in hit.evidence
+            )
+            item = candidate(slug)
+            if context:
+                item.context_weights.append(weight)
+                continue
+            item.weights.append(weight)
+            item.evidence.extend(hit.evidence)
+            for key, value in hit.facts.items():
+                item.facts.setdefault(key, value)
+        for finding in findings:
+            entry = entries.get(finding.entry)
+            if entry is None or entry.kind != "entry":
+                continue
+            item = candidate(finding.entry)
+            item.rule = max(item.rule, finding_weight(finding))
+            item.evidence.append(finding_evidence(finding, parsed.lines))
+            for key, value in finding_facts(finding).items():
+                item.facts.setdefault(key, value)
+        # context-only entries are not candidates by themselves
+        for slug in [s for s, c in candidates.items() if not c.precise]:
+            del candidates[slug]
+
+    text = informative_text(parsed)
+    signals = PasteSignals(candidates, text=text)
+    signals.prose = not (parsed.exceptions or parsed.log_lines or parsed.config or parsed.yaml_docs)
+    if "bm25" in use:
+        ranked = bm25_scores(kb, text)
+        if ranked:
+            signals.best_bm25 = ranked[0][1]
+        for rank, (slug, score) in enumerate(ranked, start=1):
+            if slug in entries:
+                item = candidate(slug)
+                item.bm25, item.bm25_rank = score, rank
+    if "cosine" in use:
+        similarities = cosine_scores(kb, text, top=TOP_K)
+        if similarities is not None:
+            signals.best_cos = similarities.top[0][1] if similarities.top else 0.0
+            for rank, (slug, _) in enumerate(similarities.top, start=1):
+                if slug in entries:
+                    candidate(slug).cos_rank = rank
+            for slug, item in candidates.items():
+                item.cos = similarities.of(slug)
+    return signals

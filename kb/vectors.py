@@ -1,0 +1,264 @@
+"""Semantic vectors: a small embedding model that ships inside a package.
+
+    >>> model = get_model()                       # None when the package is absent
+    >>> model.embed(["queue declared with other arguments"]).shape
+    (1, 256)
+
+The model is WordLlama (`wordllama` 0.4.0.post1, MIT): a token-embedding table
+distilled from a large language model, 256 dimensions, average-pooled. Its
+weights (`l2_supercat_256.safetensors`, 16 MB) and tokenizer file are inside the
+wheel; we open them from the package directory ourselves because the package's
+own `WordLlama.load()` looks for the tokenizer in a folder that does not exist
+(`tokenizer/` instead of `tokenizers/`) and then tries to download it. Nothing is
+ever downloaded: when the files are missing the model is None and the semantic
+signal is 0 for every entry (the ranker still works on the other signals).
+
+Entry vectors are computed by `kb_build` (`write_vectors`) from each entry's
+title, summary, symptom and cause (the same text the BM25 signal reads, see
+`entry_signal_text`) and stored in the index as one float32 blob per entry;
+`load_vectors` reads them back as a matrix. docs/ranking.md compares this model
+with all-MiniLM-L6-v2 on the corpus.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import re
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any
+
+from kb.textindex import fold_for_index
+
+MODEL_NAME = "wordllama-l2-supercat-256"
+DIM = 256
+MAX_EMBED_CHARS = 4000
+_lock = threading.Lock()
+_model: Any = None
+_model_loaded = False
+
+VECTOR_SCHEMA = """
+CREATE TABLE IF NOT EXISTS vectors(slug TEXT PRIMARY KEY, model TEXT NOT NULL, vec BLOB NOT NULL);
+"""
+
+_TAGS = re.compile(r"<[^>]+>")
+
+
+class WordLlamaModel:
+    """Token-embedding lookup + mean pooling + L2 normalisation (no torch, no network).
+
+    The same computation as `wordllama.inference.WordLlamaInference.embed` (average of
+    the token rows), written out so that one text is tokenised with `encode`, not
+    `encode_batch`: the batch call starts a thread pool that costs ~10 ms per call on a
+    busy 2-core machine.
+    """
+
+    name = MODEL_NAME
+
+    def __init__(self, embedding: Any, tokenizer: Any) -> None:
+        import numpy as np
+
+        self.embedding = np.ascontiguousarray(embedding, dtype=np.float32)
+        self.tokenizer = tokenizer
+        self.tokenizer.no_truncation()
+        self.tokenizer.no_padding()
+
+    def embed(self, texts: list[str]) -> Any:
+        import numpy as np
+
+        out = np.zeros((len(texts), self.embedding.shape[1]), dtype=np.float32)
+        last = self.embedding.shape[0] - 1
+        for row, text in enumerate(texts):
+            ids = self.tokenizer.encode(text[:MAX_EMBED_CHARS], add_special_tokens=False).ids
+            if not ids:
+                continue
+            vector = self.embedding[np.clip(np.asarray(ids), 0, last)].sum(axis=0)
+            norm = float(np.linalg.norm(vector))
+            if norm > 0:
+                out[row] = vector / norm
+        return out
+
+
+def _load_wordllama() -> WordLlamaModel | None:
+    try:
+        import wordllama
+        from safetensors import safe_open
+        from tokenizers import Tokenizer
+    except ImportError:
+        return None
+    package = Path(wordllama.__file__).parent
+    weights = package / "weights" / "l2_supercat_256.safetensors"
+    tokenizer_file = package / "tokenizers" / "l2_supercat_tokenizer_config.json"
+    if not weights.exists() or not tokenizer_file.exists():
+        return None
+    tokenizer = Tokenizer.from_file(str(tokenizer_file))
+    with safe_open(str(weights), framework="np", device="cpu") as handle:
+        embedding = handle.get_tensor("embedding.weight")
+    return WordLlamaModel(embedding, tokenizer)
+
+
+def get_model() -> WordLlamaModel | None:
+    """The shared model (loaded once per process), or None when it is not installed."""
+    global _model, _model_loaded
+    if _model_loaded:
+        return _model
+    with _lock:
+        if not _model_loaded:
+            _model = _load_wordllama()
+            _model_loaded = True
+    return _model
+
+
+def _section_text(entry: Any, section_id: str) -> str:
+    for section in entry.section_templates:
+        if section.get("id") == section_id:
+            return " ".join(html.unescape(_TAGS.sub(" ", section.get("html", ""))).split())
+    return ""
+
+
+def entry_signal_text(entry: Any) -> str:
+    """What the meaning signals read of an entry: title, summary, symptom, cause, KO words."""
+    parts = [
+        entry.title,
+        entry.summary,
+        _section_text(entry, "symptom"),
+        _section_text(entry, "cause"),
+        entry.title_ko,
+        entry.summary_ko,
+        " ".join(entry.keywords_ko),
+    ]
+    return "\n".join(p for p in parts if p)
+
+
+def write_vectors(connection: sqlite3.Connection, entries: list[Any]) -> None:
+    """Store one vector per diagnosable entry (called by kb.build while filling the index)."""
+    connection.executescript(VECTOR_SCHEMA)
+    model = get_model()
+    diagnosable = [e for e in entries if e.kind == "entry"]
+    if model is None or not diagnosable:
+        return
+    import numpy as np
+
+    matrix = model.embed([entry_signal_text(e) for e in diagnosable]).astype(np.float32)
+    connection.executemany(
+        "INSERT INTO vectors VALUES (?, ?, ?)",
+        [(e.slug, model.name, matrix[i].tobytes()) for i, e in enumerate(diagnosable)],
+    )
+
+
+def load_vectors(path: Path | None) -> tuple[list[str], Any] | None:
+    """(slugs, float32 matrix) from the index file, or None when it has no vectors."""
+    if path is None:
+        return None
+    try:
+        import numpy as np
+    except ImportError:
+        return None
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        rows = connection.execute(
+            "SELECT slug, vec FROM vectors WHERE model = ? ORDER BY slug", (MODEL_NAME,)
+        ).fetchall()
+    except sqlite3.OperationalError:  # an index built before vectors existed
+        return None
+    finally:
+        connection.close()
+    if not rows:
+        return None
+    matrix = np.vstack([np.frombuffer(blob, dtype=np.float32) for _, blob in rows])
+    return [slug for slug, _ in rows], matrix
+
+
+SIGNAL_FTS_SCHEMA = """
+CREATE VIRTUAL TABLE IF NOT EXISTS signal_fts USING fts5(
+    slug UNINDEXED, text, tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS signal_vocab USING fts5vocab(signal_fts, row);
+"""
+
+
+def write_signal_fts(connection: sqlite3.Connection, entries: list[Any]) -> None:
+    connection.executescript(SIGNAL_FTS_SCHEMA)
+    connection.executemany(
+        "INSERT INTO signal_fts(slug, text) VALUES (?, ?)",
+        [
+            (e.slug, fold_for_index(entry_signal_text(e)))
+            for e in sorted(entries, key=lambda e: e.slug)
+            if e.kind == "entry"
+        ],
+    )
+
+
+# --- similarity ----------------------------------------------------------------
+
+_vector_lock = threading.Lock()
+
+
+def entry_vectors(kb: Any) -> tuple[list[str], Any] | None:
+    """(slugs, matrix) for `kb`: from the index file, else embedded now (cached per KB)."""
+    cached = getattr(kb, "_signal_vectors", None)
+    if cached is not None and cached[0] == kb.version:
+        return cached[1]
+    with _vector_lock:
+        loaded = load_vectors(kb.path)
+        if loaded is None:
+            model = get_model()
+            entries = sorted(
+                (e for e in kb.entries.values() if e.kind == "entry"), key=lambda e: e.slug
+            )
+            if model is not None and entries:
+                loaded = (
+                    [e.slug for e in entries],
+                    model.embed([entry_signal_text(e) for e in entries]),
+                )
+        with contextlib.suppress(AttributeError):
+            kb._signal_vectors = (kb.version, loaded)
+    return loaded
+
+
+class Similarities:
+    """Cosine of one text against every entry: the top few, and any entry's on demand."""
+
+    def __init__(
+        self, slugs: list[str], scores: Any, top: int, index: dict[str, int] | None = None
+    ) -> None:
+        import numpy as np
+
+        self._slugs = slugs
+        self._scores = scores
+        self._index = index if index is not None else {slug: i for i, slug in enumerate(slugs)}
+        count = min(top, len(slugs))
+        part = np.argpartition(-scores, count - 1)[:count] if count else []
+        self.top = sorted(((slugs[i], float(scores[i])) for i in part), key=lambda p: -p[1])
+
+    def of(self, slug: str) -> float:
+        index = self._index.get(slug)
+        return 0.0 if index is None else float(self._scores[index])
+
+
+def cosine_scores(kb: Any, text: str, top: int = 5) -> Similarities | None:
+    """The text's cosine similarity to every entry (None without model or vectors)."""
+    vectors = entry_vectors(kb)
+    model = get_model()
+    if vectors is None or model is None or not text.strip():
+        return None
+    import numpy as np
+
+    slugs, matrix = vectors
+    paste = model.embed([text])[0]
+    # einsum, not `matrix @ paste`: BLAS's worker threads cost 15-30 ms a call on a busy
+    # 2-core machine for what is a 1 ms product at 10,000 entries
+    scores = np.einsum("ij,j->i", matrix, paste)
+    return Similarities(slugs, scores, top, _slug_index(kb, slugs))
+
+
+def _slug_index(kb: Any, slugs: list[str]) -> dict[str, int]:
+    cached = getattr(kb, "_signal_slug_index", None)
+    if cached is not None and cached[0] is slugs:
+        return cached[1]
+    index = {slug: i for i, slug in enumerate(slugs)}
+    with contextlib.suppress(AttributeError):
+        kb._signal_slug_index = (slugs, index)
+    return index

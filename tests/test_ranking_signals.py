@@ -1,0 +1,191 @@
+"""Issue 10 ranking: signals, context lines, the learned ranker, vectors in the index, CJK."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from diagnostics.engine import diagnose
+from diagnostics.learned_rank import entry_thresholds, fit, high_threshold, load_model, predict
+from diagnostics.signals import informative_text, is_context_line
+from kb.index import get_kb
+from kb.textindex import fold_for_index, query_pieces
+from kb.vectors import DIM, get_model
+
+BANNER_AND_540 = """\
+ -------------- celery@worker-1 v5.3.6 (emerald-rush)
+--- ***** -----
+- ** ---------- [config]
+- ** ---------- .> app:         proj:0x7f1c2b3d4e50
+- ** ---------- .> transport:   amqp://guest:**@rabbitmq:5672//
+- ** ---------- .> results:     disabled://
+- *** --- * --- .> concurrency: 4 (prefork)
+ -------------- [queues]
+                .> celery           exchange=celery(direct) key=celery
+
+[2024-03-01 10:00:01,000: INFO/MainProcess] Connected to amqp://guest:**@rabbitmq:5672//
+[2024-03-01 10:00:01,100: CRITICAL/MainProcess] Unrecoverable error: \
+AMQPNotImplementedError(540, "NOT_IMPLEMENTED - queue 'celery' in vhost '/' does not support \
+global qos", (60, 10), 'Basic.qos')
+[2024-03-01 10:00:01,200: WARNING/MainProcess] consumer: Connection to broker lost. \
+Trying to re-establish the connection...
+"""
+
+
+@pytest.fixture(scope="module")
+def kb(django_db_blocker):
+    with django_db_blocker.unblock():
+        return get_kb()
+
+
+def test_context_lines_never_create_a_match_on_their_own(kb):
+    result = diagnose(BANNER_AND_540, kb=kb)
+    slugs = [m.slug for m in result.matches]
+    assert slugs[0] == "quorum-queue-global-qos" and result.confidence == "high"
+    assert "no-result-backend" not in slugs  # `.> results: disabled://` is banner context
+    assert "missed-heartbeats" not in slugs  # the reconnect notice after the 540
+
+
+def test_banner_words_in_prose_are_not_context():
+    assert is_context_line("- ** ---------- .> results:     disabled://")
+    assert is_context_line("[2024-01-01 10:00:00,000: INFO/MainProcess] Connected to amqp://x//")
+    assert not is_context_line("The worker banner says results: disabled:// although it is set")
+    assert not is_context_line('Our worker exits right after "Connected to amqp://" with a 404')
+
+
+def test_informative_text_drops_timestamps_numbers_and_context(kb):
+    from diagnostics.parsers import parse_paste
+
+    text = informative_text(parse_paste(BANNER_AND_540))
+    assert "NOT_IMPLEMENTED" in text and "global qos" in text
+    assert "2024-03-01" not in text and "disabled://" not in text
+
+
+def test_a_paste_the_kb_does_not_cover_is_never_high_and_gets_search_results(kb):
+    result = diagnose(
+        "flower dashboard shows every task time in UTC instead of our local timezone", kb=kb
+    )
+    assert all(m.confidence != "high" for m in result.matches)
+    if result.confidence == "none":
+        assert result.matches == []
+
+
+def test_prose_in_peoples_words_finds_the_entry_by_meaning(kb):
+    # no signature matches this wording; BM25 + semantic similarity carry it
+    result = diagnose(
+        "after we moved the queue to a quorum queue the workers cannot consume anymore, "
+        "rabbitmq closes the channel when celery sets the prefetch",
+        kb=kb,
+    )
+    assert result.matches and result.matches[0].slug == "quorum-queue-global-qos"
+
+
+def test_committed_ranker_weights_load_and_high_is_reachable():
+    model = load_model()
+    assert model is not None, "diagnostics/ranker_weights.json is missing or stale"
+    assert 0.5 < model.high_threshold <= 1.0
+    assert set(model.signals) == {"signature", "bm25", "cosine"}
+
+
+def test_fit_learns_which_feature_points_at_the_answer():
+    # two candidates + null per group; the first feature marks the right one
+    from diagnostics.signals import FEATURES, NULL_FEATURES
+
+    n, m = len(FEATURES), len(NULL_FEATURES)
+    good = [1.0] + [0.0] * (n - 1) + [0.0] * m
+    bad = [0.0] * n + [0.0] * m
+    null = [0.0] * n + [1.0] + [0.0] * (m - 1)
+    groups = [([good, bad, null], 0), ([bad, good, null], 1)] * 10
+    weights = fit(groups, l2=0.1)
+    assert weights[0] > 1.0
+    probabilities = predict(weights, [good, bad, null])
+    assert probabilities[0] > 0.8
+
+
+def test_high_threshold_is_the_lowest_probability_that_stays_precise():
+    pairs = [(0.99, True), (0.97, True), (0.95, True), (0.90, False), (0.80, True)]
+    assert high_threshold(pairs) == pytest.approx(0.95)
+    assert high_threshold([(0.9, False)]) > 1.0  # never right: `high` unreachable
+    assert high_threshold([(0.9, True), (0.8, True)]) == pytest.approx(0.8)
+
+
+def test_an_entry_once_wrong_at_a_probability_is_not_high_there_again():
+    answers = [("a", 0.999, False), ("a", 0.995, True), ("b", 0.998, True), ("c", 0.5, False)]
+    caps = entry_thresholds(answers, threshold=0.99)
+    assert caps == {"a": pytest.approx(0.999001)}  # c's wrong answer is below the threshold
+    model = load_model()
+    assert model is not None
+    for slug, cap in model.entry_high_thresholds.items():
+        assert model.threshold_for(slug) == cap > model.high_threshold
+
+
+def test_entry_vectors_are_stored_in_the_index(kb):
+    connection = sqlite3.connect(f"file:{kb.path}?mode=ro", uri=True)
+    try:
+        rows = connection.execute("SELECT slug, length(vec) FROM vectors").fetchall()
+        signal_rows = connection.execute("SELECT count(*) FROM signal_fts").fetchone()[0]
+    finally:
+        connection.close()
+    entries = {e.slug for e in kb.entries.values() if e.kind == "entry"}
+    assert {slug for slug, _ in rows} == entries
+    assert {size for _, size in rows} == {DIM * 4}
+    assert signal_rows == len(entries)
+
+
+def test_embedding_model_loads_from_the_package_and_reads_meaning():
+    model = get_model()  # no network on this machine: a download would fail
+    assert model is not None
+    vectors = model.embed(
+        [
+            "the worker was killed because it ran out of memory",
+            "out of memory killer terminated the celery process",
+            "the exchange type is fanout",
+        ]
+    )
+    assert vectors.shape == (3, DIM)
+    assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]
+
+
+def test_chinese_and_japanese_are_cut_into_bigrams_like_hangul():
+    assert query_pieces("消息队列") == [["消息", "息队", "队列"]]
+    assert query_pieces("タスク") == [["タス", "スク"]]
+    assert query_pieces("celery任务") == [["celery"], ["任务"]]
+    assert fold_for_index("任务重复 ok") == "任务 务重 重复 ok"
+    assert query_pieces("쿼럼큐") == [["쿼럼", "럼큐"]]
+
+
+def _qualitylib():
+    import importlib
+    import sys
+    from pathlib import Path
+
+    bench = str(Path(__file__).resolve().parent.parent / "bench")
+    if bench not in sys.path:
+        sys.path.insert(0, bench)
+    return importlib.import_module("qualitylib")
+
+
+def test_sealed_sets_are_not_read_without_the_flag():
+    qualitylib = _qualitylib()
+    for name in ("heldout3", "queries_real"):
+        with pytest.raises(SystemExit):
+            qualitylib.load_set(name)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        (
+            'Traceback (most recent call last):\n  File "x.py", line 1, in <module>\nKeyError: 1',
+            "traceback",
+        ),
+        ("PHP Fatal error: Uncaught exception\nStack trace:\n#0 /app/a.php(12): f()", "traceback"),
+        ("[2024-01-01 10:00:00,000: ERROR/MainProcess] consumer: Cannot connect", "log"),
+        ("PRECONDITION_FAILED - inequivalent arg 'durable' for queue 'q'", "log"),
+        ("broker_url = 'amqp://x'\nresult_backend = 'redis://'\ntask_acks_late = True", "config"),
+        ("Every periodic task is sent twice since we run beat on two servers.", "prose"),
+    ],
+)
+def test_kind_heuristic_for_files_without_a_kind_header(text, kind):
+    assert _qualitylib().infer_kind(text) == kind
