@@ -1,0 +1,77 @@
+"""Search in people's words: real thread titles typed as queries (issue 10).
+
+Reads `tests/queries_real/queries.tsv` (query, expected slug, source, language), runs
+each query through the site's search (`kb.search.search`, the same function `/search`
+and `/api/search` use) and prints top-1 and top-3 per language. The set is sealed:
+score it once, at the end of a piece of work, and never tune search to its titles.
+
+    python bench/search_quality.py --sealed
+
+Labels filed under a slug announced but never written map to the covering entry
+(`LABEL_ALIASES` in tests/corpus_loader.py). A `_none` row (the KB covers nothing of it)
+is counted apart and not scored (search always lists something for real words).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from kb.search import search  # noqa: E402
+from tests.corpus_loader import LABEL_ALIASES, NONE_FOLDER  # noqa: E402
+
+QUERIES = ROOT / "tests" / "queries_real" / "queries.tsv"
+
+
+def load_queries(path: Path = QUERIES) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+def score(rows: list[dict[str, str]]) -> dict[str, list[int]]:
+    """Per language (and 'all'): [n, top1 hits, top3 hits] over rows with an entry label."""
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for row in rows:
+        expected = LABEL_ALIASES.get(row["expected"], row["expected"])
+        if expected == NONE_FOLDER:
+            continue
+        slugs = [hit.slug for hit in search(row["query"], limit=3)]
+        for key in (row["language"], "all"):
+            totals[key][0] += 1
+            totals[key][1] += bool(slugs[:1] == [expected])
+            totals[key][2] += expected in slugs
+    return totals
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sealed", action="store_true", help="allow scoring the sealed set")
+    args = parser.parse_args()
+    if not args.sealed:
+        parser.error("tests/queries_real is sealed: pass --sealed to score it (once)")
+    rows = load_queries()
+    totals = score(rows)
+    uncovered = sum(row["expected"] == NONE_FOLDER for row in rows)
+    print(f"{'language':10} {'n':>4} {'top1':>6} {'top3':>6}")
+    for language in sorted(totals, key=lambda k: (k == "all", k)):
+        n, top1, top3 = totals[language]
+        print(f"{language:10} {n:4d} {top1 / n:6.3f} {top3 / n:6.3f}")
+    n, top1, top3 = totals["all"]
+    print(f"({uncovered} rows labelled {NONE_FOLDER} are not scored)")
+    print(f"search_quality set=queries_real n={n} top1={top1 / n:.3f} top3={top3 / n:.3f}")
+
+
+if __name__ == "__main__":
+    main()
