@@ -25,6 +25,7 @@ from diagnostics.learned_rank import rank_paste
 from diagnostics.matcher import SignatureHit, get_matcher
 from diagnostics.parsers import ParsedPaste, parse_paste
 from diagnostics.parsers.errors import PasteError, TooDeep
+from diagnostics.ranking import WORDING
 from diagnostics.redact import find_secrets, redact_text, scrub
 from diagnostics.rules import run_rules
 from kb import index
@@ -281,6 +282,7 @@ def _prose_matches(kb: Any, parsed: ParsedPaste) -> list[Match]:
                     {
                         "line": 1,
                         "text": redact_text(prose[0])[:300],
+                        "source": WORDING,
                         "signature": "full-text search of the entry's text",
                     }
                 ],

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from diagnostics.ranking import RankedEntry, Ranking, merge_by_line, rank_entries
+from diagnostics.ranking import WORDING, RankedEntry, Ranking, merge_by_line, rank_entries
 from diagnostics.redact import redact_text
 from diagnostics.signals import FEATURES, NULL_FEATURES, PasteSignals, paste_signals
 
@@ -167,6 +167,7 @@ def _evidence(c: Any, signals: PasteSignals) -> list[dict[str, Any]]:
         {
             "line": None,
             "text": redact_text(first)[:300],
+            "source": WORDING,
             "signature": (
                 "similar wording to the entry's symptom and cause "
                 f"(BM25 rank {c.bm25_rank or '-'}, semantic rank {c.cos_rank or '-'})"

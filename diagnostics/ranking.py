@@ -25,6 +25,9 @@ SCORE_LEAD = 0.1
 MIN_SCORE = 0.1
 MAX_MATCHES = 5
 FINDING_WEIGHT = {"error": 0.9, "warning": 0.75, "info": 0.4}
+# `source` of evidence that only says the paste reads like the entry (no signature or rule
+# matched): such an answer is a suggestion, and the paste counts as unanswered.
+WORDING = "wording"
 
 
 @dataclass

@@ -20,12 +20,12 @@ from diagnostics.engine import PasteError, analysed_part, error_like_line
 from diagnostics.forms import PasteForm
 from diagnostics.models import UnansweredPaste
 from diagnostics.parsers import parse_paste
+from diagnostics.ranking import WORDING
 from diagnostics.redact import redact_text
 from diagnostics.reports import delete_report, get_report
 from diagnostics.services import diagnose_paste, present_report
 from kb.textindex import WORD_PIECES
 
-FULL_TEXT = "full-text search of the entry's text"  # evidence of prose matches (engine)
 FORM_OVERHEAD = 3
 UNANSWERED_MAX_CHARS = 20_000  # urlencoding can triple a paste's size
 
@@ -90,7 +90,7 @@ def diagnose_page(request: HttpRequest) -> HttpResponse:
     context = {"form": shown, "result": outcome.data}
     result = outcome.diagnosis
     if result.confidence == "none" or all(
-        e.get("signature") == FULL_TEXT for m in result.matches for e in m.evidence
+        e.get("source") == WORDING for m in result.matches for e in m.evidence
     ):
         context["searched_for"] = searched_words(outcome.text)
         if request.POST.get("share_unanswered"):
