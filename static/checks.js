@@ -9,6 +9,8 @@
   var statusEl = document.getElementById("run-status");
   var summary = document.getElementById("check-summary");
   var ORDER = ["pass", "warn", "fail", "error", "skipped"];
+  // Words in the reader's language, rendered by the template (data-label-*).
+  function label(name) { return root.getAttribute("data-label-" + name) || name; }
 
   function el(tag, cls, text) {
     var node = document.createElement(tag);
@@ -20,14 +22,14 @@
   function renderResult(r, entries) {
     var li = el("li", "check-result s-" + r.status);
     li.setAttribute("data-check", r.check);
-    li.appendChild(el("span", "badge s-" + r.status, r.status));
+    li.appendChild(el("span", "badge s-" + r.status, label(r.status)));
     li.appendChild(document.createTextNode(" "));
     li.appendChild(el("strong", "title", r.title));
     li.appendChild(el("span", "duration", r.duration_ms + " ms"));
     li.appendChild(el("p", "message", r.message));
     if (r.entry) {
       var info = (entries && entries[r.entry]) || {};
-      var p = el("p", "entry", "See ");
+      var p = el("p", "entry", label("see") + " ");
       var a = el("a", null, info.title || r.entry);
       a.href = info.url || "/kb/" + encodeURIComponent(r.entry) + "/";
       p.appendChild(a);
@@ -37,7 +39,7 @@
     }
     if (r.evidence && Object.keys(r.evidence).length) {
       var details = el("details");
-      details.appendChild(el("summary", null, "Evidence"));
+      details.appendChild(el("summary", null, label("evidence")));
       details.appendChild(el("pre", null, JSON.stringify(r.evidence, null, 2)));
       li.appendChild(details);
     }
@@ -50,7 +52,7 @@
     summary.textContent = "";
     ORDER.forEach(function (s) {
       if (counts[s]) {
-        summary.appendChild(el("span", "badge s-" + s, counts[s] + " " + s));
+        summary.appendChild(el("span", "badge s-" + s, counts[s] + " " + label(s)));
         summary.appendChild(document.createTextNode(" "));
       }
     });

@@ -86,3 +86,5 @@ def test_a_korean_reader_gets_findings_and_check_results_in_korean(client):
     assert "설정에 countdown/ETA도 acks_late도 없어 타임아웃과 비교할 것이 없다" in run_page
     # the script that polls the run asks the API for the same language
     assert f'data-api="/api/checks/{run.id}?lang=ko"' in run_page
+    # and the words the script writes around the API's results are the page's, in Korean
+    assert 'data-label-evidence="근거"' in run_page and 'data-label-pass="통과"' in run_page
