@@ -45,14 +45,16 @@ test: setup $(DEVSTAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(PY) manage.py kb_build --check
+	$(PY) bench/train_ranker.py --check
 	$(BIN)/pytest
 	$(MAKE) --no-print-directory test-postgres
 
-## test-postgres: the database-backed tests on PostgreSQL (skips with a note when none answers)
+## test-postgres: the database-backed tests on PostgreSQL (skips with a note when none answers);
+## browser, slow and lab tests ran on SQLite already and do not depend on Django's database
 test-postgres: $(DEVSTAMP)
 	@if $(PY) scripts/pg_available.py; then \
 		DATABASE_URL=$${KB_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres} \
-		$(BIN)/pytest -m "not browser and not slow" -q -p no:cacheprovider; \
+		$(BIN)/pytest -m "not browser and not slow and not lab" -q -p no:cacheprovider; \
 	else \
 		echo "PostgreSQL is not reachable: skipped the PostgreSQL run (start it, or run .ci/run)"; \
 		if [ "$$CI" = "true" ]; then exit 1; fi; \
