@@ -172,10 +172,15 @@ class Matcher:
         text = "\n".join(line.text for line in lines)
         candidates = self.candidates(text)
         out: list[SignatureHit] = []
+        # Most (signature, line) pairs miss: for ASCII lines ask RE2 for a span alone,
+        # on bytes encoded once per paste, and build a match object only on a hit.
+        encoded = [line.text.encode("ascii") if line.text.isascii() else None for line in lines]
         for index in candidates:
             sig = self.patterns[index]
             hit = SignatureHit(sig)
-            for line in lines:
+            for line, raw in zip(lines, encoded, strict=True):
+                if raw is not None and _misses(sig.regex, raw):
+                    continue
                 match = sig.regex.search(line.text)
                 if match is None or (sig.unless is not None and sig.unless.search(line.text)):
                     continue
@@ -216,6 +221,15 @@ class Matcher:
                 if len(hit.evidence) < MAX_EVIDENCE:
                     hit.evidence.append(_evidence(number, text, sig))
         return list(out.values())
+
+
+_UNANCHORED = re2._Anchor.UNANCHORED
+_NO_SPAN = (-1, -1)
+
+
+def _misses(regex: Any, raw: bytes) -> bool:
+    """True when `regex` finds nothing in the ASCII bytes `raw` (no match object built)."""
+    return regex._regexp.Match(_UNANCHORED, raw, 0, len(raw))[0] == _NO_SPAN
 
 
 def _same_type(signature_type: str, fact_type: str) -> bool:

@@ -380,7 +380,22 @@ _TOKEN_PASSES = (
 )
 
 
-@functools.lru_cache(maxsize=8)
+def _union(patterns: tuple[re.Pattern, ...]) -> re.Pattern:
+    """One pattern that matches wherever any of `patterns` matches (each keeps its
+    own flags; group names are dropped, as RE2 refuses a name twice)."""
+    parts = []
+    for pattern in patterns:
+        body = _GROUP_NAME.sub("(?:", pattern.pattern)
+        inline = "".join(letter for flag, letter in re._INLINE.items() if pattern.flags & flag)
+        parts.append(f"(?{inline}:{body})" if inline else f"(?:{body})")
+    return re.compile("|".join(parts))
+
+
+_GROUP_NAME = re.compile(r"\(\?P<[A-Za-z_][A-Za-z0-9_]*>")
+_ANY_TOKEN = _union(tuple(pattern for pattern, _whole in _TOKEN_PASSES))
+
+
+@functools.lru_cache(maxsize=64)
 def _run(text: str) -> tuple[str, frozenset[str]]:
     """One redaction of `text`, cached: a paste is redacted for the engine, the report
     and the page."""
@@ -390,7 +405,12 @@ def _run(text: str) -> tuple[str, frozenset[str]]:
     text = _redact_kubernetes_secret_data(text, red)
     text = _redact_key_blocks(text, red)
     text = _redact_env_pairs(text, red)
-    # ... then token shapes, then the generic `key = value` forms last.
+    # ... then token shapes, then the generic `key = value` forms last. Most texts
+    # (evidence lines, log lines) hold none: one scan with the union of the passes
+    # says so. Passes only change text they match, so when the union finds nothing
+    # no pass would have changed anything.
+    if _ANY_TOKEN.search(text) is None:
+        return text, frozenset(red.found)
     for pattern, whole in _TOKEN_PASSES:
         text = pattern.sub(red.mask_whole if whole else red.mask_group, text)
     return text, frozenset(red.found)
