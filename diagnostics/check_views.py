@@ -34,6 +34,17 @@ from diagnostics.ratelimit import rate_limited
 from diagnostics.redact import mask_url
 
 QUEUE_SPLIT = re.compile(r"[\s,]+")
+# Words for the stable status values (results and runs); the script reads them as data-label-*
+STATUS_LABELS = {
+    "pass": _("pass"),
+    "warn": _("warn"),
+    "fail": _("fail"),
+    "error": _("error"),
+    "skipped": _("skipped"),
+    "queued": _("queued"),
+    "running": _("running"),
+    "done": _("done"),
+}
 FORM_FIELDS = (
     "broker_url",
     "password",
@@ -156,6 +167,13 @@ def check_run_page(request: HttpRequest, run_id: str) -> HttpResponse:
         "finished": finished,
         "pending": [] if finished else pending,
         "counts": count_statuses(run.results),
+        "summary": [
+            (status, n, STATUS_LABELS[status])
+            for status, n in count_statuses(run.results).items()
+            if n
+        ],
+        "status_labels": STATUS_LABELS,
+        "run_status": STATUS_LABELS.get(run.status, run.status),
         "worst": max((SEVERITY[r["status"]] for r in run.results), default=0),
         "robots": "noindex",
     }
