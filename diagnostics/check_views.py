@@ -30,6 +30,7 @@ from diagnostics.checks.results import SEVERITY, count_statuses
 from diagnostics.checks.service import RunsBusy, expire_stalled_run, run_as_dict, start_run
 from diagnostics.guards import checks_login, json_only
 from diagnostics.models import CheckRun
+from diagnostics.present import notice_text
 from diagnostics.ratelimit import rate_limited
 from diagnostics.redact import mask_url
 
@@ -133,7 +134,7 @@ def check_form(request: HttpRequest) -> HttpResponse:
             try:
                 run = start_run(form.to_request())
             except (TargetError, HostNotAllowed, RunsBusy) as exc:
-                form.add_error(None, str(exc))
+                form.add_error(None, notice_text(str(exc), _page_lang(request)))
             else:
                 return redirect("checks:run", run_id=run.id)
         context = {"form": _masked(form), **_availability()}

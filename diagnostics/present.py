@@ -381,10 +381,7 @@ OUTCOMES: dict[str, dict[str, str]] = {
         "en": "unexpected error: {{error}}",
         "ko": "예상하지 못한 오류: {{error}}",
     },
-    "probe.dns": {
-        "en": "{{error}}",
-        "ko": "호스트 이름을 주소로 바꾸지 못했다(DNS): {{error}}",
-    },
+    "probe.dns": {"en": "{{error}}", "ko": "{{error}}"},
     "management.unauthorized": {
         "en": "{{where}} refused user {{user}} (401)",
         "ko": "{{where}}가 사용자 {{user}}를 거부했다(401)",
@@ -559,13 +556,53 @@ NOTICE_SHAPES_KO = _shapes(
         r"(?s)the pasted config could not be read: (.+)": r"붙여 넣은 설정을 읽을 수 없다: \1",
         r"the pasted text holds no Celery config, worker command or queue definition": r"붙여 "
         r"넣은 내용에 Celery 설정, 워커 명령, 큐 정의가 없다",
+        # a live check refused before any packet (allowlist, target URLs, the run limit)
+        r"live checks are switched off on this site: (\S+) is empty; the site's operators can "
+        r"add the host name, address or network of your broker to it": r"이 사이트에서는 라이브 "
+        r"점검이 꺼져 있다(\1이 비어 있음). 사이트 운영자가 브로커의 호스트 이름, 주소, "
+        r"네트워크를 여기에 추가할 수 있다",
+        r"host (.+) is not in (\S+); add the address or its network to that setting to allow "
+        r"live checks against it": r"호스트 \1은 \2에 없다. 이 호스트를 라이브 점검하려면 그 "
+        r"주소나 네트워크를 이 설정에 추가한다",
+        r"host (.+) is not in (\S+); add the host name \(or a \*\.suffix\) to that setting to "
+        r"allow live checks against it \(names are never looked up otherwise\)": r"호스트 \1은 "
+        r"\2에 없다. 이 호스트를 라이브 점검하려면 호스트 이름(또는 *.접미사)을 이 설정에 "
+        r"추가한다(그 밖의 이름은 조회하지 않는다)",
+        r"host (.+) is allowed by name in (\S+) but resolves to (.+) \(loopback, private, "
+        r"link-local, metadata or another special-purpose address\); add that address or "
+        r"network to \S+ if this is intended": r"호스트 \1은 \2에 이름으로 허용되어 있지만 \3"
+        r"(루프백, 사설, 링크 로컬, 메타데이터 등 특수 용도 주소)로 풀린다. 의도한 것이라면 그 "
+        r"주소나 네트워크를 \2에 추가한다",
+        rf"DNS lookup of (.+) timed out after {NUMBER} s": r"DNS에서 \1을 찾다가 \2초 뒤 시간이 "
+        r"초과됐다",
+        r"DNS lookup of (.+) failed: (.+)": r"DNS에서 \1을 찾지 못했다: \2",
+        rf"{NUMBER} check runs are in progress; retry in a few seconds": r"점검 \1개가 이미 "
+        r"실행 중이다. 몇 초 뒤에 다시 시도한다",
+        r"unsupported broker URL scheme (.+) in (.+): use amqp://, amqps://, redis:// or "
+        r"rediss://": r"\2의 브로커 URL 스킴 \1은 지원하지 않는다. amqp://, amqps://, redis://, "
+        r"rediss:// 중 하나를 쓴다",
+        r"broker URL (.+) names no host": r"브로커 URL \1에 호스트가 없다",
+        r"broker URL (.+) has an invalid port": r"브로커 URL \1의 포트가 올바르지 않다",
+        r"Redis URL (.+): database must be a number": r"Redis URL \1: 데이터베이스는 숫자여야 "
+        r"한다",
+        r"no broker URL given": r"브로커 URL이 주어지지 않았다",
+        r"a failover list cannot mix AMQP and Redis URLs": r"장애 조치 목록에 AMQP URL과 Redis "
+        r"URL을 섞을 수 없다",
+        r"management URL (.+) must be http\(s\)://host\[:port\]": r"관리 URL \1은 "
+        r"http(s)://host[:port] 형식이어야 한다",
+        r"management URL (.+) has an invalid port": r"관리 URL \1의 포트가 올바르지 않다",
+        r"a management API URL only makes sense with an AMQP broker": r"관리 API URL은 AMQP "
+        r"브로커에만 쓸 수 있다",
+        r"timeout must be between 0 and 600 seconds": r"timeout은 0초에서 600초 사이여야 한다",
+        r"consumer timeout must be a positive number of milliseconds": r"consumer timeout은 "
+        r"양수(밀리초)여야 한다",
     }
 )
 LINE_PREFIX = re.compile(r"line ([0-9]+): (.+)", re.DOTALL)
 
 
 def notice_text(text: str, lang: str = "en") -> str:
-    """A notice or a refusal of the paste (English as produced) in `lang`."""
+    """A notice, or a refusal of a paste or a live check (English as produced), in `lang`."""
     if language(lang) != "ko" or not text:
         return text
     prefixed = LINE_PREFIX.fullmatch(text)
@@ -720,6 +757,8 @@ def present_check_result(result: dict[str, Any], *, kb: Any, lang: str = "en") -
     out = dict(result)
     out["title"] = check_title(result.get("title", ""), lang)
     evidence = result.get("evidence") or {}
+    if isinstance(evidence.get("error"), str):  # our own sentence (a DNS failure) is worded too
+        evidence = {**evidence, "error": notice_text(evidence["error"], lang)}
     if result.get("rule") and result.get("entry"):
         out["message"] = finding_message(result, kb, lang)
     elif result.get("outcome") in OUTCOMES:

@@ -195,6 +195,9 @@ KO = {
     "No such report (it may have been deleted or expired).": "그런 보고서가 없다(삭제되었거나 보관 기간이 지났을 수 있다).",
     "No such report.": "그런 보고서가 없다.",
     "That delete token does not match this report.": "삭제 토큰이 이 보고서와 맞지 않는다.",
+    # manage.py check_broker --lang ko
+    "Checking %(target)s (timeout %(timeout)s s)": "%(target)s 점검 중 (제한 시간 %(timeout)s초)",
+    "see": "참고",
 }
 
 

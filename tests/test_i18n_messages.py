@@ -16,7 +16,7 @@ from diagnostics.checks.connection import check_amqp_connection
 from diagnostics.checks.results import ERROR, FAIL
 from diagnostics.checks.runner import CheckUnit, run_units
 from diagnostics.present import check_title, notice_text, present_check_result, present_diagnosis
-from tests.hlc_support import closed_port
+from tests.hlc_support import closed_port, run_cli
 from tests.test_allowlist import Listener
 
 KOREAN = {"HTTP_ACCEPT_LANGUAGE": "ko-KR,ko;q=0.9"}
@@ -189,3 +189,52 @@ def test_the_delete_token_message_reads_in_korean(client):
     html = wrong.content.decode()
     assert wrong.status_code == 403
     assert "삭제 토큰이 이 보고서와 맞지 않는다." in html and "does not match" not in html
+
+
+@pytest.mark.django_db
+def test_a_refused_live_check_reads_in_korean_on_the_form(client, settings):
+    settings.KB_BROKER_ALLOWED_HOSTS = ["127.0.0.0/8"]
+    response = client.post("/checks/", {"broker_url": "amqp://u:p@192.0.2.7//"}, **KOREAN)
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "호스트 192.0.2.7은 KB_BROKER_ALLOWED_HOSTS에 없다." in html
+    assert "is not in KB_BROKER_ALLOWED_HOSTS" not in html
+    english = client.post("/checks/", {"broker_url": "amqp://u:p@192.0.2.7//"})
+    assert "host 192.0.2.7 is not in KB_BROKER_ALLOWED_HOSTS" in english.content.decode()
+
+
+def test_check_broker_speaks_korean_when_asked():
+    process = run_cli(
+        "amqp://u:p@192.0.2.7//", "--lang", "ko", env={"KB_BROKER_ALLOWED_HOSTS": "10.0.0.0/8"}
+    )
+    assert process.returncode == 2
+    assert "호스트 192.0.2.7은 KB_BROKER_ALLOWED_HOSTS에 없다." in process.stderr
+    port = closed_port()
+    process = run_cli(
+        f"amqp://guest:guest@127.0.0.1:{port}//",
+        "--lang",
+        "ko",
+        env={"KB_BROKER_ALLOWED_HOSTS": "127.0.0.0/8"},
+    )
+    assert "점검 중 (제한 시간" in process.stdout and "Checking" not in process.stdout
+    assert f"127.0.0.1:{port}에 연결: 127.0.0.1:{port}가 연결을 거부했다" in process.stdout
+    assert "connection refused" not in process.stdout
+
+
+def test_a_name_that_does_not_resolve_reads_in_korean():
+    result = {
+        "check": "connection",
+        "title": "Connect to no-such-host.invalid:5672",
+        "status": "fail",
+        "outcome": "probe.dns",
+        "message": "DNS lookup of 'no-such-host.invalid' failed: Name or service not known",
+        "evidence": {
+            "error": "DNS lookup of 'no-such-host.invalid' failed: Name or service not known"
+        },
+    }
+    korean = present_check_result(result, kb=None, lang="ko")
+    assert korean["message"] == (
+        "DNS에서 'no-such-host.invalid'을 찾지 못했다: Name or service not known"
+    )
+    assert korean["evidence"] == result["evidence"]  # the stored evidence is not reworded
+    assert present_check_result(result, kb=None, lang="en")["message"] == result["message"]
