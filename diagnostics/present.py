@@ -596,6 +596,15 @@ NOTICE_SHAPES_KO = _shapes(
         r"timeout must be between 0 and 600 seconds": r"timeout은 0초에서 600초 사이여야 한다",
         r"consumer timeout must be a positive number of milliseconds": r"consumer timeout은 "
         r"양수(밀리초)여야 한다",
+        # a run that failed as a whole (diagnostics.checks.service)
+        r"the run never finished: no worker picked it up \(is the Celery worker or web process "
+        r"up\?\)": r"실행이 끝나지 않았다: 실행을 맡은 워커가 없다(Celery 워커나 웹 프로세스가 "
+        r"떠 있는가?)",
+        r"the run never finished: it stopped \(is the Celery worker or web process up\?\)": r"실행이 "
+        r"끝나지 않았다: 도중에 멈췄다(Celery 워커나 웹 프로세스가 떠 있는가?)",
+        r"the run stopped: (.+)": r"실행이 멈췄다: \1",
+        r"(?s)run could not start: (.+)": r"실행을 시작할 수 없었다: \1",
+        r"(?s)the run could not be handed to a worker: (.+)": r"실행을 워커에 넘기지 못했다: \1",
     }
 )
 LINE_PREFIX = re.compile(r"line ([0-9]+): (.+)", re.DOTALL)

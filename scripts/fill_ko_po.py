@@ -198,6 +198,7 @@ KO = {
     # manage.py check_broker --lang ko
     "Checking %(target)s (timeout %(timeout)s s)": "%(target)s 점검 중 (제한 시간 %(timeout)s초)",
     "see": "참고",
+    "info": "정보",
 }
 
 

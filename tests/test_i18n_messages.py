@@ -238,3 +238,20 @@ def test_a_name_that_does_not_resolve_reads_in_korean():
     )
     assert korean["evidence"] == result["evidence"]  # the stored evidence is not reworded
     assert present_check_result(result, kb=None, lang="en")["message"] == result["message"]
+
+
+@pytest.mark.django_db
+def test_a_run_that_never_finished_says_so_in_korean(client):
+    from diagnostics.models import CheckRun
+
+    run = CheckRun.objects.create(
+        status="error",
+        target="amqp://h/",
+        error="the run never finished: no worker picked it up (is the Celery worker or web "
+        "process up?)",
+    )
+    page = client.get(f"/checks/{run.id}/", **KOREAN).content.decode()
+    assert "실행이 끝나지 않았다: 실행을 맡은 워커가 없다" in page
+    assert "never finished" not in page
+    assert '<strong class="run-status" id="run-status">오류</strong>' in page
+    assert client.get(f"/api/checks/{run.id}").json()["error"] == run.error

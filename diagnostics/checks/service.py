@@ -241,7 +241,7 @@ def run_as_dict(run: CheckRun, *, lang: str = "en") -> dict[str, Any]:
             {**item, "title": check_title(item.get("title", ""), lang)}
             for item in run.params.get("planned", [])
         ],
-        "error": run.error,
+        "error": notice_text(run.error or "", lang) or run.error,
         "config_error": notice_text(run.params.get("config_error") or "", lang) or None,
         "url": reverse("checks:run", args=[run.id]),
         "entries": describe_entries(run.results, kb, lang),
