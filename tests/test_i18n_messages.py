@@ -7,6 +7,7 @@ broker); nothing here measures time.
 
 from __future__ import annotations
 
+import re
 import threading
 
 import pytest
@@ -255,3 +256,15 @@ def test_a_run_that_never_finished_says_so_in_korean(client):
     assert "never finished" not in page
     assert '<strong class="run-status" id="run-status">오류</strong>' in page
     assert client.get(f"/api/checks/{run.id}").json()["error"] == run.error
+
+
+def test_korean_words_use_only_the_evidence_the_english_ones_use():
+    """A placeholder only the Korean names would stay unfilled for a Korean reader."""
+    from diagnostics.present import NOTICE_SHAPES_KO, OUTCOMES, PLACEHOLDER, TITLE_SHAPES_KO
+
+    for key, texts in OUTCOMES.items():
+        english = set(PLACEHOLDER.findall(texts["en"]))
+        assert set(PLACEHOLDER.findall(texts["ko"])) == english, key
+    for shape, korean in (*TITLE_SHAPES_KO, *NOTICE_SHAPES_KO):  # every group is said
+        groups = {int(n) for n in re.findall(r"\\(\d)", korean)}
+        assert groups == set(range(1, shape.groups + 1)), shape.pattern
