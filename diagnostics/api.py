@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from diagnostics.engine import PasteError
 from diagnostics.guards import json_only
+from diagnostics.present import notice_text
 from diagnostics.ratelimit import rate_limited
 from diagnostics.services import diagnose_paste
 
@@ -69,7 +70,7 @@ def api_diagnose(request: HttpRequest) -> JsonResponse:
             text=text.encode("utf-8", "surrogatepass"), save=payload.get("save") is True, lang=lang
         )
     except PasteError as exc:
-        return error(str(exc), 400)
+        return error(notice_text(str(exc), lang), 400)
     data = dict(outcome.data)
     if outcome.delete_token is not None:
         data["delete_token"] = outcome.delete_token

@@ -30,10 +30,22 @@ from diagnostics.checks.results import SEVERITY, count_statuses
 from diagnostics.checks.service import RunsBusy, expire_stalled_run, run_as_dict, start_run
 from diagnostics.guards import checks_login, json_only
 from diagnostics.models import CheckRun
+from diagnostics.present import notice_text
 from diagnostics.ratelimit import rate_limited
 from diagnostics.redact import mask_url
 
 QUEUE_SPLIT = re.compile(r"[\s,]+")
+# Words for the stable status values (results and runs); the script reads them as data-label-*
+STATUS_LABELS = {
+    "pass": _("pass"),
+    "warn": _("warn"),
+    "fail": _("fail"),
+    "error": _("error"),
+    "skipped": _("skipped"),
+    "queued": _("queued"),
+    "running": _("running"),
+    "done": _("done"),
+}
 FORM_FIELDS = (
     "broker_url",
     "password",
@@ -122,7 +134,7 @@ def check_form(request: HttpRequest) -> HttpResponse:
             try:
                 run = start_run(form.to_request())
             except (TargetError, HostNotAllowed, RunsBusy) as exc:
-                form.add_error(None, str(exc))
+                form.add_error(None, notice_text(str(exc), _page_lang(request)))
             else:
                 return redirect("checks:run", run_id=run.id)
         context = {"form": _masked(form), **_availability()}
@@ -156,6 +168,13 @@ def check_run_page(request: HttpRequest, run_id: str) -> HttpResponse:
         "finished": finished,
         "pending": [] if finished else pending,
         "counts": count_statuses(run.results),
+        "summary": [
+            (status, n, STATUS_LABELS[status])
+            for status, n in count_statuses(run.results).items()
+            if n
+        ],
+        "status_labels": STATUS_LABELS,
+        "run_status": STATUS_LABELS.get(run.status, run.status),
         "worst": max((SEVERITY[r["status"]] for r in run.results), default=0),
         "robots": "noindex",
     }

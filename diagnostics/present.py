@@ -311,6 +311,138 @@ OUTCOMES: dict[str, dict[str, str]] = {
         "en": "the message did not come back within {{timeout_s}} s",
         "ko": "메시지가 {{timeout_s}}초 안에 돌아오지 않았다",
     },
+    # connections (diagnostics.checks.connection) and the probes' failures (ProbeFailure);
+    # `error` is the library's or the peer's own text, shown as it came
+    "connection.amqp.pass": {
+        "en": "AMQP handshake with {{server}} as '{{user}}' on vhost '{{vhost}}' in "
+        "{{connect_ms}} ms",
+        "ko": "{{server}}와 AMQP 핸드셰이크 성공: 사용자 '{{user}}', vhost '{{vhost}}', "
+        "{{connect_ms}} ms",
+    },
+    "connection.amqp.pass.no-server": {
+        "en": "AMQP handshake with the broker as '{{user}}' on vhost '{{vhost}}' in "
+        "{{connect_ms}} ms",
+        "ko": "브로커와 AMQP 핸드셰이크 성공: 사용자 '{{user}}', vhost '{{vhost}}', "
+        "{{connect_ms}} ms",
+    },
+    "connection.redis.pass": {
+        "en": "Redis answered PING on db {{db}} in {{connect_ms}} ms",
+        "ko": "Redis가 db {{db}}에서 {{connect_ms}} ms 만에 PING에 응답했다",
+    },
+    "probe.not-amqp": {
+        "en": "port {{port}} of {{host}} answered, but not as an AMQP broker (no AMQP "
+        "Connection.Start; no credentials were sent): {{error}}",
+        "ko": "{{host}}의 포트 {{port}}가 응답했지만 AMQP 브로커의 응답이 아니다(AMQP "
+        "Connection.Start가 오지 않았고, 자격 증명은 보내지 않았다): {{error}}",
+    },
+    "probe.not-redis": {
+        "en": "port {{port}} of {{host}} answered, but not as a Redis server (no credentials "
+        "were sent): {{error}}",
+        "ko": "{{host}}의 포트 {{port}}가 응답했지만 Redis 서버의 응답이 아니다(자격 증명은 "
+        "보내지 않았다): {{error}}",
+    },
+    "probe.access-refused": {
+        "en": "ACCESS_REFUSED: {{user}} was refused by {{where}}",
+        "ko": "ACCESS_REFUSED: {{where}}가 사용자 {{user}}를 거부했다",
+    },
+    "probe.redis-access-refused": {
+        "en": "{{where}} refused the credentials: {{error}}",
+        "ko": "{{where}}가 자격 증명을 거부했다: {{error}}",
+    },
+    "probe.not-allowed": {
+        "en": "NOT_ALLOWED: {{user}} may not open vhost {{vhost}} on {{where}}",
+        "ko": "NOT_ALLOWED: 사용자 {{user}}는 {{where}}에서 vhost {{vhost}}를 열 수 없다",
+    },
+    "probe.refused": {
+        "en": "connection refused by {{where}} (nothing listens there)",
+        "ko": "{{where}}가 연결을 거부했다(그 포트에서 기다리는 프로그램이 없다)",
+    },
+    "probe.unreachable": {
+        "en": "cannot reach {{where}}: {{error}}",
+        "ko": "{{where}}에 닿을 수 없다: {{error}}",
+    },
+    "probe.timeout": {
+        "en": "timed out after {{timeout_s}} s waiting for {{where}}",
+        "ko": "{{where}}의 응답을 {{timeout_s}}초 동안 기다리다 시간이 초과됐다",
+    },
+    "probe.tls": {
+        "en": "TLS handshake with {{where}} failed: {{error}}",
+        "ko": "{{where}}와의 TLS 핸드셰이크가 실패했다: {{error}}",
+    },
+    "probe.reset": {
+        "en": "{{where}} closed the connection during the handshake: {{error}}",
+        "ko": "{{where}}가 핸드셰이크 도중 연결을 끊었다: {{error}}",
+    },
+    "probe.redis-reset": {
+        "en": "cannot talk to {{where}}: {{error}}",
+        "ko": "{{where}}와 통신할 수 없다: {{error}}",
+    },
+    "probe.error": {
+        "en": "unexpected error: {{error}}",
+        "ko": "예상하지 못한 오류: {{error}}",
+    },
+    "probe.dns": {"en": "{{error}}", "ko": "{{error}}"},
+    "management.unauthorized": {
+        "en": "{{where}} refused user {{user}} (401)",
+        "ko": "{{where}}가 사용자 {{user}}를 거부했다(401)",
+    },
+    "management.http-status": {
+        "en": "GET {{path}} answered {{status_code}}: {{error}}",
+        "ko": "GET {{path}}의 응답이 {{status_code}}이다: {{error}}",
+    },
+    "management.not-json": {
+        "en": "GET {{path}} did not answer JSON",
+        "ko": "GET {{path}}의 응답이 JSON이 아니다",
+    },
+    "management.not-management": {
+        "en": "port {{port}} of {{host}} answered HTTP {{status_code}}, but not as the RabbitMQ "
+        "management API (no credentials were sent)",
+        "ko": "{{host}}의 포트 {{port}}가 HTTP {{status_code}}로 응답했지만 RabbitMQ 관리 API의 "
+        "응답이 아니다(자격 증명은 보내지 않았다)",
+    },
+    "management.tls": {
+        "en": "TLS with {{where}} failed: {{error}}",
+        "ko": "{{where}}와의 TLS 연결이 실패했다: {{error}}",
+    },
+    "management.timeout": {
+        "en": "{{where}} did not answer within {{timeout_s}} s",
+        "ko": "{{where}}가 {{timeout_s}}초 안에 응답하지 않았다",
+    },
+    "management.unreachable": {
+        "en": "cannot reach {{where}}",
+        "ko": "{{where}}에 닿을 수 없다",
+    },
+    "management.redirect": {
+        "en": "GET {{path}} answered {{status_code}} redirecting to {{location}}; live checks "
+        "never follow redirects (point the management URL at the API itself)",
+        "ko": "GET {{path}}가 {{status_code}}로 {{location}}에 리디렉션했다. 라이브 점검은 "
+        "리디렉션을 따라가지 않는다(관리 URL이 API 자체를 가리키게 한다)",
+    },
+    "management.vhost-404": {
+        "en": "GET {{path}}: vhost not found (404)",
+        "ko": "GET {{path}}: vhost를 찾을 수 없다(404)",
+    },
+    # the runner (diagnostics.checks.runner)
+    "runner.timeout": {
+        "en": "timed out after {{budget_s}} s (its timeout ran out during this check)",
+        "ko": "{{budget_s}}초 뒤 시간 초과(이 점검의 제한 시간이 다 됐다)",
+    },
+    "runner.timeout.whole-run": {
+        "en": "timed out after {{budget_s}} s (the whole run's {{total_s}} s timeout "
+        "(--timeout) ran out during this check)",
+        "ko": "{{budget_s}}초 뒤 시간 초과(이 점검 도중 전체 실행 제한 시간 {{total_s}}초"
+        "(--timeout)가 다 됐다)",
+    },
+    "runner.check-failed": {
+        "en": "check failed: {{error}}",
+        "ko": "점검이 실패했다: {{error}}",
+    },
+    "runner.not-run": {
+        "en": "not run: the whole run's {{total_s}} s timeout ran out during check "
+        "'{{ran_out_during}}'",
+        "ko": "실행하지 않음: 점검 '{{ran_out_during}}' 도중 전체 실행 제한 시간 {{total_s}}초가 "
+        "다 됐다",
+    },
 }
 # Said after any message whose evidence has `assumed: true`: the timeout compared with
 # was the default because nobody gave one (a paste without rabbitmq.conf, a live check
@@ -319,6 +451,177 @@ ASSUMED = {
     "en": " (timeout assumed: the default, as none was given)",
     "ko": " (타임아웃은 주어지지 않아 기본값으로 가정했다)",
 }
+
+
+def _shapes(table: dict[str, str]) -> tuple[tuple[re.Pattern, str], ...]:
+    """{English shape (a regex over our own words): Korean with the same groups}, compiled."""
+    return tuple((re.compile(shape), korean) for shape, korean in table.items())
+
+
+# Check titles: stored in English (stable, and what the logs show), worded here. A title
+# names a check, sometimes with a subject (a node, a queue, a worker) in it.
+TITLES_KO = {
+    "Reachability and handshake": "접속과 핸드셰이크",
+    "Management API": "관리 API",
+    "Memory and disk alarms": "메모리·디스크 알람",
+    "Consumer timeout vs ETA and acks_late": "consumer_timeout 대 ETA·acks_late",
+    "Queues": "큐",
+    "Fanout exchanges": "팬아웃 익스체인지",
+    "RabbitMQ 4.x changes": "RabbitMQ 4.x 변경 사항",
+    "Workers (remote control)": "워커(원격 제어)",
+    "Round-trip latency": "왕복 지연 시간",
+    "Redis version and eviction policy": "Redis 버전과 메모리 축출 정책",
+    "Visibility timeout vs countdown/ETA": "visibility_timeout 대 countdown/ETA",
+    "Queue lengths": "큐 길이",
+    "Transient non-exclusive queues (RabbitMQ 4.3)": "비내구성·비배타적 큐(RabbitMQ 4.3)",
+    "Global QoS (RabbitMQ 4.x)": "전역 QoS(RabbitMQ 4.x)",
+    "x-queue-version 1 / x-queue-mode (RabbitMQ 4.3)": "x-queue-version 1 / x-queue-mode "
+    "(RabbitMQ 4.3)",
+    "Mirroring policies (RabbitMQ 4.0)": "미러링 정책(RabbitMQ 4.0)",
+    "consumer_timeout on classic queues (RabbitMQ 4.3)": "클래식 큐의 consumer_timeout "
+    "(RabbitMQ 4.3)",
+}
+# `\1` is the subject, kept as it is
+TITLE_SHAPES_KO = _shapes(
+    {
+        r"Connect to (.+)": r"\1에 연결",
+        r"Queue '(.*)': (.+) declaration vs broker": r"큐 '\1': \2 선언 대 브로커",
+        r"Queue '(.*)': dead-letter exchange": r"큐 '\1': 데드레터 익스체인지",
+        r"Queue '(.*)': consumers": r"큐 '\1': 소비자",
+        r"Queue '(.*)': workers": r"큐 '\1': 워커",
+        r"Queue '(.*)': priorities": r"큐 '\1': 우선순위",
+        r"Queue '(.*)'": r"큐 '\1'",
+        r"Worker (.+): queue mix": r"워커 \1: 큐 구성",
+    }
+)
+
+
+def check_title(title: str, lang: str = "en") -> str:
+    """A check's stored (English) title in `lang`; an unknown title stays as it is."""
+    if language(lang) != "ko" or not title:
+        return title
+    if title in TITLES_KO:
+        return TITLES_KO[title]
+    for shape, korean in TITLE_SHAPES_KO:
+        match = shape.fullmatch(title)
+        if match:
+            return match.expand(korean)
+    return title
+
+
+# Notices and refusals of a paste (budget, engine, parsers): the parsers stay free of
+# Django and of `re`, and a saved report keeps its English notices, so they are worded
+# here, at read time. Numbers and the user's own text are kept as they are.
+NUMBER = r"([0-9][0-9,.]*)"
+NOTICE_SHAPES_KO = _shapes(
+    {
+        # the analysis budget (diagnostics.budget) and the engine's long-paste cut
+        rf"The analysis stopped after {NUMBER} seconds \(at: (.+)\); the answer below "
+        r"covers what was analysed until then\. Paste only the error and the lines around "
+        r"it for a complete analysis\.": r"분석이 \1초 뒤(\2 단계에서) 멈췄다. 아래 답은 "
+        r"그때까지 분석한 부분만 다룬다. 완전히 분석하려면 오류와 그 앞뒤 줄만 붙여 넣는다.",
+        rf"The paste has {NUMBER} lines: the first {NUMBER} and the last {NUMBER} were "
+        rf"analysed, {NUMBER} in between were not\.": r"붙여 넣은 내용은 \1줄이다. 처음 \2줄과 "
+        r"마지막 \3줄을 분석했고, 그 사이의 \4줄은 분석하지 않았다.",
+        # the parsers' refusals of one region (MalformedPaste)
+        rf"Python over {NUMBER} KB is not analysed": r"\1 KB가 넘는 파이썬 코드는 분석하지 "
+        r"않는다",
+        rf"Python nested deeper than {NUMBER} levels is not analysed": r"\1단계보다 깊이 "
+        r"중첩된 파이썬 코드는 분석하지 않는다",
+        rf"Python with a dotted name of over {NUMBER} parts is not analysed": r"점으로 이은 "
+        r"이름이 \1부분을 넘는 파이썬 코드는 분석하지 않는다",
+        r"Python too deeply nested to analyse": r"파이썬 코드가 너무 깊이 중첩되어 분석할 수 없다",
+        rf"YAML aliases \(\*(.*)\) are refused: line {NUMBER}": r"YAML 별칭(*\1)은 받지 "
+        r"않는다: \2번째 줄",
+        rf"YAML with more than {NUMBER} nodes is not analysed": r"노드가 \1개를 넘는 YAML은 "
+        r"분석하지 않는다",
+        rf"more than {NUMBER} YAML documents": r"YAML 문서가 \1개를 넘는다",
+        # PasteError: the paste as a whole is refused (diagnostics.engine, the parsers)
+        rf"The YAML at line {NUMBER} is nested more than {NUMBER} levels deep; such input "
+        r"is not analysed\. Paste the manifest without the deep part\.": r"\1번째 줄의 YAML이 "
+        r"\2단계보다 깊이 중첩되어 있어 분석하지 않는다. 깊은 부분을 빼고 매니페스트를 붙여 "
+        r"넣는다.",
+        rf"The paste is {NUMBER} bytes; the limit is {NUMBER} bytes\. Paste the error and "
+        r"the lines around it\.": r"붙여 넣은 내용이 \1바이트로, 한도 \2바이트를 넘는다. "
+        r"오류와 그 앞뒤 줄만 붙여 넣는다.",
+        r"The paste looks like binary data, not text\.": r"붙여 넣은 내용이 텍스트가 아니라 "
+        r"바이너리 데이터로 보인다.",
+        rf"The paste is not valid UTF-8 \(byte {NUMBER}\)\.": r"붙여 넣은 내용이 올바른 "
+        r"UTF-8이 아니다(\1번째 바이트).",
+        r"The paste is empty\.": r"붙여 넣은 내용이 비어 있다.",
+        r"The paste must be text\.": r"붙여 넣은 내용은 텍스트여야 한다.",
+        r"The paste is nested too deeply to analyse\.": r"붙여 넣은 내용이 너무 깊이 중첩되어 "
+        r"분석할 수 없다.",
+        # the live check's pasted config (diagnostics.checks.expectations)
+        r"(?s)the pasted config could not be read: (.+)": r"붙여 넣은 설정을 읽을 수 없다: \1",
+        r"the pasted text holds no Celery config, worker command or queue definition": r"붙여 "
+        r"넣은 내용에 Celery 설정, 워커 명령, 큐 정의가 없다",
+        # a live check refused before any packet (allowlist, target URLs, the run limit)
+        r"live checks are switched off on this site: (\S+) is empty; the site's operators can "
+        r"add the host name, address or network of your broker to it": r"이 사이트에서는 라이브 "
+        r"점검이 꺼져 있다(\1이 비어 있음). 사이트 운영자가 브로커의 호스트 이름, 주소, "
+        r"네트워크를 여기에 추가할 수 있다",
+        r"host (.+) is not in (\S+); add the address or its network to that setting to allow "
+        r"live checks against it": r"호스트 \1은 \2에 없다. 이 호스트를 라이브 점검하려면 그 "
+        r"주소나 네트워크를 이 설정에 추가한다",
+        r"host (.+) is not in (\S+); add the host name \(or a \*\.suffix\) to that setting to "
+        r"allow live checks against it \(names are never looked up otherwise\)": r"호스트 \1은 "
+        r"\2에 없다. 이 호스트를 라이브 점검하려면 호스트 이름(또는 *.접미사)을 이 설정에 "
+        r"추가한다(그 밖의 이름은 조회하지 않는다)",
+        r"host (.+) is allowed by name in (\S+) but resolves to (.+) \(loopback, private, "
+        r"link-local, metadata or another special-purpose address\); add that address or "
+        r"network to \S+ if this is intended": r"호스트 \1은 \2에 이름으로 허용되어 있지만 \3"
+        r"(루프백, 사설, 링크 로컬, 메타데이터 등 특수 용도 주소)로 풀린다. 의도한 것이라면 그 "
+        r"주소나 네트워크를 \2에 추가한다",
+        rf"DNS lookup of (.+) timed out after {NUMBER} s": r"DNS에서 \1을 찾다가 \2초 뒤 시간이 "
+        r"초과됐다",
+        r"DNS lookup of (.+) failed: (.+)": r"DNS에서 \1을 찾지 못했다: \2",
+        rf"{NUMBER} check runs are in progress; retry in a few seconds": r"점검 \1개가 이미 "
+        r"실행 중이다. 몇 초 뒤에 다시 시도한다",
+        r"unsupported broker URL scheme (.+) in (.+): use amqp://, amqps://, redis:// or "
+        r"rediss://": r"\2의 브로커 URL 스킴 \1은 지원하지 않는다. amqp://, amqps://, redis://, "
+        r"rediss:// 중 하나를 쓴다",
+        r"broker URL (.+) names no host": r"브로커 URL \1에 호스트가 없다",
+        r"broker URL (.+) has an invalid port": r"브로커 URL \1의 포트가 올바르지 않다",
+        r"Redis URL (.+): database must be a number": r"Redis URL \1: 데이터베이스는 숫자여야 "
+        r"한다",
+        r"no broker URL given": r"브로커 URL이 주어지지 않았다",
+        r"a failover list cannot mix AMQP and Redis URLs": r"장애 조치 목록에 AMQP URL과 Redis "
+        r"URL을 섞을 수 없다",
+        r"management URL (.+) must be http\(s\)://host\[:port\]": r"관리 URL \1은 "
+        r"http(s)://host[:port] 형식이어야 한다",
+        r"management URL (.+) has an invalid port": r"관리 URL \1의 포트가 올바르지 않다",
+        r"a management API URL only makes sense with an AMQP broker": r"관리 API URL은 AMQP "
+        r"브로커에만 쓸 수 있다",
+        r"timeout must be between 0 and 600 seconds": r"timeout은 0초에서 600초 사이여야 한다",
+        r"consumer timeout must be a positive number of milliseconds": r"consumer timeout은 "
+        r"양수(밀리초)여야 한다",
+        # a run that failed as a whole (diagnostics.checks.service)
+        r"the run never finished: no worker picked it up \(is the Celery worker or web process "
+        r"up\?\)": r"실행이 끝나지 않았다: 실행을 맡은 워커가 없다(Celery 워커나 웹 프로세스가 "
+        r"떠 있는가?)",
+        r"the run never finished: it stopped \(is the Celery worker or web process up\?\)": r"실행이 "
+        r"끝나지 않았다: 도중에 멈췄다(Celery 워커나 웹 프로세스가 떠 있는가?)",
+        r"the run stopped: (.+)": r"실행이 멈췄다: \1",
+        r"(?s)run could not start: (.+)": r"실행을 시작할 수 없었다: \1",
+        r"(?s)the run could not be handed to a worker: (.+)": r"실행을 워커에 넘기지 못했다: \1",
+    }
+)
+LINE_PREFIX = re.compile(r"line ([0-9]+): (.+)", re.DOTALL)
+
+
+def notice_text(text: str, lang: str = "en") -> str:
+    """A notice, or a refusal of a paste or a live check (English as produced), in `lang`."""
+    if language(lang) != "ko" or not text:
+        return text
+    prefixed = LINE_PREFIX.fullmatch(text)
+    if prefixed:
+        return f"{prefixed.group(1)}번째 줄: {notice_text(prefixed.group(2), lang)}"
+    for shape, korean in NOTICE_SHAPES_KO:
+        match = shape.fullmatch(text)
+        if match:
+            return match.expand(korean)
+    return text
 
 
 def language(lang: str | None) -> str:
@@ -448,6 +751,7 @@ def present_diagnosis(data: dict[str, Any], *, kb: Any, lang: str = "en") -> dic
     out = dict(data)
     out["matches"] = [present_match(m, kb, lang) for m in data.get("matches") or []]
     out["findings"] = [present_finding(f, kb, lang) for f in data.get("findings") or []]
+    out["notices"] = [notice_text(notice, lang) for notice in data.get("notices") or []]
     out["lang"] = language(lang)
     return out
 
@@ -460,7 +764,10 @@ def present_check_result(result: dict[str, Any], *, kb: Any, lang: str = "en") -
     """
     lang = language(lang)
     out = dict(result)
+    out["title"] = check_title(result.get("title", ""), lang)
     evidence = result.get("evidence") or {}
+    if isinstance(evidence.get("error"), str):  # our own sentence (a DNS failure) is worded too
+        evidence = {**evidence, "error": notice_text(evidence["error"], lang)}
     if result.get("rule") and result.get("entry"):
         out["message"] = finding_message(result, kb, lang)
     elif result.get("outcome") in OUTCOMES:

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -20,6 +21,7 @@ from diagnostics.engine import PasteError, analysed_part, error_like_line
 from diagnostics.forms import PasteForm
 from diagnostics.models import UnansweredPaste
 from diagnostics.parsers import parse_paste
+from diagnostics.present import notice_text
 from diagnostics.ranking import WORDING
 from diagnostics.redact import redact_text
 from diagnostics.reports import delete_report, get_report
@@ -73,10 +75,11 @@ def diagnose_page(request: HttpRequest) -> HttpResponse:
         return _page(request, {})
     limit = settings.KB_PASTE_MAX_BYTES
     if content_length(request) > limit * FORM_OVERHEAD + 4096:
-        return _page(request, {"error": f"The paste is over the limit of {limit:,} bytes."}, 413)
+        message = _("The paste is over the limit of %(limit)s bytes.") % {"limit": f"{limit:,}"}
+        return _page(request, {"error": message}, 413)
     form = PasteForm(request.POST)
     if not form.is_valid():
-        return _page(request, {"form": form, "error": "Paste some text to diagnose."}, 400)
+        return _page(request, {"form": form, "error": _("Paste some text to diagnose.")}, 400)
     text = form.cleaned_data["text"]
     try:
         outcome = diagnose_paste(
@@ -84,7 +87,8 @@ def diagnose_page(request: HttpRequest) -> HttpResponse:
         )
     except PasteError as exc:
         status = 413 if len(text.encode("utf-8", "surrogatepass")) > limit else 400
-        return _page(request, {"form": PasteForm(), "error": str(exc)}, status)
+        message = notice_text(str(exc), reader_language(request))
+        return _page(request, {"form": PasteForm(), "error": message}, status)
     # The paste is shown again redacted: the page must not carry the secrets back.
     shown = PasteForm(initial={"text": redact_text(outcome.text)})
     context = {"form": shown, "result": outcome.data}
@@ -107,7 +111,7 @@ def diagnose_page(request: HttpRequest) -> HttpResponse:
 def report_page(request: HttpRequest, report_id: str) -> HttpResponse:
     report = get_report(report_id)
     if report is None:
-        raise Http404("No such report (it may have been deleted or expired).")
+        raise Http404(_("No such report (it may have been deleted or expired)."))
     if request.method == "DELETE":
         token = request.headers.get("X-Delete-Token", "")
         deleted = delete_report(report_id=report_id, token=token)
@@ -128,10 +132,10 @@ def report_delete(request: HttpRequest, report_id: str) -> HttpResponse:
         return redirect(reverse("diagnostics:diagnose") + "?deleted=1")
     report = get_report(report_id)
     if report is None:
-        raise Http404("No such report.")
+        raise Http404(_("No such report."))
     context = {
         "report": report,
         "result": present_report(report, lang=reader_language(request)),
-        "delete_error": "That delete token does not match this report.",
+        "delete_error": _("That delete token does not match this report."),
     }
     return _noindex(render(request, "diagnostics/report.html", context, status=403))

@@ -15,6 +15,7 @@ from django.db.models import F
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from diagnostics.ratelimit import client_address, hit
@@ -64,9 +65,10 @@ def feedback(request: HttpRequest) -> HttpResponse:
     wants_json = "application/json" in request.headers.get("Accept", "")
     limit = settings.KB_RATE_LIMITS.get("feedback", 0)
     if limit > 0 and hit("feedback", client_address(request), limit) is not None:
+        message = _("Too many answers, thank you.")
         if wants_json:
-            return JsonResponse({"error": "Too many answers, thank you."}, status=429)
-        return HttpResponse("Too many answers, thank you.", status=429, content_type="text/plain")
+            return JsonResponse({"error": message}, status=429)
+        return HttpResponse(message, status=429, content_type="text/plain; charset=utf-8")
     kind = request.POST.get("kind", "")
     helpful = request.POST.get("helpful", "")
     if kind not in Feedback.Kind.values or helpful not in ("yes", "no"):

@@ -225,6 +225,55 @@ app.conf.broker_connection_retry_on_startup = True
 """
 
 
+def invoice_app(queue: str) -> str:
+    """An app whose only task, orders.invoice, goes to `queue`; `# CONFIG` is where the
+    scenario puts its `task_queues` (the broken one, then the entry's fix)."""
+    return (
+        APP_HEADER
+        + f"""
+app.conf.task_default_queue = "{queue}"
+# CONFIG
+app.conf.task_queues = task_queues
+
+
+@app.task(name="orders.invoice")
+def invoice(n):
+    return n
+"""
+    )
+
+
+def operator_queue_refused(
+    lab,
+    operator: str,
+    config: str,
+    queue: str,
+    error: str,
+    name: str,
+    *,
+    example: bool = True,
+    timeout: float = 45,
+):
+    """The shared half of the queue-declaration scenarios: an operator declares `queue` its
+    own way, the worker with `config` fails with `error` (diagnosed as capture `name`, and
+    found by the live check), then the worker restarts with the entry's fix.
+
+    Returns (fix, the fixed worker)."""
+    code, out = lab.python(operator, "operator")
+    lab.expect(code == 0, out)
+    app = invoice_app(queue)
+    lab.write("labapp.py", app.replace("# CONFIG", config))
+    worker = lab.worker("labapp", "-P", "solo", ready=False)
+    line = worker.wait_for(error, timeout=timeout)
+    lab.diagnose(line, name, example=example)
+    lab.check_finds(queues=[queue], config_text=config)
+
+    fix = lab.fix("fix", queue=queue)
+    lab.stop(worker)
+    lab.write("labapp.py", app.replace("# CONFIG", fix))
+    return fix, lab.worker("labapp", "-P", "solo", name="fixed")
+
+
 def segment(text: str, start: str, *, max_lines: int = 40) -> str:
     """From the first line matching `start` to the end of that log record (its traceback)."""
     lines = text.splitlines()

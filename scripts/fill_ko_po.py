@@ -184,6 +184,21 @@ KO = {
     "All troubleshooting entries for Celery on RabbitMQ and Redis, by component and tag.": "RabbitMQ와 Redis 위의 Celery 문제 해결 항목 전체, 구성 요소와 태그별.",
     "%(counter)s entry: symptom, cause and fix.": "항목 %(counter)s개: 증상, 원인, 해결.",
     "Search Celery, RabbitMQ and Redis errors and their fixes.": "Celery, RabbitMQ, Redis 오류와 해결 방법 검색.",
+    # live-check statuses (results and runs) and the pages' own messages
+    "skipped": "건너뜀",
+    "queued": "대기 중",
+    "running": "실행 중",
+    "done": "완료",
+    "Config:": "설정:",
+    "The paste is over the limit of %(limit)s bytes.": "붙여 넣은 내용이 한도 %(limit)s바이트를 넘는다.",
+    "Paste some text to diagnose.": "진단할 텍스트를 붙여 넣는다.",
+    "No such report (it may have been deleted or expired).": "그런 보고서가 없다(삭제되었거나 보관 기간이 지났을 수 있다).",
+    "No such report.": "그런 보고서가 없다.",
+    "That delete token does not match this report.": "삭제 토큰이 이 보고서와 맞지 않는다.",
+    # manage.py check_broker --lang ko
+    "Checking %(target)s (timeout %(timeout)s s)": "%(target)s 점검 중 (제한 시간 %(timeout)s초)",
+    "see": "참고",
+    "info": "정보",
 }
 
 

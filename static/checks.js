@@ -78,7 +78,7 @@
   function apply(data) {
     var shown = list.children.length;
     for (var i = shown; i < data.results.length; i++) { list.appendChild(renderResult(data.results[i], data.entries)); }
-    statusEl.textContent = data.status;
+    statusEl.textContent = label(data.status);
     root.setAttribute("data-status", data.status);
     renderSummary(data.results);
     renderPending(data);

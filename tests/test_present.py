@@ -178,12 +178,21 @@ def test_every_outcome_a_check_emits_has_words_in_both_languages():
     from diagnostics.present import OUTCOMES
 
     named = set()
-    for path in Path("diagnostics/checks").glob("*.py"):
+    paths = [*Path("diagnostics/checks").glob("*.py"), *Path("diagnostics/probes").glob("*.py")]
+    for path in paths:
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.keyword) and node.arg == "outcome":
                 value = node.value  # "key", or "a" if ... else "b"; f-strings are judgements'
                 choices = [value.body, value.orelse] if isinstance(value, ast.IfExp) else [value]
                 named |= {c.value for c in choices if isinstance(c, ast.Constant) and c.value}
+            # a ProbeFailure without its own outcome is worded as probe.<kind>
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", "") == "ProbeFailure"
+                and not any(k.arg == "outcome" for k in node.keywords)
+                and isinstance(node.args[0], ast.Constant)
+            ):
+                named.add(f"probe.{node.args[0].value}")
     # the shared judgements' PASS and SKIP outcomes (checks/results.judgement_results)
     named |= {"consumer-timeout.pass", "visibility-timeout.pass", "skip.no-config"}
     named |= {"skip.no-countdown-no-acks-late", "skip.redis-broker", "skip.not-redis"}
@@ -194,6 +203,6 @@ def test_every_outcome_a_check_emits_has_words_in_both_languages():
         named |= {f"{check}.pass", f"{check}.before-{since[0]}-{since[1]}"}
     named |= {"skip.no-broker-version", "skip.no-kombu-version"}
     named |= {"skip.no-consumer-timeout-given", "skip.classic-queues-4-3"}
-    assert len(named) > 30
+    assert len(named) > 50 and {"probe.refused", "runner.timeout"} <= named
     assert sorted(named - set(OUTCOMES)) == []
     assert all(set(OUTCOMES[key]) == {"en", "ko"} for key in named)

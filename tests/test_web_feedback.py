@@ -65,6 +65,14 @@ def test_feedback_is_rate_limited(client, settings):
     ]
     assert codes == [200, 200, 429]
     assert Feedback.objects.count() == 2
+    # the plain-form answer (no JavaScript) says it in the reader's language
+    korean = client.post(
+        "/feedback",
+        {"kind": "diagnosis", "helpful": "yes"},
+        REMOTE_ADDR="10.9.8.7",
+        HTTP_ACCEPT_LANGUAGE="ko-KR,ko;q=0.9",
+    )
+    assert (korean.status_code, korean.content.decode()) == (429, "답변이 너무 많다. 고맙다.")
 
 
 def test_unanswered_pastes_reach_the_editors_only_when_the_user_agrees(client):

@@ -32,7 +32,16 @@ def check_management(ctx: RunContext, emit: Emitter) -> None:
     resolution = ctx.plan.resolution(target.host, target.port)
     evidence = {"url": target.masked, "addresses": resolution.addresses}
     if resolution.error:
-        emit(CheckResult("management", title, ERROR, resolution.error, evidence=evidence))
+        emit(
+            CheckResult(
+                "management",
+                title,
+                ERROR,
+                resolution.error,
+                outcome="probe.dns",
+                evidence={**evidence, "error": resolution.error},
+            )
+        )
         return
     client = ManagementClient(
         target, resolution.addresses[0], timeout=ctx.step_timeout(3.0), tls=ctx.plan.request.tls
@@ -50,7 +59,8 @@ def check_management(ctx: RunContext, emit: Emitter) -> None:
                 ERROR,
                 exc.detail,
                 entry=entry,
-                evidence={**evidence, "failure": exc.kind},
+                outcome=exc.outcome,
+                evidence={**exc.evidence, **evidence, "failure": exc.kind},
             )
         )
         return
@@ -150,7 +160,17 @@ def check_round_trip(ctx: RunContext, emit: Emitter) -> None:
             ctx.endpoint, ctx.address, timeout=timeout, tls=ctx.plan.request.tls
         )
     except ProbeFailure as exc:
-        emit(CheckResult("latency", title, ERROR, exc.detail, entry=CONNECTION_ENTRY))
+        emit(
+            CheckResult(
+                "latency",
+                title,
+                ERROR,
+                exc.detail,
+                entry=CONNECTION_ENTRY,
+                outcome=exc.outcome,
+                evidence=exc.evidence,
+            )
+        )
         return
     trip = None
     try:

@@ -39,7 +39,8 @@ def _failure_result(endpoint: Endpoint, failure: ProbeFailure, evidence: dict) -
         status,
         failure.detail,
         entry=ENTRY_BY_KIND.get(failure.kind, CONNECTION_ENTRY),
-        evidence={**evidence, "failure": failure.kind},
+        outcome=failure.outcome,
+        evidence={**failure.evidence, **evidence, "failure": failure.kind},
     )
 
 
@@ -53,7 +54,8 @@ def _try_addresses(ctx: RunContext, endpoint: Endpoint, opener) -> tuple[Any, st
         "addresses": resolution.addresses,
     }
     if resolution.error:
-        return None, "", {**evidence, "step": "dns"}, ProbeFailure("dns", resolution.error)
+        failure = ProbeFailure("dns", resolution.error, outcome="probe.dns")
+        return None, "", {**evidence, "step": "dns"}, failure
     failure: ProbeFailure | None = None
     for address in resolution.addresses:
         started = time.perf_counter()
@@ -94,8 +96,7 @@ def check_amqp_connection(ctx: RunContext, emit: Emitter) -> None:
                 "connection",
                 _title(endpoint),
                 PASS,
-                f"AMQP handshake with {server or 'the broker'} as {endpoint.username!r} on vhost "
-                f"{endpoint.vhost!r} in {evidence['connect_ms']} ms",
+                outcome="connection.amqp.pass" if server else "connection.amqp.pass.no-server",
                 evidence=evidence,
             )
         )
@@ -122,7 +123,7 @@ def check_redis_connection(ctx: RunContext, emit: Emitter) -> None:
                 "connection",
                 _title(endpoint),
                 PASS,
-                f"Redis answered PING on db {endpoint.db} in {evidence['connect_ms']} ms",
+                outcome="connection.redis.pass",
                 evidence=evidence,
             )
         )

@@ -11,9 +11,11 @@ JSON serializer and the CheckRun JSON column unchanged:
 A result of a shared rule (diagnostics.rules) carries the rule id and its
 evidence; what a unit observes itself carries an `outcome` key and evidence.
 Their words are rendered by diagnostics.present at read time, in the reader's
-language. Still English `message`s: the connection unit, the runner's
-timeouts, and the error details that probes pass on from the libraries
-(ProbeFailure.detail).
+language; so are the probes' failures (ProbeFailure / ManagementError carry an
+outcome and evidence) and the runner's timeouts. `message` keeps the English
+words for logs and old readers; `title` is stored in English and worded by
+present.check_title. What stays English is the peers' and libraries' own text
+(evidence `error`, e.g. an OS error or an SSL reason).
 """
 
 from __future__ import annotations

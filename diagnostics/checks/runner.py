@@ -159,7 +159,13 @@ def _run_one(unit: CheckUnit, ctx: RunContext, sink: Callable, total: float) -> 
                 ERROR,
                 f"timed out after {budget:.1f} s ({reason} ran out during this check)",
                 entry=unit.entry,
-                evidence={"timeout_s": round(budget, 2), "whole_run_timeout": whole_run},
+                outcome="runner.timeout.whole-run" if whole_run else "runner.timeout",
+                evidence={
+                    "timeout_s": round(budget, 2),
+                    "whole_run_timeout": whole_run,
+                    "budget_s": f"{budget:.1f}",
+                    "total_s": f"{total:g}",
+                },
                 duration_ms=elapsed_ms,
             )
         )
@@ -171,6 +177,8 @@ def _run_one(unit: CheckUnit, ctx: RunContext, sink: Callable, total: float) -> 
                 unit.title,
                 ERROR,
                 f"check failed: {type(exc).__name__}: {exc}",
+                outcome="runner.check-failed",
+                evidence={"error": f"{type(exc).__name__}: {exc}"},
                 duration_ms=elapsed_ms,
             )
         )
@@ -184,6 +192,7 @@ def _skip_rest(units: list[CheckUnit], ran_out: str, total: float, sink: Callabl
                 unit.title,
                 SKIPPED,
                 f"not run: the whole run's {total:g} s timeout ran out during check '{ran_out}'",
-                evidence={"ran_out_during": ran_out},
+                outcome="runner.not-run",
+                evidence={"ran_out_during": ran_out, "total_s": f"{total:g}"},
             )
         )

@@ -30,7 +30,13 @@ from diagnostics.checks.plan import CheckRequest, RunPlan, prepare_plan
 from diagnostics.checks.registry import planned_checks
 from diagnostics.checks.sealing import seal, unseal
 from diagnostics.models import CheckRun
-from diagnostics.present import present_check_results
+from diagnostics.present import (
+    check_title,
+    entry_title,
+    entry_url,
+    notice_text,
+    present_check_results,
+)
 from diagnostics.probes.targets import TlsOptions
 from diagnostics.redact import redact_text
 from kb import index
@@ -205,14 +211,16 @@ def _kb_or_none() -> Any:
         return None
 
 
-def describe_entries(results: list[dict[str, Any]], kb: Any) -> dict[str, dict[str, str]]:
+def describe_entries(
+    results: list[dict[str, Any]], kb: Any, lang: str = "en"
+) -> dict[str, dict[str, str]]:
     """{slug: {"title", "url"}} for the entries the results link to (titles from the KB)."""
     described = {}
     for slug in sorted({result["entry"] for result in results if result.get("entry")}):
         entry = kb.resolve(slug) if kb else None
         described[slug] = {
-            "title": entry.title if entry else slug,
-            "url": entry.url if entry else reverse("kb:entry", args=[slug]),
+            "title": entry_title(entry, lang) if entry else slug,
+            "url": entry_url(entry, lang) if entry else reverse("kb:entry", args=[slug]),
         }
     return described
 
@@ -229,9 +237,12 @@ def run_as_dict(run: CheckRun, *, lang: str = "en") -> dict[str, Any]:
         "status": run.status,
         "target": run.target,
         "results": present_check_results(run.results, kb=kb, lang=lang),
-        "planned": run.params.get("planned", []),
-        "error": run.error,
-        "config_error": run.params.get("config_error"),
+        "planned": [
+            {**item, "title": check_title(item.get("title", ""), lang)}
+            for item in run.params.get("planned", [])
+        ],
+        "error": notice_text(run.error or "", lang) or run.error,
+        "config_error": notice_text(run.params.get("config_error") or "", lang) or None,
         "url": reverse("checks:run", args=[run.id]),
-        "entries": describe_entries(run.results, kb),
+        "entries": describe_entries(run.results, kb, lang),
     }

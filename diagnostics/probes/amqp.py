@@ -32,12 +32,26 @@ from diagnostics.probes.targets import Endpoint, TlsOptions
 
 
 class ProbeFailure(Exception):
-    """A classified failure: `kind` is stable (used by checks), `detail` is for people."""
+    """A classified failure: `kind` is stable (used by checks), `detail` is for people.
 
-    def __init__(self, kind: str, detail: str):
+    `outcome` and `evidence` are the same words as keys (diagnostics.present's
+    OUTCOMES renders them in the reader's language); `detail` stays English for
+    logs and exceptions. The library's own error text travels as evidence `error`.
+    """
+
+    def __init__(
+        self,
+        kind: str,
+        detail: str,
+        *,
+        outcome: str | None = None,
+        evidence: dict[str, Any] | None = None,
+    ):
         super().__init__(detail)
         self.kind = kind
         self.detail = detail
+        self.outcome = outcome or f"probe.{kind}"
+        self.evidence = evidence or {"error": detail}
 
 
 @dataclass(frozen=True)
@@ -109,34 +123,71 @@ def classify_error(
     where = endpoint.hostport
     if isinstance(exc, ProbeFailure):
         return exc
+    said = {"where": where, "error": str(exc)}
     if not started and _not_amqp_answer(exc):
         return ProbeFailure(
             "not-amqp",
             f"port {endpoint.port} of {endpoint.host} answered, but not as an AMQP broker "
             f"(no AMQP Connection.Start; no credentials were sent): {exc}",
+            evidence={**said, "port": endpoint.port, "host": endpoint.host},
         )
     if isinstance(exc, amqp_exc.AccessRefused):
         return ProbeFailure(
-            "access-refused", f"ACCESS_REFUSED: {endpoint.username!r} was refused by {where}"
+            "access-refused",
+            f"ACCESS_REFUSED: {endpoint.username!r} was refused by {where}",
+            evidence={**said, "user": repr(endpoint.username)},
         )
     if isinstance(exc, amqp_exc.NotAllowed):
         return ProbeFailure(
             "not-allowed",
             f"NOT_ALLOWED: {endpoint.username!r} may not open vhost {endpoint.vhost!r} on {where}",
+            evidence={**said, "user": repr(endpoint.username), "vhost": repr(endpoint.vhost)},
         )
     if isinstance(exc, ConnectionRefusedError):
-        return ProbeFailure("refused", f"connection refused by {where} (nothing listens there)")
+        return refused(where)
     if isinstance(exc, socket.timeout | TimeoutError):
-        return ProbeFailure("timeout", f"timed out after {timeout:.1f} s waiting for {where}")
+        return timed_out(where, timeout)
     if isinstance(exc, ssl.SSLError):
-        return ProbeFailure("tls", f"TLS handshake with {where} failed: {exc}")
+        return ProbeFailure("tls", f"TLS handshake with {where} failed: {exc}", evidence=said)
     if isinstance(
         exc, ConnectionResetError | BrokenPipeError | amqp_exc.RecoverableConnectionError
     ):
-        return ProbeFailure("reset", f"{where} closed the connection during the handshake: {exc}")
+        return ProbeFailure(
+            "reset", f"{where} closed the connection during the handshake: {exc}", evidence=said
+        )
     if isinstance(exc, OSError):
-        return ProbeFailure("refused", f"cannot reach {where}: {exc.strerror or exc}")
-    return ProbeFailure("error", f"{type(exc).__name__}: {exc}")
+        reason = exc.strerror or str(exc)
+        return ProbeFailure(
+            "refused",
+            f"cannot reach {where}: {reason}",
+            outcome="probe.unreachable",
+            evidence={**said, "error": reason},
+        )
+    return unexpected(exc)
+
+
+def refused(where: str) -> ProbeFailure:
+    return ProbeFailure(
+        "refused",
+        f"connection refused by {where} (nothing listens there)",
+        evidence={"where": where},
+    )
+
+
+def timed_out(where: str, timeout: float) -> ProbeFailure:
+    return ProbeFailure(
+        "timeout",
+        f"timed out after {timeout:.1f} s waiting for {where}",
+        evidence={"where": where, "timeout_s": f"{timeout:.1f}"},
+    )
+
+
+def unexpected(exc: BaseException) -> ProbeFailure:
+    return ProbeFailure(
+        "error",
+        f"{type(exc).__name__}: {exc}",
+        evidence={"error": f"{type(exc).__name__}: {exc}"},
+    )
 
 
 def _not_amqp_answer(exc: BaseException) -> bool:

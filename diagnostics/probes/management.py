@@ -41,10 +41,12 @@ class ManagementError(Exception):
     `kind` is refused | timeout | unauthorized | http | tls | redirect | not-management.
     """
 
-    def __init__(self, kind: str, detail: str):
+    def __init__(self, kind: str, detail: str, *, outcome: str, evidence: dict[str, Any]):
         super().__init__(detail)
         self.kind = kind
-        self.detail = detail
+        self.detail = detail  # English, for logs; people read `outcome` + `evidence`
+        self.outcome = outcome  # a key of diagnostics.present.OUTCOMES
+        self.evidence = evidence
 
 
 @dataclass
@@ -79,16 +81,31 @@ class ManagementClient:
         response = self._send(path, auth=(self.target.username, self.target.password))
         if response.status_code == 401:
             raise ManagementError(
-                "unauthorized", f"{self.target.masked} refused user {self.target.username!r} (401)"
+                "unauthorized",
+                f"{self.target.masked} refused user {self.target.username!r} (401)",
+                outcome="management.unauthorized",
+                evidence={"where": self.target.masked, "user": repr(self.target.username)},
             )
         if response.status_code not in ok_statuses + (404,):
             raise ManagementError(
-                "http", f"GET /api{path} answered {response.status_code}: {response.text[:200]}"
+                "http",
+                f"GET /api{path} answered {response.status_code}: {response.text[:200]}",
+                outcome="management.http-status",
+                evidence={
+                    "path": f"/api{path}",
+                    "status_code": response.status_code,
+                    "error": response.text[:200],
+                },
             )
         try:
             return response.status_code, response.json()
         except ValueError as exc:
-            raise ManagementError("http", f"GET /api{path} did not answer JSON") from exc
+            raise ManagementError(
+                "http",
+                f"GET /api{path} did not answer JSON",
+                outcome="management.not-json",
+                evidence={"path": f"/api{path}"},
+            ) from exc
 
     def confirm(self) -> None:
         """One GET without credentials: is this the RabbitMQ management API?"""
@@ -110,6 +127,12 @@ class ManagementClient:
             f"port {self.target.port} of {self.target.host} answered HTTP "
             f"{response.status_code}, but not as the RabbitMQ management API "
             f"(no credentials were sent)",
+            outcome="management.not-management",
+            evidence={
+                "port": self.target.port,
+                "host": self.target.host,
+                "status_code": response.status_code,
+            },
         )
 
     def _send(self, path: str, *, auth: tuple[str, str] | None) -> requests.Response:
@@ -126,13 +149,26 @@ class ManagementClient:
                 allow_redirects=False,
             )
         except requests.exceptions.SSLError as exc:
-            raise ManagementError("tls", f"TLS with {self.target.masked} failed: {exc}") from exc
+            raise ManagementError(
+                "tls",
+                f"TLS with {self.target.masked} failed: {exc}",
+                outcome="management.tls",
+                evidence={"where": self.target.masked, "error": str(exc)},
+            ) from exc
         except requests.exceptions.Timeout as exc:
             raise ManagementError(
-                "timeout", f"{self.target.masked} did not answer within {self.timeout:g} s"
+                "timeout",
+                f"{self.target.masked} did not answer within {self.timeout:g} s",
+                outcome="management.timeout",
+                evidence={"where": self.target.masked, "timeout_s": f"{self.timeout:g}"},
             ) from exc
         except requests.exceptions.ConnectionError as exc:
-            raise ManagementError("refused", f"cannot reach {self.target.masked}") from exc
+            raise ManagementError(
+                "refused",
+                f"cannot reach {self.target.masked}",
+                outcome="management.unreachable",
+                evidence={"where": self.target.masked},
+            ) from exc
         if response.is_redirect or 300 <= response.status_code < 400:
             location = response.headers.get("Location", "")[:200]
             response.close()
@@ -140,6 +176,12 @@ class ManagementClient:
                 "redirect",
                 f"GET /api{path} answered {response.status_code} redirecting to {location!r}; "
                 f"live checks never follow redirects (point the management URL at the API itself)",
+                outcome="management.redirect",
+                evidence={
+                    "path": f"/api{path}",
+                    "status_code": response.status_code,
+                    "location": repr(location),
+                },
             )
         return response
 
@@ -173,7 +215,12 @@ class ManagementClient:
     def _listing(self, path: str) -> list[dict[str, Any]]:
         status, body = self.get(path)
         if status == 404:
-            raise ManagementError("http", f"GET /api{path}: vhost not found (404)")
+            raise ManagementError(
+                "http",
+                f"GET /api{path}: vhost not found (404)",
+                outcome="management.vhost-404",
+                evidence={"path": f"/api{path}"},
+            )
         return list(body)
 
     def close(self) -> None:

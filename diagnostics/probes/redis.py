@@ -16,7 +16,7 @@ from typing import Any
 
 import redis
 
-from diagnostics.probes.amqp import ProbeFailure
+from diagnostics.probes.amqp import ProbeFailure, refused, timed_out, unexpected
 from diagnostics.probes.targets import Endpoint, TlsOptions
 
 KOMBU_SEP = "\x06\x16"
@@ -114,6 +114,7 @@ def confirm_redis(endpoint: Endpoint, common: dict[str, Any], timeout: float) ->
                 "not-redis",
                 f"port {endpoint.port} of {endpoint.host} answered, but not as a Redis server "
                 f"(no credentials were sent): {exc}",
+                evidence={"port": endpoint.port, "host": endpoint.host, "error": str(exc)},
             )
         raise failure from exc
     finally:
@@ -128,14 +129,24 @@ def classify_redis_error(exc: BaseException, endpoint: Endpoint, timeout: float)
         or "NOAUTH" in str(exc)
         or "WRONGPASS" in str(exc)
     ):
-        return ProbeFailure("access-refused", f"{where} refused the credentials: {exc}")
+        return ProbeFailure(
+            "access-refused",
+            f"{where} refused the credentials: {exc}",
+            outcome="probe.redis-access-refused",
+            evidence={"where": where, "error": str(exc)},
+        )
     if isinstance(exc, redis.TimeoutError):
-        return ProbeFailure("timeout", f"timed out after {timeout:.1f} s waiting for {where}")
+        return timed_out(where, timeout)
     if isinstance(exc, redis.ConnectionError):
         if "refused" in str(exc).lower():
-            return ProbeFailure("refused", f"connection refused by {where} (nothing listens there)")
-        return ProbeFailure("reset", f"cannot talk to {where}: {exc}")
-    return ProbeFailure("error", f"{type(exc).__name__}: {exc}")
+            return refused(where)
+        return ProbeFailure(
+            "reset",
+            f"cannot talk to {where}: {exc}",
+            outcome="probe.redis-reset",
+            evidence={"where": where, "error": str(exc)},
+        )
+    return unexpected(exc)
 
 
 def read_info(client: redis.Redis) -> RedisInfo:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from lab.support import APP_HEADER
+from lab.support import operator_queue_refused
 
 SLUG = "queue-arguments-mismatch"
+REFUSAL = r"PRECONDITION_FAILED - inequivalent arg"
 
 OPERATOR = """
 import os
@@ -23,34 +24,11 @@ from kombu import Queue
 task_queues = [Queue("my.queue")]
 """
 
-APP = (
-    APP_HEADER
-    + """
-app.conf.task_default_queue = "my.queue"
-# CONFIG
-app.conf.task_queues = task_queues
-
-
-@app.task(name="orders.invoice")
-def invoice(n):
-    return n
-"""
-)
-
 
 def run(lab) -> None:
-    code, out = lab.python(OPERATOR, "operator")
-    lab.expect(code == 0, out)
-    lab.write("labapp.py", APP.replace("# CONFIG", BROKEN_CONFIG))
-    worker = lab.worker("labapp", "-P", "solo", ready=False)
-    line = worker.wait_for(r"PRECONDITION_FAILED - inequivalent arg")
-    lab.diagnose(line, "worker log: 406")
-    lab.check_finds(queues=["my.queue"], config_text=BROKEN_CONFIG)
-
-    fix = lab.fix("fix", queue="my.queue")
-    lab.stop(worker)
-    lab.write("labapp.py", APP.replace("# CONFIG", fix))
-    worker = lab.worker("labapp", "-P", "solo", name="fixed")
+    fix, worker = operator_queue_refused(
+        lab, OPERATOR, BROKEN_CONFIG, "my.queue", REFUSAL, "worker log: 406"
+    )
     lab.python("from labapp import invoice\nprint(invoice.delay(7).id)\n", "caller")
     worker.wait_for(r"Task orders\.invoice\[.*\] succeeded")
     lab.step("after the fix the worker declares and consumes my.queue")

@@ -7,9 +7,10 @@ another change owns that entry's examples.
 
 from __future__ import annotations
 
-from lab.support import APP_HEADER
+from lab.support import operator_queue_refused
 
 SLUG = "quorum-queue-global-qos"
+REFUSAL = "does not support global qos"
 
 OPERATOR = """
 import os
@@ -27,37 +28,14 @@ from kombu import Queue
 task_queues = [Queue("qq", no_declare=True)]
 """
 
-APP = (
-    APP_HEADER
-    + """
-app.conf.task_default_queue = "qq"
-# CONFIG
-app.conf.task_queues = task_queues
-
-
-@app.task(name="orders.invoice")
-def invoice(n):
-    return n
-"""
-)
-
 
 def run(lab) -> None:
-    code, out = lab.python(OPERATOR, "operator")
-    lab.expect(code == 0, out)
-    lab.write("labapp.py", APP.replace("# CONFIG", BROKEN_CONFIG))
-    worker = lab.worker("labapp", "-P", "solo", ready=False)
-    line = worker.wait_for(r"does not support global qos", timeout=30)
-    lab.diagnose(line, "worker log: 540", example=False)
-    lab.check_finds(queues=["qq"], config_text=BROKEN_CONFIG)
-
-    fix = lab.fix("fix", queue="qq")
-    lab.stop(worker)
-    lab.write("labapp.py", APP.replace("# CONFIG", fix))
-    worker = lab.worker("labapp", "-P", "solo", name="fixed")
+    fix, worker = operator_queue_refused(
+        lab, OPERATOR, BROKEN_CONFIG, "qq", REFUSAL, "worker log: 540", example=False, timeout=30
+    )
     worker.wait_for("Global QoS is disabled")
     lab.python("from labapp import invoice\ninvoice.delay(5)\n", "caller")
     worker.wait_for(r"Task orders\.invoice\[.*\] succeeded in .*: 5")
-    lab.expect("does not support global qos" not in worker.text(), "540 after the fix")
+    lab.expect(REFUSAL not in worker.text(), "540 after the fix")
     lab.step("after the fix the worker consumes the quorum queue with per-consumer QoS")
     lab.check_clean(queues=["qq"], config_text=fix)

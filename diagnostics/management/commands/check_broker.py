@@ -22,6 +22,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from diagnostics.checks import (
     CheckRequest,
@@ -32,7 +34,7 @@ from diagnostics.checks import (
     run_plan,
 )
 from diagnostics.checks.results import count_statuses
-from diagnostics.present import present_check_result, present_check_results
+from diagnostics.present import notice_text, present_check_result, present_check_results
 from kb.index import IndexUnavailable, get_kb
 
 STATUS_LABEL = {"pass": "PASS", "warn": "WARN", "fail": "FAIL", "error": "ERROR", "skipped": "SKIP"}
@@ -123,10 +125,15 @@ class Command(BaseCommand):
         try:
             plan = prepare_plan(request)
         except (TargetError, HostNotAllowed) as exc:
-            raise CommandError(str(exc), returncode=2) from exc
+            raise CommandError(notice_text(str(exc), options["lang"]), returncode=2) from exc
         as_json = options["json"]
         if not as_json:
-            self.stdout.write(f"Checking {plan.target} (timeout {request.timeout:g} s)")
+            with translation.override(self.lang):
+                checking = _("Checking %(target)s (timeout %(timeout)s s)") % {
+                    "target": plan.target,
+                    "timeout": f"{request.timeout:g}",
+                }
+            self.stdout.write(checking)
         results = run_plan(plan, on_result=None if as_json else self._print_result)
         if as_json:
             shown = present_check_results(results, kb=self.kb, lang=self.lang)
@@ -165,7 +172,7 @@ class Command(BaseCommand):
         try:
             return CheckRequest.from_fields(fields, timeout=timeout, ca_file=options["ca_file"])
         except TargetError as exc:
-            raise CommandError(str(exc), returncode=2) from exc
+            raise CommandError(notice_text(str(exc), self.lang), returncode=2) from exc
 
     def _print_result(self, result: dict[str, Any]) -> None:
         result = present_check_result(result, kb=self.kb, lang=self.lang)
@@ -178,6 +185,8 @@ class Command(BaseCommand):
         }.get(label, str)
         line = f"{style(label):<5} {result['title']}: {result['message']}"
         if result["entry"]:
-            line += f"  [see {reverse('kb:entry', args=[result['entry']])}]"
+            with translation.override(self.lang):
+                see = _("see")
+            line += f"  [{see} {reverse('kb:entry', args=[result['entry']])}]"
         self.stdout.write(line)
         self.stdout.flush()

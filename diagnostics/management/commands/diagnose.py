@@ -13,6 +13,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 
 from diagnostics.engine import PasteError
+from diagnostics.present import notice_text
 from diagnostics.services import diagnose_paste
 
 COLOURS = {
@@ -39,7 +40,7 @@ class Command(BaseCommand):
         try:
             outcome = diagnose_paste(text=raw, save=False, lang=options["lang"])
         except PasteError as exc:
-            raise CommandError(str(exc), returncode=2) from exc
+            raise CommandError(notice_text(str(exc), options["lang"]), returncode=2) from exc
         if options["json"]:
             self.stdout.write(json.dumps(outcome.data, indent=2, ensure_ascii=False))
         else:
