@@ -158,10 +158,15 @@ def _anchor_for(text: str, level: int, line: int, seen: set[str], result: Render
     return anchor
 
 
+# The label is English in the built HTML (one build serves every language); the entry
+# view puts the reader's translation in its place (`kb.views.localize_anchor_labels`).
+ANCHOR_LABEL = "Link to this section"
+
+
 def _add_heading_links(section_html: str) -> str:
     return re.sub(
         r'<h([3-6]) id="([^"]+)">(.*?)</h\1>',
-        r'<h\1 id="\2">\3 <a class="anchor" href="#\2" aria-label="Link to this section">#</a></h\1>',
+        rf'<h\1 id="\2">\3 <a class="anchor" href="#\2" aria-label="{ANCHOR_LABEL}">#</a></h\1>',
         section_html,
     )
 

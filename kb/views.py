@@ -14,14 +14,16 @@ from django.http import (
 )
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_GET
 
 from kb import index
 from kb.feedback import record_not_found
 from kb.loader import Entry
 from kb.pagecache import cached_by_index
+from kb.render import ANCHOR_LABEL
 from kb.search import corrected_query, exact_match, search
 from kb.textindex import HANGUL_RUN
 
@@ -95,7 +97,11 @@ def _document(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
         {
             "entry": entry,
             "sections": [
-                {"id": s.id, "title": mark_safe(s.title), "html": mark_safe(s.html)}  # noqa: S308 - our rendered content
+                {
+                    "id": s.id,
+                    "title": mark_safe(s.title),  # noqa: S308 - our rendered content
+                    "html": mark_safe(localize_anchor_labels(s.html)),  # noqa: S308 - ours
+                }
                 for s in entry.sections_in("ko" if korean else "en")
             ],
             "body_lang": "ko" if korean and entry.has_korean_body else "en",
@@ -105,6 +111,14 @@ def _document(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
             "preview_summary": entry.summary_ko if korean and entry.summary_ko else entry.summary,
         },
     )
+
+
+def localize_anchor_labels(html: str) -> str:
+    """The built HTML's heading-link labels, in the reader's language."""
+    label = gettext("Link to this section")
+    if label == ANCHOR_LABEL:
+        return html
+    return html.replace(f'aria-label="{ANCHOR_LABEL}"', f'aria-label="{escape(label)}"')
 
 
 @require_GET

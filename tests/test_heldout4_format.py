@@ -102,6 +102,7 @@ def test_queries_are_labelled_titles_from_threads_unused_before(queries, items, 
     keys = [thread_key(row["source"]) for row in queries]
     assert [k for k, n in Counter(keys).items() if n > 1] == []
     assert sorted(set(keys) & used_elsewhere) == []
+
     # A title whose thread also gave a paste carries the paste's label (aliases resolved
     # on both sides: a folder named for an alias loads under the entry it stands for).
     def resolved(label: str) -> str:

@@ -88,3 +88,13 @@ def test_a_korean_reader_gets_findings_and_check_results_in_korean(client):
     assert f'data-api="/api/checks/{run.id}?lang=ko"' in run_page
     # and the words the script writes around the API's results are the page's, in Korean
     assert 'data-label-evidence="근거"' in run_page and 'data-label-pass="통과"' in run_page
+
+
+def test_heading_links_inside_an_entry_body_are_labelled_in_the_readers_language(client):
+    """Sub-headings get their `#` link at build time (one HTML for every language); a Korean
+    reader must not get the English label on them."""
+    korean = client.get("/kb/package-init-reexport/?lang=ko").content.decode()
+    body_anchors = re.findall(r'<h[3-6] id="[^"]+">.*?aria-label="([^"]+)">#</a></h[3-6]>', korean)
+    assert body_anchors and set(body_anchors) == {"이 절의 링크"}
+    english = client.get("/kb/package-init-reexport/?lang=en").content.decode()
+    assert 'aria-label="Link to this section">#</a></h3>' in english
