@@ -19,6 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "locale" / "ko" / "LC_MESSAGES" / "django.po"
 
 KO = {
+    "Sign in": "로그인",
+    "Live checks on this site are for signed-in users.": "이 사이트의 라이브 점검은 로그인한 사용자만 쓸 수 있다.",
     "Broker URL": "브로커 URL",
     "Broker password (instead of putting it in the URL)": "브로커 비밀번호 (URL에 넣는 대신)",
     "RabbitMQ management API URL": "RabbitMQ 관리 API URL",
