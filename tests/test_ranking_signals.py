@@ -54,6 +54,25 @@ def test_banner_words_in_prose_are_not_context():
     assert not is_context_line('Our worker exits right after "Connected to amqp://" with a 404')
 
 
+def test_the_retry_notice_alone_is_context_even_wrapped_into_the_error_above(kb):
+    assert is_context_line("Trying again in 2.00 seconds... (1/100)")
+    assert is_context_line("celery_1  | Trying again in 26.00 seconds...")
+    assert not is_context_line("We keep trying again in 2 seconds and it never connects")
+    paste = (
+        "[2026-11-29 10:22:33,063: ERROR/MainProcess] consumer: Cannot connect to "
+        "redis://:**@127.0.0.1:45837/0: Authentication required..\n"
+        "Trying again in 2.00 seconds... (1/100)\n"
+    )
+    result = diagnose(paste, kb=kb)
+    # the notice under the error is joined to it as one logical line; it adds no second
+    # cause (connection refused) and the single clean error text is `high`
+    assert [m.slug for m in result.matches][:1] == ["broker-access-refused"]
+    assert "broker-connection-refused" not in [m.slug for m in result.matches]
+    assert result.confidence == "high"
+    alone = diagnose("Trying again in 2.00 seconds... (1/100)\n", kb=kb)
+    assert all(m.slug != "broker-connection-refused" or not m.weights for m in alone.matches)
+
+
 def test_informative_text_drops_timestamps_numbers_and_context(kb):
     from diagnostics.parsers import parse_paste
 
