@@ -73,6 +73,20 @@ def test_the_retry_notice_alone_is_context_even_wrapped_into_the_error_above(kb)
     assert all(m.slug != "broker-connection-refused" or not m.weights for m in alone.matches)
 
 
+def test_a_clean_single_error_text_of_one_entry_is_high(kb):
+    # the lab's chord capture (no-result-backend): one line, the entry's own error text
+    line = (
+        "[2026-11-29 10:23:33,354: ERROR/ForkPoolWorker-2] Task batch.tasks.fan_out"
+        "[98da840c-1b03-4b76-862e-fdc91ee9bfba] raised unexpected: NotImplementedError("
+        "'Starting chords requires a result backend to be configured.\\n\\nNote that a group "
+        "chained with a task is also upgraded to be a chord,\\nas this pattern requires "
+        "synchronization.\\n\\nResult backends that supports chords: Redis, Database, "
+        "Memcached, and more.')"
+    )
+    result = diagnose(line, kb=kb)
+    assert result.matches[0].slug == "no-result-backend" and result.confidence == "high"
+
+
 def test_informative_text_drops_timestamps_numbers_and_context(kb):
     from diagnostics.parsers import parse_paste
 
