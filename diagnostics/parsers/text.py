@@ -58,8 +58,12 @@ def clean_lines(text: str) -> list[str]:
 
 
 def _strip_log_prefix(line: str) -> str:
-    head = line[:120]
-    if ": " in head or " stdout " in head or " stderr " in head or head.startswith("[pod/"):
+    first = line[:1]
+    # journald lines start with a month name, CRI lines with a year, kubectl's with [pod/
+    if line.startswith("[pod/") or (
+        ("A" <= first <= "Z" or "0" <= first <= "9")
+        and (": " in line[:120] or " stdout " in line[:40] or " stderr " in line[:40])
+    ):
         return LOG_PREFIX.sub("", line, count=1)
     return line
 
