@@ -87,6 +87,36 @@ def test_a_clean_single_error_text_of_one_entry_is_high(kb):
     assert result.matches[0].slug == "no-result-backend" and result.confidence == "high"
 
 
+@pytest.mark.parametrize(
+    ("text", "slug"),
+    [
+        (
+            "com.rabbitmq.client.MissedHeartbeatException: Heartbeat missing with heartbeat = "
+            "60 seconds",
+            "missed-heartbeats",
+        ),
+        (
+            "PhpAmqpLib\\Exception\\AMQPHeartbeatMissedException: Missed server heartbeat",
+            "missed-heartbeats",
+        ),
+        ("Error: getaddrinfo ENOTFOUND rabbitmq", "broker-connection-refused"),
+        ("dial tcp: lookup rabbitmq on 127.0.0.11:53: no such host", "broker-connection-refused"),
+        (
+            "[2026-01-05 10:00:00,000: ERROR/MainProcess] consumer: Cannot connect to "
+            "amqp://guest:**@rabbitmq:5672//: failed to resolve broker hostname.",
+            "broker-connection-refused",
+        ),
+        (
+            "[2026-01-05 10:00:00,000: WARNING/MainProcess] QoS: Disabled: prefetch_count exceeds 65535",
+            "eta-tasks-memory",
+        ),
+    ],
+)
+def test_other_clients_and_libraries_own_words_rank_their_entry_first(kb, text, slug):
+    result = diagnose(text + "\n", kb=kb)
+    assert result.matches and result.matches[0].slug == slug
+
+
 def test_informative_text_drops_timestamps_numbers_and_context(kb):
     from diagnostics.parsers import parse_paste
 
