@@ -67,7 +67,9 @@ CONTEXT_LINE = re.compile(
     r"|(?:INFO|WARNING|DEBUG)\S*\]?\s*(?:consumer:\s*)?"
     r"(?:Connected to (?:amqp|redis|rediss|amqps|sqs)://|mingle: |celery@\S+ ready\.)"
     r"|(?:\]|WARNING\S*)\s*(?:consumer:\s*)?Connection to broker lost\. "
-    r"Trying to re-establish the connection",
+    r"Trying to re-establish the connection"
+    # the retry notice printed under any connection error, whatever its cause
+    r"|(?:^|\|)\s*Trying again in [\d.]+ seconds\.\.\.(?:\s*\(\d+/\d+\))?\s*$",
     re.IGNORECASE,
 )
 _NOISE = re.compile(
@@ -230,7 +232,17 @@ class PasteSignals:
         return [1.0, best_sig, self.best_cos, 1.0 if self.prose else 0.0]
 
 
-_CONTEXT_HINTS = (".>", "---", "[config]", "[queues]", "[tasks]", "connect", "mingle", "ready.")
+_CONTEXT_HINTS = (
+    ".>",
+    "---",
+    "[config]",
+    "[queues]",
+    "[tasks]",
+    "connect",
+    "mingle",
+    "ready.",
+    "trying again",
+)
 
 
 def is_context_line(text: str) -> bool:
@@ -238,6 +250,25 @@ def is_context_line(text: str) -> bool:
     if not any(hint in lowered for hint in _CONTEXT_HINTS):
         return False
     return bool(CONTEXT_LINE.search(text))
+
+
+def _context_only(hit: Any, context_lines: list[str]) -> bool:
+    """True when every line of the hit is a context line, or a logical line (a message
+    wrapped over several physical lines) on which the pattern only matches inside its
+    context lines: `... Cannot connect to redis://...: Authentication required.` joined
+    with the `Trying again in 2.00 seconds...` under it is not a reconnect notice."""
+    regex = hit.signature.regex if hit.signature.kind == "pattern" else None
+    for evidence in hit.evidence:
+        text = evidence.get("text", "")
+        if is_context_line(text):
+            continue
+        rest = text
+        for line in context_lines:
+            if line and line in rest:
+                rest = rest.replace(line, " ")
+        if regex is None or rest == text or regex.search(rest):
+            return False
+    return True
 
 
 def informative_text(parsed: Any, limit: int = MAX_SIGNAL_CHARS) -> str:
@@ -394,6 +425,7 @@ def paste_signals(
     def candidate(slug: str) -> Candidate:
         return candidates.setdefault(slug, Candidate(slug))
 
+    context_lines: list[str] | None = None  # computed on the first weak hit
     if "signature" in use:
         for hit in sorted(hits, key=lambda h: -h.signature.weight):
             slug = hit.signature.slug
@@ -401,9 +433,9 @@ def paste_signals(
             if entry is None or entry.kind != "entry":
                 continue
             weight = hit.signature.weight
-            context = weight < CONTEXT_MAX_WEIGHT and all(
-                is_context_line(e.get("text", "")) for e in hit.evidence
-            )
+            if weight < CONTEXT_MAX_WEIGHT and context_lines is None:
+                context_lines = [line.strip() for line in parsed.lines if is_context_line(line)]
+            context = weight < CONTEXT_MAX_WEIGHT and _context_only(hit, context_lines or [])
             item = candidate(slug)
             if context:
                 item.context_weights.append(weight)

@@ -21,12 +21,20 @@ from tests.test_corpus_accuracy import describe, is_high, is_hit, per_confidence
 
 TESTS = Path(__file__).parent
 # Issue 10 (learned ranker retrained on the 440-paste corpus and the entries' examples,
-# measured once after training): heldout 55/59, heldout2 40/44. A floor one paste below
-# the figure on each set.
-FLOORS = {"heldout": 54 / 59, "heldout2": 39 / 44}
-# Share of `high` answers measured then (corpus 235/440, heldout 41/59, heldout2 26/44),
-# one paste of slack on the held-out sets.
-MIN_HIGH_SHARE = {"corpus": 235 / 440, "heldout": 40 / 59, "heldout2": 25 / 44}
+# measured after the context-line, log-prefix and signature work of 2026-11-29):
+# heldout 55/59, heldout2 40/44, heldout3 103/124. heldout3 was scored once as a sealed
+# set (0.782) and is spent: now a regression floor like the others (its pastes are read
+# to find weaknesses, never copied into signatures, examples or the corpus). A floor one
+# paste below the figure on each set.
+FLOORS = {"heldout": 54 / 59, "heldout2": 39 / 44, "heldout3": 102 / 124}
+# Share of `high` answers measured then (corpus 236/440, heldout 41/59, heldout2 26/44,
+# heldout3 43/124), one paste of slack on the held-out sets.
+MIN_HIGH_SHARE = {
+    "corpus": 236 / 440,
+    "heldout": 40 / 59,
+    "heldout2": 25 / 44,
+    "heldout3": 42 / 124,
+}
 ALL_SETS = ["corpus", *FLOORS]
 
 

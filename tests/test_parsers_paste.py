@@ -103,3 +103,23 @@ def test_ipython_traceback_header_names_the_exception():
     ]
     facts = parse_exceptions(lines)
     assert [(f.type, f.line) for f in facts] == [("EncodeError", 2)]
+
+
+def test_journald_kubernetes_and_kubectl_prefixes_are_taken_off_every_line():
+    body = [
+        "[2026-11-29 10:22:33,063: ERROR/ForkPoolWorker-1] Task proj.add[1] raised unexpected: x",
+        "Traceback (most recent call last):",
+        '  File "/app/celery/app/trace.py", line 451, in trace_task',
+        "    R = retval = fun(*args, **kwargs)",
+        "celery.exceptions.NotRegistered: 'proj.tasks.add'",
+    ]
+    for prefix in (
+        "Nov 29 10:22:33 web1 celery[1234]: ",
+        "2026-11-29T10:22:33.063123456Z stderr F ",
+        "[pod/worker-5d9f7-abc/celery] ",
+    ):
+        parsed = parse_paste("\n".join(prefix + line for line in body))
+        assert parsed.lines[:5] == body, prefix
+        assert parsed.exceptions[-1].frames == ["/app/celery/app/trace.py:451 in trace_task"]
+    # a line that only looks similar keeps its words
+    assert parse_paste("Note: 10 workers: all idle").lines[0] == "Note: 10 workers: all idle"

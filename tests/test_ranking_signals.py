@@ -54,6 +54,69 @@ def test_banner_words_in_prose_are_not_context():
     assert not is_context_line('Our worker exits right after "Connected to amqp://" with a 404')
 
 
+def test_the_retry_notice_alone_is_context_even_wrapped_into_the_error_above(kb):
+    assert is_context_line("Trying again in 2.00 seconds... (1/100)")
+    assert is_context_line("celery_1  | Trying again in 26.00 seconds...")
+    assert not is_context_line("We keep trying again in 2 seconds and it never connects")
+    paste = (
+        "[2026-11-29 10:22:33,063: ERROR/MainProcess] consumer: Cannot connect to "
+        "redis://:**@127.0.0.1:45837/0: Authentication required..\n"
+        "Trying again in 2.00 seconds... (1/100)\n"
+    )
+    result = diagnose(paste, kb=kb)
+    # the notice under the error is joined to it as one logical line; it adds no second
+    # cause (connection refused) and the single clean error text is `high`
+    assert [m.slug for m in result.matches][:1] == ["broker-access-refused"]
+    assert "broker-connection-refused" not in [m.slug for m in result.matches]
+    assert result.confidence == "high"
+    alone = diagnose("Trying again in 2.00 seconds... (1/100)\n", kb=kb)
+    assert all(m.slug != "broker-connection-refused" or not m.weights for m in alone.matches)
+
+
+def test_a_clean_single_error_text_of_one_entry_is_high(kb):
+    # the lab's chord capture (no-result-backend): one line, the entry's own error text
+    line = (
+        "[2026-11-29 10:23:33,354: ERROR/ForkPoolWorker-2] Task batch.tasks.fan_out"
+        "[98da840c-1b03-4b76-862e-fdc91ee9bfba] raised unexpected: NotImplementedError("
+        "'Starting chords requires a result backend to be configured.\\n\\nNote that a group "
+        "chained with a task is also upgraded to be a chord,\\nas this pattern requires "
+        "synchronization.\\n\\nResult backends that supports chords: Redis, Database, "
+        "Memcached, and more.')"
+    )
+    result = diagnose(line, kb=kb)
+    assert result.matches[0].slug == "no-result-backend" and result.confidence == "high"
+
+
+@pytest.mark.parametrize(
+    ("text", "slug"),
+    [
+        (
+            "com.rabbitmq.client.MissedHeartbeatException: Heartbeat missing with heartbeat = "
+            "60 seconds",
+            "missed-heartbeats",
+        ),
+        (
+            "PhpAmqpLib\\Exception\\AMQPHeartbeatMissedException: Missed server heartbeat",
+            "missed-heartbeats",
+        ),
+        ("Error: getaddrinfo ENOTFOUND rabbitmq", "broker-connection-refused"),
+        ("dial tcp: lookup rabbitmq on 127.0.0.11:53: no such host", "broker-connection-refused"),
+        (
+            "[2026-01-05 10:00:00,000: ERROR/MainProcess] consumer: Cannot connect to "
+            "amqp://guest:**@rabbitmq:5672//: failed to resolve broker hostname.",
+            "broker-connection-refused",
+        ),
+        (
+            "[2026-01-05 10:00:00,000: WARNING/MainProcess] QoS: Disabled: prefetch_count exceeds 65535",
+            "eta-tasks-memory",
+        ),
+    ],
+)
+def test_other_clients_and_libraries_own_words_rank_their_entry_first(kb, text, slug):
+    result = diagnose(text + "\n", kb=kb)
+    assert result.matches and result.matches[0].slug == slug
+
+
 def test_informative_text_drops_timestamps_numbers_and_context(kb):
     from diagnostics.parsers import parse_paste
 

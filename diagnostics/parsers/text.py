@@ -22,6 +22,13 @@ from diagnostics import linear_re as re
 ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
 # "worker_1  | ", "celeryworker_1  | ", "pod/worker-abc ", k8s "worker-5d9f7 worker " is too loose.
 CONTAINER_PREFIX = re.compile(r"^[A-Za-z0-9][\w.\-]{0,62}\s+\|\s?")
+# journald (`Nov 29 10:22:33 host celery[1234]: `), Kubernetes' CRI log files
+# (`2026-11-29T10:22:33.06Z stderr F `) and `kubectl logs --prefix` (`[pod/name/container] `)
+LOG_PREFIX = re.compile(
+    r"^(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d [\w.\-]+ [\w.@/\-]+(?:\[\d+\])?: "
+    r"|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d) (?:stdout|stderr) [FP] "
+    r"|\[pod/[\w.\-]+/[\w.\-]+\] )"
+)
 RECORD_START = re.compile(
     r"^(?:\s*\[\d{4}-\d\d-\d\d|\d{4}-\d\d-\d\d[ T]|\s*Traceback \(|\s*File \"|\s+at |"
     r"[A-Za-z_][\w\-]*:\s|[A-Za-z_][\w.]*(?:Error|Exception|Warning)\b|\s*[-#*]\s|=[A-Z]+ REPORT)"
@@ -40,10 +47,25 @@ class LogicalLine:
 
 
 def clean_lines(text: str) -> list[str]:
-    """Physical lines with ANSI codes and container log prefixes removed."""
+    """Physical lines with ANSI codes and container, journald and Kubernetes log prefixes
+    removed."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = ANSI.sub("", text).split("\n")
-    return [CONTAINER_PREFIX.sub("", line, count=1) if "|" in line[:80] else line for line in lines]
+    lines = [
+        CONTAINER_PREFIX.sub("", line, count=1) if "|" in line[:80] else line for line in lines
+    ]
+    return [_strip_log_prefix(line) for line in lines]
+
+
+def _strip_log_prefix(line: str) -> str:
+    first = line[:1]
+    # journald lines start with a month name, CRI lines with a year, kubectl's with [pod/
+    if line.startswith("[pod/") or (
+        ("A" <= first <= "Z" or "0" <= first <= "9")
+        and (": " in line[:120] or " stdout " in line[:40] or " stderr " in line[:40])
+    ):
+        return LOG_PREFIX.sub("", line, count=1)
+    return line
 
 
 def logical_lines(lines: list[str]) -> list[LogicalLine]:
