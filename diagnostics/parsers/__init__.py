@@ -182,6 +182,7 @@ def _merge(into: CeleryConfigFact | None, fact: CeleryConfigFact) -> CeleryConfi
     into.routes.update(fact.routes)
     into.route_lines.update(fact.route_lines)
     into.time_limits.update(fact.time_limits)
+    into.time_limit_lines.update(fact.time_limit_lines)
     into.fanout_exchanges.update(fact.fanout_exchanges)
     for name in (
         "old_names",

@@ -195,7 +195,9 @@ class _Collector:
             fact.broker_url = mask_url(value)
             fact.settings[name] = fact.broker_url
         elif name in ("task_time_limit", "task_soft_time_limit") and _number(value):
-            fact.time_limits["*" if name == "task_time_limit" else "*soft"] = float(value)
+            key = "*" if name == "task_time_limit" else "*soft"
+            fact.time_limits[key] = float(value)
+            fact.time_limit_lines[key] = fact.setting_lines.get(name, 0)
         elif name in ("task_default_priority", "task_queue_max_priority") and value is not None:
             fact.priority_used = fact.priority_used or name == "task_default_priority"
 
@@ -265,6 +267,7 @@ class _Collector:
             if keyword.arg in ("time_limit", "soft_time_limit") and _number(value):
                 suffix = "" if keyword.arg == "time_limit" else ":soft"
                 self.fact.time_limits[f"{task}{suffix}"] = float(value)
+                self.fact.time_limit_lines[f"{task}{suffix}"] = self.line(keyword.value)
 
 
 def _is_conf(node: ast.AST) -> bool:
