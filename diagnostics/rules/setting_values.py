@@ -1,0 +1,283 @@
+"""Rules over the value of a setting: values an entry says are wrong whatever else the app does.
+
+Each rule reads typed facts only (`CeleryConfigFact`, `BrokerFact`) and points
+at the line that sets the value. A value that is wrong by itself is an error or
+a warning; a setting left at a default that the entry asks people to decide on
+is `info` (shown as possible). docs/config-rules.md lists every setting the
+entries discuss and the rule, if any, that judges it.
+
+Sample paste these rules read:
+
+    task_serializer = "pickle"
+    task_soft_time_limit = 600
+    task_time_limit = 300
+    worker_prefetch_multiplier = 0
+    broker_heartbeat = 0
+
+`judge_eviction_policy` is shared: the live Redis check
+(diagnostics.checks.redis_checks) calls it with the policy INFO reports.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from diagnostics.facts import BrokerFact, CeleryConfigFact, Finding, Judgement, broker_kind
+from diagnostics.parsers import ParsedPaste
+from diagnostics.rules.base import RuleSpec
+
+SOFT_LIMIT_NOT_BELOW_HARD = RuleSpec(
+    "soft-limit-not-below-hard",
+    "task-time-limit",
+    ("task", "soft_setting", "hard_setting", "soft", "hard"),
+)
+SERIALIZER_NOT_ACCEPTED = RuleSpec(
+    "serializer-not-accepted",
+    "serialization-error",
+    ("setting", "serializer", "accept_setting", "accepted"),
+)
+PREFETCH_MULTIPLIER_UNLIMITED = RuleSpec(
+    "prefetch-multiplier-unlimited", "prefetch-starvation", ("setting", "value")
+)
+DISABLE_PREFETCH_ON_RABBITMQ = RuleSpec(
+    "disable-prefetch-on-rabbitmq", "prefetch-starvation", ("setting",)
+)
+BROKER_HEARTBEAT_DISABLED = RuleSpec(
+    "broker-heartbeat-disabled", "missed-heartbeats", ("setting", "value")
+)
+ACKS_LATE_CONNECTION_LOSS_UNDECIDED = RuleSpec(
+    "acks-late-connection-loss-undecided",
+    "cancel-tasks-on-connection-loss",
+    ("setting",),
+)
+ACKS_LATE_WITHOUT_REJECT_ON_WORKER_LOST = RuleSpec(
+    "acks-late-without-reject-on-worker-lost", "tasks-lost-on-deploy", ("setting",)
+)
+EVICTION_POLICY_EVICTS_QUEUES = RuleSpec(
+    "eviction-policy-evicts-queues",
+    "redis-oom-command-not-allowed",
+    ("maxmemory_policy", "on_broker"),
+)
+SPECS = (
+    SOFT_LIMIT_NOT_BELOW_HARD,
+    SERIALIZER_NOT_ACCEPTED,
+    PREFETCH_MULTIPLIER_UNLIMITED,
+    DISABLE_PREFETCH_ON_RABBITMQ,
+    BROKER_HEARTBEAT_DISABLED,
+    ACKS_LATE_CONNECTION_LOSS_UNDECIDED,
+    ACKS_LATE_WITHOUT_REJECT_ON_WORKER_LOST,
+    EVICTION_POLICY_EVICTS_QUEUES,
+)
+
+DEFAULT_SERIALIZER = "json"  # task_serializer and result_serializer (celery.app.defaults)
+DEFAULT_ACCEPT_CONTENT = ("json",)  # accept_content
+# accept_content may name a content type instead of a serializer
+CONTENT_TYPES = {
+    "application/json": "json",
+    "application/x-python-serialize": "pickle",
+    "application/x-yaml": "yaml",
+    "application/x-msgpack": "msgpack",
+}
+
+
+def judge(parsed: ParsedPaste) -> list[Finding]:
+    findings: list[Finding] = []
+    config = parsed.config
+    if config is not None:
+        for rule in (
+            judge_time_limits,
+            judge_serializers,
+            judge_prefetch,
+            judge_heartbeat,
+            judge_late_ack_settings,
+        ):
+            findings.extend(rule(config))
+    if parsed.broker is not None:
+        findings.extend(judge_eviction_policy(parsed.broker).findings)
+    return findings
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def judge_time_limits(config: CeleryConfigFact) -> list[Finding]:
+    """A soft time limit at or above the hard one: the hard limit kills the task first.
+
+    The app-wide limits (`task_soft_time_limit`, `task_time_limit`) and each
+    task's own (`soft_time_limit=`, `time_limit=` on its decorator) are compared
+    as Celery applies them: a task's own value, else the app-wide one.
+    """
+    limits, lines = config.time_limits, config.time_limit_lines
+    tasks = sorted({key.split(":")[0] for key in limits if key not in ("*", "*soft")})
+    findings: list[Finding] = []
+    for task in ["*", *tasks]:
+        soft_key = "*soft" if task == "*" else f"{task}:soft"
+        soft_key = soft_key if soft_key in limits else "*soft"
+        hard_key = task if task in limits else "*"
+        if soft_key not in limits or hard_key not in limits:
+            continue
+        if task != "*" and soft_key == "*soft" and hard_key == "*":
+            continue  # nothing of its own: the app-wide comparison covers it
+        soft, hard = limits[soft_key], limits[hard_key]
+        if soft > 0 and hard > 0 and soft >= hard:
+            # the line of the limit that is this subject's own, the soft one first
+            own = hard_key if task != "*" and soft_key == "*soft" else soft_key
+            # the task's name only for a task's own limit (it fills the Fix's {{task}})
+            named = {} if task == "*" else {"task": task}
+            findings.append(
+                SOFT_LIMIT_NOT_BELOW_HARD.finding(
+                    "error",
+                    lines.get(own) or None,
+                    soft_setting=_limit_setting(soft_key, "soft_time_limit"),
+                    hard_setting=_limit_setting(hard_key, "time_limit"),
+                    soft=soft,
+                    hard=hard,
+                    **named,
+                )
+            )
+    return findings
+
+
+def _limit_setting(key: str, option: str) -> str:
+    """The setting (or task option) a time limit comes from, as the paste writes it."""
+    if key.startswith("*"):
+        return f"task_{option}"
+    return f"{key.split(':')[0]}({option}=)"
+
+
+def _serializer_names(value: Any) -> list[str] | None:
+    """Serializer names of an accept_content value; None when it is not a literal list."""
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        return None
+    return [CONTENT_TYPES.get(item.lower(), item.lower()) for item in value]
+
+
+def judge_serializers(config: CeleryConfigFact) -> list[Finding]:
+    """A serializer the worker does not accept: every message (or result) is refused.
+
+    Messages are encoded with `task_serializer` and decoded only if their type is
+    in `accept_content`; results likewise with `result_serializer` and
+    `result_accept_content` (which falls back to `accept_content`). Judged only
+    when the paste sets one side, and both sides are literal values.
+    """
+    settings = config.settings
+    findings: list[Finding] = []
+    result_accept = "result_accept_content"
+    if settings.get(result_accept) is None:
+        result_accept = "accept_content"
+    for serializer_setting, accept_setting in (
+        ("task_serializer", "accept_content"),
+        ("result_serializer", result_accept),
+    ):
+        if serializer_setting not in settings and accept_setting not in settings:
+            continue
+        serializer = settings.get(serializer_setting, DEFAULT_SERIALIZER)
+        accepted = _serializer_names(settings.get(accept_setting, list(DEFAULT_ACCEPT_CONTENT)))
+        if not isinstance(serializer, str) or accepted is None:
+            continue
+        name = CONTENT_TYPES.get(serializer.lower(), serializer.lower())
+        if name in accepted:
+            continue
+        line_of = serializer_setting if serializer_setting in settings else accept_setting
+        evidence = {"setting": serializer_setting, "serializer": serializer}
+        evidence.update(accept_setting=accept_setting, accepted=accepted)
+        line = config.setting_lines.get(line_of)
+        findings.append(SERIALIZER_NOT_ACCEPTED.finding("error", line, **evidence))
+    return findings
+
+
+def judge_prefetch(config: CeleryConfigFact) -> list[Finding]:
+    """`worker_prefetch_multiplier = 0` (no limit) and `worker_disable_prefetch` on RabbitMQ."""
+    findings: list[Finding] = []
+    multiplier = config.settings.get("worker_prefetch_multiplier")
+    if _number(multiplier) and multiplier == 0:
+        findings.append(
+            PREFETCH_MULTIPLIER_UNLIMITED.finding(
+                "warning",
+                config.setting_lines.get("worker_prefetch_multiplier"),
+                setting="worker_prefetch_multiplier",
+                value=multiplier,
+            )
+        )
+    disabled = config.settings.get("worker_disable_prefetch") is True
+    if disabled and broker_kind(config.broker_url) == "rabbitmq":
+        # Celery logs "worker_disable_prefetch is only supported for Redis brokers" and ignores it
+        findings.append(
+            DISABLE_PREFETCH_ON_RABBITMQ.finding(
+                "warning",
+                config.setting_lines.get("worker_disable_prefetch"),
+                setting="worker_disable_prefetch",
+            )
+        )
+    return findings
+
+
+def judge_heartbeat(config: CeleryConfigFact) -> list[Finding]:
+    """`broker_heartbeat = 0` on an AMQP broker: dead connections go unnoticed for hours."""
+    value = config.settings.get("broker_heartbeat")
+    if not (_number(value) and value == 0) or broker_kind(config.broker_url) == "redis":
+        return []
+    return [
+        BROKER_HEARTBEAT_DISABLED.finding(
+            "warning",
+            config.setting_lines.get("broker_heartbeat"),
+            setting="broker_heartbeat",
+            value=value,
+        )
+    ]
+
+
+def judge_late_ack_settings(config: CeleryConfigFact) -> list[Finding]:
+    """`task_acks_late = True` with two companions left at their defaults (possible causes).
+
+    * `worker_cancel_long_running_tasks_on_connection_loss` unset: on a lost connection
+      the running task goes on, its ack is lost and the redelivered copy runs too.
+    * `task_reject_on_worker_lost` unset: a task whose pool process is killed is marked
+      failed and acknowledged, not redelivered, although acks_late was meant to keep it.
+    Set either way, the choice is made: no finding.
+    """
+    if config.settings.get("task_acks_late") is not True:
+        return []
+    line = config.setting_lines.get("task_acks_late")
+    findings: list[Finding] = []
+    if "worker_cancel_long_running_tasks_on_connection_loss" not in config.settings:
+        findings.append(
+            ACKS_LATE_CONNECTION_LOSS_UNDECIDED.finding(
+                "info", line, setting="worker_cancel_long_running_tasks_on_connection_loss"
+            )
+        )
+    if "task_reject_on_worker_lost" not in config.settings:
+        findings.append(
+            ACKS_LATE_WITHOUT_REJECT_ON_WORKER_LOST.finding(
+                "info", line, setting="task_reject_on_worker_lost"
+            )
+        )
+    return findings
+
+
+def judge_eviction_policy(broker: BrokerFact) -> Judgement:
+    """Redis's maxmemory-policy: `allkeys-*` may delete a queue's list, losing its tasks.
+
+    `noeviction` (Redis's default) and `volatile-*` (only keys with a TTL) keep
+    queues. An error when this Redis is known to be the broker (the live check,
+    or a paste whose broker URL is Redis), else a warning: it may hold only results.
+    """
+    policy = broker.eviction_policy
+    judgement = Judgement("eviction-policy", compared={"maxmemory_policy": policy})
+    if not policy:
+        judgement.skip = "no-eviction-policy"
+        return judgement
+    if policy.startswith("allkeys-"):
+        on_broker = broker.kind == "redis"
+        judgement.findings.append(
+            EVICTION_POLICY_EVICTS_QUEUES.finding(
+                "error" if on_broker else "warning",
+                broker.eviction_policy_line,
+                maxmemory_policy=policy,
+                on_broker=on_broker,
+            )
+        )
+    return judgement
