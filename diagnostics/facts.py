@@ -103,6 +103,10 @@ class CeleryConfigFact:
     route_lines: dict[str, int] = field(default_factory=dict)
     fanout_exchanges: dict[str, int] = field(default_factory=dict)  # exchange name -> line
     broadcasts: list[QueueDecl] = field(default_factory=list)  # Broadcast(...) with queue=
+    # Django: `config_from_object(..., namespace="CELERY")`, and every Celery setting assigned
+    # at module level as the paste spells it (raw name -> line)
+    config_namespace: str | None = None
+    module_settings: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -337,6 +337,24 @@ CASES = {
         "# Memory\nused_memory:1048576\nmaxmemory_policy:noeviction\n",
         ("eviction-policy-evicts-queues", "redis-oom-command-not-allowed"),
     ),
+    "result-backend-outside-namespace": (
+        'CELERY_BROKER_URL = "redis://r:6379/0"\nresult_backend = "redis://r:6379/1"\n',
+        'CELERY_BROKER_URL = "redis://r:6379/0"\nCELERY_RESULT_BACKEND = "redis://r:6379/1"\n',
+        ("result-backend-outside-namespace", "no-result-backend"),
+    ),
+    "settings-outside-namespace": (
+        'app.config_from_object("django.conf:settings", namespace="CELERY")\n'
+        'CELERY_BROKER_URL = "redis://r:6379/0"\ntask_acks_late = True\n',
+        # a celeryconfig module of lowercase names, no CELERY_ name beside them
+        'app.config_from_object("celeryconfig")\nbroker_url = "redis://r:6379/0"\n'
+        "task_acks_late = True\n",
+        ("settings-outside-namespace", "deprecated-setting-names"),
+    ),
+    "connection-retry-startup-unset": (
+        "broker_connection_retry = False\n",
+        "broker_connection_retry = False\nbroker_connection_retry_on_startup = True\n",
+        ("connection-retry-startup-unset", "deprecated-setting-names"),
+    ),
 }
 
 
@@ -496,8 +514,8 @@ def test_distinct_task_ids_are_not_repeats():
     assert "same-task-id-repeated" not in findings_for(other)
 
 
-# A Django settings module with seven mistakes, one a line (the line is the evidence).
-SEVEN_PROBLEMS = """\
+# A Django settings module with eight mistakes, one a line (the line is the evidence).
+EIGHT_PROBLEMS = """\
 CELERY_BROKER_URL = "amqp://app:****@rabbit:5672/prod"
 CELERY_TASK_SERIALIZER = "pickle"
 CELERY_TASK_SOFT_TIME_LIMIT = 600
@@ -507,11 +525,12 @@ CELERY_BROKER_HEARTBEAT = 0
 CELERY_WORKER_DISABLE_PREFETCH = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"global_qos": False}
 CELERY_TASK_ROUTES = {"scan.*": {"queue": "scan", "dead_letter_queue": "scan.dlq"}}
+result_backend = "redis://redis:6379/1"
 """
 
 
 def test_a_config_with_several_problems_lists_each_with_its_line():
-    findings = run_rules(parse_paste(SEVEN_PROBLEMS))
+    findings = run_rules(parse_paste(EIGHT_PROBLEMS))
     assert {(f.rule, f.line) for f in findings} == {
         ("serializer-not-accepted", 2),
         ("soft-limit-not-below-hard", 3),
@@ -520,12 +539,13 @@ def test_a_config_with_several_problems_lists_each_with_its_line():
         ("disable-prefetch-on-rabbitmq", 7),
         ("global-qos-option-ignored", 8),
         ("dead-letter-queue-route", 9),
+        ("result-backend-outside-namespace", 10),
     }
-    lines = SEVEN_PROBLEMS.splitlines()
+    lines = EIGHT_PROBLEMS.splitlines()
     for finding in findings:  # each line holds the setting the finding is about
         setting = finding.evidence.get("setting") or finding.evidence.get("soft_setting")
         if setting:
-            assert setting.upper() in lines[finding.line - 1], finding.rule
+            assert setting.upper() in lines[finding.line - 1].upper(), finding.rule
 
 
 def test_a_correct_config_gives_no_finding():

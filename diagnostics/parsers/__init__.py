@@ -183,6 +183,8 @@ def _merge(into: CeleryConfigFact | None, fact: CeleryConfigFact) -> CeleryConfi
     into.route_lines.update(fact.route_lines)
     into.time_limits.update(fact.time_limits)
     into.time_limit_lines.update(fact.time_limit_lines)
+    into.module_settings.update(fact.module_settings)
+    into.config_namespace = fact.config_namespace or into.config_namespace
     into.fanout_exchanges.update(fact.fanout_exchanges)
     for name in (
         "old_names",

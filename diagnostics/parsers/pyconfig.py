@@ -161,6 +161,8 @@ class _Collector:
             self.env[target.id] = literal_value(value, self.env)
             self.nodes[target.id] = value
             self.record_setting(target.id, value)
+            if setting_name(target.id) is not None:
+                self.fact.module_settings[target.id] = self.line(value)
             if target.id == "INSTALLED_APPS":
                 self.record_installed_apps(value)
         elif isinstance(target, ast.Attribute) and _is_conf(target.value):
@@ -205,6 +207,11 @@ class _Collector:
         func = call.func
         if isinstance(func, ast.Attribute) and func.attr == "update" and _is_conf(func.value):
             self.visit_conf_update(call)
+        elif call_name(call) == "config_from_object":
+            for keyword in call.keywords:
+                namespace = literal_value(keyword.value, self.env)
+                if keyword.arg == "namespace" and isinstance(namespace, str):
+                    self.fact.config_namespace = namespace
         elif call_name(call) == "Celery":
             for keyword in call.keywords:
                 if keyword.arg in ("broker", "backend", "include"):

@@ -6,13 +6,14 @@ a warning; a setting left at a default that the entry asks people to decide on
 is `info` (shown as possible). docs/config-rules.md lists every setting the
 entries discuss and the rule, if any, that judges it.
 
-Sample paste these rules read:
+Sample paste these rules read (a Django settings module, namespace "CELERY"):
 
-    task_serializer = "pickle"
-    task_soft_time_limit = 600
-    task_time_limit = 300
-    worker_prefetch_multiplier = 0
-    broker_heartbeat = 0
+    CELERY_TASK_SERIALIZER = "pickle"
+    CELERY_TASK_SOFT_TIME_LIMIT = 600
+    CELERY_TASK_TIME_LIMIT = 300
+    CELERY_WORKER_PREFETCH_MULTIPLIER = 0
+    CELERY_BROKER_HEARTBEAT = 0
+    result_backend = "redis://redis:6379/1"
 
 `judge_eviction_policy` is shared: the live Redis check
 (diagnostics.checks.redis_checks) calls it with the policy INFO reports.
@@ -58,6 +59,19 @@ EVICTION_POLICY_EVICTS_QUEUES = RuleSpec(
     "redis-oom-command-not-allowed",
     ("maxmemory_policy", "on_broker"),
 )
+SETTINGS_OUTSIDE_NAMESPACE = RuleSpec(
+    "settings-outside-namespace",
+    "deprecated-setting-names",
+    ("settings", "setting", "namespace", "prefixed"),
+)
+RESULT_BACKEND_OUTSIDE_NAMESPACE = RuleSpec(
+    "result-backend-outside-namespace",
+    "no-result-backend",
+    ("setting", "namespace", "prefixed"),
+)
+CONNECTION_RETRY_STARTUP_UNSET = RuleSpec(
+    "connection-retry-startup-unset", "deprecated-setting-names", ("setting", "startup_setting")
+)
 SPECS = (
     SOFT_LIMIT_NOT_BELOW_HARD,
     SERIALIZER_NOT_ACCEPTED,
@@ -67,6 +81,9 @@ SPECS = (
     ACKS_LATE_CONNECTION_LOSS_UNDECIDED,
     ACKS_LATE_WITHOUT_REJECT_ON_WORKER_LOST,
     EVICTION_POLICY_EVICTS_QUEUES,
+    SETTINGS_OUTSIDE_NAMESPACE,
+    RESULT_BACKEND_OUTSIDE_NAMESPACE,
+    CONNECTION_RETRY_STARTUP_UNSET,
 )
 
 DEFAULT_SERIALIZER = "json"  # task_serializer and result_serializer (celery.app.defaults)
@@ -90,6 +107,8 @@ def judge(parsed: ParsedPaste) -> list[Finding]:
             judge_prefetch,
             judge_heartbeat,
             judge_late_ack_settings,
+            judge_namespace,
+            judge_connection_retry,
         ):
             findings.extend(rule(config))
     if parsed.broker is not None:
@@ -281,3 +300,57 @@ def judge_eviction_policy(broker: BrokerFact) -> Judgement:
             )
         )
     return judgement
+
+
+def judge_namespace(config: CeleryConfigFact) -> list[Finding]:
+    """Lowercase settings in a Django settings module read with `namespace="CELERY"`.
+
+    Django keeps only UPPERCASE names of a settings module, and the namespace
+    makes Celery read only `CELERY_`-prefixed ones: a bare `result_backend`
+    there never reaches the app. Judged when the module visibly uses the
+    namespace (a `CELERY_BROKER_URL`-style name assigned beside them).
+    """
+    if config.config_namespace not in (None, "CELERY"):
+        return []
+    module = config.module_settings
+    prefixed = [n for n in module if n.startswith("CELERY_") and n not in config.old_names]
+    bare = [name for name in module if name.islower()]
+    if not prefixed or not bare:
+        return []
+    common = {"namespace": "CELERY", "prefixed": prefixed[0]}
+    findings: list[Finding] = []
+    if "result_backend" in bare:
+        findings.append(
+            RESULT_BACKEND_OUTSIDE_NAMESPACE.finding(
+                "warning", module["result_backend"], setting="result_backend", **common
+            )
+        )
+        bare.remove("result_backend")
+    if bare:
+        findings.append(
+            SETTINGS_OUTSIDE_NAMESPACE.finding(
+                "warning", module[bare[0]], settings=bare[:20], setting=bare[0], **common
+            )
+        )
+    return findings
+
+
+def judge_connection_retry(config: CeleryConfigFact) -> list[Finding]:
+    """`broker_connection_retry = False` alone: Celery 6 stops reading it at startup.
+
+    From Celery 5.5 the worker warns at every start about exactly this case;
+    `broker_connection_retry_on_startup` set either way settles it.
+    """
+    settings = config.settings
+    if settings.get("broker_connection_retry") is not False:
+        return []
+    if "broker_connection_retry_on_startup" in settings:
+        return []
+    return [
+        CONNECTION_RETRY_STARTUP_UNSET.finding(
+            "info",
+            config.setting_lines.get("broker_connection_retry"),
+            setting="broker_connection_retry",
+            startup_setting="broker_connection_retry_on_startup",
+        )
+    ]
