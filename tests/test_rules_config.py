@@ -350,6 +350,11 @@ CASES = {
         "task_acks_late = True\n",
         ("settings-outside-namespace", "deprecated-setting-names"),
     ),
+    "soft-limit-over-hard-command-line": (
+        "celery -A proj worker --time-limit=300 --soft-time-limit=300\n",
+        "celery -A proj worker --time-limit=360 --soft-time-limit=300\n",
+        ("soft-limit-not-below-hard", "task-time-limit"),
+    ),
     "connection-retry-startup-unset": (
         "broker_connection_retry = False\n",
         "broker_connection_retry = False\nbroker_connection_retry_on_startup = True\n",
@@ -585,3 +590,26 @@ def test_an_evicting_redis_is_an_error_only_when_it_is_the_broker():
             f for f in run_rules(parse_paste(paste)) if f.rule == "eviction-policy-evicts-queues"
         ]
         assert (finding.severity, finding.line) == (severity, 4)
+
+
+def test_the_worker_command_line_wins_over_the_config():
+    # Celery applies --prefetch-multiplier / --time-limit over the settings
+    paste = (
+        "worker_prefetch_multiplier = 0\ntask_time_limit = 60\ntask_soft_time_limit = 50\n\n"
+        "celery -A proj worker --prefetch-multiplier 4 --time-limit 30\n"
+    )
+    findings = {(f.rule, f.line) for f in run_rules(parse_paste(paste))}
+    assert ("prefetch-multiplier-unlimited", 1) not in findings
+    assert ("soft-limit-not-below-hard", 3) in findings  # soft 50 from line 3 >= hard 30
+
+
+def test_prefetch_multiplier_0_on_the_command_line_means_the_config_value():
+    # celery worker takes `--prefetch-multiplier 0` as not given (checked live, Celery 5.7:
+    # such a worker reported a non-zero prefetch count)
+    command = "celery -A proj worker --prefetch-multiplier=0\n"
+    assert "prefetch-multiplier-unlimited" not in {f.rule for f in run_rules(parse_paste(command))}
+    with_config = "worker_prefetch_multiplier = 0\n\n" + command
+    [finding] = [
+        f for f in run_rules(parse_paste(with_config)) if f.rule == "prefetch-multiplier-unlimited"
+    ]
+    assert finding.line == 1

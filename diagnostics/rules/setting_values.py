@@ -15,15 +15,23 @@ Sample paste these rules read (a Django settings module, namespace "CELERY"):
     CELERY_BROKER_HEARTBEAT = 0
     result_backend = "redis://redis:6379/1"
 
-`judge_eviction_policy` is shared: the live Redis check
-(diagnostics.checks.redis_checks) calls it with the policy INFO reports.
+Two judgements are shared with the live checks: `judge_eviction_policy` (the
+Redis check, with the policy INFO reports) and `judge_unlimited_prefetch` (the
+workers check, with each worker's prefetch count from remote control).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from diagnostics.facts import BrokerFact, CeleryConfigFact, Finding, Judgement, broker_kind
+from diagnostics.facts import (
+    BrokerFact,
+    CeleryConfigFact,
+    Finding,
+    Judgement,
+    WorkerFact,
+    broker_kind,
+)
 from diagnostics.parsers import ParsedPaste
 from diagnostics.rules.base import RuleSpec
 
@@ -38,7 +46,7 @@ SERIALIZER_NOT_ACCEPTED = RuleSpec(
     ("setting", "serializer", "accept_setting", "accepted"),
 )
 PREFETCH_MULTIPLIER_UNLIMITED = RuleSpec(
-    "prefetch-multiplier-unlimited", "prefetch-starvation", ("setting", "value")
+    "prefetch-multiplier-unlimited", "prefetch-starvation", ("setting", "value", "workers")
 )
 DISABLE_PREFETCH_ON_RABBITMQ = RuleSpec(
     "disable-prefetch-on-rabbitmq", "prefetch-starvation", ("setting",)
@@ -104,13 +112,14 @@ def judge(parsed: ParsedPaste) -> list[Finding]:
         for rule in (
             judge_time_limits,
             judge_serializers,
-            judge_prefetch,
+            judge_disabled_prefetch,
             judge_heartbeat,
             judge_late_ack_settings,
             judge_namespace,
             judge_connection_retry,
         ):
             findings.extend(rule(config))
+        findings.extend(judge_unlimited_prefetch(config, []).findings)
     if parsed.broker is not None:
         findings.extend(judge_eviction_policy(parsed.broker).findings)
     return findings
@@ -208,12 +217,37 @@ def judge_serializers(config: CeleryConfigFact) -> list[Finding]:
     return findings
 
 
-def judge_prefetch(config: CeleryConfigFact) -> list[Finding]:
-    """`worker_prefetch_multiplier = 0` (no limit) and `worker_disable_prefetch` on RabbitMQ."""
-    findings: list[Finding] = []
-    multiplier = config.settings.get("worker_prefetch_multiplier")
-    if _number(multiplier) and multiplier == 0:
-        findings.append(
+def judge_unlimited_prefetch(
+    config: CeleryConfigFact | None, workers: list[WorkerFact]
+) -> Judgement:
+    """No prefetch limit: `worker_prefetch_multiplier = 0`, or a live worker whose count is 0.
+
+    What a running worker reports (remote control) is what it does, so the live
+    workers' prefetch counts decide when there are any; a paste has only the
+    config and the command lines (`--prefetch-multiplier` lands in the config).
+    """
+    judgement = Judgement("unlimited-prefetch")
+    counted = [w for w in workers if w.prefetch_count is not None]
+    if counted:
+        judgement.compared = {"prefetch_counts": {w.name: w.prefetch_count for w in counted}}
+        unlimited = sorted(w.name for w in counted if w.prefetch_count == 0)
+        if unlimited:
+            judgement.findings.append(
+                PREFETCH_MULTIPLIER_UNLIMITED.finding(
+                    "warning",
+                    None,
+                    setting="worker_prefetch_multiplier",
+                    value=0,
+                    workers=unlimited,
+                )
+            )
+        return judgement
+    multiplier = config.settings.get("worker_prefetch_multiplier") if config else None
+    judgement.compared = {"worker_prefetch_multiplier": multiplier}
+    if not _number(multiplier):
+        judgement.skip = "no-prefetch-multiplier"
+    elif multiplier == 0:
+        judgement.findings.append(
             PREFETCH_MULTIPLIER_UNLIMITED.finding(
                 "warning",
                 config.setting_lines.get("worker_prefetch_multiplier"),
@@ -221,17 +255,22 @@ def judge_prefetch(config: CeleryConfigFact) -> list[Finding]:
                 value=multiplier,
             )
         )
+    return judgement
+
+
+def judge_disabled_prefetch(config: CeleryConfigFact) -> list[Finding]:
+    """`worker_disable_prefetch` with an AMQP broker: Celery ignores it (Redis only)."""
     disabled = config.settings.get("worker_disable_prefetch") is True
-    if disabled and broker_kind(config.broker_url) == "rabbitmq":
-        # Celery logs "worker_disable_prefetch is only supported for Redis brokers" and ignores it
-        findings.append(
-            DISABLE_PREFETCH_ON_RABBITMQ.finding(
-                "warning",
-                config.setting_lines.get("worker_disable_prefetch"),
-                setting="worker_disable_prefetch",
-            )
+    if not disabled or broker_kind(config.broker_url) != "rabbitmq":
+        return []
+    # Celery logs "worker_disable_prefetch is only supported for Redis brokers" and ignores it
+    return [
+        DISABLE_PREFETCH_ON_RABBITMQ.finding(
+            "warning",
+            config.setting_lines.get("worker_disable_prefetch"),
+            setting="worker_disable_prefetch",
         )
-    return findings
+    ]
 
 
 def judge_heartbeat(config: CeleryConfigFact) -> list[Finding]:
