@@ -613,3 +613,9 @@ def test_prefetch_multiplier_0_on_the_command_line_means_the_config_value():
         f for f in run_rules(parse_paste(with_config)) if f.rule == "prefetch-multiplier-unlimited"
     ]
     assert finding.line == 1
+
+
+def test_settings_celery_never_reads_are_reported_once_not_judged():
+    # lowercase names in a CELERY_-namespaced Django settings module are ignored by Celery
+    paste = 'CELERY_BROKER_URL = "amqp://x@y//"\ntask_acks_late = True\nbroker_heartbeat = 0\n'
+    assert {f.rule for f in run_rules(parse_paste(paste))} == {"settings-outside-namespace"}

@@ -22,6 +22,7 @@ workers check, with each worker's prefetch count from remote control).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from diagnostics.facts import (
@@ -109,13 +110,14 @@ def judge(parsed: ParsedPaste) -> list[Finding]:
     findings: list[Finding] = []
     config = parsed.config
     if config is not None:
+        findings.extend(judge_namespace(config))
+        config = effective_config(config)
         for rule in (
             judge_time_limits,
             judge_serializers,
             judge_disabled_prefetch,
             judge_heartbeat,
             judge_late_ack_settings,
-            judge_namespace,
             judge_connection_retry,
         ):
             findings.extend(rule(config))
@@ -341,6 +343,26 @@ def judge_eviction_policy(broker: BrokerFact) -> Judgement:
     return judgement
 
 
+def outside_namespace(config: CeleryConfigFact) -> list[str]:
+    """Lowercase Celery settings of a module that uses the CELERY_ namespace (ignored)."""
+    if config.config_namespace not in (None, "CELERY"):
+        return []
+    module = config.module_settings
+    if not any(n.startswith("CELERY_") and n not in config.old_names for n in module):
+        return []
+    return [name for name in module if name.islower()]
+
+
+def effective_config(config: CeleryConfigFact) -> CeleryConfigFact:
+    """`config` without the settings Celery never reads (`outside_namespace`): not judged."""
+    ignored = set(outside_namespace(config))
+    if not ignored:
+        return config
+    settings = {k: v for k, v in config.settings.items() if k not in ignored}
+    acks_late = None if "task_acks_late" in ignored else config.acks_late
+    return replace(config, settings=settings, acks_late=acks_late)
+
+
 def judge_namespace(config: CeleryConfigFact) -> list[Finding]:
     """Lowercase settings in a Django settings module read with `namespace="CELERY"`.
 
@@ -349,13 +371,11 @@ def judge_namespace(config: CeleryConfigFact) -> list[Finding]:
     there never reaches the app. Judged when the module visibly uses the
     namespace (a `CELERY_BROKER_URL`-style name assigned beside them).
     """
-    if config.config_namespace not in (None, "CELERY"):
+    bare = outside_namespace(config)
+    if not bare:
         return []
     module = config.module_settings
     prefixed = [n for n in module if n.startswith("CELERY_") and n not in config.old_names]
-    bare = [name for name in module if name.islower()]
-    if not prefixed or not bare:
-        return []
     common = {"namespace": "CELERY", "prefixed": prefixed[0]}
     findings: list[Finding] = []
     if "result_backend" in bare:
