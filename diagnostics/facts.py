@@ -93,6 +93,7 @@ class CeleryConfigFact:
     worker_queues: list[str] = field(default_factory=list)
     broker_url: str | None = None  # masked
     time_limits: dict[str, float] = field(default_factory=dict)
+    time_limit_lines: dict[str, int] = field(default_factory=dict)  # same keys as time_limits
     # Evidence the rules need beyond the contract's fields.
     new_names: list[str] = field(default_factory=list)  # new-style names written in the paste
     imports: dict[str, int] = field(default_factory=dict)  # top-level module -> line
@@ -102,6 +103,10 @@ class CeleryConfigFact:
     route_lines: dict[str, int] = field(default_factory=dict)
     fanout_exchanges: dict[str, int] = field(default_factory=dict)  # exchange name -> line
     broadcasts: list[QueueDecl] = field(default_factory=list)  # Broadcast(...) with queue=
+    # Django: `config_from_object(..., namespace="CELERY")`, and every Celery setting assigned
+    # at module level as the paste spells it (raw name -> line)
+    config_namespace: str | None = None
+    module_settings: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -119,6 +124,9 @@ class BrokerFact:
     consumer_timeout_ms: int | None = None
     line: int | None = None
     version: str | None = None  # the broker's version when known ("4.3.0")
+    # Redis: maxmemory-policy (redis.conf, CONFIG SET, INFO) and the paste line stating it
+    eviction_policy: str | None = None
+    eviction_policy_line: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -57,6 +57,10 @@ OUTCOMES: dict[str, dict[str, str]] = {
         "ko": "visibility_timeout은 Redis 브로커에만 있다",
     },
     "skip.no-redis-node": {"en": "no Redis node answered", "ko": "응답한 Redis 노드가 없다"},
+    "skip.no-eviction-policy": {
+        "en": "Redis did not report a maxmemory-policy",
+        "ko": "Redis가 maxmemory-policy를 알려 주지 않았다",
+    },
     "skip.no-queue-named": {"en": "no queue named", "ko": "큐 이름이 주어지지 않았다"},
     "queues.skip.nothing-named": {
         "en": "no queue named and no config given: nothing to compare",
@@ -121,14 +125,6 @@ OUTCOMES: dict[str, dict[str, str]] = {
     "fanout-shared-queue.pass": {
         "en": "{{count}} fanout exchanges; none feeds a queue shared by several consumers",
         "ko": "팬아웃 익스체인지 {{count}}개 가운데 여러 소비자가 나눠 쓰는 큐로 보내는 것은 없다",
-    },
-    "redis-memory.evicts-queues": {
-        "en": "Redis {{version}} evicts with maxmemory-policy {{maxmemory_policy}}: under memory "
-        "pressure it may delete a queue's list, and the tasks in it are lost (use noeviction, "
-        "or volatile-* so only keys with a TTL go)",
-        "ko": "Redis {{version}}는 maxmemory-policy {{maxmemory_policy}}로 키를 내보낸다. 메모리가 "
-        "부족하면 큐 리스트를 지울 수 있고 그 안의 태스크가 사라진다(noeviction을 쓰거나, TTL이 "
-        "있는 키만 지우는 volatile-*를 쓴다)",
     },
     "redis-memory.volatile": {
         "en": "Redis {{version}}, maxmemory-policy {{maxmemory_policy}}: only keys with a TTL "

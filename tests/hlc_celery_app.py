@@ -15,7 +15,8 @@ app.conf.update(
     broker_connection_retry_on_startup=True,
     worker_hijack_root_logger=False,
     task_default_queue="hlc_fast",
-    worker_prefetch_multiplier=4,
+    # a test worker without a prefetch limit sets HLC_PREFETCH_MULTIPLIER=0
+    worker_prefetch_multiplier=int(os.environ.get("HLC_PREFETCH_MULTIPLIER", "4")),
 )
 
 

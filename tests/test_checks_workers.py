@@ -51,7 +51,11 @@ def load_rates(**kwargs):
 WORKERS = {
     "hlc_prefork": ["-P", "prefork", "-c", "2", "-Q", "hlc_fast,hlc_long_reports"],
     "hlc_threads": ["-P", "threads", "-c", "3", "-Q", "hlc_fast"],
+    # worker_prefetch_multiplier = 0 (HLC_PREFETCH_MULTIPLIER, below): no prefetch limit,
+    # remote control reports a prefetch count of 0 (`--prefetch-multiplier 0` would be ignored)
+    "hlc_unlimited": ["-P", "solo", "-Q", "hlc_unlimited"],
 }
+UNLIMITED_CONFIG = "worker_prefetch_multiplier = 0\n"
 
 
 def _start_worker(name: str, options: list[str], url: str) -> subprocess.Popen:
@@ -71,6 +75,8 @@ def _start_worker(name: str, options: list[str], url: str) -> subprocess.Popen:
         *options,
     ]
     env = {**os.environ, "HLC_BROKER_URL": url}
+    if name == "hlc_unlimited":
+        env["HLC_PREFETCH_MULTIPLIER"] = "0"
     return subprocess.Popen(
         command,
         cwd=ROOT,
@@ -100,7 +106,9 @@ def workers(rabbitmq_url, rabbitmq_management_url):
 
             def ready():
                 fast = api(rabbitmq_management_url, "GET", f"/queues/{VHOST}/hlc_fast").json()
-                return fast.get("consumers") == 2
+                own = api(rabbitmq_management_url, "GET", f"/queues/{VHOST}/hlc_unlimited")
+                own_consumers = own.json().get("consumers") if own.status_code == 200 else 0
+                return fast.get("consumers") == 2 and own_consumers == 1
 
             if not wait_for(ready, timeout=40):
                 errors = [
@@ -225,3 +233,15 @@ def test_the_pasted_commands_of_these_workers_get_the_same_worker_verdicts(resul
     # which tasks a worker registers is not in a command line: live only
     assert "unregistered-routed-task" not in {f.rule for f in findings}
     assert any(r.get("rule") == "unregistered-routed-task" for r in results)
+
+
+def test_a_worker_without_prefetch_limit_same_verdict_as_its_pasted_setting(results):
+    # live: the worker's prefetch count (0); paste: the setting that made it so
+    rule = "prefetch-multiplier-unlimited"
+    [live] = [r for r in results if r.get("rule") == rule]
+    assert [w.split("@")[0] for w in live["evidence"]["workers"]] == ["hlc_unlimited"]
+    command = f"celery -A tests.hlc_celery_app worker {' '.join(WORKERS['hlc_unlimited'])}\n"
+    findings = run_rules(parse_paste(UNLIMITED_CONFIG + "\n" + command))
+    pasted = {(f.rule, f.entry, STATUS_BY_SEVERITY[f.severity]) for f in findings if f.rule == rule}
+    assert pasted == {(live["rule"], live["entry"], live["status"])}
+    assert pasted == {(rule, "prefetch-starvation", "warn")}

@@ -8,6 +8,7 @@ import pytest
 
 from diagnostics.models import Report
 from diagnostics.present import complete_facts, fill_message, present_diagnosis
+from tests.test_rules_config import EIGHT_PROBLEMS
 
 pytestmark = pytest.mark.django_db
 
@@ -206,3 +207,12 @@ def test_every_outcome_a_check_emits_has_words_in_both_languages():
     assert len(named) > 50 and {"probe.refused", "runner.timeout"} <= named
     assert sorted(named - set(OUTCOMES)) == []
     assert all(set(OUTCOMES[key]) == {"en", "ko"} for key in named)
+
+
+def test_a_config_paste_gets_every_problem_worded_with_its_line(client):
+    for lang in ("en", "ko"):
+        findings = post(client, text=EIGHT_PROBLEMS, lang=lang)["findings"]
+        assert len({f["rule"] for f in findings}) == len(findings) == 8
+        for finding in findings:
+            assert finding["line"] and finding["message"] != finding["rule"], finding
+            assert "{{" not in finding["message"], finding  # every placeholder filled

@@ -275,6 +275,91 @@ CASES = {
         "celery -A proj worker -Q urgent,b\n",
         ("mixed-short-and-long-queues", "mixed-workload-queue"),
     ),
+    # values wrong by themselves (diagnostics.rules.setting_values; docs/config-rules.md)
+    "soft-limit-at-hard-limit": (
+        "task_soft_time_limit = 360\ntask_time_limit = 360\n",
+        "task_soft_time_limit = 300\ntask_time_limit = 360\n",
+        ("soft-limit-not-below-hard", "task-time-limit"),
+    ),
+    "task-soft-limit-over-app-hard-limit": (
+        "task_time_limit = 60\n@app.task(soft_time_limit=90)\ndef crunch():\n    pass\n",
+        "task_time_limit = 60\n@app.task(soft_time_limit=90, time_limit=120)\n"
+        "def crunch():\n    pass\n",
+        ("soft-limit-not-below-hard", "task-time-limit"),
+    ),
+    "pickle-not-accepted": (
+        'task_serializer = "pickle"\n',
+        'task_serializer = "pickle"\naccept_content = ["json", "application/x-python-serialize"]\n',
+        ("serializer-not-accepted", "serialization-error"),
+    ),
+    "json-not-accepted": (
+        'accept_content = ["pickle"]\n',
+        'accept_content = ["pickle", "json"]\n',
+        ("serializer-not-accepted", "serialization-error"),
+    ),
+    "result-serializer-not-accepted": (
+        'result_serializer = "pickle"\nresult_accept_content = ["json"]\n',
+        'result_serializer = "pickle"\nresult_accept_content = ["json", "pickle"]\n',
+        ("serializer-not-accepted", "serialization-error"),
+    ),
+    "prefetch-multiplier-zero": (
+        "worker_prefetch_multiplier = 0\n",
+        "worker_prefetch_multiplier = 1\n",
+        ("prefetch-multiplier-unlimited", "prefetch-starvation"),
+    ),
+    "disable-prefetch-on-rabbitmq": (
+        'broker_url = "amqp://guest@rabbit//"\nworker_disable_prefetch = True\n',
+        'broker_url = "redis://redis:6379/0"\nworker_disable_prefetch = True\n',
+        ("disable-prefetch-on-rabbitmq", "prefetch-starvation"),
+    ),
+    "heartbeat-disabled": (
+        'broker_url = "amqp://guest@rabbit//"\nbroker_heartbeat = 0\n',
+        'broker_url = "amqp://guest@rabbit//"\nbroker_heartbeat = 120\n',
+        ("broker-heartbeat-disabled", "missed-heartbeats"),
+    ),
+    "acks-late-connection-loss": (
+        "task_acks_late = True\n",
+        "task_acks_late = True\nworker_cancel_long_running_tasks_on_connection_loss = False\n",
+        ("acks-late-connection-loss-undecided", "cancel-tasks-on-connection-loss"),
+    ),
+    "acks-late-worker-lost": (
+        "task_acks_late = True\n",
+        "task_acks_late = True\ntask_reject_on_worker_lost = True\n",
+        ("acks-late-without-reject-on-worker-lost", "tasks-lost-on-deploy"),
+    ),
+    "eviction-policy": (
+        "# redis.conf\nmaxmemory 2gb\nmaxmemory-policy allkeys-lru\n",
+        "# redis.conf\nmaxmemory 2gb\nmaxmemory-policy volatile-lru\n",
+        ("eviction-policy-evicts-queues", "redis-oom-command-not-allowed"),
+    ),
+    "eviction-policy-info": (
+        "# Memory\nused_memory:1048576\nmaxmemory_policy:allkeys-lfu\n",
+        "# Memory\nused_memory:1048576\nmaxmemory_policy:noeviction\n",
+        ("eviction-policy-evicts-queues", "redis-oom-command-not-allowed"),
+    ),
+    "result-backend-outside-namespace": (
+        'CELERY_BROKER_URL = "redis://r:6379/0"\nresult_backend = "redis://r:6379/1"\n',
+        'CELERY_BROKER_URL = "redis://r:6379/0"\nCELERY_RESULT_BACKEND = "redis://r:6379/1"\n',
+        ("result-backend-outside-namespace", "no-result-backend"),
+    ),
+    "settings-outside-namespace": (
+        'app.config_from_object("django.conf:settings", namespace="CELERY")\n'
+        'CELERY_BROKER_URL = "redis://r:6379/0"\ntask_acks_late = True\n',
+        # a celeryconfig module of lowercase names, no CELERY_ name beside them
+        'app.config_from_object("celeryconfig")\nbroker_url = "redis://r:6379/0"\n'
+        "task_acks_late = True\n",
+        ("settings-outside-namespace", "deprecated-setting-names"),
+    ),
+    "soft-limit-over-hard-command-line": (
+        "celery -A proj worker --time-limit=300 --soft-time-limit=300\n",
+        "celery -A proj worker --time-limit=360 --soft-time-limit=300\n",
+        ("soft-limit-not-below-hard", "task-time-limit"),
+    ),
+    "connection-retry-startup-unset": (
+        "broker_connection_retry = False\n",
+        "broker_connection_retry = False\nbroker_connection_retry_on_startup = True\n",
+        ("connection-retry-startup-unset", "deprecated-setting-names"),
+    ),
 }
 
 
@@ -397,6 +482,9 @@ def test_mixing_old_and_lowercase_names_is_an_error():
     assert severities == {
         "old-and-new-setting-names": "error",
         "acks-late-over-consumer-timeout": "info",
+        # acks_late's two companions left unset: possible causes, never more than info
+        "acks-late-connection-loss-undecided": "info",
+        "acks-late-without-reject-on-worker-lost": "info",
     }
 
 
@@ -429,3 +517,105 @@ def test_distinct_task_ids_are_not_repeats():
         "00000000-28a8-488f-ba03-c2befde10054] succeeded in 0.01s",
     )
     assert "same-task-id-repeated" not in findings_for(other)
+
+
+# A Django settings module with eight mistakes, one a line (the line is the evidence).
+EIGHT_PROBLEMS = """\
+CELERY_BROKER_URL = "amqp://app:****@rabbit:5672/prod"
+CELERY_TASK_SERIALIZER = "pickle"
+CELERY_TASK_SOFT_TIME_LIMIT = 600
+CELERY_TASK_TIME_LIMIT = 300
+CELERY_WORKER_PREFETCH_MULTIPLIER = 0
+CELERY_BROKER_HEARTBEAT = 0
+CELERY_WORKER_DISABLE_PREFETCH = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {"global_qos": False}
+CELERY_TASK_ROUTES = {"scan.*": {"queue": "scan", "dead_letter_queue": "scan.dlq"}}
+result_backend = "redis://redis:6379/1"
+"""
+
+
+def test_a_config_with_several_problems_lists_each_with_its_line():
+    findings = run_rules(parse_paste(EIGHT_PROBLEMS))
+    assert {(f.rule, f.line) for f in findings} == {
+        ("serializer-not-accepted", 2),
+        ("soft-limit-not-below-hard", 3),
+        ("prefetch-multiplier-unlimited", 5),
+        ("broker-heartbeat-disabled", 6),
+        ("disable-prefetch-on-rabbitmq", 7),
+        ("global-qos-option-ignored", 8),
+        ("dead-letter-queue-route", 9),
+        ("result-backend-outside-namespace", 10),
+    }
+    lines = EIGHT_PROBLEMS.splitlines()
+    for finding in findings:  # each line holds the setting the finding is about
+        setting = finding.evidence.get("setting") or finding.evidence.get("soft_setting")
+        if setting:
+            assert setting.upper() in lines[finding.line - 1].upper(), finding.rule
+
+
+def test_a_correct_config_gives_no_finding():
+    paste = """\
+CELERY_BROKER_URL = "amqp://app:****@rabbit:5672/prod"
+CELERY_RESULT_BACKEND = "redis://redis:6379/1"
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_SOFT_TIME_LIMIT = 300
+CELERY_TASK_TIME_LIMIT = 360
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_BROKER_HEARTBEAT = 60
+
+# redis.conf of the result backend
+maxmemory-policy volatile-lru
+"""
+    assert run_rules(parse_paste(paste)) == []
+
+
+def test_a_task_soft_limit_below_its_own_hard_limit_is_fine_whatever_the_app_wide_ones():
+    paste = (
+        "task_soft_time_limit = 30\ntask_time_limit = 60\n"
+        "@app.task(soft_time_limit=3000, time_limit=3600)\ndef crunch():\n    pass\n"
+    )
+    assert "soft-limit-not-below-hard" not in {f.rule for f in run_rules(parse_paste(paste))}
+
+
+def test_an_evicting_redis_is_an_error_only_when_it_is_the_broker():
+    conf = "maxmemory-policy allkeys-lru\n"
+    for broker_url, severity in (("redis://r:6379/0", "error"), ("amqp://x@y//", "warning")):
+        paste = f'broker_url = "{broker_url}"\n\n# redis.conf\n{conf}'
+        [finding] = [
+            f for f in run_rules(parse_paste(paste)) if f.rule == "eviction-policy-evicts-queues"
+        ]
+        assert (finding.severity, finding.line) == (severity, 4)
+
+
+def test_the_worker_command_line_wins_over_the_config():
+    # Celery applies --prefetch-multiplier / --time-limit over the settings
+    paste = (
+        "worker_prefetch_multiplier = 0\ntask_time_limit = 60\ntask_soft_time_limit = 50\n\n"
+        "celery -A proj worker --prefetch-multiplier 4 --time-limit 30\n"
+    )
+    findings = {(f.rule, f.line) for f in run_rules(parse_paste(paste))}
+    assert ("prefetch-multiplier-unlimited", 1) not in findings
+    assert ("soft-limit-not-below-hard", 3) in findings  # soft 50 from line 3 >= hard 30
+
+
+def test_prefetch_multiplier_0_on_the_command_line_means_the_config_value():
+    # celery worker takes `--prefetch-multiplier 0` as not given (checked live, Celery 5.7:
+    # such a worker reported a non-zero prefetch count)
+    command = "celery -A proj worker --prefetch-multiplier=0\n"
+    assert "prefetch-multiplier-unlimited" not in {f.rule for f in run_rules(parse_paste(command))}
+    with_config = "worker_prefetch_multiplier = 0\n\n" + command
+    [finding] = [
+        f for f in run_rules(parse_paste(with_config)) if f.rule == "prefetch-multiplier-unlimited"
+    ]
+    assert finding.line == 1
+
+
+def test_settings_celery_never_reads_are_reported_once_not_judged():
+    # lowercase names in a CELERY_-namespaced Django settings module are ignored by Celery
+    paste = 'CELERY_BROKER_URL = "amqp://x@y//"\ntask_acks_late = True\nbroker_heartbeat = 0\n'
+    assert {f.rule for f in run_rules(parse_paste(paste))} == {"settings-outside-namespace"}

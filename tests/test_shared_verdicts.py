@@ -14,6 +14,7 @@ from dataclasses import replace
 from urllib.parse import quote
 
 import pytest
+import redis
 
 from diagnostics.checks import CheckRequest, check_broker
 from diagnostics.checks.expectations import read_expectations
@@ -184,6 +185,37 @@ def test_visibility_timeout_same_verdict(redis_url, config, expected):
     live = check_broker(CheckRequest(redis_url, config_text=config))["results"]
     live_verdict = live_verdicts(live, VISIBILITY_TIMEOUT)
     assert paste_verdicts(REDIS + config, VISIBILITY_TIMEOUT) == live_verdict == expected
+
+
+EVICTION = {"eviction-policy-evicts-queues"}
+
+
+@pytest.mark.parametrize(
+    ("policy", "expected"),
+    [
+        (
+            "allkeys-lru",
+            {("eviction-policy-evicts-queues", "redis-oom-command-not-allowed", "fail")},
+        ),
+        ("volatile-lru", set()),
+        ("noeviction", set()),
+    ],
+)
+def test_eviction_policy_same_verdict(redis_url, policy, expected):
+    # the policy set on the test Redis with CONFIG SET (server-wide, restored at once),
+    # and the same policy pasted as redis.conf next to a Redis broker URL
+    client = redis.Redis.from_url(redis_url)
+    original = client.config_get("maxmemory-policy")["maxmemory-policy"]
+    try:
+        client.config_set("maxmemory-policy", policy)
+        live = check_broker(CheckRequest(redis_url))["results"]
+    finally:
+        client.config_set("maxmemory-policy", original)
+        client.close()
+    [memory] = [r for r in live if r["check"] == "redis-memory"]
+    assert memory["status"] != "skipped"  # compared, not vacuous
+    pasted = REDIS + f"\n# redis.conf\nmaxmemory-policy {policy}\n"
+    assert paste_verdicts(pasted, EVICTION) == live_verdicts(live, EVICTION) == expected
 
 
 def test_nothing_to_compare_is_skipped_on_both_brokers(broker, redis_url):

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from diagnostics.checks.queues import broker_queue_decl
 from diagnostics.checks.results import PASS, SKIPPED, CheckResult, judgement_results
 from diagnostics.checks.runner import Emitter, RunContext
 from diagnostics.facts import (
@@ -76,17 +77,7 @@ def broker_version(management: Any, amqp_connection: Any) -> tuple[str | None, s
 def read_queues(management: Any, vhost: str) -> list[QueueDecl]:
     """The vhost's queues as `QueueDecl(source="broker")`, with flags and arguments."""
     return [
-        QueueDecl(
-            name=info["name"],
-            source="broker",
-            arguments=dict(info.get("arguments") or {}),
-            queue_type=info.get("type"),
-            durable=info.get("durable"),
-            auto_delete=info.get("auto_delete"),
-            exclusive=info.get("exclusive"),
-            vhost=vhost,
-        )
-        for info in management.queues(vhost, columns=QUEUE_COLUMNS)
+        broker_queue_decl(info, vhost) for info in management.queues(vhost, columns=QUEUE_COLUMNS)
     ]
 
 

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from diagnostics.checks.results import FAIL, PASS, SKIPPED, CheckResult, judgement_results
+from diagnostics.checks.results import PASS, SKIPPED, CheckResult, judgement_results
 from diagnostics.checks.runner import Emitter, RunContext
 from diagnostics.facts import BrokerFact
 from diagnostics.probes.redis import queue_length, read_info
+from diagnostics.rules.setting_values import judge_eviction_policy
 from diagnostics.rules.timeouts import judge_visibility_timeout
 
 VISIBILITY_TITLE = "Visibility timeout vs countdown/ETA"
 
 
 def check_redis_memory(ctx: RunContext, emit: Emitter) -> None:
-    """maxmemory-policy: allkeys-* may evict queue lists (lost tasks); volatile-* only TTL keys."""
+    """maxmemory-policy: allkeys-* may evict queue lists (lost tasks); volatile-* only TTL keys.
+
+    The judgement is the paste rules' own (diagnostics.rules.setting_values), with
+    the policy INFO reports for this Redis, which is the broker.
+    """
     title = "Redis version and eviction policy"
     if ctx.redis is None:
         emit(CheckResult("redis-memory", title, SKIPPED, outcome="skip.no-redis-node"))
@@ -24,14 +29,14 @@ def check_redis_memory(ctx: RunContext, emit: Emitter) -> None:
         "maxmemory_policy": info.maxmemory_policy,
         "used_memory": info.used_memory,
     }
-    policy = info.maxmemory_policy
-    if policy.startswith("allkeys-"):
-        status, outcome = FAIL, "redis-memory.evicts-queues"
-    elif policy.startswith("volatile-") and info.maxmemory:
-        status, outcome = PASS, "redis-memory.volatile"
-    else:
-        status, outcome = PASS, "redis-memory.pass"
-    emit(CheckResult("redis-memory", title, status, outcome=outcome, evidence=evidence))
+    broker = BrokerFact(kind="redis", eviction_policy=info.maxmemory_policy or None)
+    judgement = judge_eviction_policy(broker)
+    for result in judgement_results("redis-memory", title, judgement):
+        if result.status == PASS:
+            volatile = info.maxmemory_policy.startswith("volatile-") and info.maxmemory
+            result.outcome = "redis-memory.volatile" if volatile else "redis-memory.pass"
+        result.evidence = {**evidence, **result.evidence}
+        emit(result)
 
 
 def check_visibility_timeout(ctx: RunContext, emit: Emitter) -> None:

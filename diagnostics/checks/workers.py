@@ -9,7 +9,9 @@ the shared judgements of diagnostics.rules.workers over the workers that
 answered: tasks routed to a queue whose workers do not register them
 (`unregistered-task`), and two heuristics, always `warn`: a prefork worker with
 state filled in the main process (`prefork-cache-not-shared`) and one worker
-consuming queues of short and of long tasks (`mixed-workload-queue`).
+consuming queues of short and of long tasks (`mixed-workload-queue`); and a
+worker with no prefetch limit (prefetch count 0), the paste rule over
+`worker_prefetch_multiplier = 0` (diagnostics.rules.setting_values).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from diagnostics.facts import WorkerFact
 from diagnostics.parsers.signals import main_process_fills
 from diagnostics.probes.amqp import exchange_exists
 from diagnostics.probes.workers import describe_pool, inspect_workers
+from diagnostics.rules.setting_values import judge_unlimited_prefetch
 from diagnostics.rules.workers import (
     judge_mixed_workload,
     judge_prefork_cache,
@@ -96,6 +99,8 @@ def check_workers(ctx: RunContext, emit: Emitter) -> None:
     for finding in judge_mixed_workload(config, facts).findings:
         title = f"Worker {finding.evidence['worker']}: queue mix"
         emit(finding_result("mixed-workload", title, finding))
+    for finding in judge_unlimited_prefetch(config, facts).findings:
+        emit(finding_result("prefetch", "Prefetch limit", finding))
 
 
 def worker_facts(workers: dict[str, dict[str, Any]]) -> list[WorkerFact]:

@@ -182,6 +182,9 @@ def _merge(into: CeleryConfigFact | None, fact: CeleryConfigFact) -> CeleryConfi
     into.routes.update(fact.routes)
     into.route_lines.update(fact.route_lines)
     into.time_limits.update(fact.time_limits)
+    into.time_limit_lines.update(fact.time_limit_lines)
+    into.module_settings.update(fact.module_settings)
+    into.config_namespace = fact.config_namespace or into.config_namespace
     into.fanout_exchanges.update(fact.fanout_exchanges)
     for name in (
         "old_names",
@@ -210,10 +213,35 @@ def _apply_worker_commands(parsed: ParsedPaste) -> None:
     for command in parsed.worker_commands:
         config.pool = command.pool or config.pool
         config.concurrency = command.concurrency or config.concurrency
+        _apply_command_options(config, command)
         for name in command.queues:
             if name not in config.worker_queues:
                 config.worker_queues.append(name)
     parsed.config = config
+
+
+# worker options that override a setting (the command line wins over the config)
+COMMAND_OPTIONS = {
+    "prefetch_multiplier": ("worker_prefetch_multiplier", None),
+    "time_limit": ("task_time_limit", "*"),
+    "soft_time_limit": ("task_soft_time_limit", "*soft"),
+}
+
+
+def _apply_command_options(config: CeleryConfigFact, command: WorkerCommand) -> None:
+    for option, (setting, limit_key) in COMMAND_OPTIONS.items():
+        text = command.options.get(option, "")
+        try:
+            value = float(text) if limit_key else int(text)
+        except ValueError:
+            continue
+        if not limit_key and not value:
+            continue  # celery worker reads `--prefetch-multiplier 0` as "not given"
+        config.settings[setting] = value
+        config.setting_lines[setting] = command.line
+        if limit_key:
+            config.time_limits[limit_key] = value
+            config.time_limit_lines[limit_key] = command.line
 
 
 def _kinds(parsed: ParsedPaste) -> list[str]:

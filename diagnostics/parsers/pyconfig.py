@@ -161,6 +161,8 @@ class _Collector:
             self.env[target.id] = literal_value(value, self.env)
             self.nodes[target.id] = value
             self.record_setting(target.id, value)
+            if setting_name(target.id) is not None:
+                self.fact.module_settings[target.id] = self.line(value)
             if target.id == "INSTALLED_APPS":
                 self.record_installed_apps(value)
         elif isinstance(target, ast.Attribute) and _is_conf(target.value):
@@ -195,7 +197,9 @@ class _Collector:
             fact.broker_url = mask_url(value)
             fact.settings[name] = fact.broker_url
         elif name in ("task_time_limit", "task_soft_time_limit") and _number(value):
-            fact.time_limits["*" if name == "task_time_limit" else "*soft"] = float(value)
+            key = "*" if name == "task_time_limit" else "*soft"
+            fact.time_limits[key] = float(value)
+            fact.time_limit_lines[key] = fact.setting_lines.get(name, 0)
         elif name in ("task_default_priority", "task_queue_max_priority") and value is not None:
             fact.priority_used = fact.priority_used or name == "task_default_priority"
 
@@ -203,6 +207,11 @@ class _Collector:
         func = call.func
         if isinstance(func, ast.Attribute) and func.attr == "update" and _is_conf(func.value):
             self.visit_conf_update(call)
+        elif call_name(call) == "config_from_object":
+            for keyword in call.keywords:
+                namespace = literal_value(keyword.value, self.env)
+                if keyword.arg == "namespace" and isinstance(namespace, str):
+                    self.fact.config_namespace = namespace
         elif call_name(call) == "Celery":
             for keyword in call.keywords:
                 if keyword.arg in ("broker", "backend", "include"):
@@ -265,6 +274,7 @@ class _Collector:
             if keyword.arg in ("time_limit", "soft_time_limit") and _number(value):
                 suffix = "" if keyword.arg == "time_limit" else ":soft"
                 self.fact.time_limits[f"{task}{suffix}"] = float(value)
+                self.fact.time_limit_lines[f"{task}{suffix}"] = self.line(keyword.value)
 
 
 def _is_conf(node: ast.AST) -> bool:

@@ -25,12 +25,13 @@ from diagnostics.rules import (
     paste_queues,
     queues,
     rabbitmq4,
+    setting_values,
     timeouts,
     workers,
 )
 from diagnostics.rules.base import RuleSpec
 
-PASTE_RULES = (paste_queues, config, deployment, logs, rabbitmq4, workers)
+PASTE_RULES = (paste_queues, config, setting_values, deployment, logs, rabbitmq4, workers)
 RULES: dict[str, RuleSpec] = {
     spec.id: spec
     for module in (
@@ -40,6 +41,7 @@ RULES: dict[str, RuleSpec] = {
         paste_queues,
         queues,
         rabbitmq4,
+        setting_values,
         timeouts,
         workers,
     )

@@ -17,6 +17,7 @@ from celery.app.defaults import _TO_NEW_KEY
 from diagnostics.facts import BrokerFact, CeleryConfigFact, Finding, broker_kind
 from diagnostics.parsers import ParsedPaste
 from diagnostics.rules.base import RuleSpec
+from diagnostics.rules.setting_values import effective_config
 from diagnostics.rules.timeouts import judge_consumer_timeout, judge_visibility_timeout
 
 GLOBAL_QOS_OPTION_IGNORED = RuleSpec(
@@ -45,9 +46,9 @@ SPECS = (
 
 
 def judge(parsed: ParsedPaste) -> list[Finding]:
-    config = parsed.config
-    if config is None:
+    if parsed.config is None:
         return []
+    config = effective_config(parsed.config)  # lowercase names under CELERY_ are not read
     findings: list[Finding] = []
     for rule in (
         judge_global_qos_option,

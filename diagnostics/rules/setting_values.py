@@ -1,0 +1,415 @@
+"""Rules over the value of a setting: values an entry says are wrong whatever else the app does.
+
+Each rule reads typed facts only (`CeleryConfigFact`, `BrokerFact`) and points
+at the line that sets the value. A value that is wrong by itself is an error or
+a warning; a setting left at a default that the entry asks people to decide on
+is `info` (shown as possible). docs/config-rules.md lists every setting the
+entries discuss and the rule, if any, that judges it.
+
+Sample paste these rules read (a Django settings module, namespace "CELERY"):
+
+    CELERY_TASK_SERIALIZER = "pickle"
+    CELERY_TASK_SOFT_TIME_LIMIT = 600
+    CELERY_TASK_TIME_LIMIT = 300
+    CELERY_WORKER_PREFETCH_MULTIPLIER = 0
+    CELERY_BROKER_HEARTBEAT = 0
+    result_backend = "redis://redis:6379/1"
+
+Two judgements are shared with the live checks: `judge_eviction_policy` (the
+Redis check, with the policy INFO reports) and `judge_unlimited_prefetch` (the
+workers check, with each worker's prefetch count from remote control).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from diagnostics.facts import (
+    BrokerFact,
+    CeleryConfigFact,
+    Finding,
+    Judgement,
+    WorkerFact,
+    broker_kind,
+)
+from diagnostics.parsers import ParsedPaste
+from diagnostics.rules.base import RuleSpec
+
+SOFT_LIMIT_NOT_BELOW_HARD = RuleSpec(
+    "soft-limit-not-below-hard",
+    "task-time-limit",
+    ("task", "soft_setting", "hard_setting", "soft", "hard"),
+)
+SERIALIZER_NOT_ACCEPTED = RuleSpec(
+    "serializer-not-accepted",
+    "serialization-error",
+    ("setting", "serializer", "accept_setting", "accepted"),
+)
+PREFETCH_MULTIPLIER_UNLIMITED = RuleSpec(
+    "prefetch-multiplier-unlimited", "prefetch-starvation", ("setting", "value", "workers")
+)
+DISABLE_PREFETCH_ON_RABBITMQ = RuleSpec(
+    "disable-prefetch-on-rabbitmq", "prefetch-starvation", ("setting",)
+)
+BROKER_HEARTBEAT_DISABLED = RuleSpec(
+    "broker-heartbeat-disabled", "missed-heartbeats", ("setting", "value")
+)
+ACKS_LATE_CONNECTION_LOSS_UNDECIDED = RuleSpec(
+    "acks-late-connection-loss-undecided",
+    "cancel-tasks-on-connection-loss",
+    ("setting",),
+)
+ACKS_LATE_WITHOUT_REJECT_ON_WORKER_LOST = RuleSpec(
+    "acks-late-without-reject-on-worker-lost", "tasks-lost-on-deploy", ("setting",)
+)
+EVICTION_POLICY_EVICTS_QUEUES = RuleSpec(
+    "eviction-policy-evicts-queues",
+    "redis-oom-command-not-allowed",
+    ("maxmemory_policy", "on_broker"),
+)
+SETTINGS_OUTSIDE_NAMESPACE = RuleSpec(
+    "settings-outside-namespace",
+    "deprecated-setting-names",
+    ("settings", "setting", "namespace", "prefixed"),
+)
+RESULT_BACKEND_OUTSIDE_NAMESPACE = RuleSpec(
+    "result-backend-outside-namespace",
+    "no-result-backend",
+    ("setting", "namespace", "prefixed"),
+)
+CONNECTION_RETRY_STARTUP_UNSET = RuleSpec(
+    "connection-retry-startup-unset", "deprecated-setting-names", ("setting", "startup_setting")
+)
+SPECS = (
+    SOFT_LIMIT_NOT_BELOW_HARD,
+    SERIALIZER_NOT_ACCEPTED,
+    PREFETCH_MULTIPLIER_UNLIMITED,
+    DISABLE_PREFETCH_ON_RABBITMQ,
+    BROKER_HEARTBEAT_DISABLED,
+    ACKS_LATE_CONNECTION_LOSS_UNDECIDED,
+    ACKS_LATE_WITHOUT_REJECT_ON_WORKER_LOST,
+    EVICTION_POLICY_EVICTS_QUEUES,
+    SETTINGS_OUTSIDE_NAMESPACE,
+    RESULT_BACKEND_OUTSIDE_NAMESPACE,
+    CONNECTION_RETRY_STARTUP_UNSET,
+)
+
+DEFAULT_SERIALIZER = "json"  # task_serializer and result_serializer (celery.app.defaults)
+DEFAULT_ACCEPT_CONTENT = ("json",)  # accept_content
+# accept_content may name a content type instead of a serializer
+CONTENT_TYPES = {
+    "application/json": "json",
+    "application/x-python-serialize": "pickle",
+    "application/x-yaml": "yaml",
+    "application/x-msgpack": "msgpack",
+}
+
+
+def judge(parsed: ParsedPaste) -> list[Finding]:
+    findings: list[Finding] = []
+    config = parsed.config
+    if config is not None:
+        findings.extend(judge_namespace(config))
+        config = effective_config(config)
+        for rule in (
+            judge_time_limits,
+            judge_serializers,
+            judge_disabled_prefetch,
+            judge_heartbeat,
+            judge_late_ack_settings,
+            judge_connection_retry,
+        ):
+            findings.extend(rule(config))
+        findings.extend(judge_unlimited_prefetch(config, []).findings)
+    if parsed.broker is not None:
+        findings.extend(judge_eviction_policy(parsed.broker).findings)
+    return findings
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def judge_time_limits(config: CeleryConfigFact) -> list[Finding]:
+    """A soft time limit at or above the hard one: the hard limit kills the task first.
+
+    The app-wide limits (`task_soft_time_limit`, `task_time_limit`) and each
+    task's own (`soft_time_limit=`, `time_limit=` on its decorator) are compared
+    as Celery applies them: a task's own value, else the app-wide one.
+    """
+    limits, lines = config.time_limits, config.time_limit_lines
+    tasks = sorted({key.split(":")[0] for key in limits if key not in ("*", "*soft")})
+    findings: list[Finding] = []
+    for task in ["*", *tasks]:
+        soft_key = "*soft" if task == "*" else f"{task}:soft"
+        soft_key = soft_key if soft_key in limits else "*soft"
+        hard_key = task if task in limits else "*"
+        if soft_key not in limits or hard_key not in limits:
+            continue
+        if task != "*" and soft_key == "*soft" and hard_key == "*":
+            continue  # nothing of its own: the app-wide comparison covers it
+        soft, hard = limits[soft_key], limits[hard_key]
+        if soft > 0 and hard > 0 and soft >= hard:
+            # the line of the limit that is this subject's own, the soft one first
+            own = hard_key if task != "*" and soft_key == "*soft" else soft_key
+            # the task's name only for a task's own limit (it fills the Fix's {{task}})
+            named = {} if task == "*" else {"task": task}
+            findings.append(
+                SOFT_LIMIT_NOT_BELOW_HARD.finding(
+                    "error",
+                    lines.get(own) or None,
+                    soft_setting=_limit_setting(soft_key, "soft_time_limit"),
+                    hard_setting=_limit_setting(hard_key, "time_limit"),
+                    soft=soft,
+                    hard=hard,
+                    **named,
+                )
+            )
+    return findings
+
+
+def _limit_setting(key: str, option: str) -> str:
+    """The setting (or task option) a time limit comes from, as the paste writes it."""
+    if key.startswith("*"):
+        return f"task_{option}"
+    return f"{key.split(':')[0]}({option}=)"
+
+
+def _serializer_names(value: Any) -> list[str] | None:
+    """Serializer names of an accept_content value; None when it is not a literal list."""
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        return None
+    return [CONTENT_TYPES.get(item.lower(), item.lower()) for item in value]
+
+
+def judge_serializers(config: CeleryConfigFact) -> list[Finding]:
+    """A serializer the worker does not accept: every message (or result) is refused.
+
+    Messages are encoded with `task_serializer` and decoded only if their type is
+    in `accept_content`; results likewise with `result_serializer` and
+    `result_accept_content` (which falls back to `accept_content`). Judged only
+    when the paste sets one side, and both sides are literal values.
+    """
+    settings = config.settings
+    findings: list[Finding] = []
+    result_accept = "result_accept_content"
+    if settings.get(result_accept) is None:
+        result_accept = "accept_content"
+    for serializer_setting, accept_setting in (
+        ("task_serializer", "accept_content"),
+        ("result_serializer", result_accept),
+    ):
+        if serializer_setting not in settings and accept_setting not in settings:
+            continue
+        serializer = settings.get(serializer_setting, DEFAULT_SERIALIZER)
+        accepted = _serializer_names(settings.get(accept_setting, list(DEFAULT_ACCEPT_CONTENT)))
+        if not isinstance(serializer, str) or accepted is None:
+            continue
+        name = CONTENT_TYPES.get(serializer.lower(), serializer.lower())
+        if name in accepted:
+            continue
+        line_of = serializer_setting if serializer_setting in settings else accept_setting
+        evidence = {"setting": serializer_setting, "serializer": serializer}
+        evidence.update(accept_setting=accept_setting, accepted=accepted)
+        line = config.setting_lines.get(line_of)
+        findings.append(SERIALIZER_NOT_ACCEPTED.finding("error", line, **evidence))
+    return findings
+
+
+def judge_unlimited_prefetch(
+    config: CeleryConfigFact | None, workers: list[WorkerFact]
+) -> Judgement:
+    """No prefetch limit: `worker_prefetch_multiplier = 0`, or a live worker whose count is 0.
+
+    What a running worker reports (remote control) is what it does, so the live
+    workers' prefetch counts decide when there are any; a paste has only the
+    config and the command lines (`--prefetch-multiplier` lands in the config).
+    """
+    judgement = Judgement("unlimited-prefetch")
+    counted = [w for w in workers if w.prefetch_count is not None]
+    if counted:
+        judgement.compared = {"prefetch_counts": {w.name: w.prefetch_count for w in counted}}
+        unlimited = sorted(w.name for w in counted if w.prefetch_count == 0)
+        if unlimited:
+            judgement.findings.append(
+                PREFETCH_MULTIPLIER_UNLIMITED.finding(
+                    "warning",
+                    None,
+                    setting="worker_prefetch_multiplier",
+                    value=0,
+                    workers=unlimited,
+                )
+            )
+        return judgement
+    multiplier = config.settings.get("worker_prefetch_multiplier") if config else None
+    judgement.compared = {"worker_prefetch_multiplier": multiplier}
+    if not _number(multiplier):
+        judgement.skip = "no-prefetch-multiplier"
+    elif multiplier == 0:
+        judgement.findings.append(
+            PREFETCH_MULTIPLIER_UNLIMITED.finding(
+                "warning",
+                config.setting_lines.get("worker_prefetch_multiplier"),
+                setting="worker_prefetch_multiplier",
+                value=multiplier,
+            )
+        )
+    return judgement
+
+
+def judge_disabled_prefetch(config: CeleryConfigFact) -> list[Finding]:
+    """`worker_disable_prefetch` with an AMQP broker: Celery ignores it (Redis only)."""
+    disabled = config.settings.get("worker_disable_prefetch") is True
+    if not disabled or broker_kind(config.broker_url) != "rabbitmq":
+        return []
+    # Celery logs "worker_disable_prefetch is only supported for Redis brokers" and ignores it
+    return [
+        DISABLE_PREFETCH_ON_RABBITMQ.finding(
+            "warning",
+            config.setting_lines.get("worker_disable_prefetch"),
+            setting="worker_disable_prefetch",
+        )
+    ]
+
+
+def judge_heartbeat(config: CeleryConfigFact) -> list[Finding]:
+    """`broker_heartbeat = 0` on an AMQP broker: dead connections go unnoticed for hours."""
+    value = config.settings.get("broker_heartbeat")
+    if not (_number(value) and value == 0) or broker_kind(config.broker_url) == "redis":
+        return []
+    return [
+        BROKER_HEARTBEAT_DISABLED.finding(
+            "warning",
+            config.setting_lines.get("broker_heartbeat"),
+            setting="broker_heartbeat",
+            value=value,
+        )
+    ]
+
+
+def judge_late_ack_settings(config: CeleryConfigFact) -> list[Finding]:
+    """`task_acks_late = True` with two companions left at their defaults (possible causes).
+
+    * `worker_cancel_long_running_tasks_on_connection_loss` unset: on a lost connection
+      the running task goes on, its ack is lost and the redelivered copy runs too.
+    * `task_reject_on_worker_lost` unset: a task whose pool process is killed is marked
+      failed and acknowledged, not redelivered, although acks_late was meant to keep it.
+    Set either way, the choice is made: no finding.
+    """
+    if config.settings.get("task_acks_late") is not True:
+        return []
+    line = config.setting_lines.get("task_acks_late")
+    findings: list[Finding] = []
+    if "worker_cancel_long_running_tasks_on_connection_loss" not in config.settings:
+        findings.append(
+            ACKS_LATE_CONNECTION_LOSS_UNDECIDED.finding(
+                "info", line, setting="worker_cancel_long_running_tasks_on_connection_loss"
+            )
+        )
+    if "task_reject_on_worker_lost" not in config.settings:
+        findings.append(
+            ACKS_LATE_WITHOUT_REJECT_ON_WORKER_LOST.finding(
+                "info", line, setting="task_reject_on_worker_lost"
+            )
+        )
+    return findings
+
+
+def judge_eviction_policy(broker: BrokerFact) -> Judgement:
+    """Redis's maxmemory-policy: `allkeys-*` may delete a queue's list, losing its tasks.
+
+    `noeviction` (Redis's default) and `volatile-*` (only keys with a TTL) keep
+    queues. An error when this Redis is known to be the broker (the live check,
+    or a paste whose broker URL is Redis), else a warning: it may hold only results.
+    """
+    policy = broker.eviction_policy
+    judgement = Judgement("eviction-policy", compared={"maxmemory_policy": policy})
+    if not policy:
+        judgement.skip = "no-eviction-policy"
+        return judgement
+    if policy.startswith("allkeys-"):
+        on_broker = broker.kind == "redis"
+        judgement.findings.append(
+            EVICTION_POLICY_EVICTS_QUEUES.finding(
+                "error" if on_broker else "warning",
+                broker.eviction_policy_line,
+                maxmemory_policy=policy,
+                on_broker=on_broker,
+            )
+        )
+    return judgement
+
+
+def outside_namespace(config: CeleryConfigFact) -> list[str]:
+    """Lowercase Celery settings of a module that uses the CELERY_ namespace (ignored)."""
+    if config.config_namespace not in (None, "CELERY"):
+        return []
+    module = config.module_settings
+    if not any(n.startswith("CELERY_") and n not in config.old_names for n in module):
+        return []
+    return [name for name in module if name.islower()]
+
+
+def effective_config(config: CeleryConfigFact) -> CeleryConfigFact:
+    """`config` without the settings Celery never reads (`outside_namespace`): not judged."""
+    ignored = set(outside_namespace(config))
+    if not ignored:
+        return config
+    settings = {k: v for k, v in config.settings.items() if k not in ignored}
+    acks_late = None if "task_acks_late" in ignored else config.acks_late
+    return replace(config, settings=settings, acks_late=acks_late)
+
+
+def judge_namespace(config: CeleryConfigFact) -> list[Finding]:
+    """Lowercase settings in a Django settings module read with `namespace="CELERY"`.
+
+    Django keeps only UPPERCASE names of a settings module, and the namespace
+    makes Celery read only `CELERY_`-prefixed ones: a bare `result_backend`
+    there never reaches the app. Judged when the module visibly uses the
+    namespace (a `CELERY_BROKER_URL`-style name assigned beside them).
+    """
+    bare = outside_namespace(config)
+    if not bare:
+        return []
+    module = config.module_settings
+    prefixed = [n for n in module if n.startswith("CELERY_") and n not in config.old_names]
+    common = {"namespace": "CELERY", "prefixed": prefixed[0]}
+    findings: list[Finding] = []
+    if "result_backend" in bare:
+        findings.append(
+            RESULT_BACKEND_OUTSIDE_NAMESPACE.finding(
+                "warning", module["result_backend"], setting="result_backend", **common
+            )
+        )
+        bare.remove("result_backend")
+    if bare:
+        findings.append(
+            SETTINGS_OUTSIDE_NAMESPACE.finding(
+                "warning", module[bare[0]], settings=bare[:20], setting=bare[0], **common
+            )
+        )
+    return findings
+
+
+def judge_connection_retry(config: CeleryConfigFact) -> list[Finding]:
+    """`broker_connection_retry = False` alone: Celery 6 stops reading it at startup.
+
+    From Celery 5.5 the worker warns at every start about exactly this case;
+    `broker_connection_retry_on_startup` set either way settles it.
+    """
+    settings = config.settings
+    if settings.get("broker_connection_retry") is not False:
+        return []
+    if "broker_connection_retry_on_startup" in settings:
+        return []
+    return [
+        CONNECTION_RETRY_STARTUP_UNSET.finding(
+            "info",
+            config.setting_lines.get("broker_connection_retry"),
+            setting="broker_connection_retry",
+            startup_setting="broker_connection_retry_on_startup",
+        )
+    ]
