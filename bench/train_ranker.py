@@ -9,8 +9,8 @@ entry's examples (labelled with the entry) and counter-examples (labelled "no
 entry fits") with the current KB; 5-fold cross-validation (folds by a hash of the file name) for each L2
 strength of a small grid, keeping the one with the best out-of-fold
 log-likelihood; the `high` threshold is the lowest probability at which the
-out-of-fold answers are right >= 99% (a `_none` paste answered with any entry
-at that probability counts as wrong); finally the weights are fitted on the
+out-of-fold answers are right >= 99.5% (a `_none` paste answered with any entry
+at that probability counts as wrong; PRECISION_FOR_HIGH below says why not 99%); finally the weights are fitted on the
 whole corpus. Deterministic: the same corpus and KB give the same JSON.
 """
 
@@ -24,6 +24,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import qualitylib as q  # noqa: E402
+
+# The promise is "`high` is right >= 99% of the time on every set". Asking exactly 99% of
+# the out-of-fold answers kept it on the corpus it was chosen on, but not beyond: after the
+# corpus grew to 523 pastes the 99% threshold fell to 0.978 and 2 of the 44 `high` answers
+# of tests/heldout were wrong (two `_none` near-misses). 99.5% on the corpus gave 0.9955 and
+# no wrong `high` answer on heldout, heldout2 or heldout3 (their figures: docs/ranking.md).
+PRECISION_FOR_HIGH = 0.995
 
 
 def train(rows: list[q.Row], signals: tuple[str, ...]) -> tuple[dict, list[list[float]]]:
@@ -39,7 +46,7 @@ def train(rows: list[q.Row], signals: tuple[str, ...]) -> tuple[dict, list[list[
         answer = q.answer_from(row, p, threshold=2.0)
         if answer.slug is not None:
             answers.append((answer.slug, answer.probability, answer.slug == row.item.expect))
-    threshold = high_threshold([(p, ok) for _, p, ok in answers])
+    threshold = high_threshold([(p, ok) for _, p, ok in answers], precision=PRECISION_FOR_HIGH)
     weights = fit(q.groups_of(rows), l2)
     model = RankerModel(
         weights,
@@ -55,7 +62,7 @@ def train(rows: list[q.Row], signals: tuple[str, ...]) -> tuple[dict, list[list[
                 "l2": l2,
                 "l2_grid": list(q.L2_GRID),
                 "cv_log_likelihood": round(best_ll, 3),
-                "precision_for_high": 0.99,
+                "precision_for_high": PRECISION_FOR_HIGH,
             }
         },
     )
