@@ -37,7 +37,7 @@ from kb.textindex import (
     query_pieces,
     within_one_edit,
 )
-from kb.vectors import cosine_scores
+from kb.vectors import search_similarities
 
 COLUMN_WEIGHTS = (10.0, 8.0, 4.0, 3.0, 1.0, 6.0)  # title, signatures, keywords, summary, body, ko
 MAX_QUERY_WORDS = 24
@@ -103,10 +103,175 @@ def _unknown_cjk(connection: sqlite3.Connection, terms: list[str]) -> bool:
     return known is None
 
 
+# Words that say nothing about a problem: how people frame a title around it ("Why is
+# ... not working", "[QUESTION]", "bug"). A query drops them unless it has nothing else.
+FILLER = frozenset(
+    [
+        "a",
+        "about",
+        "after",
+        "again",
+        "all",
+        "also",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "but",
+        "by",
+        "can",
+        "cannot",
+        "could",
+        "d",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "don",
+        "done",
+        "even",
+        "ever",
+        "for",
+        "from",
+        "get",
+        "gets",
+        "getting",
+        "got",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "just",
+        "let",
+        "ll",
+        "m",
+        "may",
+        "me",
+        "might",
+        "my",
+        "no",
+        "nor",
+        "not",
+        "of",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "our",
+        "out",
+        "over",
+        "please",
+        "re",
+        "s",
+        "same",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "t",
+        "than",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "ve",
+        "very",
+        "was",
+        "way",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "bug",
+        "bugs",
+        "issue",
+        "issues",
+        "problem",
+        "problems",
+        "question",
+        "help",
+        "fix",
+        "fixed",
+        "fixes",
+        "trying",
+        "try",
+        "tried",
+        "while",
+        "still",
+        "always",
+        "sometimes",
+        "anyone",
+        "someone",
+        "something",
+    ]
+)
+
+
+def _is_filler(word: str) -> bool:
+    pieces = query_pieces(word)
+    return bool(pieces) and all(
+        len(terms) <= 2 and all(t in FILLER or (len(t) == 1 and t.isascii()) for t in terms)
+        for terms in pieces
+    )
+
+
+def content_words(words: list[str]) -> list[str]:
+    """`words` without filler (all of them when every word is filler)."""
+    kept = [w for w in words if not _is_filler(w)]
+    return kept or words
+
+
 def build_match(connection: sqlite3.Connection, query: str, *, mode: str = "AND") -> str:
     """The FTS5 MATCH expression for a user query ('' when it has no searchable word)."""
     words = query[:MAX_QUERY_CHARS].split()[:MAX_QUERY_WORDS]
     prefix_last = bool(query) and not query[-1:].isspace()
+    if any(not _is_filler(w) for w in words):  # the word being typed stays: it may grow
+        last = len(words) - 1
+        words = [w for i, w in enumerate(words) if not _is_filler(w) or (prefix_last and i == last)]
     parts: list[str] = []
     for number, word in enumerate(words):
         phrases = query_pieces(word)
@@ -118,12 +283,32 @@ def build_match(connection: sqlite3.Connection, query: str, *, mode: str = "AND"
             if len(terms) == 1 and len(terms[0]) == 1 and HANGUL_RUN.fullmatch(terms[0]):
                 prefix = True  # one syllable: the bigrams that start with it
             expression = _phrase(terms, prefix)
+            if mode == "OR" and len(terms) > 1 and CJK_RUN.fullmatch(terms[0]):
+                # any word may match: so may any bigram of a CJK word (`거부됨` → 거부)
+                expression = " OR ".join(_phrase([t], False) for t in terms[:-1])
+                expression += " OR " + _phrase(terms[-1:], prefix)
             if len(terms) == 1:
                 fixes = _corrections(connection, terms[0])
                 if fixes:
                     expression = "(" + " OR ".join([expression, *map(_quote, fixes)]) + ")"
             parts.append(expression)
     return f" {mode} ".join(parts)
+
+
+def _pairs_match(query: str) -> str:
+    """Adjacent word pairs of the query as FTS5 phrases, any of them ('' for fewer than
+    two words): entries holding a stretch of the query's own wording, such as an error
+    text quoted inside a title ("… max number of clients reached"), rank first."""
+    terms = []
+    for word in query[:MAX_QUERY_CHARS].split()[:MAX_QUERY_WORDS]:
+        if not CJK_RUN.search(word):
+            terms += [t for phrase in query_pieces(word) for t in phrase]
+    pairs = {
+        (a, b)
+        for a, b in zip(terms, terms[1:], strict=False)
+        if not (a in FILLER and b in FILLER) and len(a) > 1 and len(b) > 1
+    }
+    return " OR ".join(sorted(_phrase([a, b], False) for a, b in pairs))
 
 
 def corrected_query(query: str, *, kb: KnowledgeBase | None = None) -> str | None:
@@ -152,54 +337,89 @@ def search(query: str, limit: int = 10, *, kb: KnowledgeBase | None = None) -> l
     if kb.path is None or not query.strip():
         return []
     connection = _connection(kb.path)
-    hits: list[SearchHit] = []
-    for mode in ("AND", "OR"):
-        expression = build_match(connection, query, mode=mode)
-        if not expression:
-            return _with_meaning([], query, kb, limit)
-        hits = _run(connection, kb, expression, query, limit)
-        if hits:
-            break
-    if mode == "OR" or not hits or _has_chinese_or_japanese(query):
-        hits = _with_meaning(hits, query, kb, limit)
+    pool = max(limit, POOL)
+    expression = build_match(connection, query, mode="AND")
+    every = _run(connection, kb, expression, query, pool) if expression else []
+    meaning = _meaning_query(query)
+    if every and not meaning:
+        # a short query whose words all match (search as you type): the word match
+        # finds the entries; the meaning signal only orders them
+        hits = _fuse([every], _similar(kb, _unkorean(query), pool), kb, within=True)
+    else:
+        some_words = " OR ".join(
+            filter(None, [build_match(connection, query, mode="OR"), _pairs_match(query)])
+        )
+        some = _run(connection, kb, some_words, query, pool)
+        rankings = [every, some] if every else [some]
+        hits = _fuse(rankings, _similar(kb, meaning, pool) if meaning else [], kb)
     return _exact_first(hits, query, kb, limit)
 
 
 MEANING_MIN_WORDS = 3
+POOL = 20  # candidates each signal contributes before fusion
 
 
 def _has_chinese_or_japanese(query: str) -> bool:
     return any(not HANGUL_RUN.fullmatch(run) for run in CJK_RUN.findall(query))
 
 
+def _meaning_query(query: str) -> str:
+    """The text the semantic signal reads: the query's content words, when there are
+    three or more of them or Chinese/Japanese text ('' otherwise: a word or two, typed
+    as a prefix, mean little to an embedding and must not pull in unrelated entries)."""
+    words = content_words(query[:MAX_QUERY_CHARS].split()[:MAX_QUERY_WORDS])
+    # Korean words are left to the word match: WordLlama's vectors for Hangul are noise
+    # (it pulled unrelated entries above exact Korean matches), while the KB's Korean
+    # text makes Korean words match (CJK without Korean text has only the vectors)
+    words = _unkorean(" ".join(words)).split()
+    if len(words) >= MEANING_MIN_WORDS or _has_chinese_or_japanese(query):
+        return " ".join(words)
+    return ""
+
+
+def _unkorean(query: str) -> str:
+    return " ".join(w for w in query.split() if not HANGUL_RUN.search(w))
+
+
+def _similar(kb: KnowledgeBase, text: str, top: int) -> list[str]:
+    """The `top` entries by semantic similarity to `text` (kb.vectors; [] without the
+    model)."""
+    if not text.strip():
+        return []
+    try:
+        similarities = search_similarities(kb, text, top=top)
+    except Exception:  # a broken vectors table: the word match alone
+        similarities = None
+    return [slug for slug, _ in similarities.top] if similarities is not None else []
+
+
 RRF_K = 60  # reciprocal rank fusion's usual constant (Cormack, Clarke, Buettcher 2009)
 
 
-def _with_meaning(
-    hits: list[SearchHit], query: str, kb: KnowledgeBase, limit: int
+def _fuse(
+    word_rankings: list[list[SearchHit]],
+    semantic: list[str],
+    kb: KnowledgeBase,
+    *,
+    within: bool = False,
 ) -> list[SearchHit]:
-    """When not every word matched (people's own words, CJK), fuse in semantic similarity.
-
-    The same WordLlama vectors as the paste ranker (kb/vectors.py); the two
-    rankings are merged by reciprocal rank fusion, which needs no weights.
-    Short queries (search as you type) keep the word match alone.
-    """
-    if len(query.split()) < MEANING_MIN_WORDS and not _has_chinese_or_japanese(query):
-        return hits
-    try:
-        similarities = cosine_scores(kb, query, top=limit)
-    except Exception:  # a broken vectors table: the word match alone
-        similarities = None
-    if similarities is None:
-        return hits
-    semantic = [slug for slug, _ in similarities.top]
+    """Merge the word rankings (all words, any word) and the semantic ranking by reciprocal
+    rank fusion, which needs no weights. `within`: the semantic ranking (its top entries of
+    the whole KB) only lifts the entries the words found that are among them. Ties keep the
+    word ranking's order."""
+    by_slug: dict[str, SearchHit] = {}
+    for ranking in word_rankings:
+        for hit in ranking:
+            by_slug.setdefault(hit.slug, hit)
+    if within:
+        semantic = [slug for slug in semantic if slug in by_slug]
     fused: dict[str, float] = {}
-    for ranking in ([hit.slug for hit in hits], semantic):
+    for ranking in [[hit.slug for hit in r] for r in word_rankings] + [semantic]:
         for rank, slug in enumerate(ranking, start=1):
             fused[slug] = fused.get(slug, 0.0) + 1.0 / (RRF_K + rank)
-    by_slug = {hit.slug: hit for hit in hits}
+    order = {slug: number for number, slug in enumerate(fused)}
     out = []
-    for slug in sorted(fused, key=lambda s: -fused[s]):
+    for slug in sorted(fused, key=lambda s: (-fused[s], order[s])):
         entry = kb.entries.get(slug)
         if entry is None:
             continue
@@ -208,7 +428,7 @@ def _with_meaning(
         )
         hit.score = round(fused[slug], 6)
         out.append(hit)
-    return out[:limit]
+    return out
 
 
 def _run(connection, kb: KnowledgeBase, expression: str, query: str, limit: int) -> list[SearchHit]:

@@ -137,3 +137,52 @@ def test_long_queries_in_peoples_words_still_answer_when_not_every_word_matches(
     )
     query = "the pool hangs because one job waits on the answer of another job"
     assert slugs(query, fixture_kb)[0] == "sync-subtask"
+
+
+# Korean questions in people's words, written for this test (no Korean thread titles were
+# found for tests/queries_real): particles, verb endings and spacing as people type them.
+KOREAN_QUESTIONS = [
+    ("레디스 최대 클라이언트 수 초과", "redis-max-clients"),
+    ("워커가 메모리 부족으로 죽어요", "worker-lost-oom"),
+    ("결과 백엔드가 설정되지 않음", "no-result-backend"),
+    ("브로커 연결이 거부됨", "broker-connection-refused"),
+    ("등록되지 않은 태스크", "unregistered-task"),
+    ("하트비트 누락", "missed-heartbeats"),
+    ("레빗엠큐 로그인 거부", "broker-access-refused"),
+    ("태스크 시간 제한", "task-time-limit"),
+    ("비트 스케줄 중복 실행", "beat-duplicate-schedule"),
+    ("큐 인자 불일치", "queue-arguments-mismatch"),
+    ("직렬화 오류", "serialization-error"),
+]
+
+
+@pytest.mark.parametrize(("query", "expected"), KOREAN_QUESTIONS)
+def test_korean_questions_find_their_entry_in_the_top_three(query, expected):
+    # the site's own content (the session index), not the fixture KB
+    assert expected in [hit.slug for hit in search(query, limit=3)]
+
+
+def test_korean_particles_are_dropped_from_query_words():
+    from kb.textindex import query_pieces, strip_particle
+
+    assert strip_particle("태스크가") == "태스크"
+    assert strip_particle("설정으로") == "설정"
+    assert strip_particle("큐가") == "큐가"  # one syllable would be left: kept whole
+    assert query_pieces("워커가") == [["워커"]]
+
+
+def test_filler_words_do_not_hide_the_words_that_matter(fixture_kb):
+    # "why", "is", "my", "so" are in no entry: under AND they would leave nothing
+    from kb.search import _connection, build_match
+
+    expression = build_match(_connection(fixture_kb.path), "why is my deadlock so ")
+    assert expression == '"deadlock"'
+    assert slugs("why is my deadlock so ", fixture_kb)[0] == "sync-subtask"
+
+
+def test_an_error_text_quoted_in_a_title_ranks_its_entry_first(fixture_kb):
+    # the words around the quoted text match nothing; the adjacent pair "precondition
+    # failed" does (dlx-mismatch's error text), and ranks above lone word matches
+    assert slugs("after upgrading we get precondition failed on startup", fixture_kb)[0] == (
+        "dlx-mismatch"
+    )
