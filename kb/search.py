@@ -1,21 +1,31 @@
 """Full-text search over the KB index: the one module that knows how we search.
 
 Query handling, in order:
-1. Each whitespace-separated word becomes one or more phrases of adjacent terms
-   (kb.textindex.query_pieces): `x-dead-letter-routing-key` → the phrase
-   "x dead letter routing key"; Hangul words → phrases of bigrams.
-2. A plain word of five letters or more that the index does not know is widened
+1. Filler words ("why", "is", "my", "bug", "issue": FILLER) are dropped unless the
+   query has nothing else; the word being typed stays.
+2. Each remaining whitespace-separated word becomes one or more phrases of adjacent
+   terms (kb.textindex.query_pieces): `x-dead-letter-routing-key` → the phrase
+   "x dead letter routing key"; Hangul words lose a trailing particle (`워커가` →
+   워커) and become phrases of bigrams.
+3. A plain word of five letters or more that the index does not know is widened
    to its one-edit neighbours from the typo table (`quorom` → quorum).
-3. The last word is a prefix unless the query ends with a space (search as you
+4. The last word is a prefix unless the query ends with a space (search as you
    type).
-4. All words must match (AND); when that finds nothing, any word may (OR), and
-   bm25 ranks the entries that match more of them first.
-5. When not all words matched (the OR fallback, or nothing) and the query has
-   three words or more, or Chinese/Japanese text (the KB has English and Korean
-   text only: those words alone cannot match), the word ranking is
-   fused with semantic similarity (kb.vectors, the paste ranker's signal).
-Ranking is FTS5's bm25 with column weights: title and signatures far above
-keywords, summary and body. An exact title or slug match goes first.
+5. Signals (the ones the paste ranker reads: words and WordLlama vectors):
+   - all words (AND), ranked by FTS5's bm25 with column weights (title and
+     signatures far above keywords, summary and body);
+   - any word (OR; any bigram of a CJK word), plus the query's adjacent word pairs as
+     phrases, so an error text quoted inside a title ranks its entry;
+   - semantic similarity: the best cosine between the query and the entry's vectors
+     (all its signal text, its title, its topic words; kb.vectors).
+   A short query (fewer than three content words) whose words all match keeps those
+   entries, ordered with the semantic signal too; any other query takes the any-word
+   matches plus the semantic top entries. Korean words are left out of the semantic
+   text (WordLlama's Hangul vectors are noise; the KB has Korean text to match),
+   Chinese and Japanese are not (the KB has none of their text).
+6. Each candidate scores bm25 / the query's best bm25 + COSINE_WEIGHT x (cosine -
+   the best cosine) + ALL_WORDS_BONUS when it holds every word (weights derived by
+   bench/search_weights.py). An exact title or slug match goes first.
 """
 
 from __future__ import annotations
@@ -37,7 +47,7 @@ from kb.textindex import (
     query_pieces,
     within_one_edit,
 )
-from kb.vectors import search_similarities
+from kb.vectors import Similarities, search_similarities
 
 COLUMN_WEIGHTS = (10.0, 8.0, 4.0, 3.0, 1.0, 6.0)  # title, signatures, keywords, summary, body, ko
 MAX_QUERY_WORDS = 24
@@ -343,15 +353,19 @@ def search(query: str, limit: int = 10, *, kb: KnowledgeBase | None = None) -> l
     meaning = _meaning_query(query)
     if every and not meaning:
         # a short query whose words all match (search as you type): the word match
-        # finds the entries; the meaning signal only orders them
-        hits = _fuse([every], _similar(kb, _unkorean(query), pool), kb, within=True)
+        # finds the entries, the meaning signal helps order them
+        words, semantic_text = every, _unkorean(query)
+        # only these entries' cosines are needed: the best of them stands in for the
+        # best of all, which shifts every score alike and leaves the order as it is
+        among = [hit.slug for hit in every]
     else:
-        some_words = " OR ".join(
+        some = " OR ".join(
             filter(None, [build_match(connection, query, mode="OR"), _pairs_match(query)])
         )
-        some = _run(connection, kb, some_words, query, pool)
-        rankings = [every, some] if every else [some]
-        hits = _fuse(rankings, _similar(kb, meaning, pool) if meaning else [], kb)
+        words = _run(connection, kb, some, query, pool) if some else []
+        semantic_text, among = meaning, None
+    similarities = _similarities(kb, semantic_text, pool, among)
+    hits = _combine(kb, words, {hit.slug for hit in every}, similarities, bool(meaning))
     return _exact_first(hits, query, kb, limit)
 
 
@@ -381,54 +395,57 @@ def _unkorean(query: str) -> str:
     return " ".join(w for w in query.split() if not HANGUL_RUN.search(w))
 
 
-def _similar(kb: KnowledgeBase, text: str, top: int) -> list[str]:
-    """The `top` entries by semantic similarity to `text` (kb.vectors; [] without the
-    model)."""
+def _similarities(
+    kb: KnowledgeBase, text: str, top: int, among: list[str] | None
+) -> Similarities | None:
+    """Semantic similarity of `text` to every entry, or to those `among` (kb.vectors;
+    None without the model)."""
     if not text.strip():
-        return []
+        return None
     try:
-        similarities = search_similarities(kb, text, top=top)
+        return search_similarities(kb, text, top=top, among=among)
     except Exception:  # a broken vectors table: the word match alone
-        similarities = None
-    return [slug for slug, _ in similarities.top] if similarities is not None else []
+        return None
 
 
-RRF_K = 60  # reciprocal rank fusion's usual constant (Cormack, Clarke, Buettcher 2009)
+# Weights of the signals (bench/search_weights.py derives them: a grid over the corpus
+# pastes' first lines as queries, docs/ranking.md "Search"). The word signal is BM25
+# (any word, plus adjacent word pairs) relative to the best match of the query.
+COSINE_WEIGHT = 3.0  # per unit of cosine below the query's best entry
+ALL_WORDS_BONUS = 2.0  # the entry holds every word of the query
 
 
-def _fuse(
-    word_rankings: list[list[SearchHit]],
-    semantic: list[str],
+def _combine(
     kb: KnowledgeBase,
-    *,
-    within: bool = False,
+    words: list[SearchHit],
+    every: set[str],
+    similarities: Similarities | None,
+    add_semantic: bool,
 ) -> list[SearchHit]:
-    """Merge the word rankings (all words, any word) and the semantic ranking by reciprocal
-    rank fusion, which needs no weights. `within`: the semantic ranking (its top entries of
-    the whole KB) only lifts the entries the words found that are among them. Ties keep the
-    word ranking's order."""
-    by_slug: dict[str, SearchHit] = {}
-    for ranking in word_rankings:
-        for hit in ranking:
-            by_slug.setdefault(hit.slug, hit)
-    if within:
-        semantic = [slug for slug in semantic if slug in by_slug]
-    fused: dict[str, float] = {}
-    for ranking in [[hit.slug for hit in r] for r in word_rankings] + [semantic]:
-        for rank, slug in enumerate(ranking, start=1):
-            fused[slug] = fused.get(slug, 0.0) + 1.0 / (RRF_K + rank)
-    order = {slug: number for number, slug in enumerate(fused)}
-    out = []
-    for slug in sorted(fused, key=lambda s: (-fused[s], order[s])):
+    """Candidates (the word matches, plus the semantic top when `add_semantic`) scored
+    by BM25 relative to the best, cosine relative to the best, and all-words matches."""
+    by_slug = {hit.slug: hit for hit in words}
+    best_bm25 = max((hit.score for hit in words), default=0.0) or 1.0
+    candidates = list(by_slug)
+    best_cos = 0.0
+    if similarities is not None:
+        best_cos = similarities.top[0][1] if similarities.top else 0.0
+        if add_semantic:
+            candidates += [slug for slug, _ in similarities.top if slug not in by_slug]
+    scored = []
+    for order, slug in enumerate(candidates):
         entry = kb.entries.get(slug)
         if entry is None:
             continue
         hit = by_slug.get(slug) or SearchHit(
             entry.slug, entry.title, entry.summary, entry.url, html.escape(entry.summary), 0.0
         )
-        hit.score = round(fused[slug], 6)
-        out.append(hit)
-    return out
+        score = max(hit.score, 0.0) / best_bm25 + ALL_WORDS_BONUS * (slug in every)
+        if similarities is not None:
+            score += COSINE_WEIGHT * (similarities.of(slug) - best_cos)
+        hit.score = round(score, 6)
+        scored.append((-score, order, hit))
+    return [hit for _, _, hit in sorted(scored, key=lambda item: item[:2])]
 
 
 def _run(connection, kb: KnowledgeBase, expression: str, query: str, limit: int) -> list[SearchHit]:

@@ -290,7 +290,7 @@ def _best_cosine(
     scores = np.einsum("ij,j->i", matrices[0], vector)
     for matrix in matrices[1:]:
         scores = np.maximum(scores, np.einsum("ij,j->i", matrix, vector))
-    return Similarities(slugs, scores, top, _slug_index(kb, slugs))
+    return Similarities(slugs, scores, top, None if kb is None else _slug_index(kb, slugs))
 
 
 def _slug_index(kb: Any, slugs: list[str]) -> dict[str, int]:
@@ -327,8 +327,22 @@ def search_matrices(kb: Any) -> tuple[list[str], list[Any]] | None:
     return result
 
 
-def search_similarities(kb: Any, text: str, top: int = 10) -> Similarities | None:
-    """A search query's similarity to every entry: the best cosine over the entry's views
-    (all its signal text, its title, its topic words), since a query may read like any."""
+def search_similarities(
+    kb: Any, text: str, top: int = 10, among: list[str] | None = None
+) -> Similarities | None:
+    """A search query's similarity to every entry (or only to the entries `among`, which
+    is cheaper): the best cosine over the entry's views (all its signal text, its title,
+    its topic words), since a query may read like any of them."""
     found = search_matrices(kb)
-    return None if found is None else _best_cosine(kb, text, top, *found)
+    if found is None:
+        return None
+    slugs, matrices = found
+    if among is not None:
+        index = _slug_index(kb, slugs)
+        rows = [index[slug] for slug in among if slug in index]
+        if not rows:
+            return None
+        return _best_cosine(
+            None, text, top, [slugs[row] for row in rows], [m[rows] for m in matrices]
+        )
+    return _best_cosine(kb, text, top, slugs, matrices)
