@@ -366,7 +366,9 @@ def search(query: str, limit: int = 10, *, kb: KnowledgeBase | None = None) -> l
         semantic_text, among = meaning, None
     similarities = _similarities(kb, semantic_text, pool, among)
     hits = _combine(kb, words, {hit.slug for hit in every}, similarities, bool(meaning))
-    return _exact_first(hits, query, kb, limit)
+    hits = _exact_first(hits, query, kb, limit)
+    _add_snippets(connection, kb, hits, query, expression if every else some)
+    return hits
 
 
 MEANING_MIN_WORDS = 3
@@ -456,23 +458,45 @@ def _run(connection, kb: KnowledgeBase, expression: str, query: str, limit: int)
     )
     try:
         ranked = connection.execute(ranked_sql, (expression, limit)).fetchall()
-        snippets = _snippets(connection, expression, [rowid for rowid, _ in ranked])
     except sqlite3.OperationalError:
         return []
     slugs = _slugs(connection, [rowid for rowid, _ in ranked])
-    korean = bool(HANGUL_RUN.search(query))
     hits = []
     for rowid, rank in ranked:
         entry = kb.entries.get(slugs.get(rowid, ""))
         if entry is None:
             continue
-        snippet = (
-            _korean_snippet(entry, query) if korean else _format_snippet(snippets.get(rowid, ""))
-        )
         hits.append(
-            SearchHit(entry.slug, entry.title, entry.summary, entry.url, snippet, round(-rank, 4))
+            SearchHit(entry.slug, entry.title, entry.summary, entry.url, "", round(-rank, 4))
         )
     return hits
+
+
+def _add_snippets(connection, kb: KnowledgeBase, hits: list[SearchHit], query: str, expression):
+    """Fill in the snippets of the hits shown (only those: snippets are the slow part).
+    Korean queries show the Korean summary; an entry the words did not match, its summary."""
+    korean = bool(HANGUL_RUN.search(query))
+    snippets: dict[str, str] = {}
+    if hits and expression and not korean:
+        marks = ",".join("?" * len(hits))
+        rows = connection.execute(
+            f"SELECT id, slug FROM docs WHERE slug IN ({marks})",  # noqa: S608
+            [hit.slug for hit in hits],
+        )
+        rowids = dict(rows)
+        try:
+            found = _snippets(connection, expression, list(rowids))
+        except sqlite3.OperationalError:
+            found = {}
+        snippets = {rowids[rowid]: text for rowid, text in found.items()}
+    for hit in hits:
+        entry = kb.entries[hit.slug]
+        if korean:
+            hit.snippet = _korean_snippet(entry, query)
+        elif hit.slug in snippets:
+            hit.snippet = _format_snippet(snippets[hit.slug])
+        else:
+            hit.snippet = html.escape(entry.summary)
 
 
 def _snippets(connection, expression: str, rowids: list[int]) -> dict[int, str]:
