@@ -91,13 +91,38 @@ def _phrase(terms: list[str], prefix: bool) -> str:
 def _corrections(connection: sqlite3.Connection, term: str) -> list[str]:
     if len(term) < TYPO_MIN_LENGTH or not term.isascii() or not term.isalpha():
         return []
-    known = connection.execute("SELECT 1 FROM vocab WHERE term = ?", (term,)).fetchone()
+    known = connection.execute(  # indexed, unlike the vocab table (see _word_forms)
+        "SELECT 1 FROM typo WHERE del = ? AND term = ?", (term, term)
+    ).fetchone()
     if known:
         return []
     keys = [term, *deletions(term)]
     marks = ",".join("?" * len(keys))
     rows = connection.execute(f"SELECT DISTINCT term FROM typo WHERE del IN ({marks})", keys)  # noqa: S608
     return sorted(t for (t,) in rows if within_one_edit(term, t))[:5]
+
+
+def _word_forms(connection: sqlite3.Connection, term: str) -> list[str]:
+    """Other forms of an English word that the index knows (`workers` → worker,
+    `redelivering` → redeliver(ed), `kills` → killed): the index does not stem, and people
+    write titles in other forms than the entries do."""
+    if len(term) < 4 or not term.isascii() or not term.isalpha():
+        return []
+    stem = term
+    for ending in ("ing", "ed", "es", "s"):
+        if term.endswith(ending) and len(term) - len(ending) >= 3:
+            stem = term[: -len(ending)]
+            break
+    forms = {stem, stem + "e", stem + "s", stem + "es", stem + "ed", stem + "ing", stem + "d"}
+    forms.discard(term)
+    # the typo table holds every plain term of 4+ letters as (term, term), indexed:
+    # far cheaper than the vocab table, which FTS5 scans
+    marks = ",".join("?" * len(forms))
+    rows = connection.execute(
+        f"SELECT DISTINCT term FROM typo WHERE del IN ({marks}) AND del = term",  # noqa: S608
+        sorted(forms),
+    )
+    return sorted(t for (t,) in rows)
 
 
 def _unknown_cjk(connection: sqlite3.Connection, terms: list[str]) -> bool:
@@ -298,7 +323,7 @@ def build_match(connection: sqlite3.Connection, query: str, *, mode: str = "AND"
                 expression = " OR ".join(_phrase([t], False) for t in terms[:-1])
                 expression += " OR " + _phrase(terms[-1:], prefix)
             if len(terms) == 1:
-                fixes = _corrections(connection, terms[0])
+                fixes = _corrections(connection, terms[0]) or _word_forms(connection, terms[0])
                 if fixes:
                     expression = "(" + " OR ".join([expression, *map(_quote, fixes)]) + ")"
             parts.append(expression)

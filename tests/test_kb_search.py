@@ -192,3 +192,9 @@ def test_an_error_text_quoted_in_a_title_ranks_its_entry_first(fixture_kb):
     assert slugs("after upgrading we get precondition failed on startup", fixture_kb)[0] == (
         "dlx-mismatch"
     )
+
+
+def test_other_forms_of_a_word_find_it(fixture_kb):
+    # the index does not stem: "prefetching" finds the entries that say "prefetch"
+    assert set(slugs("prefetching ", fixture_kb)) == {"cold-start", "fork-cache", "worker-basics"}
+    assert slugs("prefetchingly ", fixture_kb) == []  # only the endings people use
