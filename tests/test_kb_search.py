@@ -198,3 +198,9 @@ def test_other_forms_of_a_word_find_it(fixture_kb):
     # the index does not stem: "prefetching" finds the entries that say "prefetch"
     assert set(slugs("prefetching ", fixture_kb)) == {"cold-start", "fork-cache", "worker-basics"}
     assert slugs("prefetchingly ", fixture_kb) == []  # only the endings people use
+
+
+@pytest.mark.parametrize("query", ["任务重复执行", "タスクが二回実行される"])
+def test_chinese_and_japanese_queries_find_something(query):
+    # no entry has Chinese or Japanese text: the semantic signal still lists entries
+    assert search(query, limit=3)
