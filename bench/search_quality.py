@@ -1,11 +1,15 @@
 """Search in people's words: real thread titles typed as queries (issue 10).
 
-Reads `tests/queries_real/queries.tsv` (query, expected slug, source, language), runs
-each query through the site's search (`kb.search.search`, the same function `/search`
-and `/api/search` use) and prints top-1 and top-3 per language. The set is sealed:
-score it once, at the end of a piece of work, and never tune search to its titles.
+Reads every `*.tsv` of a title set folder, `tests/<set>/` (columns query, expected
+slug, source, language), runs each query through the site's search (`kb.search.search`,
+the same function `/search`, `/api/search` and the type-ahead use) and prints top-1 and
+top-3 per language. Sealed sets (SEALED) are scored only with `--sealed`: once, at the
+end of a piece of work, never to tune search to their titles. `queries_real` was scored
+that way and is spent (tuning on it is allowed now); `queries_real2` is its sealed
+successor.
 
-    python bench/search_quality.py --sealed
+    python bench/search_quality.py --sealed                       # tests/queries_real
+    python bench/search_quality.py --set queries_real2 --sealed   # the new sealed set
 
 Labels filed under a slug announced but never written map to the covering entry
 (`LABEL_ALIASES` in tests/corpus_loader.py). A `_none` row (the KB covers nothing of it)
@@ -32,12 +36,25 @@ django.setup()
 from kb.search import search  # noqa: E402
 from tests.corpus_loader import LABEL_ALIASES, NONE_FOLDER  # noqa: E402
 
-QUERIES = ROOT / "tests" / "queries_real" / "queries.tsv"
+TESTS = ROOT / "tests"
+DEFAULT_SET = "queries_real"
+SEALED = frozenset({"queries_real", "queries_real2"})
 
 
-def load_queries(path: Path = QUERIES) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
+def set_folder(name: str) -> Path:
+    """tests/<name>, refusing anything that is not a plain folder name."""
+    if not name or name != Path(name).name or name.startswith("."):
+        raise ValueError(f"--set takes a folder name under tests/, not {name!r}")
+    return TESTS / name
+
+
+def load_queries(folder: Path = TESTS / DEFAULT_SET) -> list[dict[str, str]]:
+    """Every row of every *.tsv in `folder`, in file-name order."""
+    rows: list[dict[str, str]] = []
+    for path in sorted(folder.glob("*.tsv")):
+        with path.open(encoding="utf-8", newline="") as handle:
+            rows += csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
+    return rows
 
 
 def score(rows: list[dict[str, str]]) -> dict[str, list[int]]:
@@ -57,11 +74,20 @@ def score(rows: list[dict[str, str]]) -> dict[str, list[int]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sealed", action="store_true", help="allow scoring the sealed set")
+    parser.add_argument(
+        "--set", default=DEFAULT_SET, help="a folder of *.tsv title sets under tests/"
+    )
+    parser.add_argument("--sealed", action="store_true", help="allow scoring a sealed set")
     args = parser.parse_args()
-    if not args.sealed:
-        parser.error("tests/queries_real is sealed: pass --sealed to score it (once)")
-    rows = load_queries()
+    try:
+        folder = set_folder(args.set)
+    except ValueError as error:
+        parser.error(str(error))
+    if args.set in SEALED and not args.sealed:
+        parser.error(f"tests/{args.set} is sealed: pass --sealed to score it (once)")
+    rows = load_queries(folder)
+    if not rows:
+        parser.error(f"no rows in tests/{args.set}/*.tsv")
     totals = score(rows)
     uncovered = sum(row["expected"] == NONE_FOLDER for row in rows)
     print(f"{'language':10} {'n':>4} {'top1':>6} {'top3':>6}")
@@ -70,7 +96,7 @@ def main() -> None:
         print(f"{language:10} {n:4d} {top1 / n:6.3f} {top3 / n:6.3f}")
     n, top1, top3 = totals["all"]
     print(f"({uncovered} rows labelled {NONE_FOLDER} are not scored)")
-    print(f"search_quality set=queries_real n={n} top1={top1 / n:.3f} top3={top3 / n:.3f}")
+    print(f"search_quality set={args.set} n={n} top1={top1 / n:.3f} top3={top3 / n:.3f}")
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from kb import index
 from kb.context import site_url
 from kb.render import PLACEHOLDER
 from kb.search import search
+from kb.views import in_query_language
 
 FEED_SIZE = 30
 _FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.S)
@@ -92,12 +93,13 @@ def search_suggest(request: HttpRequest) -> JsonResponse:
     """OpenSearch suggestions: [query, [titles], [summaries], [urls]]."""
     query = request.GET.get("q", "")
     hits = search(query, limit=8) if query.strip() else []
+    results = in_query_language([hit.as_dict() for hit in hits], query)  # Korean titles
     base = site_url(request)
     data = [
         query,
-        [h.title for h in hits],
-        [_plain(h.summary) for h in hits],
-        [base + h.url for h in hits],
+        [r["title"] for r in results],
+        [_plain(r["summary"]) for r in results],
+        [base + r["url"] for r in results],
     ]
     return JsonResponse(data, safe=False)
 

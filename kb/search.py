@@ -1,21 +1,31 @@
 """Full-text search over the KB index: the one module that knows how we search.
 
 Query handling, in order:
-1. Each whitespace-separated word becomes one or more phrases of adjacent terms
-   (kb.textindex.query_pieces): `x-dead-letter-routing-key` → the phrase
-   "x dead letter routing key"; Hangul words → phrases of bigrams.
-2. A plain word of five letters or more that the index does not know is widened
+1. Filler words ("why", "is", "my", "bug", "issue": FILLER) are dropped unless the
+   query has nothing else; the word being typed stays.
+2. Each remaining whitespace-separated word becomes one or more phrases of adjacent
+   terms (kb.textindex.query_pieces): `x-dead-letter-routing-key` → the phrase
+   "x dead letter routing key"; Hangul words lose a trailing particle (`워커가` →
+   워커) and become phrases of bigrams.
+3. A plain word of five letters or more that the index does not know is widened
    to its one-edit neighbours from the typo table (`quorom` → quorum).
-3. The last word is a prefix unless the query ends with a space (search as you
+4. The last word is a prefix unless the query ends with a space (search as you
    type).
-4. All words must match (AND); when that finds nothing, any word may (OR), and
-   bm25 ranks the entries that match more of them first.
-5. When not all words matched (the OR fallback, or nothing) and the query has
-   three words or more, or Chinese/Japanese text (the KB has English and Korean
-   text only: those words alone cannot match), the word ranking is
-   fused with semantic similarity (kb.vectors, the paste ranker's signal).
-Ranking is FTS5's bm25 with column weights: title and signatures far above
-keywords, summary and body. An exact title or slug match goes first.
+5. Signals (the ones the paste ranker reads: words and WordLlama vectors):
+   - all words (AND), ranked by FTS5's bm25 with column weights (title and
+     signatures far above keywords, summary and body);
+   - any word (OR; any bigram of a CJK word), plus the query's adjacent word pairs as
+     phrases, so an error text quoted inside a title ranks its entry;
+   - semantic similarity: the best cosine between the query and the entry's vectors
+     (all its signal text, its title, its topic words; kb.vectors).
+   A short query (fewer than three content words) whose words all match keeps those
+   entries, ordered with the semantic signal too; any other query takes the any-word
+   matches plus the semantic top entries. Korean words are left out of the semantic
+   text (WordLlama's Hangul vectors are noise; the KB has Korean text to match),
+   Chinese and Japanese are not (the KB has none of their text).
+6. Each candidate scores bm25 / the query's best bm25 + COSINE_WEIGHT x (cosine -
+   the best cosine) + ALL_WORDS_BONUS when it holds every word (weights derived by
+   bench/search_weights.py). An exact title or slug match goes first.
 """
 
 from __future__ import annotations
@@ -37,7 +47,7 @@ from kb.textindex import (
     query_pieces,
     within_one_edit,
 )
-from kb.vectors import cosine_scores
+from kb.vectors import Similarities, search_similarities
 
 COLUMN_WEIGHTS = (10.0, 8.0, 4.0, 3.0, 1.0, 6.0)  # title, signatures, keywords, summary, body, ko
 MAX_QUERY_WORDS = 24
@@ -81,13 +91,38 @@ def _phrase(terms: list[str], prefix: bool) -> str:
 def _corrections(connection: sqlite3.Connection, term: str) -> list[str]:
     if len(term) < TYPO_MIN_LENGTH or not term.isascii() or not term.isalpha():
         return []
-    known = connection.execute("SELECT 1 FROM vocab WHERE term = ?", (term,)).fetchone()
+    known = connection.execute(  # indexed, unlike the vocab table (see _word_forms)
+        "SELECT 1 FROM typo WHERE del = ? AND term = ?", (term, term)
+    ).fetchone()
     if known:
         return []
     keys = [term, *deletions(term)]
     marks = ",".join("?" * len(keys))
     rows = connection.execute(f"SELECT DISTINCT term FROM typo WHERE del IN ({marks})", keys)  # noqa: S608
     return sorted(t for (t,) in rows if within_one_edit(term, t))[:5]
+
+
+def _word_forms(connection: sqlite3.Connection, term: str) -> list[str]:
+    """Other forms of an English word that the index knows (`workers` → worker,
+    `redelivering` → redeliver(ed), `kills` → killed): the index does not stem, and people
+    write titles in other forms than the entries do."""
+    if len(term) < 4 or not term.isascii() or not term.isalpha():
+        return []
+    stem = term
+    for ending in ("ing", "ed", "es", "s"):
+        if term.endswith(ending) and len(term) - len(ending) >= 3:
+            stem = term[: -len(ending)]
+            break
+    forms = {stem, stem + "e", stem + "s", stem + "es", stem + "ed", stem + "ing", stem + "d"}
+    forms.discard(term)
+    # the typo table holds every plain term of 4+ letters as (term, term), indexed:
+    # far cheaper than the vocab table, which FTS5 scans
+    marks = ",".join("?" * len(forms))
+    rows = connection.execute(
+        f"SELECT DISTINCT term FROM typo WHERE del IN ({marks}) AND del = term",  # noqa: S608
+        sorted(forms),
+    )
+    return sorted(t for (t,) in rows)
 
 
 def _unknown_cjk(connection: sqlite3.Connection, terms: list[str]) -> bool:
@@ -103,10 +138,175 @@ def _unknown_cjk(connection: sqlite3.Connection, terms: list[str]) -> bool:
     return known is None
 
 
+# Words that say nothing about a problem: how people frame a title around it ("Why is
+# ... not working", "[QUESTION]", "bug"). A query drops them unless it has nothing else.
+FILLER = frozenset(
+    [
+        "a",
+        "about",
+        "after",
+        "again",
+        "all",
+        "also",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "but",
+        "by",
+        "can",
+        "cannot",
+        "could",
+        "d",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "don",
+        "done",
+        "even",
+        "ever",
+        "for",
+        "from",
+        "get",
+        "gets",
+        "getting",
+        "got",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "just",
+        "let",
+        "ll",
+        "m",
+        "may",
+        "me",
+        "might",
+        "my",
+        "no",
+        "nor",
+        "not",
+        "of",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "our",
+        "out",
+        "over",
+        "please",
+        "re",
+        "s",
+        "same",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "t",
+        "than",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "ve",
+        "very",
+        "was",
+        "way",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "bug",
+        "bugs",
+        "issue",
+        "issues",
+        "problem",
+        "problems",
+        "question",
+        "help",
+        "fix",
+        "fixed",
+        "fixes",
+        "trying",
+        "try",
+        "tried",
+        "while",
+        "still",
+        "always",
+        "sometimes",
+        "anyone",
+        "someone",
+        "something",
+    ]
+)
+
+
+def _is_filler(word: str) -> bool:
+    pieces = query_pieces(word)
+    return bool(pieces) and all(
+        len(terms) <= 2 and all(t in FILLER or (len(t) == 1 and t.isascii()) for t in terms)
+        for terms in pieces
+    )
+
+
+def content_words(words: list[str]) -> list[str]:
+    """`words` without filler (all of them when every word is filler)."""
+    kept = [w for w in words if not _is_filler(w)]
+    return kept or words
+
+
 def build_match(connection: sqlite3.Connection, query: str, *, mode: str = "AND") -> str:
     """The FTS5 MATCH expression for a user query ('' when it has no searchable word)."""
     words = query[:MAX_QUERY_CHARS].split()[:MAX_QUERY_WORDS]
     prefix_last = bool(query) and not query[-1:].isspace()
+    if any(not _is_filler(w) for w in words):  # the word being typed stays: it may grow
+        last = len(words) - 1
+        words = [w for i, w in enumerate(words) if not _is_filler(w) or (prefix_last and i == last)]
     parts: list[str] = []
     for number, word in enumerate(words):
         phrases = query_pieces(word)
@@ -118,12 +318,32 @@ def build_match(connection: sqlite3.Connection, query: str, *, mode: str = "AND"
             if len(terms) == 1 and len(terms[0]) == 1 and HANGUL_RUN.fullmatch(terms[0]):
                 prefix = True  # one syllable: the bigrams that start with it
             expression = _phrase(terms, prefix)
+            if mode == "OR" and len(terms) > 1 and CJK_RUN.fullmatch(terms[0]):
+                # any word may match: so may any bigram of a CJK word (`거부됨` → 거부)
+                expression = " OR ".join(_phrase([t], False) for t in terms[:-1])
+                expression += " OR " + _phrase(terms[-1:], prefix)
             if len(terms) == 1:
-                fixes = _corrections(connection, terms[0])
+                fixes = _corrections(connection, terms[0]) or _word_forms(connection, terms[0])
                 if fixes:
                     expression = "(" + " OR ".join([expression, *map(_quote, fixes)]) + ")"
             parts.append(expression)
     return f" {mode} ".join(parts)
+
+
+def _pairs_match(query: str) -> str:
+    """Adjacent word pairs of the query as FTS5 phrases, any of them ('' for fewer than
+    two words): entries holding a stretch of the query's own wording, such as an error
+    text quoted inside a title ("… max number of clients reached"), rank first."""
+    terms = []
+    for word in query[:MAX_QUERY_CHARS].split()[:MAX_QUERY_WORDS]:
+        if not CJK_RUN.search(word):
+            terms += [t for phrase in query_pieces(word) for t in phrase]
+    pairs = {
+        (a, b)
+        for a, b in zip(terms, terms[1:], strict=False)
+        if not (a in FILLER and b in FILLER) and len(a) > 1 and len(b) > 1
+    }
+    return " OR ".join(sorted(_phrase([a, b], False) for a, b in pairs))
 
 
 def corrected_query(query: str, *, kb: KnowledgeBase | None = None) -> str | None:
@@ -152,63 +372,107 @@ def search(query: str, limit: int = 10, *, kb: KnowledgeBase | None = None) -> l
     if kb.path is None or not query.strip():
         return []
     connection = _connection(kb.path)
-    hits: list[SearchHit] = []
-    for mode in ("AND", "OR"):
-        expression = build_match(connection, query, mode=mode)
-        if not expression:
-            return _with_meaning([], query, kb, limit)
-        hits = _run(connection, kb, expression, query, limit)
-        if hits:
-            break
-    if mode == "OR" or not hits or _has_chinese_or_japanese(query):
-        hits = _with_meaning(hits, query, kb, limit)
-    return _exact_first(hits, query, kb, limit)
+    pool = max(limit, POOL)
+    expression = build_match(connection, query, mode="AND")
+    every = _run(connection, kb, expression, query, pool) if expression else []
+    meaning = _meaning_query(query)
+    if every and not meaning:
+        # a short query whose words all match (search as you type): the word match
+        # finds the entries, the meaning signal helps order them
+        words, semantic_text = every, _unkorean(query)
+        # only these entries' cosines are needed: the best of them stands in for the
+        # best of all, which shifts every score alike and leaves the order as it is
+        among = [hit.slug for hit in every]
+    else:
+        some = " OR ".join(
+            filter(None, [build_match(connection, query, mode="OR"), _pairs_match(query)])
+        )
+        words = _run(connection, kb, some, query, pool) if some else []
+        semantic_text, among = meaning, None
+    similarities = _similarities(kb, semantic_text, pool, among)
+    hits = _combine(kb, words, {hit.slug for hit in every}, similarities, bool(meaning))
+    hits = _exact_first(hits, query, kb, limit)
+    _add_snippets(connection, kb, hits, query, expression if every else some)
+    return hits
 
 
 MEANING_MIN_WORDS = 3
+POOL = 20  # candidates each signal contributes before fusion
 
 
 def _has_chinese_or_japanese(query: str) -> bool:
     return any(not HANGUL_RUN.fullmatch(run) for run in CJK_RUN.findall(query))
 
 
-RRF_K = 60  # reciprocal rank fusion's usual constant (Cormack, Clarke, Buettcher 2009)
+def _meaning_query(query: str) -> str:
+    """The text the semantic signal reads: the query's content words, when there are
+    three or more of them or Chinese/Japanese text ('' otherwise: a word or two, typed
+    as a prefix, mean little to an embedding and must not pull in unrelated entries)."""
+    words = content_words(query[:MAX_QUERY_CHARS].split()[:MAX_QUERY_WORDS])
+    # Korean words are left to the word match: WordLlama's vectors for Hangul are noise
+    # (it pulled unrelated entries above exact Korean matches), while the KB's Korean
+    # text makes Korean words match (CJK without Korean text has only the vectors)
+    words = _unkorean(" ".join(words)).split()
+    if len(words) >= MEANING_MIN_WORDS or _has_chinese_or_japanese(query):
+        return " ".join(words)
+    return ""
 
 
-def _with_meaning(
-    hits: list[SearchHit], query: str, kb: KnowledgeBase, limit: int
-) -> list[SearchHit]:
-    """When not every word matched (people's own words, CJK), fuse in semantic similarity.
+def _unkorean(query: str) -> str:
+    return " ".join(w for w in query.split() if not HANGUL_RUN.search(w))
 
-    The same WordLlama vectors as the paste ranker (kb/vectors.py); the two
-    rankings are merged by reciprocal rank fusion, which needs no weights.
-    Short queries (search as you type) keep the word match alone.
-    """
-    if len(query.split()) < MEANING_MIN_WORDS and not _has_chinese_or_japanese(query):
-        return hits
+
+def _similarities(
+    kb: KnowledgeBase, text: str, top: int, among: list[str] | None
+) -> Similarities | None:
+    """Semantic similarity of `text` to every entry, or to those `among` (kb.vectors;
+    None without the model)."""
+    if not text.strip():
+        return None
     try:
-        similarities = cosine_scores(kb, query, top=limit)
+        return search_similarities(kb, text, top=top, among=among)
     except Exception:  # a broken vectors table: the word match alone
-        similarities = None
-    if similarities is None:
-        return hits
-    semantic = [slug for slug, _ in similarities.top]
-    fused: dict[str, float] = {}
-    for ranking in ([hit.slug for hit in hits], semantic):
-        for rank, slug in enumerate(ranking, start=1):
-            fused[slug] = fused.get(slug, 0.0) + 1.0 / (RRF_K + rank)
-    by_slug = {hit.slug: hit for hit in hits}
-    out = []
-    for slug in sorted(fused, key=lambda s: -fused[s]):
+        return None
+
+
+# Weights of the signals (bench/search_weights.py derives them: a grid over the corpus
+# pastes' first lines as queries, docs/ranking.md "Search"). The word signal is BM25
+# (any word, plus adjacent word pairs) relative to the best match of the query.
+COSINE_WEIGHT = 3.0  # per unit of cosine below the query's best entry
+ALL_WORDS_BONUS = 2.0  # the entry holds every word of the query
+
+
+def _combine(
+    kb: KnowledgeBase,
+    words: list[SearchHit],
+    every: set[str],
+    similarities: Similarities | None,
+    add_semantic: bool,
+) -> list[SearchHit]:
+    """Candidates (the word matches, plus the semantic top when `add_semantic`) scored
+    by BM25 relative to the best, cosine relative to the best, and all-words matches."""
+    by_slug = {hit.slug: hit for hit in words}
+    best_bm25 = max((hit.score for hit in words), default=0.0) or 1.0
+    candidates = list(by_slug)
+    best_cos = 0.0
+    if similarities is not None:
+        best_cos = similarities.top[0][1] if similarities.top else 0.0
+        if add_semantic:
+            candidates += [slug for slug, _ in similarities.top if slug not in by_slug]
+    scored = []
+    for order, slug in enumerate(candidates):
         entry = kb.entries.get(slug)
         if entry is None:
             continue
         hit = by_slug.get(slug) or SearchHit(
             entry.slug, entry.title, entry.summary, entry.url, html.escape(entry.summary), 0.0
         )
-        hit.score = round(fused[slug], 6)
-        out.append(hit)
-    return out[:limit]
+        score = max(hit.score, 0.0) / best_bm25 + ALL_WORDS_BONUS * (slug in every)
+        if similarities is not None:
+            score += COSINE_WEIGHT * (similarities.of(slug) - best_cos)
+        hit.score = round(score, 6)
+        scored.append((-score, order, hit))
+    return [hit for _, _, hit in sorted(scored, key=lambda item: item[:2])]
 
 
 def _run(connection, kb: KnowledgeBase, expression: str, query: str, limit: int) -> list[SearchHit]:
@@ -219,23 +483,45 @@ def _run(connection, kb: KnowledgeBase, expression: str, query: str, limit: int)
     )
     try:
         ranked = connection.execute(ranked_sql, (expression, limit)).fetchall()
-        snippets = _snippets(connection, expression, [rowid for rowid, _ in ranked])
     except sqlite3.OperationalError:
         return []
     slugs = _slugs(connection, [rowid for rowid, _ in ranked])
-    korean = bool(HANGUL_RUN.search(query))
     hits = []
     for rowid, rank in ranked:
         entry = kb.entries.get(slugs.get(rowid, ""))
         if entry is None:
             continue
-        snippet = (
-            _korean_snippet(entry, query) if korean else _format_snippet(snippets.get(rowid, ""))
-        )
         hits.append(
-            SearchHit(entry.slug, entry.title, entry.summary, entry.url, snippet, round(-rank, 4))
+            SearchHit(entry.slug, entry.title, entry.summary, entry.url, "", round(-rank, 4))
         )
     return hits
+
+
+def _add_snippets(connection, kb: KnowledgeBase, hits: list[SearchHit], query: str, expression):
+    """Fill in the snippets of the hits shown (only those: snippets are the slow part).
+    Korean queries show the Korean summary; an entry the words did not match, its summary."""
+    korean = bool(HANGUL_RUN.search(query))
+    snippets: dict[str, str] = {}
+    if hits and expression and not korean:
+        marks = ",".join("?" * len(hits))
+        rows = connection.execute(
+            f"SELECT id, slug FROM docs WHERE slug IN ({marks})",  # noqa: S608
+            [hit.slug for hit in hits],
+        )
+        rowids = dict(rows)
+        try:
+            found = _snippets(connection, expression, list(rowids))
+        except sqlite3.OperationalError:
+            found = {}
+        snippets = {rowids[rowid]: text for rowid, text in found.items()}
+    for hit in hits:
+        entry = kb.entries[hit.slug]
+        if korean:
+            hit.snippet = _korean_snippet(entry, query)
+        elif hit.slug in snippets:
+            hit.snippet = _format_snippet(snippets[hit.slug])
+        else:
+            hit.snippet = html.escape(entry.summary)
 
 
 def _snippets(connection, expression: str, rowids: list[int]) -> dict[int, str]:

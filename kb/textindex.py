@@ -55,12 +55,44 @@ def signature_words(signatures: Iterable) -> str:
     return " ".join(words)
 
 
+# Korean particles a query word may end with (`태스크가`, `워커를`, `설정으로`): the
+# entries' text has the noun with other particles or none, so a query drops them.
+KOREAN_PARTICLES = (
+    "으로",
+    "에서",
+    "에게",
+    "까지",
+    "부터",
+    "처럼",
+    "이",
+    "가",
+    "을",
+    "를",
+    "은",
+    "는",
+    "의",
+    "에",
+    "로",
+    "와",
+    "과",
+    "도",
+)
+
+
+def strip_particle(run: str) -> str:
+    """A Hangul word without its trailing particle, keeping two syllables at least."""
+    for particle in KOREAN_PARTICLES:
+        if run.endswith(particle) and len(run) - len(particle) >= 2:
+            return run[: -len(particle)]
+    return run
+
+
 def query_pieces(word: str) -> list[list[str]]:
     """One query word → phrases (lists of adjacent terms).
 
     A lone syllable (`큐`) stays a one-term phrase: the search asks for it as a
     prefix, which finds the bigrams that start with it (`큐가`, `큐를`) and the
-    syllable standing alone.
+    syllable standing alone. A Hangul word drops its trailing particle first.
     """
     phrases: list[list[str]] = []
     latin: list[str] = []
@@ -69,6 +101,8 @@ def query_pieces(word: str) -> list[list[str]]:
             if latin:
                 phrases.append(latin)
                 latin = []
+            if HANGUL_RUN.fullmatch(part):
+                part = strip_particle(part)
             phrases.append(hangul_bigrams(part))
         else:
             latin += WORD_PIECES.findall(part)

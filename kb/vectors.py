@@ -41,6 +41,10 @@ _model_loaded = False
 
 VECTOR_SCHEMA = """
 CREATE TABLE IF NOT EXISTS vectors(slug TEXT PRIMARY KEY, model TEXT NOT NULL, vec BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS search_vectors(
+    slug TEXT NOT NULL, view TEXT NOT NULL, model TEXT NOT NULL, vec BLOB NOT NULL,
+    PRIMARY KEY (slug, view)
+);
 """
 
 _TAGS = re.compile(r"<[^>]+>")
@@ -132,8 +136,22 @@ def entry_signal_text(entry: Any) -> str:
     return "\n".join(p for p in parts if p)
 
 
+def entry_title_text(entry: Any) -> str:
+    """A short view of an entry for search queries, which read like titles."""
+    return "\n".join(p for p in (entry.title, entry.title_ko) if p)
+
+
+def entry_topic_text(entry: Any) -> str:
+    """Title, tags, components and summary: the entry's topic words without its prose."""
+    return "\n".join([entry.title, " ".join(entry.tags), " ".join(entry.components), entry.summary])
+
+
+# The extra views search compares a query with (the paste ranker uses `vectors` alone).
+SEARCH_VIEWS = {"title": entry_title_text, "topic": entry_topic_text}
+
+
 def write_vectors(connection: sqlite3.Connection, entries: list[Any]) -> None:
-    """Store one vector per diagnosable entry (called by kb.build while filling the index)."""
+    """Store one vector per diagnosable entry, and one per search view (called by kb.build)."""
     connection.executescript(VECTOR_SCHEMA)
     model = get_model()
     diagnosable = [e for e in entries if e.kind == "entry"]
@@ -146,10 +164,17 @@ def write_vectors(connection: sqlite3.Connection, entries: list[Any]) -> None:
         "INSERT INTO vectors VALUES (?, ?, ?)",
         [(e.slug, model.name, matrix[i].tobytes()) for i, e in enumerate(diagnosable)],
     )
+    for view, text in SEARCH_VIEWS.items():
+        matrix = model.embed([text(e) for e in diagnosable]).astype(np.float32)
+        connection.executemany(
+            "INSERT INTO search_vectors VALUES (?, ?, ?, ?)",
+            [(e.slug, view, model.name, matrix[i].tobytes()) for i, e in enumerate(diagnosable)],
+        )
 
 
-def load_vectors(path: Path | None) -> tuple[list[str], Any] | None:
-    """(slugs, float32 matrix) from the index file, or None when it has no vectors."""
+def load_vectors(path: Path | None, view: str | None = None) -> tuple[list[str], Any] | None:
+    """(slugs, float32 matrix) from the index file (the entries' vectors, or one search
+    view's), or None when it has none."""
     if path is None:
         return None
     try:
@@ -158,9 +183,15 @@ def load_vectors(path: Path | None) -> tuple[list[str], Any] | None:
         return None
     connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        rows = connection.execute(
-            "SELECT slug, vec FROM vectors WHERE model = ? ORDER BY slug", (MODEL_NAME,)
-        ).fetchall()
+        if view is None:
+            rows = connection.execute(
+                "SELECT slug, vec FROM vectors WHERE model = ? ORDER BY slug", (MODEL_NAME,)
+            ).fetchall()
+        else:
+            rows = connection.execute(
+                "SELECT slug, vec FROM search_vectors WHERE model = ? AND view = ? ORDER BY slug",
+                (MODEL_NAME, view),
+            ).fetchall()
     except sqlite3.OperationalError:  # an index built before vectors existed
         return None
     finally:
@@ -241,17 +272,25 @@ class Similarities:
 def cosine_scores(kb: Any, text: str, top: int = 5) -> Similarities | None:
     """The text's cosine similarity to every entry (None without model or vectors)."""
     vectors = entry_vectors(kb)
+    return None if vectors is None else _best_cosine(kb, text, top, vectors[0], [vectors[1]])
+
+
+def _best_cosine(
+    kb: Any, text: str, top: int, slugs: list[str], matrices: list[Any]
+) -> Similarities | None:
+    """The text's best cosine over the rows of `matrices` (one row per slug in each)."""
     model = get_model()
-    if vectors is None or model is None or not text.strip():
+    if model is None or not text.strip():
         return None
     import numpy as np
 
-    slugs, matrix = vectors
-    paste = model.embed([text])[0]
-    # einsum, not `matrix @ paste`: BLAS's worker threads cost 15-30 ms a call on a busy
+    vector = model.embed([text])[0]
+    # einsum, not `matrix @ vector`: BLAS's worker threads cost 15-30 ms a call on a busy
     # 2-core machine for what is a 1 ms product at 10,000 entries
-    scores = np.einsum("ij,j->i", matrix, paste)
-    return Similarities(slugs, scores, top, _slug_index(kb, slugs))
+    scores = np.einsum("ij,j->i", matrices[0], vector)
+    for matrix in matrices[1:]:
+        scores = np.maximum(scores, np.einsum("ij,j->i", matrix, vector))
+    return Similarities(slugs, scores, top, None if kb is None else _slug_index(kb, slugs))
 
 
 def _slug_index(kb: Any, slugs: list[str]) -> dict[str, int]:
@@ -262,3 +301,48 @@ def _slug_index(kb: Any, slugs: list[str]) -> dict[str, int]:
     with contextlib.suppress(AttributeError):
         kb._signal_slug_index = (slugs, index)
     return index
+
+
+def search_matrices(kb: Any) -> tuple[list[str], list[Any]] | None:
+    """(slugs, [entry matrix, one matrix per search view]) for `kb`, cached per KB version.
+    Views come from the index; a KB held in memory (or an older index) embeds them now."""
+    cached = getattr(kb, "_search_vectors", None)
+    if cached is not None and cached[0] == kb.version:
+        return cached[1]
+    base = entry_vectors(kb)
+    result = None
+    if base is not None:
+        slugs, matrix = base
+        matrices = [matrix]
+        model = get_model()
+        for view, text in SEARCH_VIEWS.items():
+            loaded = load_vectors(kb.path, view)
+            if loaded is not None and loaded[0] == slugs:
+                matrices.append(loaded[1])
+            elif model is not None:
+                matrices.append(model.embed([text(kb.entries[slug]) for slug in slugs]))
+        result = (slugs, matrices)
+    with contextlib.suppress(AttributeError):
+        kb._search_vectors = (kb.version, result)
+    return result
+
+
+def search_similarities(
+    kb: Any, text: str, top: int = 10, among: list[str] | None = None
+) -> Similarities | None:
+    """A search query's similarity to every entry (or only to the entries `among`, which
+    is cheaper): the best cosine over the entry's views (all its signal text, its title,
+    its topic words), since a query may read like any of them."""
+    found = search_matrices(kb)
+    if found is None:
+        return None
+    slugs, matrices = found
+    if among is not None:
+        index = _slug_index(kb, slugs)
+        rows = [index[slug] for slug in among if slug in index]
+        if not rows:
+            return None
+        return _best_cosine(
+            None, text, top, [slugs[row] for row in rows], [m[rows] for m in matrices]
+        )
+    return _best_cosine(kb, text, top, slugs, matrices)

@@ -32,6 +32,10 @@ def test_opensearch_description_is_linked_and_points_at_search(client, fixture_k
     assert client.get("/search", {"q": "quorum-qos"})["Location"] == "/kb/quorum-qos/"
     suggest = client.get("/api/search/suggest", {"q": "quorum"}).json()
     assert suggest[0] == "quorum" and suggest[3][0].endswith("/kb/quorum-qos/")
+    # a Korean query is offered the Korean titles and pages, as in the site's type-ahead
+    korean = client.get("/api/search/suggest", {"q": "쿼럼"}).json()
+    assert korean[1][0] == "쿼럼 큐가 전역 QoS를 거부함"
+    assert korean[3][0].endswith("/kb/quorum-qos/?lang=ko")
 
 
 def test_atom_feed_lists_entries_newest_first(client, fixture_kb):
