@@ -3,10 +3,11 @@
 # "make test passes three times in a row on a loaded machine").
 #
 #     bash bench/suite_under_load.sh            # 3 runs
-#     RUNS=5 bash bench/suite_under_load.sh
+#     RUNS=5 LOAD_CONNECTIONS=64 bash bench/suite_under_load.sh
 #
-# The load is bench/load.py --serve in a loop (gunicorn -w 2 and 64 client connections
-# on loopback), started before the first run and stopped after the last. Each run's
+# The load is bench/load.py --serve in a loop (gunicorn -w 2 and LOAD_CONNECTIONS client
+# connections on loopback, 16 by default: enough to keep both cores busy), started before
+# the first run and stopped after the last. Each run's
 # output goes to var/suite-under-load/run-N.log. Prints one line per run and a last line
 #
 #     suite_under_load runs=N passed=P load_avg_mean=…
@@ -16,6 +17,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 RUNS="${RUNS:-3}"
+LOAD_CONNECTIONS="${LOAD_CONNECTIONS:-16}"
 OUT=var/suite-under-load
 mkdir -p "$OUT"
 make setup >/dev/null
@@ -23,7 +25,7 @@ make setup >/dev/null
 set -m # the load loop gets its own process group, so one kill stops it and its servers
 (
   while true; do
-    .venv/bin/python bench/load.py --serve --duration 20 >>"$OUT/load.log" 2>&1
+    .venv/bin/python bench/load.py --serve --duration 20 --connections "$LOAD_CONNECTIONS" >>"$OUT/load.log" 2>&1
     sleep 1
   done
 ) &
