@@ -39,6 +39,7 @@ from kb.vectors import cosine_scores, write_signal_fts
 
 TOP_K = 5
 MAX_QUERY_TERMS = 32
+ANSWER_CACHE_SIZE = 512  # BM25 answers kept per signal table
 MAX_SIGNAL_CHARS = 2000
 CONTEXT_MAX_WEIGHT = 0.8
 
@@ -306,6 +307,9 @@ class SignalTable:
         self.connection = connection
         self.doc_freq = dict(connection.execute("SELECT term, doc FROM signal_vocab"))
         self.total = connection.execute("SELECT count(*) FROM signal_fts").fetchone()[0] or 1
+        # answers by query: the table is read-only, so a query's answer holds until the
+        # index file changes (then `_signal_connection` opens a new table)
+        self.answers: dict[tuple[str, int], list[tuple[str, float]]] = {}
 
     def close(self) -> None:
         self.connection.close()
@@ -363,15 +367,21 @@ def bm25_scores(kb: Any, text: str, limit: int = TOP_K) -> list[tuple[str, float
     if not chosen:
         return []
     expression = " OR ".join('"' + t.replace('"', '""') + '"' for t in chosen)
-    try:
-        ranked = table.connection.execute(
-            "SELECT slug, bm25(signal_fts) AS rank FROM signal_fts "
-            "WHERE signal_fts MATCH ? ORDER BY rank LIMIT ?",
-            (expression, limit),
-        ).fetchall()
-    except sqlite3.Error:
-        return []
-    return [(slug, -rank) for slug, rank in ranked if -rank > 0]
+    answer = table.answers.get((expression, limit))
+    if answer is None:
+        try:
+            ranked = table.connection.execute(
+                "SELECT slug, bm25(signal_fts) AS rank FROM signal_fts "
+                "WHERE signal_fts MATCH ? ORDER BY rank LIMIT ?",
+                (expression, limit),
+            ).fetchall()
+        except sqlite3.Error:
+            return []
+        answer = [(slug, -rank) for slug, rank in ranked if -rank > 0]
+        if len(table.answers) >= ANSWER_CACHE_SIZE:
+            table.answers.clear()
+        table.answers[(expression, limit)] = answer
+    return list(answer)
 
 
 # --- all together -----------------------------------------------------------

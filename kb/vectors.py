@@ -35,6 +35,7 @@ from kb.textindex import fold_for_index
 MODEL_NAME = "wordllama-l2-supercat-256"
 DIM = 256
 MAX_EMBED_CHARS = 4000
+EMBED_CACHE_SIZE = 512  # texts whose vector is kept (a paste's informative text repeats often)
 _lock = threading.Lock()
 _model: Any = None
 _model_loaded = False
@@ -64,6 +65,19 @@ class WordLlamaModel:
         self.tokenizer = tokenizer
         self.tokenizer.no_truncation()
         self.tokenizer.no_padding()
+        self._cache: dict[str, Any] = {}
+
+    def embed_one(self, text: str) -> Any:
+        """`embed([text])[0]`, remembered for the last texts seen (read-only array): the
+        model never changes in a process, so the same text always gives the same vector."""
+        vector = self._cache.get(text)
+        if vector is None:
+            vector = self.embed([text])[0]
+            vector.flags.writeable = False
+            if len(self._cache) >= EMBED_CACHE_SIZE:
+                self._cache.clear()
+            self._cache[text] = vector
+        return vector
 
     def embed(self, texts: list[str]) -> Any:
         import numpy as np
@@ -247,7 +261,7 @@ def cosine_scores(kb: Any, text: str, top: int = 5) -> Similarities | None:
     import numpy as np
 
     slugs, matrix = vectors
-    paste = model.embed([text])[0]
+    paste = model.embed_one(text)
     # einsum, not `matrix @ paste`: BLAS's worker threads cost 15-30 ms a call on a busy
     # 2-core machine for what is a 1 ms product at 10,000 entries
     scores = np.einsum("ij,j->i", matrix, paste)
