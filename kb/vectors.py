@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import contextlib
 import html
+import logging
+import os
 import re
 import sqlite3
 import threading
@@ -31,6 +33,8 @@ from pathlib import Path
 from typing import Any
 
 from kb.textindex import fold_for_index
+
+logger = logging.getLogger(__name__)
 
 MODEL_NAME = "wordllama-l2-supercat-256"
 DIM = 256
@@ -122,6 +126,12 @@ def get_model() -> WordLlamaModel | None:
         if not _model_loaded:
             _model = _load_wordllama()
             _model_loaded = True
+            # one line per process: shows whether a request or the warm-up paid for it
+            logger.info(
+                "embedding model %s in pid %d",
+                "loaded" if _model is not None else "not installed",
+                os.getpid(),
+            )
     return _model
 
 
