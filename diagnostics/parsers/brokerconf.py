@@ -18,7 +18,10 @@ from diagnostics import linear_re as re
 from diagnostics.facts import BrokerFact, broker_kind
 from diagnostics.parsers.base import NotMine, Parser
 
-CONSUMER_TIMEOUT = re.compile(r"\bconsumer_timeout\s*[=:]\s*(\d+)|x-consumer-timeout\W+(\d+)")
+CONSUMER_TIMEOUT = re.compile(
+    r"\bconsumer_timeout\s*[=:]\s*(\d+)|x-consumer-timeout\W+(\d+)",
+    needs=("consumer_timeout", "x-consumer-timeout"),
+)
 
 
 def parse_broker_settings(lines: list[str], broker_url: str | None) -> BrokerFact:
