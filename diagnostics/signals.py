@@ -82,6 +82,22 @@ _ERROR_WORDS = re.compile(
     r"错误|失败|エラー|失敗|오류|실패|ошибк",
     re.IGNORECASE,
 )
+# _ERROR_WORDS is a plain list of words: on ASCII text, matching it ignoring case is
+# finding one of its ASCII words in the lower-cased text (no ASCII character folds to
+# another letter: the special cases K/ſ/İ/ı are not ASCII), and Python's `re` costs
+# ~10 times a substring test on each line.
+_ERROR_WORDS_ASCII = tuple(
+    word for word in _ERROR_WORDS.pattern.split("|") if word.isascii() and word == word.lower()
+)
+
+
+def _has_error_word(line: str) -> bool:
+    if line.isascii():
+        lowered = line.lower()
+        return any(word in lowered for word in _ERROR_WORDS_ASCII)
+    return _ERROR_WORDS.search(line) is not None
+
+
 _STOP = frozenset(
     [
         "the",
@@ -271,7 +287,7 @@ def informative_text(parsed: Any, limit: int = MAX_SIGNAL_CHARS) -> str:
         if not cleaned or cleaned in kept:
             continue
         kept.add(cleaned)
-        (errors if _ERROR_WORDS.search(cleaned) else rest).append(cleaned)
+        (errors if _has_error_word(cleaned) else rest).append(cleaned)
     text = "\n".join(head + errors + rest)
     return text[:limit]
 

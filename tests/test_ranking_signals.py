@@ -224,3 +224,26 @@ def diagnose_parsed(text):
     from diagnostics.parsers import parse_paste
 
     return parse_paste(text)
+
+
+def test_error_word_test_answers_like_the_pattern():
+    """`_has_error_word` (substring tests on ASCII lines) agrees with `_ERROR_WORDS`."""
+    from pathlib import Path
+
+    from diagnostics.signals import _ERROR_WORDS, _has_error_word
+
+    assert all(
+        ch.isalpha() or ch in " '" for word in _ERROR_WORDS.pattern.split("|") for ch in word
+    )
+    root = Path(__file__).resolve().parent
+    lines = {"ERROR", "Timed Out", "CAN'T", "nothing here", "오류 발생", "Kılled", "ſtop"}
+    for name in ("corpus", "heldout", "heldout2"):
+        for path in sorted((root / name).rglob("*")):
+            if path.is_file():
+                lines.update(path.read_text(encoding="utf-8", errors="replace").splitlines())
+    hits = 0
+    for line in lines:
+        expected = _ERROR_WORDS.search(line) is not None
+        assert _has_error_word(line) == expected, line
+        hits += expected
+    assert 100 < hits < len(lines)
