@@ -27,6 +27,7 @@ from typing import Any
 import re2
 
 from diagnostics import budget
+from diagnostics.budget import _current as _budget_var
 
 IGNORECASE = 1
 MULTILINE = 2
@@ -40,14 +41,15 @@ error = re2.error
 _ANCHOR_START = re2._Anchor.ANCHOR_START
 _UNANCHORED = re2._Anchor.UNANCHORED
 _NO_SPAN = (-1, -1)
+_current_budget = _budget_var.get
 
 
 class Pattern:
     """A compiled RE2 pattern with the `re.Pattern` methods the parsers use."""
 
-    __slots__ = ("_regex", "pattern", "flags", "_on_empty")
+    __slots__ = ("_regex", "pattern", "flags", "_on_empty", "needs")
 
-    def __init__(self, pattern: str, flags: int = 0) -> None:
+    def __init__(self, pattern: str, flags: int = 0, needs: tuple[str, ...] = ()) -> None:
         inline = "".join(letter for flag, letter in _INLINE.items() if flags & flag)
         self.pattern = pattern
         self.flags = flags
@@ -55,6 +57,7 @@ class Pattern:
         # Each call costs microseconds of wrapper overhead: the answer for an empty line
         # (the blanked middle of a long paste has thousands) is computed once.
         self._on_empty = self._regex.match("")
+        self.needs = _checked_needs(needs, flags, self._on_empty)
 
     def _charge(self, text: str) -> None:
         budget.charge(len(text) + 1, regex=True)
@@ -64,7 +67,16 @@ class Pattern:
         ASCII text (byte offsets are character offsets: no offset translation)."""
         if not text:
             return self._on_empty
-        self._charge(text)
+        # budget.charge(len(text) + 1, regex=True), written out: this runs ~1000 times a paste
+        spent = _current_budget()
+        if spent is not None:
+            work = len(text) + 1
+            spent.work += work
+            spent.regex_calls += 1
+            spent.regex_work += work
+        needs = self.needs
+        if needs and not any(literal in text for literal in needs):
+            return None  # every match contains one of `needs`: no RE2 call (same answer)
         if not text.isascii() or pos < 0 or pos > len(text):
             return next(self._regex._match(anchor, text, pos, None), None)
         spans = self._regex._regexp.Match(anchor, text.encode("ascii"), pos, len(text))
@@ -102,9 +114,29 @@ class Pattern:
         return f"linear_re.compile({self.pattern!r}, {self.flags})"
 
 
-def compile(pattern: str, flags: int = 0) -> Pattern:  # noqa: A001 - mirrors re.compile
-    """An RE2 pattern; `re2.error` for syntax RE2 lacks (look-arounds, backreferences)."""
-    return Pattern(pattern, flags)
+def compile(pattern: str, flags: int = 0, needs: tuple[str, ...] = ()) -> Pattern:  # noqa: A001
+    """An RE2 pattern; `re2.error` for syntax RE2 lacks (look-arounds, backreferences).
+
+    `needs`: literals of which every match contains at least one (case as written).
+    `match` and `search` answer None without calling RE2 when the text holds none of
+    them; the work is charged all the same. tests/test_linear_re_needs.py checks each
+    such pattern against RE2 alone on every line of the test pastes.
+    """
+    return Pattern(pattern, flags, needs)
+
+
+def _checked_needs(needs: tuple[str, ...], flags: int, on_empty: Any) -> tuple[str, ...]:
+    if not needs:
+        return ()
+    if isinstance(needs, str) or not all(isinstance(n, str) and n for n in needs):
+        raise ValueError("needs: a tuple of non-empty literals")
+    if on_empty is not None:
+        raise ValueError("needs: the pattern matches empty text, so a match needs no literal")
+    if flags & IGNORECASE and any(
+        ch.lower() != ch.upper() or not ch.isascii() for n in needs for ch in n
+    ):
+        raise ValueError("needs: with IGNORECASE only literals without letters are exact")
+    return tuple(needs)
 
 
 def sub(pattern: str, repl: str | Callable[[Any], str], text: str, flags: int = 0) -> str:

@@ -98,6 +98,8 @@ def _describe(sig: Any) -> str:
 class Matcher:
     """All signatures of one KB, compiled once."""
 
+    LINE_SCAN_FACTOR = 2  # scan lines with the sets when candidates > this x sets
+
     def __init__(self, entries: list[Any]) -> None:
         self.patterns: list[CompiledSignature] = []
         self.exceptions: dict[str, list[CompiledSignature]] = {}
@@ -160,6 +162,14 @@ class Matcher:
                 hits.append(offset + index)
         return hits
 
+    def _line_hits(self, text: str) -> set[int] | None:
+        """Indices of the pattern signatures matching in one line; None (search every
+        candidate) for a line holding a newline, where `never_nl` sets and searches
+        could disagree."""
+        if "\n" in text:
+            return None
+        return set(self.candidates(text))
+
     def match(
         self, lines: list[Any], exceptions: list[ExceptionFact], physical: list[str]
     ) -> list[SignatureHit]:
@@ -172,13 +182,26 @@ class Matcher:
         text = "\n".join(line.text for line in lines)
         candidates = self.candidates(text)
         out: list[SignatureHit] = []
-        # Most (signature, line) pairs miss: for ASCII lines ask RE2 for a span alone,
-        # on bytes encoded once per paste, and build a match object only on a hit.
-        encoded = [line.text.encode("ascii") if line.text.isascii() else None for line in lines]
+        if not candidates:
+            return out
+        # Most (signature, line) pairs miss. With several candidates per set, one scan of
+        # each line by the sets (the same patterns and options as pass one) names the
+        # candidates matching in it, and only those lines are searched with a candidate's
+        # own regex; with few (a large KB: many sets, often one candidate) RE2 is asked
+        # for a span alone on each ASCII line (bytes encoded once per paste) before a
+        # match object is built.
+        if len(candidates) > self.LINE_SCAN_FACTOR * len(self.sets):
+            in_line = [self._line_hits(line.text) for line in lines]
+            encoded: list[bytes | None] = [None] * len(lines)
+        else:
+            in_line = [None] * len(lines)
+            encoded = [line.text.encode("ascii") if line.text.isascii() else None for line in lines]
         for index in candidates:
             sig = self.patterns[index]
             hit = SignatureHit(sig)
-            for line, raw in zip(lines, encoded, strict=True):
+            for line, here, raw in zip(lines, in_line, encoded, strict=True):
+                if here is not None and index not in here:
+                    continue
                 if raw is not None and _misses(sig.regex, raw):
                     continue
                 match = sig.regex.search(line.text)

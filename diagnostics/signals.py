@@ -39,6 +39,7 @@ from kb.vectors import cosine_scores, write_signal_fts
 
 TOP_K = 5
 MAX_QUERY_TERMS = 32
+ANSWER_CACHE_SIZE = 512  # BM25 answers kept per signal table
 MAX_SIGNAL_CHARS = 2000
 CONTEXT_MAX_WEIGHT = 0.8
 
@@ -83,6 +84,22 @@ _ERROR_WORDS = re.compile(
     r"错误|失败|エラー|失敗|오류|실패|ошибк",
     re.IGNORECASE,
 )
+# _ERROR_WORDS is a plain list of words: on ASCII text, matching it ignoring case is
+# finding one of its ASCII words in the lower-cased text (no ASCII character folds to
+# another letter: the special cases K/ſ/İ/ı are not ASCII), and Python's `re` costs
+# ~10 times a substring test on each line.
+_ERROR_WORDS_ASCII = tuple(
+    word for word in _ERROR_WORDS.pattern.split("|") if word.isascii() and word == word.lower()
+)
+
+
+def _has_error_word(line: str) -> bool:
+    if line.isascii():
+        lowered = line.lower()
+        return any(word in lowered for word in _ERROR_WORDS_ASCII)
+    return _ERROR_WORDS.search(line) is not None
+
+
 _STOP = frozenset(
     [
         "the",
@@ -301,7 +318,7 @@ def informative_text(parsed: Any, limit: int = MAX_SIGNAL_CHARS) -> str:
         if not cleaned or cleaned in kept:
             continue
         kept.add(cleaned)
-        (errors if _ERROR_WORDS.search(cleaned) else rest).append(cleaned)
+        (errors if _has_error_word(cleaned) else rest).append(cleaned)
     text = "\n".join(head + errors + rest)
     return text[:limit]
 
@@ -337,6 +354,9 @@ class SignalTable:
         self.connection = connection
         self.doc_freq = dict(connection.execute("SELECT term, doc FROM signal_vocab"))
         self.total = connection.execute("SELECT count(*) FROM signal_fts").fetchone()[0] or 1
+        # answers by query: the table is read-only, so a query's answer holds until the
+        # index file changes (then `_signal_connection` opens a new table)
+        self.answers: dict[tuple[str, int], list[tuple[str, float]]] = {}
 
     def close(self) -> None:
         self.connection.close()
@@ -394,15 +414,21 @@ def bm25_scores(kb: Any, text: str, limit: int = TOP_K) -> list[tuple[str, float
     if not chosen:
         return []
     expression = " OR ".join('"' + t.replace('"', '""') + '"' for t in chosen)
-    try:
-        ranked = table.connection.execute(
-            "SELECT slug, bm25(signal_fts) AS rank FROM signal_fts "
-            "WHERE signal_fts MATCH ? ORDER BY rank LIMIT ?",
-            (expression, limit),
-        ).fetchall()
-    except sqlite3.Error:
-        return []
-    return [(slug, -rank) for slug, rank in ranked if -rank > 0]
+    answer = table.answers.get((expression, limit))
+    if answer is None:
+        try:
+            ranked = table.connection.execute(
+                "SELECT slug, bm25(signal_fts) AS rank FROM signal_fts "
+                "WHERE signal_fts MATCH ? ORDER BY rank LIMIT ?",
+                (expression, limit),
+            ).fetchall()
+        except sqlite3.Error:
+            return []
+        answer = [(slug, -rank) for slug, rank in ranked if -rank > 0]
+        if len(table.answers) >= ANSWER_CACHE_SIZE:
+            table.answers.clear()
+        table.answers[(expression, limit)] = answer
+    return list(answer)
 
 
 # --- all together -----------------------------------------------------------

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import contextlib
 import html
+import logging
+import os
 import re
 import sqlite3
 import threading
@@ -32,9 +34,12 @@ from typing import Any
 
 from kb.textindex import fold_for_index
 
+logger = logging.getLogger(__name__)
+
 MODEL_NAME = "wordllama-l2-supercat-256"
 DIM = 256
 MAX_EMBED_CHARS = 4000
+EMBED_CACHE_SIZE = 512  # texts whose vector is kept (a paste's informative text repeats often)
 _lock = threading.Lock()
 _model: Any = None
 _model_loaded = False
@@ -68,6 +73,19 @@ class WordLlamaModel:
         self.tokenizer = tokenizer
         self.tokenizer.no_truncation()
         self.tokenizer.no_padding()
+        self._cache: dict[str, Any] = {}
+
+    def embed_one(self, text: str) -> Any:
+        """`embed([text])[0]`, remembered for the last texts seen (read-only array): the
+        model never changes in a process, so the same text always gives the same vector."""
+        vector = self._cache.get(text)
+        if vector is None:
+            vector = self.embed([text])[0]
+            vector.flags.writeable = False
+            if len(self._cache) >= EMBED_CACHE_SIZE:
+                self._cache.clear()
+            self._cache[text] = vector
+        return vector
 
     def embed(self, texts: list[str]) -> Any:
         import numpy as np
@@ -112,6 +130,12 @@ def get_model() -> WordLlamaModel | None:
         if not _model_loaded:
             _model = _load_wordllama()
             _model_loaded = True
+            # one line per process: shows whether a request or the warm-up paid for it
+            logger.info(
+                "embedding model %s in pid %d",
+                "loaded" if _model is not None else "not installed",
+                os.getpid(),
+            )
     return _model
 
 
@@ -284,7 +308,7 @@ def _best_cosine(
         return None
     import numpy as np
 
-    vector = model.embed([text])[0]
+    vector = model.embed_one(text)
     # einsum, not `matrix @ vector`: BLAS's worker threads cost 15-30 ms a call on a busy
     # 2-core machine for what is a 1 ms product at 10,000 entries
     scores = np.einsum("ij,j->i", matrices[0], vector)

@@ -242,3 +242,31 @@ def test_very_long_paste_is_analysed_head_and_tail_keeping_line_numbers():
         f"the first {HEAD_LINES:,}" in notice and "5,000 in between" in notice
         for notice in result.notices
     )
+
+
+def test_scanning_lines_with_the_sets_finds_the_same_hits(django_db_blocker, monkeypatch):
+    """The matcher's two ways to find a candidate's lines (one set scan per line, or the
+    candidate's regex on every line) give the same hits on every corpus and held-out paste."""
+    from pathlib import Path
+
+    from diagnostics.matcher import Matcher
+    from diagnostics.parsers import parse_paste
+    from kb.index import get_kb
+    from tests.corpus_loader import load_corpus
+
+    with django_db_blocker.unblock():
+        matcher = get_matcher(get_kb())
+    root = Path(__file__).resolve().parent
+
+    def hits(factor: int, text: str) -> list:
+        monkeypatch.setattr(Matcher, "LINE_SCAN_FACTOR", factor)
+        found = matcher._pattern_hits(parse_paste(text).logical)
+        return [(h.signature.slug, h.signature.index, h.evidence, h.facts) for h in found]
+
+    compared = 0
+    for name in ("corpus", "heldout", "heldout2"):
+        for item in load_corpus(root / name):
+            by_sets = hits(-1, item.text)  # always the set scan
+            assert by_sets == hits(10**9, item.text), item.text[:200]
+            compared += bool(by_sets)
+    assert compared > 200

@@ -255,3 +255,61 @@ def test_sealed_sets_are_not_read_without_the_flag():
 )
 def test_kind_heuristic_for_files_without_a_kind_header(text, kind):
     assert _qualitylib().infer_kind(text) == kind
+
+
+def test_remembered_signals_equal_fresh_ones_and_skip_the_work(kb, monkeypatch):
+    """The BM25 answer and the paste vector are kept per query/text: the same values as
+    computing them again, and a repeated paste neither queries FTS5 nor tokenises."""
+    import numpy as np
+
+    from diagnostics import signals
+
+    text = informative_text(diagnose_parsed(BANNER_AND_540))
+    model = get_model()
+    table = signals._signal_connection(kb)
+    table.answers.clear()
+    model._cache.clear()
+    first_bm25 = signals.bm25_scores(kb, text)
+    first_cos = signals.cosine_scores(kb, text)
+    assert first_bm25 and first_cos is not None
+    assert np.array_equal(model.embed_one(text), model.embed([text])[0])
+
+    class Refuse:
+        def __getattr__(self, name):
+            raise AssertionError(f"{name} called for a remembered text")
+
+    monkeypatch.setattr(model, "tokenizer", Refuse())
+    monkeypatch.setattr(table, "connection", Refuse())
+    assert signals.bm25_scores(kb, text) == first_bm25
+    again = signals.cosine_scores(kb, text)
+    assert again.top == first_cos.top
+    assert again.of("quorum-queue-global-qos") == first_cos.of("quorum-queue-global-qos")
+
+
+def diagnose_parsed(text):
+    from diagnostics.parsers import parse_paste
+
+    return parse_paste(text)
+
+
+def test_error_word_test_answers_like_the_pattern():
+    """`_has_error_word` (substring tests on ASCII lines) agrees with `_ERROR_WORDS`."""
+    from pathlib import Path
+
+    from diagnostics.signals import _ERROR_WORDS, _has_error_word
+
+    assert all(
+        ch.isalpha() or ch in " '" for word in _ERROR_WORDS.pattern.split("|") for ch in word
+    )
+    root = Path(__file__).resolve().parent
+    lines = {"ERROR", "Timed Out", "CAN'T", "nothing here", "오류 발생", "Kılled", "ſtop"}
+    for name in ("corpus", "heldout", "heldout2"):
+        for path in sorted((root / name).rglob("*")):
+            if path.is_file():
+                lines.update(path.read_text(encoding="utf-8", errors="replace").splitlines())
+    hits = 0
+    for line in lines:
+        expected = _ERROR_WORDS.search(line) is not None
+        assert _has_error_word(line) == expected, line
+        hits += expected
+    assert 100 < hits < len(lines)

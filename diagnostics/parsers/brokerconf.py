@@ -25,7 +25,10 @@ from diagnostics import linear_re as re
 from diagnostics.facts import BrokerFact, broker_kind
 from diagnostics.parsers.base import NotMine, Parser
 
-CONSUMER_TIMEOUT = re.compile(r"\bconsumer_timeout\s*[=:]\s*(\d+)|x-consumer-timeout\W+(\d+)")
+CONSUMER_TIMEOUT = re.compile(
+    r"\bconsumer_timeout\s*[=:]\s*(\d+)|x-consumer-timeout\W+(\d+)",
+    needs=("consumer_timeout", "x-consumer-timeout"),
+)
 # redis.conf `maxmemory-policy allkeys-lru`, `CONFIG SET maxmemory-policy ...`, INFO's
 # `maxmemory_policy:allkeys-lru`; the value is one of Redis's policy names
 EVICTION_POLICY = re.compile(

@@ -20,25 +20,35 @@ from diagnostics import linear_re as re
 from diagnostics.parsers.base import NotMine, Parser
 
 KINDS = (
-    ("celery", re.compile(r"\[\d{4}-\d\d-\d\d [\d:,]+: (?P<level>[A-Z]+)/[\w\-]+\]")),
+    ("celery", re.compile(r"\[\d{4}-\d\d-\d\d [\d:,]+: (?P<level>[A-Z]+)/[\w\-]+\]", needs=("[",))),
     (
         "rabbitmq",
         re.compile(
             r"^\s*(?:\d{4}-\d\d-\d\d[ T][\d:.+\-]+ )?\[(?P<level>debug|info|notice|warning|error|"
             r"critical)\] <\d+\.\d+\.\d+>",
             re.IGNORECASE,
+            needs=("] <",),
         ),
     ),
-    ("rabbitmq", re.compile(r"^=(?P<level>[A-Z]+) REPORT====")),
-    ("redis", re.compile(r"^\d+:[CMSX] \d{1,2} \w{3} \d{4} [\d:.]+ (?P<level>[.\-*#])")),
+    ("rabbitmq", re.compile(r"^=(?P<level>[A-Z]+) REPORT====", needs=(" REPORT====",))),
+    (
+        "redis",
+        re.compile(r"^\d+:[CMSX] \d{1,2} \w{3} \d{4} [\d:.]+ (?P<level>[.\-*#])", needs=(":",)),
+    ),
     (
         "kubernetes",
         re.compile(
             r"\b(?P<level>Normal|Warning)\s+(?:BackOff|OOMKilling|Killing|Failed|Unhealthy|"
-            r"FailedScheduling|Evicted|Pulled|Created|Started|SuccessfulCreate)\b"
+            r"FailedScheduling|Evicted|Pulled|Created|Started|SuccessfulCreate)\b",
+            needs=("Normal", "Warning"),
         ),
     ),
-    ("kubernetes", re.compile(r"\b(?P<level>OOMKilled|CrashLoopBackOff)\b")),
+    (
+        "kubernetes",
+        re.compile(
+            r"\b(?P<level>OOMKilled|CrashLoopBackOff)\b", needs=("OOMKilled", "CrashLoopBackOff")
+        ),
+    ),
 )
 
 

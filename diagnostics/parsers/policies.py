@@ -21,7 +21,9 @@ from diagnostics import linear_re as re
 from diagnostics.facts import PolicyFact
 from diagnostics.parsers.base import NotMine, Parser
 
-SET_POLICY = re.compile(r"\brabbitmqctl\s+(?:\S+\s+)*?set_policy\s+(?P<args>.+)$")
+SET_POLICY = re.compile(
+    r"\brabbitmqctl\s+(?:\S+\s+)*?set_policy\s+(?P<args>.+)$", needs=("set_policy",)
+)
 MAX_DEFINITIONS = 200_000  # characters of a JSON document we try to read
 
 

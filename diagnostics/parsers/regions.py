@@ -37,7 +37,10 @@ PY_START = re.compile(
 PY_CONTINUE = re.compile(
     r"^(?:\s+\S|[)\]}]|#|\s*$|else:|elif\b|except\b|finally:|try:|if\b|for\b|with\b|return\b)"
 )
-YAML_START = re.compile(r"^(?:apiVersion:|kind:|services:|---\s*$|version:\s*['\"]?\d)")
+YAML_START = re.compile(
+    r"^(?:apiVersion:|kind:|services:|---\s*$|version:\s*['\"]?\d)",
+    needs=("apiVersion:", "kind:", "services:", "---", "version:"),
+)
 YAML_LINE = re.compile(r"^(?:\s*$|\s*#|\s+\S|-\s|---|\.\.\.|[\w\-\"'./]+:(?:\s|$))")
 MAX_PARSES = 300
 

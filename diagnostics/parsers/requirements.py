@@ -24,11 +24,11 @@ REQUIREMENT = re.compile(
     r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._\-]*)(?:\[(?P<extras>[A-Za-z0-9,._\- ]+)\])?"
     r"\s*(?:(?:==|>=|<=|~=|!=|>|<|===)\s*[\w.*+!\-]+\s*,?\s*)*(?:;.*)?(?:\s+#.*)?$"
 )
-OPTION = re.compile(r"^-(?:r|c|e|-index-url|-extra-index-url|-find-links)\b")
+OPTION = re.compile(r"^-(?:r|c|e|-index-url|-extra-index-url|-find-links)\b", needs=("-",))
 DOCKER_INSTRUCTION = re.compile(
     r"^(?P<op>FROM|RUN|CMD|ENTRYPOINT|COPY|ADD|ENV|WORKDIR|ARG|USER|EXPOSE|LABEL)\s", re.IGNORECASE
 )
-PIP_INSTALL = re.compile(r"\bpip3?\s+install\s+(?P<args>[^&;|]+)")
+PIP_INSTALL = re.compile(r"\bpip3?\s+install\s+(?P<args>[^&;|]+)", needs=("pip",))
 
 
 @dataclass

@@ -34,12 +34,16 @@ from diagnostics.facts import ExceptionFact
 from diagnostics.parsers.base import NotMine, Parser
 from diagnostics.parsers.text import MAX_LINE, clean_lines
 
-TRACEBACK_HEAD = re.compile(r"Traceback \(most recent call last\):")
+TRACEBACK_HEAD = re.compile(
+    r"Traceback \(most recent call last\):", needs=("Traceback (most recent call last):",)
+)
 FRAME = re.compile(
-    r"^\s+File \"(?P<file>[^\"]{1,500})\", line (?P<line>\d+)(?:, in (?P<func>\S+))?"
+    r"^\s+File \"(?P<file>[^\"]{1,500})\", line (?P<line>\d+)(?:, in (?P<func>\S+))?",
+    needs=('File "',),
 )
 CHAIN = re.compile(
-    r"During handling of the above exception|The above exception was the direct cause"
+    r"During handling of the above exception|The above exception was the direct cause",
+    needs=("During handling of the above exception", "The above exception was the direct cause"),
 )
 # `pkg.mod.ClassName: message` or a bare `ClassName` (class names: letters, digits, _ and $).
 EXC_LINE = re.compile(
@@ -50,15 +54,19 @@ NAMED_EXC = re.compile(
     r"(?:^|[\s:\[(])(?P<type>(?:[A-Za-z_][\w$]*[.\\])*[A-Z][\w$]*"
     r"(?:Error|Exception|Failed|Refused|NotFound|Timeout|Interrupted|Fault|Exceeded"
     r"|Registered|Disallowed|Forced|Closed|Lost))"
-    r"(?::\s(?P<message>.*)|\((?P<args>.*)\)\s*\.?\s*)$"
+    r"(?::\s(?P<message>.*)|\((?P<args>.*)\)\s*\.?\s*)$",
+    needs=("Error", "Exception", "Failed", "Refused", "NotFound", "Timeout", "Interrupted")
+    + ("Fault", "Exceeded", "Registered", "Disallowed", "Forced", "Closed", "Lost"),
 )
 REPR_AFTER = re.compile(
     r"(?:raised unexpected|Unrecoverable error|raised exception|[Ee]rror)\s*:\s*"
-    r"(?P<type>(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*)\((?P<args>.*)\)\s*\.?\s*$"
+    r"(?P<type>(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*)\((?P<args>.*)\)\s*\.?\s*$",
+    needs=("raised unexpected", "raised exception", "rror"),  # "rror": [Ee]rror, "error"
 )
 # IPython / Jupyter put the type on the header line: `EncodeError      Traceback (most recent call last)`
 IPYTHON_HEAD = re.compile(
-    r"^(?P<type>(?:[A-Za-z_]\w*\.)*[A-Z]\w*)\s{2,}Traceback \(most recent call last\)"
+    r"^(?P<type>(?:[A-Za-z_]\w*\.)*[A-Z]\w*)\s{2,}Traceback \(most recent call last\)",
+    needs=("Traceback (most recent call last)",),
 )
 REPLY = re.compile(r"\((?P<code>\d{3})\)\s*(?P<text>[A-Z][A-Z_\-]+ - .*)")
 MAX_REPR_ARGS = 4_000

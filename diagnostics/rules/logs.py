@@ -29,8 +29,8 @@ TASK_ID = (
     r"(?P<task>[\w.:-]+)\[(?P<id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\]"
 )
 EVENTS = {
-    "received": re.compile(r"Received task: " + TASK_ID),
-    "succeeded": re.compile(r"Task " + TASK_ID + r" succeeded in"),
+    "received": re.compile(r"Received task: " + TASK_ID, needs=("Received task: ",)),
+    "succeeded": re.compile(r"Task " + TASK_ID + r" succeeded in", needs=(" succeeded in",)),
 }
 REDIS_HINT = re.compile(
     r"redis(?:s)?://|transport:\s*redis|\bRedis\b broker|broker_url[^\n]{0,40}redis", re.IGNORECASE
