@@ -111,10 +111,10 @@ class Entry:
     title_ko: str = ""
     summary_ko: str = ""
     keywords_ko: list[str] = field(default_factory=list)
-    # how people describe the problem in their own words (read by the meaning signals)
-    symptoms: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     components: list[str] = field(default_factory=list)
+    # how people describe the problem in their own words (read by the meaning signals)
+    symptoms: list[str] = field(default_factory=list)
     aliases: list[str] = field(default_factory=list)
     related: list[str] = field(default_factory=list)
     updated: str = ""
@@ -366,9 +366,9 @@ def _build_entry(
         title_ko=text("title_ko"),
         summary_ko=" ".join(text("summary_ko").split()),
         keywords_ko=str_list("keywords_ko"),
-        symptoms=symptom_list(),
         tags=str_list("tags"),
         components=components,
+        symptoms=symptom_list(),
         aliases=str_list("aliases"),
         related=str_list("related"),
         updated=updated or "",
