@@ -50,8 +50,11 @@ ENTRY_KEYS_REQUIRED = (
     "examples",
     "counter_examples",
 )
+MAX_SYMPTOMS = 10
+MAX_SYMPTOM_CHARS = 100
 GUIDE_KEYS_REQUIRED = ("title", "summary", "tags", "components", "updated", "versions")
 KNOWN_KEYS = set(ENTRY_KEYS_REQUIRED) | {
+    "symptoms",
     "aliases",
     "related",
     "defaults",
@@ -110,6 +113,8 @@ class Entry:
     keywords_ko: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     components: list[str] = field(default_factory=list)
+    # how people describe the problem in their own words (read by the meaning signals)
+    symptoms: list[str] = field(default_factory=list)
     aliases: list[str] = field(default_factory=list)
     related: list[str] = field(default_factory=list)
     updated: str = ""
@@ -318,6 +323,18 @@ def _build_entry(
             return []
         return [v for v in value]
 
+    def symptom_list() -> list[str]:
+        phrases = [" ".join(v.split()) for v in str_list("symptoms")]
+        if len(phrases) > MAX_SYMPTOMS:
+            error(lines.get("symptoms", 1), f"'symptoms' takes at most {MAX_SYMPTOMS} phrases")
+        for phrase in phrases:
+            if not phrase or len(phrase) > MAX_SYMPTOM_CHARS:
+                error(
+                    lines.get("symptoms", 1),
+                    f"each of 'symptoms' is a short phrase (1-{MAX_SYMPTOM_CHARS} characters)",
+                )
+        return phrases
+
     updated = data.get("updated")
     if isinstance(updated, dt.date):
         updated = updated.isoformat()
@@ -351,6 +368,7 @@ def _build_entry(
         keywords_ko=str_list("keywords_ko"),
         tags=str_list("tags"),
         components=components,
+        symptoms=symptom_list(),
         aliases=str_list("aliases"),
         related=str_list("related"),
         updated=updated or "",

@@ -14,8 +14,8 @@ ever downloaded: when the files are missing the model is None and the semantic
 signal is 0 for every entry (the ranker still works on the other signals).
 
 Entry vectors are computed by `kb_build` (`write_vectors`) from each entry's
-title, summary, symptom and cause (the same text the BM25 signal reads, see
-`entry_signal_text`) and stored in the index as one float32 blob per entry;
+title, summary, `symptoms` phrases, Symptom and Cause sections (the same text
+the BM25 signal reads, see `entry_signal_text`) and stored in the index as one float32 blob per entry;
 `load_vectors` reads them back as a matrix. docs/ranking.md compares this model
 with all-MiniLM-L6-v2 on the corpus.
 """
@@ -147,10 +147,12 @@ def _section_text(entry: Any, section_id: str) -> str:
 
 
 def entry_signal_text(entry: Any) -> str:
-    """What the meaning signals read of an entry: title, summary, symptom, cause, KO words."""
+    """What the meaning signals read of an entry: title, summary, symptom phrases, the
+    Symptom and Cause sections, KO words."""
     parts = [
         entry.title,
         entry.summary,
+        ". ".join(entry.symptoms),
         _section_text(entry, "symptom"),
         _section_text(entry, "cause"),
         entry.title_ko,

@@ -25,14 +25,15 @@ TESTS = Path(__file__).parent
 # heldout 55/59, heldout2 40/44, heldout3 103/124. heldout3 was scored once as a sealed
 # set (0.782) and is spent: now a regression floor like the others (its pastes are read
 # to find weaknesses, never copied into signatures, examples or the corpus). A floor one
-# paste below the figure on each set.
-FLOORS = {"heldout": 54 / 59, "heldout2": 39 / 44, "heldout3": 102 / 124}
+# paste below the figure on each set. With the entries' `symptoms` phrases (prose): heldout
+# 55/59, heldout2 42/44, heldout3 107/124.
+FLOORS = {"heldout": 54 / 59, "heldout2": 41 / 44, "heldout3": 106 / 124}
 # Share of `high` answers measured with the ranker trained on the 523-paste corpus at
-# 99.5% precision (corpus 248/523, heldout 36/59, heldout2 23/44, heldout3 37/124), one
+# 99.5% precision (corpus 256/523, heldout 38/59, heldout2 23/44, heldout3 37/124), one
 # paste of slack on the held-out sets.
 MIN_HIGH_SHARE = {
-    "corpus": 248 / 523,
-    "heldout": 35 / 59,
+    "corpus": 256 / 523,
+    "heldout": 37 / 59,
     "heldout2": 22 / 44,
     "heldout3": 36 / 124,
 }

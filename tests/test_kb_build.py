@@ -241,3 +241,25 @@ def test_a_missing_index_is_a_clear_503_never_a_build_inside_the_request(
     response = client.get("/kb/")
     assert response.status_code == 503 and b"kb_build" in response.content
     assert not (tmp_path / "absent.sqlite3").exists()
+
+
+def test_symptom_phrases_are_validated_and_reach_the_signal_index(content, tmp_path):
+    path = content / "entries" / "dlx-mismatch.md"
+    original = path.read_text()
+    phrase = "workers refuse to start after someone edited the queue by hand"
+    write(path, original.replace("tags:", f'symptoms: ["{phrase}"]\ntags:', 1))
+    index = tmp_path / "index.sqlite3"
+    assert build_index(content, index, FIXTURE_POLICY).written
+    (text,) = (
+        sqlite3.connect(index)
+        .execute("SELECT text FROM signal_fts WHERE slug = 'dlx-mismatch'")
+        .fetchone()
+    )
+    assert "edited the queue by hand" in text
+    # not a list, and a paragraph instead of a phrase, are errors with the file's line
+    write(path, original.replace("tags:", "symptoms: workers refuse to start\ntags:", 1))
+    messages = [str(e) for e in load_content(content, FIXTURE_POLICY).errors]
+    assert any("'symptoms' must be a list of strings" in m for m in messages)
+    write(path, original.replace("tags:", f'symptoms: ["{"x" * 101}"]\ntags:', 1))
+    messages = [str(e) for e in load_content(content, FIXTURE_POLICY).errors]
+    assert any("content/entries/dlx-mismatch.md:7: each of 'symptoms'" in m for m in messages)
