@@ -35,6 +35,8 @@ COMPONENTS = {
     "postgresql",
     "docker",
 }
+# Optional search terms in other languages people describe problems in (docs/entry-format.md)
+FOREIGN_KEYWORDS = ("keywords_zh", "keywords_ja", "keywords_ru")
 REQUIRED_SECTIONS = ("symptom", "cause", "fix")
 ENTRY_KEYS_REQUIRED = (
     "title",
@@ -57,6 +59,7 @@ KNOWN_KEYS = set(ENTRY_KEYS_REQUIRED) | {
     "defaults",
     "messages",
     "not_reproducible",
+    *FOREIGN_KEYWORDS,
 }
 MESSAGE_LANGS = ("en", "ko")
 MESSAGE_PLACEHOLDER = re.compile(r"\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}")
@@ -108,6 +111,9 @@ class Entry:
     title_ko: str = ""
     summary_ko: str = ""
     keywords_ko: list[str] = field(default_factory=list)
+    keywords_zh: list[str] = field(default_factory=list)
+    keywords_ja: list[str] = field(default_factory=list)
+    keywords_ru: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     components: list[str] = field(default_factory=list)
     aliases: list[str] = field(default_factory=list)
@@ -349,6 +355,9 @@ def _build_entry(
         title_ko=text("title_ko"),
         summary_ko=" ".join(text("summary_ko").split()),
         keywords_ko=str_list("keywords_ko"),
+        keywords_zh=str_list("keywords_zh"),
+        keywords_ja=str_list("keywords_ja"),
+        keywords_ru=str_list("keywords_ru"),
         tags=str_list("tags"),
         components=components,
         aliases=str_list("aliases"),
