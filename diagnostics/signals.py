@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from diagnostics.ranking import finding_evidence, finding_facts, finding_weight
-from kb.textindex import WORD_PIECES, fold_for_index
+from kb.textindex import WORD_PIECES, fold_for_index, fold_for_signals
 from kb.vectors import cosine_scores, write_signal_fts
 
 TOP_K = 5
@@ -356,7 +356,14 @@ class SignalTable:
         self.total = connection.execute("SELECT count(*) FROM signal_fts").fetchone()[0] or 1
         # answers by query: the table is read-only, so a query's answer holds until the
         # index file changes (then `_signal_connection` opens a new table)
-        self.answers: dict[tuple[str, int], list[tuple[str, float]]] = {}
+        self.answers: dict[tuple[str, str, int], list[tuple[str, float]]] = {}
+        try:  # the entries' keywords_zh/ja/ru (an index built before them has no table)
+            self.foreign_freq = dict(connection.execute("SELECT term, doc FROM signal_i18n_vocab"))
+            self.foreign_total = connection.execute("SELECT count(*) FROM signal_i18n").fetchone()[
+                0
+            ]
+        except sqlite3.Error:
+            self.foreign_freq, self.foreign_total = {}, 0
 
     def close(self) -> None:
         self.connection.close()
@@ -398,36 +405,60 @@ def _signal_connection(kb: Any) -> SignalTable | None:
 
 
 def bm25_scores(kb: Any, text: str, limit: int = TOP_K) -> list[tuple[str, float]]:
-    """Best entries for the paste's words by BM25 (higher is better), best first."""
+    """Best entries for the paste's words by BM25 (higher is better), best first.
+
+    Two tables: the entries' English and Korean text, and their Chinese, Japanese and
+    Russian search terms (asked only for the paste's non-ASCII terms, Cyrillic words cut
+    to a stem). An entry found in both gets the sum of its two scores."""
     table = _signal_connection(kb)
     if table is None:
         return []
-    terms = query_terms(fold_for_index(text))
+    scores: dict[str, float] = {}
+    queries = (
+        ("signal_fts", query_terms(fold_for_index(text)), table.doc_freq, table.total),
+        (
+            "signal_i18n",
+            [t for t in query_terms(fold_for_signals(text)) if not t.isascii()],
+            table.foreign_freq,
+            table.foreign_total,
+        ),
+    )
+    for name, terms, known, total in queries:
+        # the rarest terms carry the most; very common ones only slow FTS5 down
+        chosen = sorted(
+            (t for t in terms if t in known and known[t] <= max(1, total // 2)),
+            key=lambda t: known[t],
+        )[:MAX_QUERY_TERMS]
+        for slug, score in _bm25_query(table, name, chosen, limit):
+            scores[slug] = scores.get(slug, 0.0) + score
+    return sorted(scores.items(), key=lambda item: -item[1])[:limit]
+
+
+_BM25_SQL = {
+    table: f"SELECT slug, bm25({table}) AS rank FROM {table} "  # noqa: S608 (fixed names)
+    f"WHERE {table} MATCH ? ORDER BY rank LIMIT ?"
+    for table in ("signal_fts", "signal_i18n")
+}
+
+
+def _bm25_query(
+    table: SignalTable, name: str, terms: list[str], limit: int
+) -> list[tuple[str, float]]:
+    """BM25 answers of one FTS table for `terms`, remembered per table (read-only)."""
     if not terms:
         return []
-    known, total = table.doc_freq, table.total
-    # the rarest terms carry the most; very common ones only slow FTS5 down
-    chosen = sorted(
-        (t for t in terms if t in known and known[t] <= max(1, total // 2)),
-        key=lambda t: known[t],
-    )[:MAX_QUERY_TERMS]
-    if not chosen:
-        return []
-    expression = " OR ".join('"' + t.replace('"', '""') + '"' for t in chosen)
-    answer = table.answers.get((expression, limit))
+    expression = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+    key = (name, expression, limit)
+    answer = table.answers.get(key)
     if answer is None:
         try:
-            ranked = table.connection.execute(
-                "SELECT slug, bm25(signal_fts) AS rank FROM signal_fts "
-                "WHERE signal_fts MATCH ? ORDER BY rank LIMIT ?",
-                (expression, limit),
-            ).fetchall()
+            ranked = table.connection.execute(_BM25_SQL[name], (expression, limit)).fetchall()
         except sqlite3.Error:
             return []
         answer = [(slug, -rank) for slug, rank in ranked if -rank > 0]
         if len(table.answers) >= ANSWER_CACHE_SIZE:
             table.answers.clear()
-        table.answers[(expression, limit)] = answer
+        table.answers[key] = answer
     return list(answer)
 
 

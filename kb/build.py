@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import sqlite3
 import tempfile
 from collections.abc import Iterable
@@ -160,6 +161,14 @@ def attach_verification(content_dir: Path, result: BuildResult) -> None:
             )
 
 
+# The optional keywords_<lang> lists: each term must be written in that language's script.
+FOREIGN_SCRIPTS = {
+    "keywords_zh": re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]"),
+    "keywords_ja": re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]"),
+    "keywords_ru": re.compile(r"[\u0400-\u04ff]"),
+}
+
+
 def check_completeness(entries: list[Entry], policy: Policy) -> list[ContentError]:
     """Every entry (not a list of them) has what a reader and the engine need."""
     errors = []
@@ -178,6 +187,10 @@ def check_completeness(entries: list[Entry], policy: Policy) -> list[ContentErro
             )
         if len(entry.keywords_ko) < policy.min_keywords_ko:
             error("keywords_ko", f"needs at least {policy.min_keywords_ko} keywords_ko")
+        for key, script in FOREIGN_SCRIPTS.items():
+            for word in getattr(entry, key):
+                if not script.search(word):
+                    error(key, f"{key} term {word!r} has no {key[-2:]} letters")
         if policy.korean_body and not entry.has_korean_body:
             error("title_ko", f"needs a Korean body ({entry.slug}.ko.md)")
         if policy.references and "references" not in {s["id"] for s in entry.section_templates}:
@@ -285,7 +298,15 @@ def _fill(connection: sqlite3.Connection, entries: list[Entry], version: str) ->
                 number,
                 fold_for_index(f"{entry.title} {entry.slug.replace('-', ' ')}"),
                 fold_for_index(signature_words(entry.signatures)),
-                fold_for_index(" ".join(entry.tags + entry.components)),
+                fold_for_index(
+                    " ".join(
+                        entry.tags
+                        + entry.components
+                        + entry.keywords_zh
+                        + entry.keywords_ja
+                        + entry.keywords_ru
+                    )
+                ),
                 fold_for_index(entry.summary),
                 fold_for_index(entry.body_text),
                 fold_for_index(

@@ -35,6 +35,8 @@ COMPONENTS = {
     "postgresql",
     "docker",
 }
+# Optional search terms in other languages people describe problems in (docs/entry-format.md)
+FOREIGN_KEYWORDS = ("keywords_zh", "keywords_ja", "keywords_ru")
 REQUIRED_SECTIONS = ("symptom", "cause", "fix")
 ENTRY_KEYS_REQUIRED = (
     "title",
@@ -60,6 +62,7 @@ KNOWN_KEYS = set(ENTRY_KEYS_REQUIRED) | {
     "defaults",
     "messages",
     "not_reproducible",
+    *FOREIGN_KEYWORDS,
 }
 MESSAGE_LANGS = ("en", "ko")
 MESSAGE_PLACEHOLDER = re.compile(r"\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}")
@@ -111,6 +114,9 @@ class Entry:
     title_ko: str = ""
     summary_ko: str = ""
     keywords_ko: list[str] = field(default_factory=list)
+    keywords_zh: list[str] = field(default_factory=list)
+    keywords_ja: list[str] = field(default_factory=list)
+    keywords_ru: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     components: list[str] = field(default_factory=list)
     # how people describe the problem in their own words (read by the meaning signals)
@@ -366,6 +372,9 @@ def _build_entry(
         title_ko=text("title_ko"),
         summary_ko=" ".join(text("summary_ko").split()),
         keywords_ko=str_list("keywords_ko"),
+        keywords_zh=str_list("keywords_zh"),
+        keywords_ja=str_list("keywords_ja"),
+        keywords_ru=str_list("keywords_ru"),
         tags=str_list("tags"),
         components=components,
         symptoms=symptom_list(),

@@ -45,6 +45,20 @@ def fold_for_index(text: str) -> str:
     return CJK_RUN.sub(lambda m: " ".join(hangul_bigrams(m.group(0))), text)
 
 
+# Cyrillic words are cut to their first letters on both sides of the paste path's BM25
+# (entries' `keywords_ru` and the paste): Russian inflects nouns and verbs by their
+# endings (`воркер`, `воркеры`, `воркеров`), so a shared prefix stands in for a stemmer: words of
+# six letters or more keep their first five.
+CYRILLIC_WORD = re.compile(r"[\u0400-\u04ff]{6,}")
+CYRILLIC_STEM = 5
+
+
+def fold_for_signals(text: str) -> str:
+    """`fold_for_index`, plus Cyrillic words cut to CYRILLIC_STEM letters (lowercased)."""
+    text = CYRILLIC_WORD.sub(lambda m: m.group(0).lower()[:CYRILLIC_STEM], text)
+    return fold_for_index(text)
+
+
 def signature_words(signatures: Iterable) -> str:
     """The searchable words of an entry's signatures (regex syntax stripped)."""
     words = []

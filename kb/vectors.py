@@ -32,7 +32,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from kb.textindex import fold_for_index
+from kb.textindex import fold_for_index, fold_for_signals
 
 logger = logging.getLogger(__name__)
 
@@ -162,6 +162,17 @@ def entry_signal_text(entry: Any) -> str:
     return "\n".join(p for p in parts if p)
 
 
+def entry_foreign_text(entry: Any) -> str:
+    """The entry's Chinese, Japanese and Russian search terms (`keywords_zh/ja/ru`), read by
+    the paste path's BM25 from a table of their own: the English table's scores (and the
+    ranker trained on them) stay as they were, and the embedding model reads English."""
+    return "\n".join(
+        " ".join(words)
+        for words in (entry.keywords_zh, entry.keywords_ja, entry.keywords_ru)
+        if words
+    )
+
+
 def entry_title_text(entry: Any) -> str:
     """A short view of an entry for search queries, which read like titles."""
     return "\n".join(p for p in (entry.title, entry.title_ko) if p)
@@ -233,6 +244,10 @@ CREATE VIRTUAL TABLE IF NOT EXISTS signal_fts USING fts5(
     slug UNINDEXED, text, tokenize = 'unicode61 remove_diacritics 2'
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS signal_vocab USING fts5vocab(signal_fts, row);
+CREATE VIRTUAL TABLE IF NOT EXISTS signal_i18n USING fts5(
+    slug UNINDEXED, text, tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS signal_i18n_vocab USING fts5vocab(signal_i18n, row);
 """
 
 
@@ -244,6 +259,14 @@ def write_signal_fts(connection: sqlite3.Connection, entries: list[Any]) -> None
             (e.slug, fold_for_index(entry_signal_text(e)))
             for e in sorted(entries, key=lambda e: e.slug)
             if e.kind == "entry"
+        ],
+    )
+    connection.executemany(
+        "INSERT INTO signal_i18n(slug, text) VALUES (?, ?)",
+        [
+            (e.slug, fold_for_signals(entry_foreign_text(e)))
+            for e in sorted(entries, key=lambda e: e.slug)
+            if e.kind == "entry" and entry_foreign_text(e)
         ],
     )
 

@@ -184,6 +184,24 @@ def test_every_entry_must_be_complete_under_the_site_policy(content):
     assert not any(m.startswith("content/guides/") for m in messages)  # guides are not entries
 
 
+def test_foreign_keywords_must_be_written_in_their_language(content):
+    path = content / "entries" / "dlx-mismatch.md"
+    text = path.read_text().replace(
+        "keywords_ko: [큐 인자, 불일치]\n",
+        "keywords_ko: [큐 인자, 불일치]\nkeywords_zh: [队列参数]\nkeywords_ru: [аргументы, prefetch]\n",
+    )
+    write(path, text)
+    messages = [str(e) for e in load_content(content, FIXTURE_POLICY).errors]
+    assert messages == [
+        "content/entries/dlx-mismatch.md:8: keywords_ru term 'prefetch' has no ru letters"
+    ]
+    write(path, text.replace(", prefetch]", "]"))
+    entry = next(
+        e for e in load_content(content, FIXTURE_POLICY).entries if e.slug == "dlx-mismatch"
+    )
+    assert entry.keywords_zh == ["队列参数"] and entry.keywords_ru == ["аргументы"]
+
+
 def test_rules_need_their_message_in_both_languages_with_declared_placeholders():
     from django.conf import settings
 

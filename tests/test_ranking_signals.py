@@ -8,9 +8,9 @@ import pytest
 
 from diagnostics.engine import diagnose
 from diagnostics.learned_rank import entry_thresholds, fit, high_threshold, load_model, predict
-from diagnostics.signals import informative_text, is_context_line
+from diagnostics.signals import bm25_scores, informative_text, is_context_line
 from kb.index import get_kb
-from kb.textindex import fold_for_index, query_pieces
+from kb.textindex import fold_for_index, fold_for_signals, query_pieces
 from kb.vectors import DIM, get_model
 
 BANNER_AND_540 = """\
@@ -219,6 +219,23 @@ def test_chinese_and_japanese_are_cut_into_bigrams_like_hangul():
     assert query_pieces("celery任务") == [["celery"], ["任务"]]
     assert fold_for_index("任务重复 ok") == "任务 务重 重复 ok"
     assert query_pieces("쿼럼큐") == [["쿼럼", "럼큐"]]
+
+
+def test_russian_words_are_cut_to_a_stem_for_the_paste_signals():
+    assert fold_for_signals("Воркеры воркеров очередь ok") == "ворке ворке очере ok"
+    assert fold_for_signals("задач два") == "задач два"  # five letters or fewer stay
+    assert fold_for_signals("预取") == fold_for_index("预取")
+
+
+def test_foreign_prose_reaches_its_entry_through_keywords_zh_ja_ru(kb):
+    # written for the test: no English word, only the entries' keywords_zh/ja/ru can match
+    texts = {
+        "prefetch-starvation": "у нас остальные воркеры простаивают, короткие задачи ждут",
+        "beat-duplicate-schedule": "部署了两台服务器，定时任务执行两次",
+        "tasks-lost-on-deploy": "デプロイのたびにタスクが消える",
+    }
+    for slug, text in texts.items():
+        assert bm25_scores(kb, text)[0][0] == slug, text
 
 
 def _qualitylib():
