@@ -29,11 +29,11 @@ TESTS = Path(__file__).parent
 # 55/59, heldout2 42/44, heldout3 107/124.
 FLOORS = {"heldout": 54 / 59, "heldout2": 41 / 44, "heldout3": 106 / 124}
 # Share of `high` answers measured with the ranker trained on the 523-paste corpus at
-# 99.5% precision (corpus 256/523, heldout 38/59, heldout2 23/44, heldout3 37/124), one
-# paste of slack on the held-out sets.
+# 99.5% precision, with `symptoms` and keywords_zh/ja/ru (corpus 255/523, heldout 37/59,
+# heldout2 23/44, heldout3 37/124), one paste of slack on the held-out sets.
 MIN_HIGH_SHARE = {
-    "corpus": 256 / 523,
-    "heldout": 37 / 59,
+    "corpus": 255 / 523,
+    "heldout": 36 / 59,
     "heldout2": 22 / 44,
     "heldout3": 36 / 124,
 }
