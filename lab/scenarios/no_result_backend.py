@@ -55,8 +55,8 @@ def run(lab) -> None:
     lab.python("from labapp import fan_out\nfan_out.delay(3)\n", "caller_chord")
     line = worker.wait_for(r"raised unexpected: NotImplementedError")
     # The chord error is both a pattern and an exception signature of the entry (as the
-    # caller's "No result backend is configured" is): the right entry first at 0.994, under
-    # the `high` threshold of the ranker trained on the 523-paste corpus (0.9955: see
+    # caller's "No result backend is configured" is): the right entry first at 0.992, under
+    # the `high` threshold of the ranker trained on the 523-paste corpus (0.9951: see
     # PRECISION_FOR_HIGH in bench/train_ranker.py). Listed in lab/README.md.
     lab.diagnose(line, "worker log: chord in a task", confidence="possible")
 
