@@ -38,9 +38,11 @@ def warm_up() -> bool:
     Never raises: a missing index (`kb_build` not run yet) leaves the lazy loading
     to the first request, as before, with a warning in the log.
     """
-    from diagnostics.engine import diagnose
-    from diagnostics.present import present_diagnosis
-    from kb import index
+    # Imported here, not at the top: config/wsgi.py imports this module to read
+    # `enabled()`, and the engine, presenter and index load the whole app (models, KB).
+    from diagnostics.engine import diagnose  # (see above)
+    from diagnostics.present import present_diagnosis  # (see above)
+    from kb import index  # (see above)
 
     started = time.monotonic()
     try:
