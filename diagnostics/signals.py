@@ -27,12 +27,12 @@ from __future__ import annotations
 
 import contextlib
 import math
-import re
 import sqlite3
 import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from diagnostics import linear_re as re
 from diagnostics.ranking import finding_evidence, finding_facts, finding_weight
 from kb.textindex import WORD_PIECES, fold_for_index, fold_for_signals
 from kb.vectors import cosine_scores, write_signal_fts

@@ -36,6 +36,9 @@ PASTE_CODE = sorted(
         *ROOT.glob("diagnostics/parsers/*.py"),
         *ROOT.glob("diagnostics/rules/*.py"),
         ROOT / "diagnostics/redact.py",
+        # the ranker's signals read every line of the paste too: a backtracking
+        # `[\s*-]*-{3,}` there took minutes on a 1 MB line of dashes
+        ROOT / "diagnostics/signals.py",
     ]
 )
 GROWTH = 2.3  # work(2n) / work(n): at most 2 for linear work, 4 for quadratic
@@ -363,3 +366,26 @@ def test_charging_outside_an_analysis_is_a_no_op():
         budget.charge(5)
         linear_re.compile("x").search("abc")
     assert spent.work == 5 + 4 and spent.regex_calls == 1
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda n: "-" * n,  # a line of dashes: `[\s*-]*-{3,}` backtracked for minutes with re
+        lambda n: "--- " + " " * n + "x",
+        lambda n: "WARNING] " + " " * n + "Connection to broker lost",
+        lambda n: "Trying again in " + "9" * n,
+    ],
+    ids=["dashes", "frame-spaces", "warning-spaces", "retry-digits"],
+)
+def test_the_rankers_reading_of_a_paste_is_linear(make):
+    """The meaning signals read every line (context lines, noise): linear work too."""
+    from diagnostics.signals import informative_text
+
+    def reading_work(text: str) -> int:
+        parsed = parse_paste(text)
+        with budget.counting() as spent:
+            informative_text(parsed)
+        return spent.work
+
+    assert_linear(make, reading_work)
