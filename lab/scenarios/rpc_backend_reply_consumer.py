@@ -37,7 +37,9 @@ def run(lab) -> None:
     log = BrokerLog()
     code, out = lab.python(BROKEN, "caller")
     lab.expect(code != 0 and "fast reply consumer does not exist" in out, out)
-    lab.diagnose(traceback_of(out), "caller traceback")
+    # The right entry first, but under the `high` threshold since the ranker was retrained
+    # at 99.5% precision on the 523-paste corpus (0.9951): listed in lab/README.md.
+    lab.diagnose(traceback_of(out), "caller traceback", confidence="possible")
     line = log.wait_for(r"fast reply consumer does not exist", timeout=5)
     if line:  # the broker log is readable here
         lab.diagnose(line, "broker log")

@@ -98,7 +98,9 @@ def run(lab) -> None:
     lab.python("from proj import long_job\nlong_job.delay(1)\n", "caller")
     _drop_backend(lab, admin, 1)
     line = worker.wait_for(r"Task djcelery_app\.long_job\[.*\] raised unexpected: OperationalError")
-    lab.diagnose(line, "worker log")
+    # The right entry first, but under the `high` threshold since the ranker was retrained
+    # at 99.5% precision on the 523-paste corpus (0.9951): listed in lab/README.md.
+    lab.diagnose(line, "worker log", confidence="possible")
 
     fix = lab.fix("fix").splitlines()
     import_line = next(
