@@ -36,6 +36,7 @@ from diagnostics.parsers import pyqueues
 from diagnostics.parsers.base import NotMine, Parser
 from diagnostics.parsers.errors import MalformedPaste
 from diagnostics.parsers.literals import UNKNOWN, call_name, literal_value, plain
+from diagnostics.parsers.text import bracket_depth
 from diagnostics.redact import mask_url
 
 MAX_SOURCE = 512 * 1024
@@ -85,7 +86,7 @@ def parse_module(source: str) -> ast.Module:
     """`ast.parse` with size and nesting caps (MalformedPaste when over them)."""
     if len(source) > MAX_SOURCE:
         raise MalformedPaste(f"Python over {MAX_SOURCE // 1024} KB is not analysed")
-    if _max_nesting(source) > MAX_NESTING:
+    if bracket_depth(source, "([{", ")]}") > MAX_NESTING:
         raise MalformedPaste(f"Python nested deeper than {MAX_NESTING} levels is not analysed")
     if "." in source and _LONG_DOTTED_NAME.search(source):
         raise MalformedPaste(
@@ -102,17 +103,6 @@ def parse_module(source: str) -> ast.Module:
 
 # The one "not mine" exception, under the name regions.py catches it by.
 NotPython = NotMine
-
-
-def _max_nesting(source: str) -> int:
-    depth = deepest = 0
-    for char in source:
-        if char in "([{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif char in ")]}":
-            depth = max(depth - 1, 0)
-    return deepest
 
 
 def setting_name(raw: str) -> tuple[str, str] | None:

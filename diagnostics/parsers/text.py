@@ -88,3 +88,16 @@ def logical_lines(lines: list[str]) -> list[LogicalLine]:
 def _continues(line: str) -> bool:
     stripped = line.strip()
     return bool(stripped) and not RECORD_START.match(line)
+
+
+def bracket_depth(text: str, opening: str, closing: str) -> int:
+    """The deepest nesting of the `opening` brackets (an unmatched closer counts as none;
+    quotes are not looked at, so the answer may over-estimate, which is the safe side)."""
+    depth = deepest = 0
+    for char in text:
+        if char in opening:
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in closing:
+            depth = max(depth - 1, 0)
+    return deepest

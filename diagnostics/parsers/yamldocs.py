@@ -39,6 +39,7 @@ import yaml
 from diagnostics.facts import QueueDecl
 from diagnostics.parsers.base import NotMine, Parser
 from diagnostics.parsers.errors import MalformedPaste, TooDeep
+from diagnostics.parsers.text import bracket_depth
 
 MAX_NODES = 20_000
 MAX_DEPTH = 100  # nesting levels; PyYAML's composer recurses once per level
@@ -119,14 +120,7 @@ def _flow_depth(text: str) -> int:
     """The deepest nesting of `[` and `{` (quotes ignored: an over-estimate is safe)."""
     if text.count("[") + text.count("{") <= MAX_DEPTH:
         return 0
-    depth = deepest = 0
-    for char in text:
-        if char in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif char in "]}":
-            depth = max(depth - 1, 0)
-    return deepest
+    return bracket_depth(text, "[{", "]}")
 
 
 def _kind(data: dict[str, Any]) -> str:
