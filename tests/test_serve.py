@@ -106,9 +106,17 @@ def test_rate_limit_is_shared_by_two_gunicorn_workers(tmp_path, backend):
     build_site(env)
     port = free_port()
     log_path = tmp_path / "access.log"
-    server = start_gunicorn(port, env, log_path, workers=2)
+    errors_path = tmp_path / "errors.log"
+    with errors_path.open("w") as errors:
+        server = start_gunicorn(port, env, log_path, workers=2, stderr=errors)
     try:
         wait_reachable(port)
+        # Each worker warms up (loads the model) before it accepts: until both have, every
+        # post goes to the first one, and the test could not show a shared count.
+        deadline = time.monotonic() + 180
+        while errors_path.read_text().count("warm-up: index") < 2:
+            assert time.monotonic() < deadline, errors_path.read_text()[-3000:]
+            time.sleep(0.2)
         client = f"198.51.100.{os.getpid() % 250}"  # one client behind the (trusted) proxy
         # The limit is a fixed one-minute window: start early in one, so that the posts
         # below (a few seconds) do not straddle two windows and get two allowances.
