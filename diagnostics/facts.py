@@ -3,7 +3,7 @@
 Parsers produce facts, rules turn facts into findings, presentation renders
 findings. Live checks (diagnostics/checks/) build the same `QueueDecl` from the
 management API that the paste parsers build from a topology-operator CR, so
-one rule (`diagnostics.rules.queues.compare_queue`) serves both.
+one rule (`diagnostics.rules.queue_declarations.compare_queue`) serves both.
 
 Every dataclass here has `as_dict()` returning only JSON types, because
 findings cross Celery's JSON serializer and are stored in reports unchanged.

@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 
-from diagnostics.rules.queues import LINKED_FROM_DIAGNOSIS
+from diagnostics.rules.queue_declarations import LINKED_FROM_DIAGNOSIS
 
 LANGS = ("en", "ko")
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}")

@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from diagnostics import budget, linear_re, redact
-from diagnostics.parsers import parse_paste, pyconfig, regions
+from diagnostics.parsers import parse_paste, python_settings, regions
 from diagnostics.parsers.errors import TooDeep
 from diagnostics.redact import find_secrets, redact_text
 from diagnostics.rules import run_rules
@@ -99,20 +99,20 @@ def test_module_patterns_are_all_re2():
     import diagnostics.parsers.requirements
     import diagnostics.parsers.text
     import diagnostics.parsers.traceback
-    import diagnostics.rules.config
+    import diagnostics.rules.celery_app
     import diagnostics.rules.deployment
     import diagnostics.rules.logs
 
     modules = [
         redact,
         regions,
-        pyconfig,
+        python_settings,
         diagnostics.parsers.cmdline,
         diagnostics.parsers.logs,
         diagnostics.parsers.requirements,
         diagnostics.parsers.text,
         diagnostics.parsers.traceback,
-        diagnostics.rules.config,
+        diagnostics.rules.celery_app,
         diagnostics.rules.deployment,
         diagnostics.rules.logs,
     ]

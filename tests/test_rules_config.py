@@ -9,7 +9,7 @@ import pytest
 from diagnostics.facts import QueueDecl
 from diagnostics.parsers import parse_paste
 from diagnostics.rules import run_rules
-from diagnostics.rules.queues import compare_queue
+from diagnostics.rules.queue_declarations import compare_queue
 
 CR_QUORUM = """
 apiVersion: rabbitmq.com/v1beta1

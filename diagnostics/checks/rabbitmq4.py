@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from diagnostics.checks.queues import broker_queue_decl
+from diagnostics.checks.rabbitmq_queues import broker_queue_decl
 from diagnostics.checks.results import PASS, SKIPPED, CheckResult, judgement_results
 from diagnostics.checks.runner import Emitter, RunContext
 from diagnostics.facts import (

@@ -7,7 +7,7 @@ alarm can block its publisher for the rest of its budget.
 
 from __future__ import annotations
 
-from diagnostics.checks import broker, connection, queues, rabbitmq4, redis_checks, workers
+from diagnostics.checks import broker, connection, rabbitmq4, rabbitmq_queues, redis_checks, workers
 from diagnostics.checks.connection import CONNECTION_ENTRY
 from diagnostics.checks.plan import RunPlan
 from diagnostics.checks.runner import CheckUnit
@@ -34,9 +34,12 @@ AMQP_UNITS = (
         broker.check_consumer_timeout,
         timeout=2,
     ),
-    CheckUnit("queues", "Queues", queues.check_queues, timeout=20),
+    CheckUnit("queues", "Queues", rabbitmq_queues.check_queues, timeout=20),
     CheckUnit(
-        "fanout-shared-queue", "Fanout exchanges", queues.check_fanout_shared_queues, timeout=8
+        "fanout-shared-queue",
+        "Fanout exchanges",
+        rabbitmq_queues.check_fanout_shared_queues,
+        timeout=8,
     ),
     CheckUnit("rabbitmq-4", "RabbitMQ 4.x changes", rabbitmq4.check_rabbitmq4, timeout=8),
     CheckUnit("workers", "Workers (remote control)", workers.check_workers, timeout=8),

@@ -28,7 +28,7 @@ from diagnostics.parsers.brokerconf import parse_broker_settings
 from diagnostics.parsers.cmdline import WorkerCommand, parse_worker_command, parse_worker_commands
 from diagnostics.parsers.errors import MalformedPaste, PasteError
 from diagnostics.parsers.logs import LogLine, classify_log_lines
-from diagnostics.parsers.pyconfig import NotPython, parse_python_config
+from diagnostics.parsers.python_settings import NotPython, parse_python_config
 from diagnostics.parsers.requirements import Requirements, parse_requirements
 from diagnostics.parsers.text import LogicalLine, clean_lines, logical_lines
 from diagnostics.parsers.traceback import parse_exceptions

@@ -26,7 +26,7 @@ import yaml
 from diagnostics import budget as work
 from diagnostics import linear_re as re
 from diagnostics.parsers.errors import MalformedPaste
-from diagnostics.parsers.pyconfig import NotPython, parse_module
+from diagnostics.parsers.python_settings import NotPython, parse_module
 from diagnostics.parsers.yamldocs import YamlDoc, load_documents
 
 PY_START = re.compile(

@@ -8,7 +8,7 @@ logic lives here, keyed by the entry slug each rule points at:
     ['deprecated-setting-names']
 
 Judgements the live checks make too (timeouts, queue comparison, priority,
-fanout) live in `timeouts` and `queues` and take facts only, so a pasted
+fanout) live in `timeouts` and `queue_declarations` and take facts only, so a pasted
 config and a live broker get the same verdict. Every rule declares a
 `RuleSpec` in its module's `SPECS`; `RULES` is the catalog the KB build checks
 against the entries' `messages`.
@@ -19,11 +19,11 @@ from __future__ import annotations
 from diagnostics.facts import Finding
 from diagnostics.parsers import ParsedPaste
 from diagnostics.rules import (
-    config,
+    celery_app,
     deployment,
     logs,
-    paste_queues,
-    queues,
+    pasted_topology,
+    queue_declarations,
     rabbitmq4,
     setting_values,
     timeouts,
@@ -31,15 +31,15 @@ from diagnostics.rules import (
 )
 from diagnostics.rules.base import RuleSpec
 
-PASTE_RULES = (paste_queues, config, setting_values, deployment, logs, rabbitmq4, workers)
+PASTE_RULES = (pasted_topology, celery_app, setting_values, deployment, logs, rabbitmq4, workers)
 RULES: dict[str, RuleSpec] = {
     spec.id: spec
     for module in (
-        config,
+        celery_app,
         deployment,
         logs,
-        paste_queues,
-        queues,
+        pasted_topology,
+        queue_declarations,
         rabbitmq4,
         setting_values,
         timeouts,

@@ -12,7 +12,7 @@ held, unacknowledged, until it is due. Two broker timeouts bound that time:
 A countdown that *reaches* the timeout is already at risk (the task is due the
 moment the broker gives up on it), so both rules compare with `>=`.
 
-The paste path (diagnostics.rules.config) and the live path
+The paste path (diagnostics.rules.celery_app) and the live path
 (diagnostics.checks.broker, .redis_checks) call these functions with the same
 facts and get the same findings; `Judgement.skip` says when there was nothing
 to compare, so a live check reports SKIPPED instead of a vacuous PASS.

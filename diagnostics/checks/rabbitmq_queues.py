@@ -15,7 +15,7 @@ from diagnostics.checks.results import FAIL, PASS, SKIPPED, WARN, CheckResult, f
 from diagnostics.checks.runner import Emitter, RunContext
 from diagnostics.facts import BrokerFact, QueueDecl
 from diagnostics.probes.amqp import inspect_queue
-from diagnostics.rules.queues import (
+from diagnostics.rules.queue_declarations import (
     NOT_FOUND_ENTRY,
     compare_queue,
     judge_fanout_binding,

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from diagnostics.facts import BrokerFact, CeleryConfigFact, Finding, QueueDecl, broker_kind
 from diagnostics.parsers import ParsedPaste
-from diagnostics.rules.queues import compare_queue, judge_fanout_binding, judge_priority
+from diagnostics.rules.queue_declarations import compare_queue, judge_fanout_binding, judge_priority
 
-SPECS = ()  # the judgements used here are shared: diagnostics.rules.queues declares them
+SPECS = ()  # the judgements used here are shared: diagnostics.rules.queue_declarations declares them
 
 
 def judge(parsed: ParsedPaste) -> list[Finding]:

@@ -32,7 +32,7 @@ from celery.app.defaults import _TO_NEW_KEY, SETTING_KEYS
 from diagnostics import budget
 from diagnostics import linear_re as re
 from diagnostics.facts import CeleryConfigFact
-from diagnostics.parsers import pyqueues
+from diagnostics.parsers import queue_settings
 from diagnostics.parsers.base import NotMine, Parser
 from diagnostics.parsers.errors import MalformedPaste
 from diagnostics.parsers.literals import UNKNOWN, call_name, literal_value, plain
@@ -136,7 +136,7 @@ class _Collector:
                 self.visit_call(node)
             elif isinstance(node, (ast.Import, ast.ImportFrom)):
                 self.visit_import(node)
-        pyqueues.collect_queues(self)
+        queue_settings.collect_queues(self)
 
     def visit_statement(self, statement: ast.stmt) -> None:
         if isinstance(statement, (ast.Assign, ast.AnnAssign)) and statement.value is not None:

@@ -23,9 +23,9 @@ from diagnostics.parsers.literals import UNKNOWN, call_name, literal_value, plai
 
 
 class ConfigWalk(Protocol):
-    """What this module needs of the Python config parser's walk (pyconfig's collector):
+    """What this module needs of the Python config parser's walk (python_settings's collector):
     the fact being filled, the module's assignments (`env`), the setting nodes, and
-    the paste line of a node. A protocol, so this module does not import pyconfig."""
+    the paste line of a node. A protocol, so this module does not import python_settings."""
 
     fact: CeleryConfigFact
     env: dict[str, Any]
