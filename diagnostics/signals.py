@@ -93,6 +93,25 @@ _ERROR_WORDS_ASCII = tuple(
 )
 
 
+# A traceback frame says where the code lives. The install prefix (a virtualenv, a
+# container's /app, a home directory) says nothing about the failure, yet read as words
+# it moved the same traceback's answer from `high` to `possible` on another machine. A
+# frame keeps the path inside site-packages (`celery/app/utils.py`) or the file's name,
+# and the function.
+_FRAME = re.compile(r'^\s*File "([^"\n]*)", line \d+, in (\S+)', needs=('File "',))
+_PACKAGE_DIRS = ("site-packages/", "dist-packages/")
+
+
+def frame_words(line: str) -> str:
+    """A traceback frame line without its install prefix; other lines unchanged."""
+    found = _FRAME.match(line)
+    if found is None:
+        return line
+    path = found.group(1).replace("\\", "/")
+    inside = [path.rsplit(d, 1)[1] for d in _PACKAGE_DIRS if d in path]
+    return f"{inside[0] if inside else path.rsplit('/', 1)[-1]} {found.group(2)}"
+
+
 def _has_error_word(line: str) -> bool:
     if line.isascii():
         lowered = line.lower()
@@ -307,6 +326,7 @@ def informative_text(parsed: Any, limit: int = MAX_SIGNAL_CHARS) -> str:
             continue
         seen.add(line)
         if not is_context_line(line):
+            line = frame_words(line)
             raw.append(line)
             size += len(line)
     errors: list[str] = []

@@ -128,6 +128,58 @@ def test_informative_text_drops_timestamps_numbers_and_context(kb):
     assert "2024-03-01" not in text and "disabled://" not in text
 
 
+MIXED_SETTINGS_TRACEBACK = """\
+Traceback (most recent call last):
+  File "{prefix}/lib/python3.11/site-packages/celery/bin/celery.py", line 232, in main
+    return celery(auto_envvar_prefix="CELERY")
+  File "{prefix}/lib/python3.11/site-packages/celery/app/base.py", line 1346, in conf
+    self._conf = self._load_config()
+  File "{prefix}/lib/python3.11/site-packages/celery/app/utils.py", line 286, in detect_settings
+    raise ImproperlyConfigured(info.mix_error.format(renames='\\n'.join(
+celery.exceptions.ImproperlyConfigured:
+
+Cannot mix new and old setting keys, please rename the
+following settings to the new format:
+
+CELERYD_MAX_TASKS_PER_CHILD          -> worker_max_tasks_per_child
+"""
+INSTALL_PREFIXES = (
+    "/app/.venv",
+    "/work/main/.venv",
+    "/home/alice/src/billing-service/.venv",
+    "/usr/local",
+)
+
+
+def test_the_install_prefix_of_traceback_frames_changes_no_answer(kb):
+    """Where Python is installed is not a fact about the failure: same words, same answer."""
+    from diagnostics.parsers import parse_paste
+
+    pastes = [MIXED_SETTINGS_TRACEBACK.format(prefix=p) for p in INSTALL_PREFIXES]
+    texts = {informative_text(parse_paste(paste)) for paste in pastes}
+    assert len(texts) == 1
+    assert "celery/app/utils.py detect_settings" in texts.pop()
+    answers = set()
+    for paste in pastes:
+        result = diagnose(paste, kb=kb)
+        top = result.matches[0]
+        answers.add((top.slug, top.confidence, round(top.score, 6)))
+    assert len(answers) == 1 and answers.pop()[0] == "deprecated-setting-names"
+
+
+def test_frame_words_keep_the_package_path_or_the_file_name():
+    from diagnostics.signals import frame_words
+
+    assert (
+        frame_words(
+            r'  File "C:\envs\app\Lib\site-packages\kombu\connection.py", line 4, in _ensure'
+        )
+        == "kombu/connection.py _ensure"
+    )
+    assert frame_words('File "/srv/proj/tasks.py", line 3, in <module>') == "tasks.py <module>"
+    assert frame_words("    raise ImproperlyConfigured(x)") == "    raise ImproperlyConfigured(x)"
+
+
 def test_a_paste_the_kb_does_not_cover_is_never_high_and_gets_search_results(kb):
     result = diagnose(
         "flower dashboard shows every task time in UTC instead of our local timezone", kb=kb
