@@ -62,7 +62,7 @@ def test_environment_and_worker_command_lists_are_read():
         image: redis:7
     """
     [finding] = _findings(paste)
-    assert finding.evidence["service"] == "worker" and finding.line == 6
+    assert finding.evidence["service"] == "worker" and finding.line == 7  # the item itself
     assert finding.evidence["others"] == ["redis", "web"]
 
 
@@ -93,7 +93,7 @@ def test_kubernetes_worker_in_another_pod_than_the_broker():
               image: rabbitmq:4.1
     """
     [finding] = _findings(paste)
-    assert finding.evidence["others"] == ["rabbitmq"]
+    assert finding.evidence["others"] == ["rabbitmq"] and finding.line == 13  # the env value
     # the same broker as a sidecar in the worker's own pod: localhost is right there
     sidecar = paste.replace(
         "    ---\n", "            - name: rabbitmq\n              image: rabbitmq:4.1\n    ---\n", 1

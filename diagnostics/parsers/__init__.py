@@ -19,6 +19,7 @@ runs on the whole paste and files its facts under `ParsedPaste.extra[kind]`.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,6 +62,7 @@ class ParsedPaste:
     yaml_docs: list[YamlDoc] = field(default_factory=list)
     worker_commands: list[WorkerCommand] = field(default_factory=list)
     services: list[ServiceFact] = field(default_factory=list)  # compose services, k8s containers
+    yaml_command_spans: list[tuple[int, int]] = field(default_factory=list)  # lines, in order
     requirements: Requirements | None = None
     broker: BrokerFact | None = None
     log_lines: list[LogLine] = field(default_factory=list)
@@ -103,7 +105,12 @@ def _parse_log_lines(parsed: ParsedPaste) -> None:
 
 
 def _parse_worker_commands(parsed: ParsedPaste) -> None:
-    parsed.worker_commands.extend(parse_worker_commands(parsed.lines))
+    # a command inside a YAML document that gave commands was read there, whole
+    starts = [start for start, _ in parsed.yaml_command_spans]
+    for command in parse_worker_commands(parsed.lines):
+        at = bisect.bisect_right(starts, command.line) - 1
+        if at < 0 or command.line > parsed.yaml_command_spans[at][1]:
+            parsed.worker_commands.append(command)
 
 
 def _parse_requirements(parsed: ParsedPaste) -> None:
@@ -144,8 +151,11 @@ def _parse_yaml_regions(parsed: ParsedPaste) -> None:
         except MalformedPaste as exc:
             parsed.notices.append(str(exc))
             continue
+        found = len(parsed.worker_commands)
         for doc in docs:
             _add_yaml_doc(parsed, doc)
+        if len(parsed.worker_commands) > found:
+            parsed.yaml_command_spans.append((region[0], region[0] + region[1].count("\n")))
 
 
 def _add_yaml_doc(parsed: ParsedPaste, doc: YamlDoc) -> None:

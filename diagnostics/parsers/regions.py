@@ -254,44 +254,55 @@ def load_yaml_region(region: tuple[int, str]) -> list[YamlDoc]:
 
 
 def yaml_commands(doc: YamlDoc) -> Iterator[tuple[int, str]]:
-    """(line, command line) of each container / compose service command in a document."""
-    for container in _containers(doc.data):
+    """(line, command line) of each container / compose service command in a document,
+    at the line of its `command:` (or `args:`) key."""
+    for path, _, container in _container_entries(doc.data):
         words: list[str] = []
+        line = None
         for key in ("command", "args"):
             value = container.get(key)
             if isinstance(value, list):
                 words.extend(str(v) for v in value)
             elif isinstance(value, str):
                 words.append(value)
+            if value:
+                line = line or doc.key_lines.get(f"{path}.{key}")
         if words:
-            yield doc.line, " ".join(words)
+            yield line or doc.line, " ".join(words)
 
 
 def _containers(data: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    if isinstance(data.get("services"), dict):
-        for service in data["services"].values():
+    for _, _, container in _container_entries(data):
+        yield container
+
+
+def _container_entries(data: dict[str, Any], where: str = "") -> Iterator[tuple[str, str, dict]]:
+    """(key path, network namespace, mapping) of each compose service and pod container."""
+    services = data.get("services")
+    if isinstance(services, dict):
+        for name, service in services.items():
             if isinstance(service, dict):
-                yield service
-    for pod in _pod_specs(data):
-        yield from _pod_containers(pod)
+                path = f"services.{name}"
+                yield path, _compose_network(str(service.get("network_mode") or ""), path), service
+    for pod_path, pod in _pod_specs(data):
+        network = "host" if pod.get("hostNetwork") is True else f"pod:{where}{pod_path}"
+        for key in ("containers", "initContainers"):
+            containers = pod.get(key)
+            for index, container in enumerate(containers if isinstance(containers, list) else []):
+                if isinstance(container, dict):
+                    yield f"{pod_path}.{key}.{index}", network, container
 
 
-def _pod_specs(data: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    spec = data.get("spec")
+def _pod_specs(data: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    spec, path = data.get("spec"), "spec"
     for _ in range(3):  # Deployment/Job: spec.template.spec; CronJob: one level deeper
         if not isinstance(spec, dict):
             return
-        yield spec
-        template = spec.get("template") or spec.get("jobTemplate")
+        yield path, spec
+        key = "template" if spec.get("template") else "jobTemplate"
+        template = spec.get(key)
         spec = template.get("spec") if isinstance(template, dict) else None
-
-
-def _pod_containers(spec: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    for key in ("containers", "initContainers"):
-        containers = spec.get(key)
-        for container in containers if isinstance(containers, list) else []:
-            if isinstance(container, dict):
-                yield container
+        path = f"{path}.{key}.spec"
 
 
 # `--broker=amqp://...`, `-b redis://...`, `CELERY_BROKER_URL=amqp://...` in a command line
@@ -305,19 +316,10 @@ BROKER_SCHEMES = ("amqp", "amqps", "pyamqp", "librabbitmq", "redis", "rediss", "
 def service_facts(doc: YamlDoc) -> list[ServiceFact]:
     """The services of a compose file, or the containers of a Kubernetes workload."""
     out: list[ServiceFact] = []
-    if doc.kind == "compose":
-        for name, service in doc.data["services"].items():
-            if isinstance(service, dict):
-                path = f"services.{name}"
-                mode = str(service.get("network_mode") or "")
-                network = _compose_network(mode, path)
-                out.append(_service_fact(doc, str(name), service, "compose", network, path))
-        return out
-    for index, pod in enumerate(_pod_specs(doc.data)):
-        network = "host" if pod.get("hostNetwork") is True else f"pod:{doc.line}:{index}"
-        for container in _pod_containers(pod):
-            name = str(container.get("name") or "?")
-            out.append(_service_fact(doc, name, container, "kubernetes", network, ""))
+    source = "compose" if doc.kind == "compose" else "kubernetes"
+    for path, network, container in _container_entries(doc.data, f"{doc.line}:"):
+        name = path.split(".", 1)[1] if source == "compose" else str(container.get("name") or "?")
+        out.append(_service_fact(doc, name, container, source, network, path))
     return out
 
 
@@ -339,12 +341,12 @@ def _service_fact(
     for key in ("entrypoint", "command", "args"):
         words = service.get(key)
         text = " ".join(str(w) for w in words) if isinstance(words, list) else str(words or "")
-        line = doc.key_lines.get(f"{path}.{key}" if path else key) or fact.line
+        line = doc.key_lines.get(f"{path}.{key}") or fact.line
         for match in COMMAND_BROKER.finditer(text[:4000]):
             _add_broker_url(fact, match.group(1), line)
-    for variable, value in _environment(service):
-        line = doc.key_lines.get(f"{path}.environment.{variable}") or doc.key_lines.get(
-            f"{path}.environment"
+    for variable, value, key_path in _environment(service):
+        line = doc.key_lines.get(f"{path}.{key_path}") or doc.key_lines.get(
+            f"{path}.{key_path.split('.', 1)[0]}"
         )
         scheme = value.split("://", 1)[0].lower()
         if "BROKER" in variable.upper() or scheme in BROKER_SCHEMES[:4]:
@@ -352,17 +354,20 @@ def _service_fact(
     return fact
 
 
-def _environment(service: dict[str, Any]) -> Iterator[tuple[str, str]]:
-    env = service.get("environment") or service.get("env")
+def _environment(service: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
+    """(variable, value, key path of the value) of a compose `environment` (mapping or
+    `KEY=value` list) or a Kubernetes `env` list."""
+    key = "environment" if "environment" in service else "env"
+    env = service.get(key)
     if isinstance(env, dict):
-        for key, value in env.items():
-            yield str(key), str(value)
-    for item in env if isinstance(env, list) else []:
+        for name, value in env.items():
+            yield str(name), str(value), f"{key}.{name}"
+    for index, item in enumerate(env if isinstance(env, list) else []):
         if isinstance(item, dict) and "name" in item and isinstance(item.get("value"), str):
-            yield str(item["name"]), item["value"]
+            yield str(item["name"]), item["value"], f"{key}.{index}.value"
         elif isinstance(item, str) and "=" in item:
-            key, value = item.split("=", 1)
-            yield key, value
+            name, value = item.split("=", 1)
+            yield name, value, f"{key}.{index}"
 
 
 def _add_broker_url(fact: ServiceFact, url: str, line: int | None) -> None:
