@@ -53,6 +53,8 @@ def test_headerless_hunk_of_code_and_one_after_a_file_name():
     parsed = parse_paste(paste)
     assert parsed.diff_sides == {1: "-", 2: "+"} and parsed.config.acks_late is True
     assert _rules(paste)["old-setting-names"] == 1
+    fenced = "In the PR:\n```diff\n-CELERYD_CONCURRENCY = 8\n```\n"
+    assert parse_paste(fenced).diff_sides == {3: "-"} and _rules(fenced)["old-setting-names"] == 3
     script = "docker/start-worker.sh\n+ exec celery -A app worker -c 2 -Q mail,default\n"
     parsed = parse_paste(script)
     assert parsed.lines[1] == " exec celery -A app worker -c 2 -Q mail,default"
@@ -91,6 +93,28 @@ def test_compose_hunk_under_services_is_read_as_yaml():
     assert parsed.config.worker_queues == ["default", "mail"]
 
 
+def test_compose_hunk_starting_at_a_service_is_read_under_services():
+    paste = (
+        "diff --git a/docker-compose.yml b/docker-compose.yml\n"
+        "--- a/docker-compose.yml\n"
+        "+++ b/docker-compose.yml\n"
+        "@@ -12,6 +12,6 @@\n"
+        "   flower:\n"
+        "     image: mher/flower\n"
+        "-    command: celery --broker=amqp://guest:guest@rabbitmq:5672// flower\n"
+        "+    command: celery --broker=amqp://guest:guest@localhost:5672// flower\n"
+        "   rabbitmq:\n"
+        "     image: rabbitmq:3-management\n"
+    )
+    parsed = parse_paste(paste)
+    assert [s.name for s in parsed.services] == ["flower", "rabbitmq"]
+    # a key on both sides is read as YAML reads a repeated key: the later (added) value
+    assert _rules(paste)["broker-localhost-in-container"] == 8
+    # not a compose file: the header stays a header
+    other = parse_paste(paste.replace("docker-compose.yml", "values.yaml"))
+    assert other.services == [] and other.lines[3] == "@@ -12,6 +12,6 @@"
+
+
 @pytest.mark.parametrize(
     "paste",
     [
@@ -104,6 +128,8 @@ def test_compose_hunk_under_services_is_read_as_yaml():
         "- *** --- * --- \n- ** ---------- [config]\n"
         "- ** ---------- .> transport:   amqp://guest:**@localhost:5672//\n",
         "-1 is returned when\n- the queue is empty\n",
+        # a plain fence around a list
+        "```\n- name: default\n+ name: mail\n```\n",
     ],
 )
 def test_lines_that_only_start_with_dashes_are_not_a_diff(paste):

@@ -19,7 +19,9 @@ A unified diff (a pull request's hunk, `git diff` output) is code with one
 marker column in front: `diff_code_lines` takes the `+`, `-` and ` ` markers
 off inside a hunk, in place, so every parser sees the code and line numbers
 stay the paste's own. Both sides are kept (the user has or had that code);
-`DiffLines.sides` says which line was removed or added.
+`DiffLines.sides` says which line was removed or added. A setting or key on both
+sides is read in line order, so the added value wins (a Python assignment, a
+repeated YAML key); names that differ are all seen.
 """
 
 from __future__ import annotations
@@ -57,7 +59,12 @@ HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@", needs=("@@",))
 # git names the enclosing top-level line after the header; in YAML, a key such as `services:`
 HUNK_YAML_KEY = re.compile(r"^@@ [^@]{1,60} @@ ([A-Za-z_][\w.\-]*:)\s*$", needs=("@@",))
 # `diff --git a/x b/x`, `diff -u old new`, `index 1a2b..3c4d 100644`, `--- a/x`, `+++ b/x`
-DIFF_HEADER = re.compile(r"^(?:diff (?:--git|-\w)|index [0-9a-f]{6,}\.\.|--- \S|\+\+\+ \S)")
+# and a Markdown fence opened as ```diff or ```patch
+DIFF_HEADER = re.compile(
+    r"^(?:diff (?:--git|-\w)|index [0-9a-f]{6,}\.\.|--- \S|\+\+\+ \S|\s*```+\s*(?:diff|patch)\s*$)"
+)
+COMPOSE_FILE = re.compile(r"(?:^|/)(?:docker-)?compose[\w.\-]*\.ya?ml$")
+SERVICE_KEY = re.compile(r"^ {1,8}[\w.\-]+:\s*(?:#.*)?$")
 # a file name on a line of its own ("docker-compose.yml", "app/settings.py:", "Dockerfile")
 FILE_NAME = re.compile(
     r"^\s*[`*]*(?:[\w.\-]+/)*(?:[\w.\-]+\.(?:py|ya?ml|sh|bash|conf|cfg|ini|toml|env|json|txt)"
@@ -82,15 +89,20 @@ def diff_code_lines(lines: list[str]) -> DiffLines:
     followed by code, not by the one space of a Markdown bullet or a YAML list item).
     """
     out = DiffLines(list(lines))
+    file_name = ""
     index = 0
     while index < len(lines):
         line = lines[index]
+        if line.startswith(("+++ ", "diff --git ")) or (len(line) < 200 and FILE_NAME.match(line)):
+            file_name = line.split()[-1].strip("`*:")
         if line.startswith("@@") and HUNK.match(line):
             end = _hunk_end(lines, index + 1)
+            _unmark(out, index + 1, end)
             context = HUNK_YAML_KEY.match(line)
             if context:  # `@@ -3,6 +3,7 @@ services:`: the hunk's lines sit under that key
                 out.lines[index] = context.group(1)
-            _unmark(out, index + 1, end)
+            elif COMPOSE_FILE.search(file_name) and _service_first(out.lines[index + 1 : end]):
+                out.lines[index] = "services:"  # a compose hunk that starts at a service
             index = end
             continue
         if line[:1] in ("+", "-"):
@@ -102,6 +114,12 @@ def diff_code_lines(lines: list[str]) -> DiffLines:
             continue
         index += 1
     return out
+
+
+def _service_first(code: list[str]) -> bool:
+    """The hunk's first line is an indented key without a value (`  worker:`)."""
+    first = next((line for line in code if line.strip()), "")
+    return bool(SERVICE_KEY.match(first))
 
 
 def _hunk_end(lines: list[str], index: int) -> int:
