@@ -93,6 +93,25 @@ def test_compose_hunk_under_services_is_read_as_yaml():
     assert parsed.config.worker_queues == ["default", "mail"]
 
 
+def test_hunk_inside_a_call_is_read_under_the_line_git_names():
+    paste = (
+        "--- a/proj/celery.py\n"
+        "+++ b/proj/celery.py\n"
+        "@@ -8,6 +8,6 @@ app.conf.update(\n"
+        '     task_serializer="json",\n'
+        "-    worker_prefetch_multiplier=4,\n"
+        "+    worker_prefetch_multiplier=0,\n"
+        " )\n"
+    )
+    parsed = parse_paste(paste)
+    assert parsed.lines[2] == "app.conf.update("
+    assert parsed.config.settings["worker_prefetch_multiplier"] == 0
+    assert _rules(paste)["prefetch-multiplier-unlimited"] == 6
+    # the hunk starts at column 0: the context line is no parent, the header stays
+    flat = "@@ -1,2 +1,2 @@ import os\n-BROKER_URL = 'x'\n+broker_url = 'x'\n"
+    assert parse_paste(flat).lines[0].startswith("@@")
+
+
 def test_compose_hunk_starting_at_a_service_is_read_under_services():
     paste = (
         "diff --git a/docker-compose.yml b/docker-compose.yml\n"

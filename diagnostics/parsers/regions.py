@@ -56,8 +56,10 @@ YAML_START = re.compile(
 YAML_LINE = re.compile(r"^(?:\s*$|\s*#|\s+\S|-\s|---|\.\.\.|[\w\-\"'./]+:(?:\s|$))")
 MAX_PARSES = 300
 HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@", needs=("@@",))
-# git names the enclosing top-level line after the header; in YAML, a key such as `services:`
-HUNK_YAML_KEY = re.compile(r"^@@ [^@]{1,60} @@ ([A-Za-z_][\w.\-]*:)\s*$", needs=("@@",))
+# git names the last top-level line before the hunk after its header: in YAML a key such
+# as `services:`, in Python `app.conf.update(`, `class Config:`, `CELERY_BEAT_SCHEDULE = {`
+HUNK_CONTEXT = re.compile(r"^@@ [^@]{1,60} @@ ([A-Za-z_].{0,200}?)\s*$", needs=("@@",))
+YAML_PARENT = re.compile(r"^[A-Za-z_][\w.\-]*:$")
 # `diff --git a/x b/x`, `diff -u old new`, `index 1a2b..3c4d 100644`, `--- a/x`, `+++ b/x`
 # and a Markdown fence opened as ```diff or ```patch
 DIFF_HEADER = re.compile(
@@ -98,9 +100,9 @@ def diff_code_lines(lines: list[str]) -> DiffLines:
         if line.startswith("@@") and HUNK.match(line):
             end = _hunk_end(lines, index + 1)
             _unmark(out, index + 1, end)
-            context = HUNK_YAML_KEY.match(line)
-            if context:  # `@@ -3,6 +3,7 @@ services:`: the hunk's lines sit under that key
-                out.lines[index] = context.group(1)
+            context = HUNK_CONTEXT.match(line)
+            if context and _encloses(context.group(1), out.lines[index + 1 : end]):
+                out.lines[index] = context.group(1)  # `@@ -3,6 +3,7 @@ services:`
             elif COMPOSE_FILE.search(file_name) and _service_first(out.lines[index + 1 : end]):
                 out.lines[index] = "services:"  # a compose hunk that starts at a service
             index = end
@@ -114,6 +116,15 @@ def diff_code_lines(lines: list[str]) -> DiffLines:
             continue
         index += 1
     return out
+
+
+def _encloses(context: str, code: list[str]) -> bool:
+    """The header's context line is the parent of the hunk's first line: a bare YAML key,
+    or a line that opens a block or bracket when the hunk starts indented."""
+    if YAML_PARENT.match(context):
+        return True
+    first = next((line for line in code if line.strip()), "")
+    return first[:1] in (" ", "\t") and context[-1:] in ("(", "[", "{", ":")
 
 
 def _service_first(code: list[str]) -> bool:
