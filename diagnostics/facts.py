@@ -107,6 +107,7 @@ class CeleryConfigFact:
     # at module level as the paste spells it (raw name -> line)
     config_namespace: str | None = None
     module_settings: dict[str, int] = field(default_factory=dict)
+    name_lines: dict[str, int] = field(default_factory=dict)  # every setting as spelled -> line
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -166,6 +167,29 @@ class WorkerFact:
     prefetch_count: int | None = None
     queues: list[str] = field(default_factory=list)
     registered: list[str] | None = None
+    line: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class ServiceFact:
+    """One docker-compose service or Kubernetes container as a pasted manifest declares it.
+
+    `network` names the network namespace, where `localhost` is one place: a compose
+    service's own ("services.<name>", also for `network_mode: service:<name>`), a pod's
+    (all its containers share it), "host" for `network_mode: host` / `hostNetwork: true`,
+    or "container:<id>" (another container's, not known from the paste).
+    `broker_urls` are the masked broker URLs the service's command line or environment
+    names, each with the paste line that states it.
+    """
+
+    name: str
+    source: str  # "compose" | "kubernetes"
+    network: str
+    image: str | None = None
+    broker_urls: list[dict[str, Any]] = field(default_factory=list)  # {url, host, line}
     line: int | None = None
 
     def as_dict(self) -> dict[str, Any]:

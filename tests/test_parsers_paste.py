@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from diagnostics.parsers import parse_celery_config, parse_paste
 
 
@@ -123,3 +125,49 @@ def test_journald_kubernetes_and_kubectl_prefixes_are_taken_off_every_line():
         assert parsed.exceptions[-1].frames == ["/app/celery/app/trace.py:451 in trace_task"]
     # a line that only looks similar keeps its words
     assert parse_paste("Note: 10 workers: all idle").lines[0] == "Note: 10 workers: all idle"
+
+
+WORKER_COMMANDS = {
+    # compose `command:` as a block list, a flow list, a `sh -c` string folded over lines
+    "compose-list": (
+        "services:\n  worker:\n    image: app\n    command:\n      - celery\n      - -A\n"
+        "      - proj\n      - worker\n      - -Q\n      - a,b\n      - --concurrency=3\n",
+        4,
+    ),
+    "compose-flow": (
+        'services:\n  worker:\n    command: ["celery", "-A", "proj", "worker", "-Q", "a,b", '
+        '"-c", "3"]\n',
+        3,
+    ),
+    "compose-sh-c": (
+        'services:\n  worker:\n    command: >\n      sh -c "python manage.py migrate &&\n'
+        '      celery -A proj worker -Q a,b -c 3"\n',
+        3,
+    ),
+    # Kubernetes: the script of `sh -c` in args, folded over two lines
+    "k8s-args": (
+        "apiVersion: apps/v1\nkind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n"
+        '        - name: w\n          command: ["/bin/sh", "-c"]\n          args:\n'
+        "            - >-\n              exec celery -A proj worker\n              -Q a,b -c 3\n",
+        8,
+    ),
+    # a start script: `exec` and backslash-continued options
+    "script": (
+        "#!/bin/bash\nset -e\nexec celery -A proj worker \\\n    -Q a,b \\\n"
+        "    --concurrency 3 \\\n    --loglevel INFO\n",
+        3,
+    ),
+    "dockerfile": (
+        'FROM python:3.12\nCMD ["celery", "-A", "proj", "worker", "-Q", "a,b", "-c", "3"]\n',
+        2,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(WORKER_COMMANDS))
+def test_worker_command_is_found_once_whole_at_its_line(name):
+    paste, line = WORKER_COMMANDS[name]
+    commands = parse_paste(paste).worker_commands
+    assert [(c.line, c.app, c.queues, c.concurrency) for c in commands] == [
+        (line, "proj", ["a", "b"], 3)
+    ]

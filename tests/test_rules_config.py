@@ -144,6 +144,25 @@ CASES = {
         """,
         ("shared-database-url", "wrong-database-url"),
     ),
+    "broker-localhost-in-container": (
+        """
+        services:
+          rabbitmq:
+            image: rabbitmq:3-management
+          flower:
+            image: mher/flower
+            command: celery --broker=amqp://guest:guest@localhost:5672/ flower
+        """,
+        """
+        services:
+          rabbitmq:
+            image: rabbitmq:3-management
+          flower:
+            image: mher/flower
+            command: celery --broker=amqp://guest:guest@rabbitmq:5672/ flower
+        """,
+        ("broker-localhost-in-container", "broker-connection-refused"),
+    ),
     "old-names": (
         "CELERYD_CONCURRENCY = 4\nCELERY_ACKS_LATE = True\n",
         "worker_concurrency = 4\ntask_acks_late = False\n",

@@ -5,7 +5,9 @@
     ('solo', ['a', 'b'])
 
 One paste often mixes kinds (a traceback, then the settings, then a manifest).
-Exceptions and log lines are read from every line; Python and YAML regions are
+A diff's markers are taken off first (`regions.diff_code_lines`), so the code of
+a pull request's hunk reads as code; `ParsedPaste.diff_sides` keeps which lines
+were removed or added. Exceptions and log lines are read from every line; Python and YAML regions are
 found by their shape and parsed on their own. A region of another kind is
 skipped quietly ("not mine", `NotMine`); a hostile or broken region of a kind we
 parse becomes a notice (`ParsedPaste.notices`) shown to the user.
@@ -17,11 +19,12 @@ runs on the whole paste and files its facts under `ParsedPaste.extra[kind]`.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from typing import Any
 
 from diagnostics import budget
-from diagnostics.facts import BrokerFact, CeleryConfigFact, ExceptionFact, QueueDecl
+from diagnostics.facts import BrokerFact, CeleryConfigFact, ExceptionFact, QueueDecl, ServiceFact
 from diagnostics.parsers import regions
 from diagnostics.parsers.base import NotMine, registered_parsers
 from diagnostics.parsers.brokerconf import parse_broker_settings
@@ -50,6 +53,7 @@ class ParsedPaste:
 
     lines: list[str]
     logical: list[LogicalLine]
+    diff_sides: dict[int, str] = field(default_factory=dict)  # diff line -> "+" / "-"
     exceptions: list[ExceptionFact] = field(default_factory=list)
     config: CeleryConfigFact | None = None
     queues: list[QueueDecl] = field(default_factory=list)  # from topology-operator CRs
@@ -57,6 +61,8 @@ class ParsedPaste:
     bindings: list[dict[str, Any]] = field(default_factory=list)
     yaml_docs: list[YamlDoc] = field(default_factory=list)
     worker_commands: list[WorkerCommand] = field(default_factory=list)
+    services: list[ServiceFact] = field(default_factory=list)  # compose services, k8s containers
+    yaml_command_spans: list[tuple[int, int]] = field(default_factory=list)  # lines, in order
     requirements: Requirements | None = None
     broker: BrokerFact | None = None
     log_lines: list[LogLine] = field(default_factory=list)
@@ -67,8 +73,8 @@ class ParsedPaste:
 
 def parse_paste(text: str) -> ParsedPaste:
     """Parse every region of `text` (already size-checked and decoded)."""
-    lines = clean_lines(text)
-    parsed = ParsedPaste(lines=lines, logical=logical_lines(lines))
+    diff = regions.diff_code_lines(clean_lines(text))
+    parsed = ParsedPaste(lines=diff.lines, logical=logical_lines(diff.lines), diff_sides=diff.sides)
     stages = (
         ("exceptions", _parse_exceptions),
         ("log lines", _parse_log_lines),
@@ -99,7 +105,12 @@ def _parse_log_lines(parsed: ParsedPaste) -> None:
 
 
 def _parse_worker_commands(parsed: ParsedPaste) -> None:
-    parsed.worker_commands.extend(parse_worker_commands(parsed.lines))
+    # a command inside a YAML document that gave commands was read there, whole
+    starts = [start for start, _ in parsed.yaml_command_spans]
+    for command in parse_worker_commands(parsed.lines):
+        at = bisect.bisect_right(starts, command.line) - 1
+        if at < 0 or command.line > parsed.yaml_command_spans[at][1]:
+            parsed.worker_commands.append(command)
 
 
 def _parse_requirements(parsed: ParsedPaste) -> None:
@@ -140,12 +151,16 @@ def _parse_yaml_regions(parsed: ParsedPaste) -> None:
         except MalformedPaste as exc:
             parsed.notices.append(str(exc))
             continue
+        found = len(parsed.worker_commands)
         for doc in docs:
             _add_yaml_doc(parsed, doc)
+        if len(parsed.worker_commands) > found:
+            parsed.yaml_command_spans.append((region[0], region[0] + region[1].count("\n")))
 
 
 def _add_yaml_doc(parsed: ParsedPaste, doc: YamlDoc) -> None:
     parsed.yaml_docs.append(doc)
+    parsed.services.extend(regions.service_facts(doc))
     queue = queue_from_cr(doc)
     if queue is not None:
         parsed.queues.append(queue)
@@ -184,6 +199,7 @@ def _merge(into: CeleryConfigFact | None, fact: CeleryConfigFact) -> CeleryConfi
     into.time_limits.update(fact.time_limits)
     into.time_limit_lines.update(fact.time_limit_lines)
     into.module_settings.update(fact.module_settings)
+    into.name_lines.update(fact.name_lines)
     into.config_namespace = fact.config_namespace or into.config_namespace
     into.fanout_exchanges.update(fact.fanout_exchanges)
     for name in (

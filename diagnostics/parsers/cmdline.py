@@ -4,8 +4,9 @@ Sample:
 
     celery -A proj worker -P prefork -c 4 -Q scan.vision,default --loglevel=INFO -O fair
 
-Found on a line of their own, in a Dockerfile `CMD`, in a Kubernetes
-`command:`/`args:` list once joined, or in a compose `command:`.
+Found on a line of their own (with its backslash-continued lines), in a
+Dockerfile `CMD`, in a Kubernetes `command:`/`args:` list once joined, or in a
+compose `command:` (a string or a list; a `sh -c "..."` script's words too).
 """
 
 from __future__ import annotations
@@ -52,14 +53,29 @@ class WorkerCommand:
 
 
 def parse_worker_commands(lines: list[str]) -> list[WorkerCommand]:
-    """Every worker command line in the paste (1-based line numbers)."""
+    """Every worker command line in the paste (1-based line numbers).
+
+    A shell line continued with a trailing backslash (a start script's
+    `exec celery -A proj worker \\` then one option a line) is read whole.
+    """
     out: list[WorkerCommand] = []
     for number, line in enumerate(lines, start=1):
         if "celery" in line and "worker" in line and WORKER.search(line[:4000]):
-            command = parse_worker_command(line[:4000], number)
+            command = parse_worker_command(_continued(lines, number - 1)[:4000], number)
             if command is not None:
                 out.append(command)
     return out
+
+
+def _continued(lines: list[str], index: int) -> str:
+    parts = [lines[index]]
+    size = len(parts[0])
+    while parts[-1].rstrip().endswith("\\") and index + 1 < len(lines) and size < 4000:
+        parts[-1] = parts[-1].rstrip()[:-1]
+        index += 1
+        parts.append(lines[index])
+        size += len(lines[index])
+    return " ".join(parts)
 
 
 def parse_worker_command(line: str, number: int = 1) -> WorkerCommand | None:

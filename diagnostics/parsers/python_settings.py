@@ -175,7 +175,7 @@ class _Collector:
         name, style = named
         (self.fact.old_names if style == "old" else self.fact.new_names).append(raw)
         self.fact.settings[name] = plain(literal_value(value, self.env))
-        self.fact.setting_lines[name] = self.line(value)
+        self.fact.setting_lines[name] = self.fact.name_lines[raw] = self.line(value)
         self.nodes[f"setting:{name}"] = value
         self.apply_setting(name, self.fact.settings[name])
 

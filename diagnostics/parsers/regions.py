@@ -14,20 +14,32 @@ blank and bracket-continuation lines; when the whole run does not parse, its
 blank-line paragraphs are parsed greedily instead. A YAML region starts at
 `apiVersion:`, `kind:`, `services:` or `---` and runs while lines look like
 YAML.
+
+A unified diff (a pull request's hunk, `git diff` output) is code with one
+marker column in front: `diff_code_lines` takes the `+`, `-` and ` ` markers
+off inside a hunk, in place, so every parser sees the code and line numbers
+stay the paste's own. Both sides are kept (the user has or had that code);
+`DiffLines.sides` says which line was removed or added. A setting or key on both
+sides is read in line order, so the added value wins (a Python assignment, a
+repeated YAML key); names that differ are all seen.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
 from diagnostics import budget as work
 from diagnostics import linear_re as re
+from diagnostics.facts import ServiceFact
 from diagnostics.parsers.errors import MalformedPaste
 from diagnostics.parsers.python_settings import NotPython, parse_module
 from diagnostics.parsers.yamldocs import YamlDoc, load_documents
+from diagnostics.redact import mask_url
 
 PY_START = re.compile(
     r"^(?:from\s+[\w.]+\s+import\b|import\s+[\w.]+|@[\w.]+|(?:async\s+)?def\s+\w+\s*\(|class\s+\w+"
@@ -43,6 +55,135 @@ YAML_START = re.compile(
 )
 YAML_LINE = re.compile(r"^(?:\s*$|\s*#|\s+\S|-\s|---|\.\.\.|[\w\-\"'./]+:(?:\s|$))")
 MAX_PARSES = 300
+HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@", needs=("@@",))
+# git names the last top-level line before the hunk after its header: in YAML a key such
+# as `services:`, in Python `app.conf.update(`, `class Config:`, `CELERY_BEAT_SCHEDULE = {`
+HUNK_CONTEXT = re.compile(r"^@@ [^@]{1,60} @@ ([A-Za-z_].{0,200}?)\s*$", needs=("@@",))
+YAML_PARENT = re.compile(r"^[A-Za-z_][\w.\-]*:$")
+# `diff --git a/x b/x`, `diff -u old new`, `index 1a2b..3c4d 100644`, `--- a/x`, `+++ b/x`
+# and a Markdown fence opened as ```diff or ```patch
+DIFF_HEADER = re.compile(
+    r"^(?:diff (?:--git|-\w)|index [0-9a-f]{6,}\.\.|--- \S|\+\+\+ \S|\s*```+\s*(?:diff|patch)\s*$)"
+)
+COMPOSE_FILE = re.compile(r"(?:^|/)(?:docker-)?compose[\w.\-]*\.ya?ml$")
+SERVICE_KEY = re.compile(r"^ {1,8}[\w.\-]+:\s*(?:#.*)?$")
+# a file name on a line of its own ("docker-compose.yml", "app/settings.py:", "Dockerfile")
+FILE_NAME = re.compile(
+    r"^\s*[`*]*(?:[\w.\-]+/)*(?:[\w.\-]+\.(?:py|ya?ml|sh|bash|conf|cfg|ini|toml|env|json|txt)"
+    r"|Dockerfile[\w.\-]*|Procfile|\.env)[`*]*\s*:?\s*$"
+)
+
+
+@dataclass
+class DiffLines:
+    """The paste's lines with diff markers taken off; `sides` maps a 1-based line to "+"/"-"."""
+
+    lines: list[str]
+    sides: dict[int, str] = field(default_factory=dict)
+
+
+def diff_code_lines(lines: list[str]) -> DiffLines:
+    """The lines with the markers of every diff hunk taken off (other lines unchanged).
+
+    A hunk is the run of lines after an `@@ -a,b +c,d @@` header, or, without one, a
+    run of lines that all start with `+`, `-` or a space and either follows a diff
+    header or a file name line, or holds removed and added lines of code (a marker
+    followed by code, not by the one space of a Markdown bullet or a YAML list item).
+    """
+    out = DiffLines(list(lines))
+    file_name = ""
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        if line.startswith(("+++ ", "diff --git ")) or (len(line) < 200 and FILE_NAME.match(line)):
+            file_name = line.split()[-1].strip("`*:")
+        if line.startswith("@@") and HUNK.match(line):
+            end = _hunk_end(lines, index + 1)
+            _unmark(out, index + 1, end)
+            context = HUNK_CONTEXT.match(line)
+            if context and _encloses(context.group(1), out.lines[index + 1 : end]):
+                out.lines[index] = context.group(1)  # `@@ -3,6 +3,7 @@ services:`
+            elif COMPOSE_FILE.search(file_name) and _service_first(out.lines[index + 1 : end]):
+                out.lines[index] = "services:"  # a compose hunk that starts at a service
+            index = end
+            continue
+        if line[:1] in ("+", "-"):
+            end = _hunk_end(lines, index)
+            start = _headerless_hunk(lines, index, end)
+            if start is not None:
+                _unmark(out, start, end)
+            index = max(end, index + 1)  # a run that is no diff holds none: each line once
+            continue
+        index += 1
+    return out
+
+
+def _encloses(context: str, code: list[str]) -> bool:
+    """The header's context line is the parent of the hunk's first line: a bare YAML key,
+    or a line that opens a block or bracket when the hunk starts indented."""
+    if YAML_PARENT.match(context):
+        return True
+    first = next((line for line in code if line.strip()), "")
+    return first[:1] in (" ", "\t") and context[-1:] in ("(", "[", "{", ":")
+
+
+def _service_first(code: list[str]) -> bool:
+    """The hunk's first line is an indented key without a value (`  worker:`)."""
+    first = next((line for line in code if line.strip()), "")
+    return bool(SERVICE_KEY.match(first))
+
+
+def _hunk_end(lines: list[str], index: int) -> int:
+    while index < len(lines):
+        line = lines[index]
+        if line and line[0] not in "+- \\":
+            break
+        next_line = lines[index + 1] if index + 1 < len(lines) else ""
+        if line.startswith("--- ") and next_line.startswith("+++ "):  # the next file's header
+            break
+        index += 1
+    while index > 0 and not lines[index - 1].strip():
+        index -= 1  # trailing blank lines belong to what follows
+    return index
+
+
+def _headerless_hunk(lines: list[str], start: int, end: int) -> int | None:
+    """Where the hunk holding lines[start:end] begins (its leading context lines
+    included), or None when those lines are not a diff."""
+    marked = [line for line in lines[start:end] if line[:1] in ("+", "-")]
+    if not marked or any(DIFF_HEADER.match(line) for line in marked):
+        return None
+    while start > 0 and lines[start - 1][:1] == " " and lines[start - 1].strip():
+        start -= 1  # context lines before the first change
+    before = next((line for line in reversed(lines[max(0, start - 2) : start]) if line.strip()), "")
+    signs = {line[0] for line in marked}
+    if DIFF_HEADER.match(before):
+        return start
+    if FILE_NAME.match(before) and "+" in signs:  # a lone "- item" list is YAML or Markdown
+        return start
+    if len(signs) == 2 and any(_code_after_marker(line) for line in marked):
+        return start
+    return None
+
+
+def _code_after_marker(line: str) -> bool:
+    """`-BROKER_URL = ...` or `+    image: redis:7`, not `- item` nor `--- *** ---`."""
+    rest = line[1:]
+    if not rest.strip() or rest[0] == line[0]:
+        return False
+    return rest[0] != " " or rest.startswith("  ")
+
+
+def _unmark(out: DiffLines, start: int, end: int) -> None:
+    for index in range(start, end):
+        line = out.lines[index]
+        if line[:1] in ("+", "-"):
+            out.sides[index + 1] = line[0]
+            out.lines[index] = line[1:]
+        elif line.startswith("\\"):  # "\ No newline at end of file"
+            out.lines[index] = ""
+        elif line.startswith(" "):
+            out.lines[index] = line[1:]
 
 
 def python_regions(lines: list[str]) -> Iterator[tuple[int, str]]:
@@ -142,31 +283,129 @@ def load_yaml_region(region: tuple[int, str]) -> list[YamlDoc]:
 
 
 def yaml_commands(doc: YamlDoc) -> Iterator[tuple[int, str]]:
-    """(line, command line) of each container / compose service command in a document."""
-    for container in _containers(doc.data):
+    """(line, command line) of each container / compose service command in a document,
+    at the line of its `command:` (or `args:`) key."""
+    for path, _, container in _container_entries(doc.data):
         words: list[str] = []
+        line = None
         for key in ("command", "args"):
             value = container.get(key)
             if isinstance(value, list):
                 words.extend(str(v) for v in value)
             elif isinstance(value, str):
                 words.append(value)
+            if value:
+                line = line or doc.key_lines.get(f"{path}.{key}")
         if words:
-            yield doc.line, " ".join(words)
+            yield line or doc.line, " ".join(words)
 
 
 def _containers(data: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    if isinstance(data.get("services"), dict):
-        for service in data["services"].values():
+    for _, _, container in _container_entries(data):
+        yield container
+
+
+def _container_entries(data: dict[str, Any], where: str = "") -> Iterator[tuple[str, str, dict]]:
+    """(key path, network namespace, mapping) of each compose service and pod container."""
+    services = data.get("services")
+    if isinstance(services, dict):
+        for name, service in services.items():
             if isinstance(service, dict):
-                yield service
-    spec = data.get("spec")
+                path = f"services.{name}"
+                yield path, _compose_network(str(service.get("network_mode") or ""), path), service
+    for pod_path, pod in _pod_specs(data):
+        network = "host" if pod.get("hostNetwork") is True else f"pod:{where}{pod_path}"
+        for key in ("containers", "initContainers"):
+            containers = pod.get(key)
+            for index, container in enumerate(containers if isinstance(containers, list) else []):
+                if isinstance(container, dict):
+                    yield f"{pod_path}.{key}.{index}", network, container
+
+
+def _pod_specs(data: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    spec, path = data.get("spec"), "spec"
     for _ in range(3):  # Deployment/Job: spec.template.spec; CronJob: one level deeper
         if not isinstance(spec, dict):
             return
-        for key in ("containers", "initContainers"):
-            for container in spec.get(key) or []:
-                if isinstance(container, dict):
-                    yield container
-        template = spec.get("template") or spec.get("jobTemplate")
+        yield path, spec
+        key = "template" if spec.get("template") else "jobTemplate"
+        template = spec.get(key)
         spec = template.get("spec") if isinstance(template, dict) else None
+        path = f"{path}.{key}.spec"
+
+
+# `--broker=amqp://...`, `-b redis://...`, `CELERY_BROKER_URL=amqp://...` in a command line
+COMMAND_BROKER = re.compile(
+    r"(?:--broker[=\s]\s*|(?:^|\s)-b\s+|BROKER_URL[=:]\s*)[\"']?([a-z][a-z0-9+]*://[^\s'\";]+)",
+    re.IGNORECASE,
+)
+BROKER_SCHEMES = ("amqp", "amqps", "pyamqp", "librabbitmq", "redis", "rediss", "sentinel")
+
+
+def service_facts(doc: YamlDoc) -> list[ServiceFact]:
+    """The services of a compose file, or the containers of a Kubernetes workload."""
+    out: list[ServiceFact] = []
+    source = "compose" if doc.kind == "compose" else "kubernetes"
+    for path, network, container in _container_entries(doc.data, f"{doc.line}:"):
+        name = path.split(".", 1)[1] if source == "compose" else str(container.get("name") or "?")
+        out.append(_service_fact(doc, name, container, source, network, path))
+    return out
+
+
+def _compose_network(mode: str, path: str) -> str:
+    """`network_mode`: "host", "service:<name>" (that service's namespace) or "container:<id>"."""
+    if mode == "host" or mode.startswith("container:"):
+        return mode
+    if mode.startswith("service:"):
+        return "services." + mode.split(":", 1)[1]
+    return path
+
+
+def _service_fact(
+    doc: YamlDoc, name: str, service: dict[str, Any], source: str, network: str, path: str
+) -> ServiceFact:
+    fact = ServiceFact(name, source, network, line=doc.key_lines.get(path) or doc.line)
+    image = service.get("image")
+    fact.image = str(image) if isinstance(image, (str, int, float)) else None
+    for key in ("entrypoint", "command", "args"):
+        words = service.get(key)
+        text = " ".join(str(w) for w in words) if isinstance(words, list) else str(words or "")
+        line = doc.key_lines.get(f"{path}.{key}") or fact.line
+        for match in COMMAND_BROKER.finditer(text[:4000]):
+            _add_broker_url(fact, match.group(1), line)
+    for variable, value, key_path in _environment(service):
+        line = doc.key_lines.get(f"{path}.{key_path}") or doc.key_lines.get(
+            f"{path}.{key_path.split('.', 1)[0]}"
+        )
+        scheme = value.split("://", 1)[0].lower()
+        if "BROKER" in variable.upper() or scheme in BROKER_SCHEMES[:4]:
+            _add_broker_url(fact, value, line or fact.line)
+    return fact
+
+
+def _environment(service: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
+    """(variable, value, key path of the value) of a compose `environment` (mapping or
+    `KEY=value` list) or a Kubernetes `env` list."""
+    key = "environment" if "environment" in service else "env"
+    env = service.get(key)
+    if isinstance(env, dict):
+        for name, value in env.items():
+            yield str(name), str(value), f"{key}.{name}"
+    for index, item in enumerate(env if isinstance(env, list) else []):
+        if isinstance(item, dict) and "name" in item and isinstance(item.get("value"), str):
+            yield str(item["name"]), item["value"], f"{key}.{index}.value"
+        elif isinstance(item, str) and "=" in item:
+            name, value = item.split("=", 1)
+            yield name, value, f"{key}.{index}"
+
+
+def _add_broker_url(fact: ServiceFact, url: str, line: int | None) -> None:
+    for one in url.strip("'\"").split(";")[:8]:  # kombu's failover list
+        scheme = one.split("://", 1)[0].lower()
+        if scheme not in BROKER_SCHEMES:
+            continue
+        try:
+            host = urlsplit(one).hostname or ""
+        except ValueError:
+            continue
+        fact.broker_urls.append({"url": mask_url(one), "host": host, "line": line})

@@ -53,7 +53,7 @@ class YamlDoc:
     data: dict[str, Any]
     line: int
     kind: str  # k8s kind ("Deployment", "Queue", ...), "compose", or "" for other mappings
-    key_lines: dict[str, int] = field(default_factory=dict)  # "a.b.c" path -> line (top keys)
+    key_lines: dict[str, int] = field(default_factory=dict)  # "a.b.0.c" path -> line
 
 
 class _RefusingLoader(yaml.SafeLoader):
@@ -134,8 +134,16 @@ def _kind(data: dict[str, Any]) -> str:
 def _key_lines(
     node: yaml.Node, first_line: int, prefix: str = "", depth: int = 0
 ) -> dict[str, int]:
+    """The line of every mapping key and sequence item, by dotted path ("a.b.0.c")."""
     out: dict[str, int] = {}
-    if not isinstance(node, yaml.MappingNode) or depth > 12:
+    if depth > 12:
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            out[f"{prefix}{index}"] = item.start_mark.line + first_line
+            out.update(_key_lines(item, first_line, f"{prefix}{index}.", depth + 1))
+        return out
+    if not isinstance(node, yaml.MappingNode):
         return out
     for key, value in node.value:
         if isinstance(key, yaml.ScalarNode):

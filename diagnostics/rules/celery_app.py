@@ -50,13 +50,9 @@ def judge(parsed: ParsedPaste) -> list[Finding]:
         return []
     config = effective_config(parsed.config)  # lowercase names under CELERY_ are not read
     findings: list[Finding] = []
-    for rule in (
-        judge_global_qos_option,
-        judge_get_in_task,
-        judge_setting_names,
-        judge_dead_letter_routes,
-    ):
+    for rule in (judge_global_qos_option, judge_get_in_task, judge_dead_letter_routes):
         findings.extend(rule(config))
+    findings.extend(judge_setting_names(config, parsed.diff_sides))
     broker = parsed.broker or BrokerFact(kind=broker_kind(config.broker_url))
     versions = parsed.extra.get("versions")
     if versions is not None and versions.rabbitmq and broker.version is None:
@@ -87,17 +83,29 @@ def judge_get_in_task(config: CeleryConfigFact) -> list[Finding]:
     ]
 
 
-def judge_setting_names(config: CeleryConfigFact) -> list[Finding]:
+def judge_setting_names(
+    config: CeleryConfigFact, diff_sides: dict[int, str] | None = None
+) -> list[Finding]:
     """Old names: a deprecation (info); old mixed with lowercase new names: Celery refuses.
 
     Under Django's `namespace="CELERY"` the new names are spelled `CELERY_TASK_ACKS_LATE`;
     old names next to them still work (checked with Celery 5.7: no ImproperlyConfigured),
-    so that mix is only a deprecation too.
+    so that mix is only a deprecation too. In a diff, the mix counts only within one side
+    (removed and context lines, or added and context lines): a hunk that renames
+    `BROKER_URL` to `broker_url` never had both at once.
     """
     if not config.old_names:
         return []
     lowercase_new = [name for name in config.new_names if name.islower()]
-    first = min((config.setting_lines.get(_new(n), 0) for n in config.old_names), default=0)
+    if diff_sides and lowercase_new:
+        lowercase_new = _mixed_on_one_side(config, lowercase_new, diff_sides)
+    first = min(
+        (
+            config.name_lines.get(n) or config.setting_lines.get(_new(n), 0)
+            for n in config.old_names
+        ),
+        default=0,
+    )
     spec = OLD_AND_NEW_SETTING_NAMES if lowercase_new else OLD_SETTING_NAMES
     return [
         spec.finding(
@@ -110,6 +118,20 @@ def judge_setting_names(config: CeleryConfigFact) -> list[Finding]:
             lowercase_new=lowercase_new[:20],
         )
     ]
+
+
+def _mixed_on_one_side(
+    config: CeleryConfigFact, lowercase_new: list[str], sides: dict[int, str]
+) -> list[str]:
+    """The lowercase new names that share a side of the diff with an old name."""
+
+    def side(name: str) -> str:
+        return sides.get(config.name_lines.get(name, 0), " ")
+
+    old_sides = {side(name) for name in config.old_names}
+    if " " in old_sides:
+        return lowercase_new  # an old name on a context line is on both sides
+    return [name for name in lowercase_new if side(name) == " " or side(name) in old_sides]
 
 
 def _new(old: str) -> str:

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from diagnostics import linear_re as re
-from diagnostics.facts import Finding
+from diagnostics.facts import Finding, ServiceFact
 from diagnostics.parsers import ParsedPaste
 from diagnostics.parsers.regions import _containers
 from diagnostics.parsers.yamldocs import YamlDoc
@@ -37,7 +37,17 @@ JOB_INLINE_CREDENTIALS_SCRIPT = RuleSpec(
 SHARED_DATABASE_URL = RuleSpec(
     "shared-database-url", "wrong-database-url", ("services", "count", "setting")
 )
-SPECS = (CONFIGMAP_OVERRIDES_SECRET, JOB_INLINE_CREDENTIALS_SCRIPT, SHARED_DATABASE_URL)
+BROKER_LOCALHOST_IN_CONTAINER = RuleSpec(
+    "broker-localhost-in-container",
+    "broker-connection-refused",
+    ("service", "url", "host", "others"),
+)
+SPECS = (
+    CONFIGMAP_OVERRIDES_SECRET,
+    JOB_INLINE_CREDENTIALS_SCRIPT,
+    SHARED_DATABASE_URL,
+    BROKER_LOCALHOST_IN_CONTAINER,
+)
 CREDENTIAL_KEY = re.compile(r"PASS|USER|SECRET|TOKEN|URL|DSN|KEY", re.IGNORECASE)
 READS_CREDENTIALS = re.compile(r"environ|getenv", re.IGNORECASE)
 
@@ -48,6 +58,7 @@ def judge(parsed: ParsedPaste) -> list[Finding]:
     findings = list(judge_env_order(parsed.yaml_docs))
     findings.extend(judge_inline_scripts(parsed.yaml_docs))
     findings.extend(judge_database_url(parsed.yaml_docs))
+    findings.extend(judge_localhost_broker(parsed.services))
     return findings
 
 
@@ -179,3 +190,42 @@ def _env_names(service: dict) -> set[str]:
         elif isinstance(item, str):
             names.add(item.split("=", 1)[0])
     return names
+
+
+LOOPBACK = ("localhost", "::1", "ip6-localhost")
+BROKER_IMAGE = re.compile(r"rabbitmq|redis|valkey|keydb|dragonfly", re.IGNORECASE)
+
+
+def judge_localhost_broker(services: list[ServiceFact]) -> Iterator[Finding]:
+    """A broker URL to localhost in a container while the paste runs other services.
+
+    Each compose service (each pod) has its own network namespace: `localhost` there is
+    the container itself, not the broker's container nor the host (Docker's and
+    Kubernetes' networking docs); the service name is what resolves to the broker.
+    Not judged for `network_mode: host` / `hostNetwork: true` (localhost is the host),
+    for a service sharing another's namespace, or when the paste holds no other
+    service or pod (the broker may run in the same container).
+    """
+    for service in services:
+        if service.network == "host" or service.network.startswith("container:"):
+            continue
+        if BROKER_IMAGE.search(service.image or ""):
+            continue  # the broker's own container: its localhost is itself
+        others = [s for s in services if s.network != service.network]
+        if not others:
+            continue
+        brokers = [s.name for s in others if BROKER_IMAGE.search(f"{s.image} {s.name}")]
+        names = brokers + [s.name for s in others if s.name not in brokers]
+        seen: set[str] = set()
+        for use in service.broker_urls:
+            host = use["host"]
+            if (host in LOOPBACK or host.startswith("127.")) and use["url"] not in seen:
+                seen.add(use["url"])
+                yield BROKER_LOCALHOST_IN_CONTAINER.finding(
+                    "warning",
+                    use["line"],
+                    service=service.name,
+                    url=use["url"],
+                    host=host,
+                    others=list(dict.fromkeys(names))[:5],
+                )
