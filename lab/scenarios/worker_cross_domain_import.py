@@ -55,7 +55,10 @@ def run(lab) -> None:
     worker = lab.worker("scanapp", "-P", "solo", ready=False)
     lab.expect(worker.exited(30) not in (None, 0), "the scan worker started")
     text = worker.text()
-    lab.diagnose(text[text.index("Traceback (most recent call last)") :], "worker start-up")
+    # The right entry first, but just under the `high` threshold since the ranker was
+    # retrained on the 556-paste corpus (0.9946 against 0.9954): listed in lab/README.md.
+    start = text.index("Traceback (most recent call last)")
+    lab.diagnose(text[start:], "worker start-up", confidence="possible")
 
     fix = lab.fix("fix", task="character.match", queue="character.match")
     body = "\n".join("    " + line for line in fix.splitlines())
