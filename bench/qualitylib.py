@@ -1,7 +1,7 @@
 """Shared by bench/train_ranker.py and bench/quality.py: sets, signals, cross-validation.
 
 Sets are folders of tests/ in the corpus format (tests/corpus_loader.py). The
-sealed sets (heldout3, queries_real, heldout4, queries_real2, heldout5) are only
+sealed sets (heldout3, queries_real, heldout4, queries_real2, heldout5, heldout6) are only
 read when a caller passes `sealed=True`, which only `bench/quality.py --sealed` does.
 """
 
@@ -19,7 +19,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-SEALED = frozenset({"heldout3", "queries_real", "heldout4", "queries_real2", "heldout5"})
+SEALED = frozenset(
+    {"heldout3", "queries_real", "heldout4", "queries_real2", "heldout5", "heldout6"}
+)
 OPEN_SETS = ("corpus", "heldout", "heldout2")
 FOLDS = 5
 L2_GRID = (0.03, 0.1, 0.3, 1.0, 3.0)
