@@ -224,7 +224,8 @@ def answer_from(
     if null > p and not row.signals.candidates[slug].precise:
         return Answer(None, "none", null)
     needed = max(threshold, (entry_thresholds or {}).get(slug, 0.0))
-    return Answer(slug, "high" if p >= needed else "possible", p)
+    sure = p >= needed and not row.signals.candidates[slug].leaves_exception
+    return Answer(slug, "high" if sure else "possible", p)
 
 
 def top3_from(row: Row, probabilities: list[float], min_p: float = 0.02) -> list[str]:

@@ -146,6 +146,8 @@ def ranking_from(signals: PasteSignals, model: RankerModel) -> Ranking:
     if null > top_p and not top.precise:
         return Ranking("none", [], learned=True)
     overall = "high" if top_p >= model.threshold_for(top_slug) else "possible"
+    if top.leaves_exception:  # two problems in one paste: never sure which one is asked about
+        overall = "possible"
     items = []
     for position, (slug, probability) in enumerate(ranked):
         c = signals.candidates[slug]

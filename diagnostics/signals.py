@@ -112,6 +112,17 @@ def frame_words(line: str) -> str:
     return f"{inside[0] if inside else path.rsplit('/', 1)[-1]} {found.group(2)}"
 
 
+_FAILURE_WORDS_ASCII = tuple(w for w in _ERROR_WORDS_ASCII if w != "warning")
+
+
+def _is_failure(line: str) -> bool:
+    """An error word other than "warning": the line reports a failure, not a caution."""
+    if line.isascii():
+        lowered = line.lower()
+        return any(word in lowered for word in _FAILURE_WORDS_ASCII)
+    return _has_error_word(line)
+
+
 def _has_error_word(line: str) -> bool:
     if line.isascii():
         lowered = line.lower()
@@ -216,6 +227,9 @@ class Candidate:
     bm25_rank: int = 0  # 1-based; 0 = not in the top K
     cos: float = 0.0
     cos_rank: int = 0
+    # an exception of the paste that none of this entry's evidence lines is: the paste
+    # has a second problem, and the entry may not be the one the user is asking about
+    leaves_exception: bool = False
 
     @property
     def sig_score(self) -> float:
@@ -533,6 +547,11 @@ def paste_signals(
         # context-only entries are not candidates by themselves
         for slug in [s for s, c in candidates.items() if not c.precise]:
             del candidates[slug]
+        exception_lines = {e.line for e in parsed.exceptions if e.line}
+        for c in candidates.values():
+            c.leaves_exception = bool(
+                exception_lines - {e.get("line") for e in c.evidence}
+            ) and not any("rule" not in e and _is_failure(e.get("text", "")) for e in c.evidence)
 
     text = informative_text(parsed)
     signals = PasteSignals(candidates, text=text)

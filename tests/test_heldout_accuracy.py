@@ -30,39 +30,42 @@ TESTS = Path(__file__).parent
 # heldout4 was scored once as a sealed set (0.785, 2026-11-29) and is spent too. Retrained
 # on the 556-paste corpus with every entry's `symptoms`, the diff/compose parsing and the
 # frame-prefix change: heldout 56/59, heldout2 42/44, heldout3 106/124, heldout4 106/135.
-# heldout5 was scored once as a sealed set at the end of that work (103/134) and is spent.
+# heldout5 was scored once as a sealed set at the end of that work (103/134) and is spent;
+# with the two-problems gate read off its misses afterwards: 105/134 (a tuning figure).
 FLOORS = {
     "heldout": 55 / 59,
     "heldout2": 41 / 44,
     "heldout3": 105 / 124,
     "heldout4": 105 / 135,
-    "heldout5": 102 / 134,
+    "heldout5": 104 / 134,
 }
 # Share of `high` answers measured with the ranker trained on the 556-paste corpus at
 # 99.5% precision (threshold 0.9954): corpus 247/556, heldout 35/59, heldout2 22/44,
-# heldout3 39/124, heldout4 35/135, heldout5 41/134; one paste of slack on the held-out
+# heldout3 39/124, heldout4 34/135, heldout5 39/134 (with the two-problems gate, which
+# also took one corpus answer to `possible`: 246/556); one paste of slack on the held-out
 # sets. (On the 523-paste corpus they were 255, 37, 23, 37 and 41: the 33 added pastes,
 # mostly prose of thin entries, raised the threshold and took a few `high` answers to
 # `possible`.)
 MIN_HIGH_SHARE = {
-    "corpus": 247 / 556,
+    "corpus": 246 / 556,
     "heldout": 34 / 59,
     "heldout2": 21 / 44,
     "heldout3": 38 / 124,
-    "heldout4": 34 / 135,
-    "heldout5": 40 / 134,
+    "heldout4": 33 / 135,
+    "heldout5": 38 / 134,
 }
 # The one wrong `high` of heldout4's sealed run, kept visible rather than dropped: a paste
 # about RabbitMQ 3.0 moving mirroring from the `x-ha-policy` argument to policies, answered
 # mirrored-queues-removed (the 4.0 removal) at 0.998; nothing in it names a version.
-# heldout5's sealed run had three, each a paste with two problems where the engine names the
+# heldout5's sealed run had three, each a paste with two problems where the engine named the
 # one in the software's own words or a rule finding and the thread is about the other
-# (docs/ranking.md). A new wrong `high` on any set still fails.
+# (docs/ranking.md). The gate that followed (an entry found by a warning line or a config
+# rule is not `high` beside an exception it does not explain) took two of them to
+# `possible`; the third, a prose paste quoting RabbitMQ's own deprecation sentence, stays.
+# A new wrong `high` on any set still fails.
 KNOWN_WRONG_HIGH = {
     "heldout4": {"_none/puppet-rabbitmq-x-ha-policy-no-effect.txt"},
     "heldout5": {
-        "_none/celery-docker-example-superuser-warning-keyerror-async.txt",
-        "_none/django-celery-readonly-replica-worker-exit.txt",
         "queue-arguments-mismatch/rabbitmq-8076-redeclare-classic-after-qq-migration.txt",
     },
 }

@@ -180,6 +180,71 @@ def test_frame_words_keep_the_package_path_or_the_file_name():
     assert frame_words("    raise ImproperlyConfigured(x)") == "    raise ImproperlyConfigured(x)"
 
 
+SUPERUSER_WARNING = """\
+/opt/venv/lib/python3.11/site-packages/celery/platforms.py:841: SecurityWarning: You're \
+running the worker with superuser privileges: this is
+absolutely not recommended!
+
+Please specify a different user using the --uid option.
+
+User information: uid=0 euid=0 gid=0 egid=0
+"""
+UNRELATED_TRACEBACK = """\
+Traceback (most recent call last):
+  File "/opt/venv/lib/python3.11/site-packages/billing/invoices.py", line 88, in render
+    template = TEMPLATES[name]
+KeyError: 'monthly_summary'
+"""
+REDIS_BROKER_EVICTING = """\
+CELERY_BROKER_URL = "redis://cache:6379/0"
+# redis.conf
+maxmemory 2gb
+maxmemory-policy allkeys-lru
+"""
+UNRELATED_CRASH = (
+    "[2026-03-02 09:14:05,221: CRITICAL/MainProcess] Unrecoverable error: ResponseError("
+    '"WRONGTYPE Operation against a key holding the wrong kind of value")\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("alone", "extra", "slug"),
+    [
+        (SUPERUSER_WARNING, UNRELATED_TRACEBACK, "worker-superuser-warning"),
+        (REDIS_BROKER_EVICTING, UNRELATED_CRASH, "redis-oom-command-not-allowed"),
+    ],
+)
+def test_a_warning_or_config_finding_beside_an_exception_it_does_not_explain_is_not_high(
+    kb, alone, extra, slug
+):
+    """Two problems in one paste: the entry found by a warning line or a config rule is
+    listed first, but not `high` while an exception it does not account for is there
+    (the user may be asking about the exception)."""
+    first = diagnose(alone, kb=kb)
+    assert first.matches[0].slug == slug and first.confidence == "high"
+    both = diagnose(alone + extra, kb=kb)
+    assert both.matches[0].slug == slug and both.confidence == "possible"
+
+
+def test_an_exception_that_is_part_of_the_entrys_own_failure_keeps_high(kb):
+    # the worker's error line names the failure; the traceback's KeyError under it is the
+    # same failure, so the answer stays `high`
+    paste = (
+        "[2026-03-02 09:14:05,221: ERROR/MainProcess] Received unregistered task of type "
+        "'billing.tasks.render_invoice'.\n"
+        "The message has been ignored and discarded.\n\n"
+        "Did you remember to import the module containing this task?\n"
+        "Or maybe you're using relative imports?\n\n"
+        "Traceback (most recent call last):\n"
+        '  File "/opt/venv/lib/python3.11/site-packages/celery/worker/consumer/consumer.py",'
+        " line 659, in on_task_received\n"
+        "    strategy = strategies[type_]\n"
+        "KeyError: 'billing.tasks.render_invoice'\n"
+    )
+    result = diagnose(paste, kb=kb)
+    assert result.matches[0].slug == "unregistered-task" and result.confidence == "high"
+
+
 def test_a_paste_the_kb_does_not_cover_is_never_high_and_gets_search_results(kb):
     result = diagnose(
         "flower dashboard shows every task time in UTC instead of our local timezone", kb=kb
