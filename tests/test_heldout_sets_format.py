@@ -1,13 +1,12 @@
-"""The sealed fifth held-out set is well-formed and uses no thread seen before.
+"""The sealed held-out sets from the fifth on are well-formed and use no thread seen before.
 
-These tests guard the evaluation data only; they never run the engine (the set is sealed:
-see tests/heldout5/README.md). A paste whose thread also appears in the tuning corpus, an
-earlier held-out set, either set of real-title queries or anything cited in content/ would
-make the sealed figure optimistic, so overlap fails.
+These tests guard the evaluation data only; they never run the engine (see each set's
+README). A paste whose thread also appears in the tuning corpus, an earlier held-out set,
+either set of real-title queries or anything cited in content/ would make the sealed figure
+optimistic, so overlap fails.
 
-The set is collected in three parts by three helpers (entries a-f, g-q, r-z, a third of
-the `_none` pastes each); `test_full_set_thresholds` checks the whole set, so it fails on a
-branch that holds one part only and passes once all three are merged.
+Each set was collected in parts by several helpers (entries a-f, g-q, r-z, a third of the
+`_none` pastes each, then a config top-up); `test_full_set_thresholds` checks a whole set.
 """
 
 from __future__ import annotations
@@ -21,20 +20,23 @@ from tests.corpus_loader import KINDS, LABEL_SLUGS, NONE_FOLDER, load_corpus
 from tests.test_heldout4_format import CITED_URL_RE, URL_RE, read_tsv, thread_key
 
 TESTS = Path(__file__).parent
-HELDOUT5 = TESTS / "heldout5"
-EARLIER_SETS = ("corpus", "heldout", "heldout2", "heldout3", "heldout4")
+# each set, and the sets collected before it (none of whose threads it may use)
+SETS = {
+    "heldout5": ("corpus", "heldout", "heldout2", "heldout3", "heldout4"),
+    "heldout6": ("corpus", "heldout", "heldout2", "heldout3", "heldout4", "heldout5"),
+}
 EARLIER_QUERIES = ("queries_real", "queries_real2")
 
 
-@pytest.fixture(scope="module")
-def items():
-    return load_corpus(HELDOUT5)
+@pytest.fixture(scope="module", params=sorted(SETS))
+def sealed(request):
+    name = request.param
+    return name, load_corpus(TESTS / name)
 
 
-@pytest.fixture(scope="module")
-def used_elsewhere() -> set[str]:
-    """Threads of every earlier set and title query, and threads cited anywhere in content/."""
-    urls = [item.source for name in EARLIER_SETS for item in load_corpus(TESTS / name)]
+def used_before(name: str) -> set[str]:
+    """Threads of the sets collected before `name`, the title queries and content/."""
+    urls = [item.source for earlier in SETS[name] for item in load_corpus(TESTS / earlier)]
     for folder in EARLIER_QUERIES:
         for path in sorted((TESTS / folder).glob("*.tsv")):
             urls += [row["source"] for row in read_tsv(path)[1]]
@@ -43,8 +45,9 @@ def used_elsewhere() -> set[str]:
     return {thread_key(url) for url in urls}
 
 
-def test_every_paste_loads_with_kind_evidence_and_topic(items):
-    assert len(items) == len(list(HELDOUT5.glob("*/*.txt")))
+def test_every_paste_loads_with_kind_evidence_and_topic(sealed):
+    name, items = sealed
+    assert len(items) == len(list((TESTS / name).glob("*/*.txt")))
     for item in items:
         assert item.kind in KINDS, item.path
         assert item.evidence, item.path
@@ -54,14 +57,16 @@ def test_every_paste_loads_with_kind_evidence_and_topic(items):
             assert item.topic, f"{item.path}: a _none paste needs a topic"
 
 
-def test_no_thread_twice_and_none_from_earlier_sets(items, used_elsewhere):
+def test_no_thread_twice_and_none_from_earlier_sets(sealed):
+    name, items = sealed
     keys = [thread_key(item.source) for item in items]
     assert [k for k, n in Counter(keys).items() if n > 1] == []
-    assert sorted(set(keys) & used_elsewhere) == []
+    assert sorted(set(keys) & used_before(name)) == []
 
 
-def test_full_set_thresholds(items):
-    """Thresholds of the merged set (all three parts): fails while a part is missing."""
+def test_full_set_thresholds(sealed):
+    """Thresholds of a whole set (all its parts merged)."""
+    _, items = sealed
     kinds = Counter(item.kind for item in items)
     counts = {
         "pastes": len(items),
