@@ -20,7 +20,15 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 SEALED = frozenset(
-    {"heldout3", "queries_real", "heldout4", "queries_real2", "heldout5", "heldout6"}
+    {
+        "heldout3",
+        "queries_real",
+        "heldout4",
+        "queries_real2",
+        "heldout5",
+        "heldout6",
+        "queries_real3",
+    }
 )
 OPEN_SETS = ("corpus", "heldout", "heldout2")
 FOLDS = 5

@@ -78,3 +78,22 @@ def test_full_set_thresholds(sealed):
     assert {name: n for name, n in counts.items() if n < minimum[name]} == {}
     share_none = sum(item.expect is None for item in items) / len(items)
     assert 0.10 <= share_none <= 0.16
+
+
+QUERIES3 = TESTS / "queries_real3"
+QUERY_COLUMNS = ["query", "expected", "source", "language"]
+
+
+def test_real_titles_of_heldout6_carry_their_paste_label():
+    """tests/queries_real3: titles of heldout6's threads, each with its paste's label."""
+    columns, rows = read_tsv(QUERIES3 / "queries.tsv")
+    assert columns == QUERY_COLUMNS
+    assert len(rows) >= 60
+    labels = {thread_key(item.source): item.label for item in load_corpus(TESTS / "heldout6")}
+    keys = [thread_key(row["source"] or "") for row in rows]
+    assert [k for k, n in Counter(keys).items() if n > 1] == []
+    assert [k for k in keys if k not in labels] == []
+    for row, key in zip(rows, keys, strict=True):
+        assert row["query"] and row["query"].strip() == row["query"], row
+        assert row["expected"] == labels[key], row
+        assert len(row["language"] or "") == 2 and row["language"].isalpha(), row
