@@ -117,16 +117,13 @@ _FAILURE_WORDS_ASCII = tuple(w for w in _ERROR_WORDS_ASCII if w != "warning")
 
 def _is_failure(line: str) -> bool:
     """An error word other than "warning": the line reports a failure, not a caution."""
-    if line.isascii():
-        lowered = line.lower()
-        return any(word in lowered for word in _FAILURE_WORDS_ASCII)
-    return _has_error_word(line)
+    return _has_error_word(line, _FAILURE_WORDS_ASCII)
 
 
-def _has_error_word(line: str) -> bool:
+def _has_error_word(line: str, ascii_words: tuple[str, ...] = _ERROR_WORDS_ASCII) -> bool:
     if line.isascii():
         lowered = line.lower()
-        return any(word in lowered for word in _ERROR_WORDS_ASCII)
+        return any(word in lowered for word in ascii_words)
     return _ERROR_WORDS.search(line) is not None
 
 

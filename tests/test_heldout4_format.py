@@ -76,8 +76,10 @@ def queries() -> list[dict[str, str]]:
     return rows
 
 
-def test_every_paste_loads_with_kind_evidence_and_topic(items):
-    assert len(items) == len(list(HELDOUT4.glob("*/*.txt")))
+def assert_pastes_well_formed(items: list, folder: Path) -> None:
+    """Every file of `folder` loaded, each with a kind, evidence, a thread URL and a known
+    label; a `_none` paste also with its topic (shared with the later sealed sets)."""
+    assert len(items) == len(list(folder.glob("*/*.txt")))
     for item in items:
         assert item.kind in KINDS, item.path
         assert item.evidence, item.path
@@ -87,10 +89,19 @@ def test_every_paste_loads_with_kind_evidence_and_topic(items):
             assert item.topic, f"{item.path}: a _none paste needs a topic"
 
 
-def test_no_thread_twice_and_none_from_earlier_sets(items, used_elsewhere):
+def assert_threads_new(items: list, used: set[str]) -> None:
+    """No thread gives two pastes, and none was used before."""
     keys = [thread_key(item.source) for item in items]
     assert [k for k, n in Counter(keys).items() if n > 1] == []
-    assert sorted(set(keys) & used_elsewhere) == []
+    assert sorted(set(keys) & used) == []
+
+
+def test_every_paste_loads_with_kind_evidence_and_topic(items):
+    assert_pastes_well_formed(items, HELDOUT4)
+
+
+def test_no_thread_twice_and_none_from_earlier_sets(items, used_elsewhere):
+    assert_threads_new(items, used_elsewhere)
 
 
 def test_queries_are_labelled_titles_from_threads_unused_before(queries, items, used_elsewhere):

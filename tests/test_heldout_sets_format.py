@@ -16,8 +16,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.corpus_loader import KINDS, LABEL_SLUGS, NONE_FOLDER, load_corpus
-from tests.test_heldout4_format import CITED_URL_RE, URL_RE, read_tsv, thread_key
+from tests.corpus_loader import load_corpus
+from tests.test_heldout4_format import (
+    CITED_URL_RE,
+    assert_pastes_well_formed,
+    assert_threads_new,
+    read_tsv,
+    thread_key,
+)
 
 TESTS = Path(__file__).parent
 # each set, and the sets collected before it (none of whose threads it may use)
@@ -47,21 +53,12 @@ def used_before(name: str) -> set[str]:
 
 def test_every_paste_loads_with_kind_evidence_and_topic(sealed):
     name, items = sealed
-    assert len(items) == len(list((TESTS / name).glob("*/*.txt")))
-    for item in items:
-        assert item.kind in KINDS, item.path
-        assert item.evidence, item.path
-        assert URL_RE.match(item.source), item.path
-        assert item.label == NONE_FOLDER or item.label in LABEL_SLUGS, item.path
-        if item.expect is None:
-            assert item.topic, f"{item.path}: a _none paste needs a topic"
+    assert_pastes_well_formed(items, TESTS / name)
 
 
 def test_no_thread_twice_and_none_from_earlier_sets(sealed):
     name, items = sealed
-    keys = [thread_key(item.source) for item in items]
-    assert [k for k, n in Counter(keys).items() if n > 1] == []
-    assert sorted(set(keys) & used_before(name)) == []
+    assert_threads_new(items, used_before(name))
 
 
 def test_full_set_thresholds(sealed):
