@@ -377,10 +377,89 @@ def _service_fact(
         line = doc.key_lines.get(f"{path}.{key_path}") or doc.key_lines.get(
             f"{path}.{key_path.split('.', 1)[0]}"
         )
+        fact.env_lines.setdefault(variable, line or fact.line or doc.line)
         scheme = value.split("://", 1)[0].lower()
         if "BROKER" in variable.upper() or scheme in BROKER_SCHEMES[:4]:
             _add_broker_url(fact, value, line or fact.line)
+    if source == "compose":
+        _add_compose_fields(doc, fact, service, path)
+    else:
+        mounts = service.get("volumeMounts")
+        for index, mount in enumerate(mounts if isinstance(mounts, list) else []):
+            if isinstance(mount, dict) and mount.get("mountPath"):
+                fact.volumes.append(
+                    {
+                        "source": str(mount.get("name") or ""),
+                        "target": str(mount["mountPath"]),
+                        "bind": False,
+                        "line": doc.key_lines.get(f"{path}.volumeMounts.{index}") or fact.line,
+                    }
+                )
     return fact
+
+
+def _add_compose_fields(
+    doc: YamlDoc, fact: ServiceFact, service: dict[str, Any], path: str
+) -> None:
+    """Start order, healthcheck, volumes, user and hostname of a compose service."""
+    depends = service.get("depends_on")
+    if isinstance(depends, list):
+        for index, name in enumerate(depends):
+            if isinstance(name, str):
+                line = doc.key_lines.get(f"{path}.depends_on.{index}")
+                fact.depends_on.append({"service": name, "condition": "", "line": line})
+    elif isinstance(depends, dict):
+        for name, spec in depends.items():
+            condition = spec.get("condition") if isinstance(spec, dict) else None
+            line = doc.key_lines.get(f"{path}.depends_on.{name}")
+            fact.depends_on.append(
+                {"service": str(name), "condition": str(condition or ""), "line": line}
+            )
+    check = service.get("healthcheck")
+    fact.healthcheck = isinstance(check, dict) and check.get("disable") is not True
+    volumes = service.get("volumes")
+    for index, volume in enumerate(volumes if isinstance(volumes, list) else []):
+        mount = _compose_volume(volume)
+        if mount is not None:
+            mount["line"] = doc.key_lines.get(f"{path}.volumes.{index}") or fact.line
+            fact.volumes.append(mount)
+    for key in ("user", "hostname"):
+        value = service.get(key)
+        if isinstance(value, (str, int)) and not isinstance(value, bool):
+            setattr(fact, key, str(value))
+
+
+WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
+
+
+def _compose_volume(volume: Any) -> dict[str, Any] | None:
+    """{source, target, bind} of a compose volume, short (`src:dst[:mode]`) or long syntax.
+
+    A source with a slash, or starting with `.` or `~`, is a host path (a bind mount);
+    a bare name is a named volume; no source is an anonymous volume.
+    """
+    if isinstance(volume, dict):
+        target = volume.get("target")
+        if not isinstance(target, str):
+            return None
+        source = str(volume.get("source") or "")
+        bind = volume.get("type") == "bind" or _host_path(source)
+        return {"source": source, "target": target, "bind": bind}
+    if not isinstance(volume, str) or not volume.strip():
+        return None
+    text = volume.strip()
+    drive = ""
+    if WINDOWS_DRIVE.match(text):
+        drive, text = text[:2], text[2:]
+    parts = text.split(":")
+    if len(parts) == 1:
+        return {"source": "", "target": drive + parts[0], "bind": False}
+    source = drive + parts[0]
+    return {"source": source, "target": parts[1], "bind": _host_path(source)}
+
+
+def _host_path(source: str) -> bool:
+    return "/" in source or "\\" in source or source.startswith((".", "~"))
 
 
 def _environment(service: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
