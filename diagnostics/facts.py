@@ -185,7 +185,8 @@ class ServiceFact:
     names, each with the paste line that states it. `depends_on` is compose's start order
     (`condition` "" for the short list form, which waits for the container to start only);
     `volumes` are compose volumes and Kubernetes `volumeMounts` (`bind` for a host path);
-    `env_lines` names the environment variables set, never their values.
+    `env_lines` names the environment variables set, never their values. `worker` is set
+    when the service runs `celery worker` (`node_name` its `-n` / `--hostname`, or None).
     """
 
     name: str
@@ -200,6 +201,8 @@ class ServiceFact:
     env_lines: dict[str, int] = field(default_factory=dict)  # variable name -> line (no values)
     user: str | None = None  # compose `user:`
     hostname: str | None = None  # compose `hostname:`
+    replicas: int | None = None  # compose deploy.replicas / scale, a workload's spec.replicas
+    worker: dict[str, Any] | None = None  # its `celery worker` command: {node_name, line}
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -188,3 +188,61 @@ def test_official_redis_with_a_compose_user():
 def test_no_redis_permission_finding(image, user, volume):
     paste = REDIS.format(image=image, user=user, volume=volume)
     assert _findings(paste, "redis-data-bind-mount-non-root") == []
+
+
+DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: compression-worker}}
+spec:
+  replicas: {replicas}
+  template:
+    spec:
+      containers:
+        - name: worker
+          image: app:1.4
+          command: ["celery", "-A", "proj", "worker", "-Q", "compression"{node}]
+"""
+
+
+def test_fixed_node_name_on_several_replicas():
+    paste = DEPLOYMENT.format(replicas=4, node=', "-n", "compression-worker"')
+    [finding] = _findings(paste, "fixed-node-name-replicas")
+    assert (finding.entry, finding.severity, finding.line) == ("duplicate-node-name", "warning", 11)
+    assert finding.evidence == {
+        "service": "worker",
+        "node_name": "compression-worker",
+        "replicas": 4,
+    }
+
+
+def test_compose_hostname_shared_by_replicas():
+    paste = """\
+    services:
+      worker:
+        image: app:1.4
+        hostname: worker
+        command: celery -A proj worker -l info
+        deploy:
+          replicas: 3
+    """
+    [finding] = _findings(paste, "fixed-node-name-replicas")
+    assert finding.evidence == {"service": "worker", "node_name": "celery@worker", "replicas": 3}
+    assert finding.line == 5
+
+
+@pytest.mark.parametrize(
+    "replicas, node",
+    [
+        # near miss: one replica
+        (1, ', "-n", "compression-worker"'),
+        # near miss: the name expands per pod
+        (4, ', "-n", "compression-worker@%h"'),
+        (4, ', "--hostname=worker@$(HOSTNAME)"'),
+        # no -n: the pod name is the hostname, unique per replica
+        (4, ""),
+    ],
+)
+def test_no_node_name_finding_when_names_differ(replicas, node):
+    paste = DEPLOYMENT.format(replicas=replicas, node=node)
+    assert _findings(paste, "fixed-node-name-replicas") == []

@@ -216,6 +216,23 @@ CASES = {
         """,
         ("redis-data-bind-mount-non-root", "redis-misconf-persistence"),
     ),
+    "fixed-node-name-replicas": (
+        """
+        services:
+          worker:
+            image: app
+            command: celery -A proj worker -n reports
+            deploy: {replicas: 2}
+        """,
+        """
+        services:
+          worker:
+            image: app
+            command: celery -A proj worker -n reports@%h
+            deploy: {replicas: 2}
+        """,
+        ("fixed-node-name-replicas", "duplicate-node-name"),
+    ),
     "old-names": (
         "CELERYD_CONCURRENCY = 4\nCELERY_ACKS_LATE = True\n",
         "worker_concurrency = 4\ntask_acks_late = False\n",

@@ -36,6 +36,7 @@ import yaml
 from diagnostics import budget as work
 from diagnostics import linear_re as re
 from diagnostics.facts import ServiceFact
+from diagnostics.parsers.cmdline import parse_worker_commands
 from diagnostics.parsers.errors import MalformedPaste
 from diagnostics.parsers.python_settings import NotPython, parse_module
 from diagnostics.parsers.yamldocs import YamlDoc, load_documents
@@ -346,10 +347,27 @@ def service_facts(doc: YamlDoc) -> list[ServiceFact]:
     """The services of a compose file, or the containers of a Kubernetes workload."""
     out: list[ServiceFact] = []
     source = "compose" if doc.kind == "compose" else "kubernetes"
+    spec = doc.data.get("spec")
+    workload_replicas = (
+        spec.get("replicas")
+        if doc.kind in ("Deployment", "StatefulSet", "ReplicaSet") and isinstance(spec, dict)
+        else None
+    )
     for path, network, container in _container_entries(doc.data, f"{doc.line}:"):
         name = path.split(".", 1)[1] if source == "compose" else str(container.get("name") or "?")
-        out.append(_service_fact(doc, name, container, source, network, path))
+        fact = _service_fact(doc, name, container, source, network, path)
+        replicas = _compose_replicas(container) if source == "compose" else workload_replicas
+        if isinstance(replicas, int) and not isinstance(replicas, bool):
+            fact.replicas = replicas
+        out.append(fact)
     return out
+
+
+def _compose_replicas(service: dict[str, Any]) -> Any:
+    deploy = service.get("deploy")
+    if isinstance(deploy, dict) and "replicas" in deploy:
+        return deploy["replicas"]
+    return service.get("scale")
 
 
 def _compose_network(mode: str, path: str) -> str:
@@ -367,12 +385,19 @@ def _service_fact(
     fact = ServiceFact(name, source, network, line=doc.key_lines.get(path) or doc.line)
     image = service.get("image")
     fact.image = str(image) if isinstance(image, (str, int, float)) else None
+    command_text, command_line = [], None
     for key in ("entrypoint", "command", "args"):
         words = service.get(key)
         text = " ".join(str(w) for w in words) if isinstance(words, list) else str(words or "")
         line = doc.key_lines.get(f"{path}.{key}") or fact.line
         for match in COMMAND_BROKER.finditer(text[:4000]):
             _add_broker_url(fact, match.group(1), line)
+        if text:
+            command_text.append(text[:4000])
+            command_line = line if key != "entrypoint" or command_line is None else command_line
+    workers = parse_worker_commands([" ".join(command_text).replace("\n", " ")])
+    if workers:
+        fact.worker = {"node_name": workers[0].options.get("hostname"), "line": command_line}
     for variable, value, key_path in _environment(service):
         line = doc.key_lines.get(f"{path}.{key_path}") or doc.key_lines.get(
             f"{path}.{key_path.split('.', 1)[0]}"
