@@ -186,7 +186,9 @@ class ServiceFact:
     (`condition` "" for the short list form, which waits for the container to start only);
     `volumes` are compose volumes and Kubernetes `volumeMounts` (`bind` for a host path);
     `env_lines` names the environment variables set, never their values. `worker` is set
-    when the service runs `celery worker` (`node_name` its `-n` / `--hostname`, or None).
+    when the service runs `celery worker` (`node_name` its `-n` / `--hostname`, `time_limit`
+    its `--time-limit`, each None when not given). `grace_seconds` is the grace period the
+    manifest states before SIGKILL (None: the platform's default).
     """
 
     name: str
@@ -202,7 +204,9 @@ class ServiceFact:
     user: str | None = None  # compose `user:`
     hostname: str | None = None  # compose `hostname:`
     replicas: int | None = None  # compose deploy.replicas / scale, a workload's spec.replicas
-    worker: dict[str, Any] | None = None  # its `celery worker` command: {node_name, line}
+    worker: dict[str, Any] | None = None  # `celery worker`: {node_name, time_limit, line}
+    grace_seconds: float | None = None  # stop_grace_period / terminationGracePeriodSeconds
+    grace_line: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

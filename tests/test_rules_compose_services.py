@@ -246,3 +246,58 @@ def test_compose_hostname_shared_by_replicas():
 def test_no_node_name_finding_when_names_differ(replicas, node):
     paste = DEPLOYMENT.format(replicas=replicas, node=node)
     assert _findings(paste, "fixed-node-name-replicas") == []
+
+
+GRACE = """\
+services:
+  worker:
+    image: app:1.4
+    command: celery -A proj worker {limit}
+    {grace}
+"""
+
+
+def test_time_limit_over_the_compose_default_grace_period():
+    [finding] = _findings(
+        GRACE.format(limit="--time-limit=300", grace=""), "time-limit-over-grace-period"
+    )
+    assert (finding.entry, finding.severity, finding.line) == ("tasks-lost-on-deploy", "info", 4)
+    assert finding.evidence == {
+        "service": "worker",
+        "time_limit": "300",
+        "grace": "10",
+        "setting": "stop_grace_period",
+    }
+
+
+def test_kubernetes_grace_period_from_the_pod_spec():
+    paste = DEPLOYMENT.format(replicas=1, node=', "--time-limit", "1800"').replace(
+        "    spec:\n      containers:",
+        "    spec:\n      terminationGracePeriodSeconds: 60\n      containers:",
+    )
+    [finding] = _findings(paste, "time-limit-over-grace-period")
+    assert (finding.line, finding.evidence["grace"], finding.evidence["time_limit"]) == (
+        8,
+        "60",
+        "1800",
+    )
+
+
+def test_the_app_time_limit_counts_for_the_only_worker():
+    paste = "task_time_limit = 900\n\n" + DEPLOYMENT.format(replicas=1, node="")
+    [finding] = _findings(paste, "time-limit-over-grace-period")
+    assert (finding.evidence["time_limit"], finding.evidence["grace"]) == ("900", "30")
+
+
+@pytest.mark.parametrize(
+    "limit, grace",
+    [
+        # near miss: the grace period outlasts the time limit
+        ("--time-limit=300", "stop_grace_period: 6m"),
+        ("--time-limit=300", "stop_grace_period: 300s"),
+        # no time limit stated: how long tasks run is unknown
+        ("", "stop_grace_period: 5s"),
+    ],
+)
+def test_no_grace_finding_when_tasks_fit(limit, grace):
+    assert _findings(GRACE.format(limit=limit, grace=grace), "time-limit-over-grace-period") == []

@@ -233,6 +233,22 @@ CASES = {
         """,
         ("fixed-node-name-replicas", "duplicate-node-name"),
     ),
+    "time-limit-over-grace-period": (
+        """
+        services:
+          worker:
+            image: app
+            command: celery -A proj worker --time-limit=600
+        """,
+        """
+        services:
+          worker:
+            image: app
+            command: celery -A proj worker --time-limit=600
+            stop_grace_period: 11m
+        """,
+        ("time-limit-over-grace-period", "tasks-lost-on-deploy"),
+    ),
     "old-names": (
         "CELERYD_CONCURRENCY = 4\nCELERY_ACKS_LATE = True\n",
         "worker_concurrency = 4\ntask_acks_late = False\n",

@@ -356,11 +356,50 @@ def service_facts(doc: YamlDoc) -> list[ServiceFact]:
     for path, network, container in _container_entries(doc.data, f"{doc.line}:"):
         name = path.split(".", 1)[1] if source == "compose" else str(container.get("name") or "?")
         fact = _service_fact(doc, name, container, source, network, path)
+        grace_path = f"{path}.stop_grace_period"
+        if source == "kubernetes":
+            grace_path = path.rsplit(".", 2)[0] + ".terminationGracePeriodSeconds"
+        grace = _seconds(_lookup(doc.data, grace_path))
+        if grace is not None:
+            fact.grace_seconds, fact.grace_line = grace, doc.key_lines.get(grace_path)
         replicas = _compose_replicas(container) if source == "compose" else workload_replicas
         if isinstance(replicas, int) and not isinstance(replicas, bool):
             fact.replicas = replicas
         out.append(fact)
     return out
+
+
+def _lookup(data: Any, path: str) -> Any:
+    """The value at a dotted key path ("spec.template.spec.x"; digits index lists)."""
+    for part in path.split("."):
+        if isinstance(data, dict):
+            data = data.get(part)
+        elif isinstance(data, list) and part.isdigit() and int(part) < len(data):
+            data = data[int(part)]
+        else:
+            return None
+    return data
+
+
+DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?$")
+
+
+def _seconds(value: Any) -> float | None:
+    """Seconds of a number, a numeric string, or a compose duration ("1m30s", "600s")."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    text = str(value).strip()
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    found = DURATION.match(text) if text else None
+    if found is None or not any(found.groups()):
+        return None
+    hours, minutes, seconds = (float(g) if g else 0.0 for g in found.groups())
+    return hours * 3600 + minutes * 60 + seconds
 
 
 def _compose_replicas(service: dict[str, Any]) -> Any:
@@ -397,7 +436,12 @@ def _service_fact(
             command_line = line if key != "entrypoint" or command_line is None else command_line
     workers = parse_worker_commands([" ".join(command_text).replace("\n", " ")])
     if workers:
-        fact.worker = {"node_name": workers[0].options.get("hostname"), "line": command_line}
+        options = workers[0].options
+        fact.worker = {
+            "node_name": options.get("hostname"),
+            "time_limit": _seconds(options.get("time_limit", "")),
+            "line": command_line,
+        }
     for variable, value, key_path in _environment(service):
         line = doc.key_lines.get(f"{path}.{key_path}") or doc.key_lines.get(
             f"{path}.{key_path.split('.', 1)[0]}"

@@ -62,6 +62,11 @@ FIXED_NODE_NAME_REPLICAS = RuleSpec(
     "duplicate-node-name",
     ("service", "node_name", "replicas"),
 )
+TIME_LIMIT_OVER_GRACE_PERIOD = RuleSpec(
+    "time-limit-over-grace-period",
+    "tasks-lost-on-deploy",
+    ("service", "time_limit", "grace", "setting"),
+)
 SPECS = (
     CONFIGMAP_OVERRIDES_SECRET,
     JOB_INLINE_CREDENTIALS_SCRIPT,
@@ -71,6 +76,7 @@ SPECS = (
     DEFAULT_USER_PERSISTED_DATABASE,
     REDIS_DATA_BIND_MOUNT_NON_ROOT,
     FIXED_NODE_NAME_REPLICAS,
+    TIME_LIMIT_OVER_GRACE_PERIOD,
 )
 CREDENTIAL_KEY = re.compile(r"PASS|USER|SECRET|TOKEN|URL|DSN|KEY", re.IGNORECASE)
 READS_CREDENTIALS = re.compile(r"environ|getenv", re.IGNORECASE)
@@ -87,6 +93,8 @@ def judge(parsed: ParsedPaste) -> list[Finding]:
     findings.extend(judge_default_user_persisted(parsed.services))
     findings.extend(judge_redis_data_permissions(parsed.services))
     findings.extend(judge_replica_node_names(parsed.services))
+    app_limit = parsed.config.time_limits.get("*") if parsed.config is not None else None
+    findings.extend(judge_grace_period(parsed.services, app_limit))
     return findings
 
 
@@ -408,3 +416,46 @@ def judge_replica_node_names(services: list[ServiceFact]) -> Iterator[Finding]:
                 node_name=node,
                 replicas=service.replicas,
             )
+
+
+# What the platform waits between SIGTERM and SIGKILL when the manifest does not say:
+# Kubernetes' terminationGracePeriodSeconds default, compose's stop_grace_period default.
+DEFAULT_GRACE = {
+    "kubernetes": (30.0, "terminationGracePeriodSeconds"),
+    "compose": (10.0, "stop_grace_period"),
+}
+
+
+def judge_grace_period(services: list[ServiceFact], app_limit: float | None) -> Iterator[Finding]:
+    """A worker allowed to run tasks longer than its container's grace period.
+
+    On SIGTERM the worker's warm shutdown waits for the running tasks; the platform sends
+    SIGKILL when the grace period ends (30 s on Kubernetes, 10 s for compose, unless the
+    manifest sets it). A hard time limit above it (the worker's `--time-limit`, or the
+    pasted app's `task_time_limit` when the paste runs one worker) says tasks may run
+    longer than the shutdown is allowed to take: those running at a deploy are killed, and
+    with the default early ack they are lost (the entry's cause). info: how long the tasks
+    really run is not in the paste. Nothing is judged without a stated time limit.
+    """
+    workers = [s for s in services if s.worker is not None]
+    for service in workers:
+        limit = service.worker["time_limit"]
+        if limit is None and len(workers) == 1:
+            limit = app_limit
+        grace, setting = DEFAULT_GRACE.get(service.source, (None, ""))
+        if service.grace_seconds is not None:
+            grace = service.grace_seconds
+        if limit is None or grace is None or limit <= grace:
+            continue
+        yield TIME_LIMIT_OVER_GRACE_PERIOD.finding(
+            "info",
+            service.grace_line or service.worker["line"] or service.line,
+            service=service.name,
+            time_limit=_number_text(limit),
+            grace=_number_text(grace),
+            setting=setting,
+        )
+
+
+def _number_text(value: float) -> str:
+    return str(int(value)) if value == int(value) else str(value)
