@@ -205,47 +205,15 @@ spec:
 """
 
 
-def test_fixed_node_name_on_several_replicas():
-    paste = DEPLOYMENT.format(replicas=4, node=', "-n", "compression-worker"')
-    [finding] = _findings(paste, "fixed-node-name-replicas")
-    assert (finding.entry, finding.severity, finding.line) == ("duplicate-node-name", "warning", 11)
-    assert finding.evidence == {
-        "service": "worker",
-        "node_name": "compression-worker",
-        "replicas": 4,
-    }
+def test_replicas_and_node_name_are_facts():
+    """A workload's replicas and its worker's `-n` are parsed (no rule judges them yet)."""
 
-
-def test_compose_hostname_shared_by_replicas():
-    paste = """\
-    services:
-      worker:
-        image: app:1.4
-        hostname: worker
-        command: celery -A proj worker -l info
-        deploy:
-          replicas: 3
-    """
-    [finding] = _findings(paste, "fixed-node-name-replicas")
-    assert finding.evidence == {"service": "worker", "node_name": "celery@worker", "replicas": 3}
-    assert finding.line == 5
-
-
-@pytest.mark.parametrize(
-    "replicas, node",
-    [
-        # near miss: one replica
-        (1, ', "-n", "compression-worker"'),
-        # near miss: the name expands per pod
-        (4, ', "-n", "compression-worker@%h"'),
-        (4, ', "--hostname=worker@$(HOSTNAME)"'),
-        # no -n: the pod name is the hostname, unique per replica
-        (4, ""),
-    ],
-)
-def test_no_node_name_finding_when_names_differ(replicas, node):
-    paste = DEPLOYMENT.format(replicas=replicas, node=node)
-    assert _findings(paste, "fixed-node-name-replicas") == []
+    parsed = parse_paste(DEPLOYMENT.format(replicas=4, node=', "-n", "compression-worker"'))
+    [service] = [s for s in parsed.services if s.worker is not None]
+    assert (service.replicas, service.worker["node_name"]) == (4, "compression-worker")
+    parsed = parse_paste(DEPLOYMENT.format(replicas=1, node=""))
+    [service] = [s for s in parsed.services if s.worker is not None]
+    assert (service.replicas, service.worker["node_name"]) == (1, None)
 
 
 GRACE = """\

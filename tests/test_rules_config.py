@@ -216,23 +216,6 @@ CASES = {
         """,
         ("redis-data-bind-mount-non-root", "redis-misconf-persistence"),
     ),
-    "fixed-node-name-replicas": (
-        """
-        services:
-          worker:
-            image: app
-            command: celery -A proj worker -n reports
-            deploy: {replicas: 2}
-        """,
-        """
-        services:
-          worker:
-            image: app
-            command: celery -A proj worker -n reports@%h
-            deploy: {replicas: 2}
-        """,
-        ("fixed-node-name-replicas", "duplicate-node-name"),
-    ),
     "time-limit-over-grace-period": (
         """
         services:

@@ -57,11 +57,6 @@ REDIS_DATA_BIND_MOUNT_NON_ROOT = RuleSpec(
     "redis-misconf-persistence",
     ("service", "source", "target", "user"),
 )
-FIXED_NODE_NAME_REPLICAS = RuleSpec(
-    "fixed-node-name-replicas",
-    "duplicate-node-name",
-    ("service", "node_name", "replicas"),
-)
 TIME_LIMIT_OVER_GRACE_PERIOD = RuleSpec(
     "time-limit-over-grace-period",
     "tasks-lost-on-deploy",
@@ -75,7 +70,6 @@ SPECS = (
     BROKER_START_NOT_AWAITED,
     DEFAULT_USER_PERSISTED_DATABASE,
     REDIS_DATA_BIND_MOUNT_NON_ROOT,
-    FIXED_NODE_NAME_REPLICAS,
     TIME_LIMIT_OVER_GRACE_PERIOD,
 )
 CREDENTIAL_KEY = re.compile(r"PASS|USER|SECRET|TOKEN|URL|DSN|KEY", re.IGNORECASE)
@@ -92,7 +86,6 @@ def judge(parsed: ParsedPaste) -> list[Finding]:
     findings.extend(judge_broker_start_order(parsed.services))
     findings.extend(judge_default_user_persisted(parsed.services))
     findings.extend(judge_redis_data_permissions(parsed.services))
-    findings.extend(judge_replica_node_names(parsed.services))
     app_limit = parsed.config.time_limits.get("*") if parsed.config is not None else None
     findings.extend(judge_grace_period(parsed.services, app_limit))
     return findings
@@ -387,35 +380,6 @@ def judge_redis_data_permissions(services: list[ServiceFact]) -> Iterator[Findin
                     user=user,
                 )
                 break
-
-
-NAME_EXPANDS = ("%", "$", "{{", "`")  # %h / %n / %i, $HOSTNAME, templates, `hostname`
-
-
-def judge_replica_node_names(services: list[ServiceFact]) -> Iterator[Finding]:
-    """A worker run as several replicas under one fixed node name.
-
-    Every replica of a compose service or a Deployment/StatefulSet runs the same command:
-    a literal `-n` / `--hostname` (nothing Celery or the shell expands: `%h`, `$HOSTNAME`)
-    gives them all the same node name. Without `-n` the name is `celery@<hostname>`,
-    unique per pod, but a compose `hostname:` gives every replica that one hostname.
-    Two workers with one node name share the remote-control mailbox (the entry's cause).
-    Only judged when the manifest states two or more replicas.
-    """
-    for service in services:
-        if service.worker is None or (service.replicas or 0) < 2:
-            continue
-        node = service.worker["node_name"]
-        if node is None and service.source == "compose" and service.hostname:
-            node = f"celery@{service.hostname}"
-        if node and not any(mark in node for mark in NAME_EXPANDS):
-            yield FIXED_NODE_NAME_REPLICAS.finding(
-                "warning",
-                service.worker["line"] or service.line,
-                service=service.name,
-                node_name=node,
-                replicas=service.replicas,
-            )
 
 
 # What the platform waits between SIGTERM and SIGKILL when the manifest does not say:
