@@ -182,7 +182,13 @@ class ServiceFact:
     (all its containers share it), "host" for `network_mode: host` / `hostNetwork: true`,
     or "container:<id>" (another container's, not known from the paste).
     `broker_urls` are the masked broker URLs the service's command line or environment
-    names, each with the paste line that states it.
+    names, each with the paste line that states it. `depends_on` is compose's start order
+    (`condition` "" for the short list form, which waits for the container to start only);
+    `volumes` are compose volumes and Kubernetes `volumeMounts` (`bind` for a host path);
+    `env_lines` names the environment variables set, never their values. `worker` is set
+    when the service runs `celery worker` (`node_name` its `-n` / `--hostname`, `time_limit`
+    its `--time-limit`, each None when not given). `grace_seconds` is the grace period the
+    manifest states before SIGKILL (None: the platform's default).
     """
 
     name: str
@@ -191,6 +197,16 @@ class ServiceFact:
     image: str | None = None
     broker_urls: list[dict[str, Any]] = field(default_factory=list)  # {url, host, line}
     line: int | None = None
+    depends_on: list[dict[str, Any]] = field(default_factory=list)  # {service, condition, line}
+    healthcheck: bool = False  # a compose `healthcheck` that is not disabled
+    volumes: list[dict[str, Any]] = field(default_factory=list)  # {source, target, bind, line}
+    env_lines: dict[str, int] = field(default_factory=dict)  # variable name -> line (no values)
+    user: str | None = None  # compose `user:`
+    hostname: str | None = None  # compose `hostname:`
+    replicas: int | None = None  # compose deploy.replicas / scale, a workload's spec.replicas
+    worker: dict[str, Any] | None = None  # `celery worker`: {node_name, time_limit, line}
+    grace_seconds: float | None = None  # stop_grace_period / terminationGracePeriodSeconds
+    grace_line: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

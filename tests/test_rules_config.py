@@ -163,6 +163,75 @@ CASES = {
         """,
         ("broker-localhost-in-container", "broker-connection-refused"),
     ),
+    "broker-start-not-awaited": (
+        """
+        services:
+          rabbitmq:
+            image: rabbitmq:3.13-management
+          worker:
+            build: .
+            depends_on: [rabbitmq]
+        """,
+        """
+        services:
+          rabbitmq:
+            image: rabbitmq:3.13-management
+            healthcheck: {test: ["CMD", "rabbitmq-diagnostics", "-q", "ping"]}
+          worker:
+            build: .
+            depends_on: {rabbitmq: {condition: service_healthy}}
+        """,
+        ("broker-start-not-awaited", "broker-connection-refused"),
+    ),
+    "default-user-persisted-database": (
+        """
+        services:
+          rabbitmq:
+            image: rabbitmq:3.13-management
+            hostname: rabbit
+            environment: [RABBITMQ_DEFAULT_USER=app, RABBITMQ_DEFAULT_PASS=secret]
+            volumes: ["rabbit-data:/var/lib/rabbitmq"]
+        """,
+        """
+        services:
+          rabbitmq:
+            image: rabbitmq:3.13-management
+            hostname: rabbit
+            environment: [RABBITMQ_DEFAULT_USER=app, RABBITMQ_DEFAULT_PASS=secret]
+        """,
+        ("default-user-persisted-database", "broker-access-refused"),
+    ),
+    "redis-data-bind-mount-non-root": (
+        """
+        services:
+          redis:
+            image: bitnami/redis:7.2
+            volumes: ["./redis-data:/bitnami/redis/data"]
+        """,
+        """
+        services:
+          redis:
+            image: bitnami/redis:7.2
+            volumes: ["redis-data:/bitnami/redis/data"]
+        """,
+        ("redis-data-bind-mount-non-root", "redis-misconf-persistence"),
+    ),
+    "time-limit-over-grace-period": (
+        """
+        services:
+          worker:
+            image: app
+            command: celery -A proj worker --time-limit=600
+        """,
+        """
+        services:
+          worker:
+            image: app
+            command: celery -A proj worker --time-limit=600
+            stop_grace_period: 11m
+        """,
+        ("time-limit-over-grace-period", "tasks-lost-on-deploy"),
+    ),
     "old-names": (
         "CELERYD_CONCURRENCY = 4\nCELERY_ACKS_LATE = True\n",
         "worker_concurrency = 4\ntask_acks_late = False\n",

@@ -36,6 +36,7 @@ import yaml
 from diagnostics import budget as work
 from diagnostics import linear_re as re
 from diagnostics.facts import ServiceFact
+from diagnostics.parsers.cmdline import parse_worker_commands
 from diagnostics.parsers.errors import MalformedPaste
 from diagnostics.parsers.python_settings import NotPython, parse_module
 from diagnostics.parsers.yamldocs import YamlDoc, load_documents
@@ -346,10 +347,66 @@ def service_facts(doc: YamlDoc) -> list[ServiceFact]:
     """The services of a compose file, or the containers of a Kubernetes workload."""
     out: list[ServiceFact] = []
     source = "compose" if doc.kind == "compose" else "kubernetes"
+    spec = doc.data.get("spec")
+    workload_replicas = (
+        spec.get("replicas")
+        if doc.kind in ("Deployment", "StatefulSet", "ReplicaSet") and isinstance(spec, dict)
+        else None
+    )
     for path, network, container in _container_entries(doc.data, f"{doc.line}:"):
         name = path.split(".", 1)[1] if source == "compose" else str(container.get("name") or "?")
-        out.append(_service_fact(doc, name, container, source, network, path))
+        fact = _service_fact(doc, name, container, source, network, path)
+        grace_path = f"{path}.stop_grace_period"
+        if source == "kubernetes":
+            grace_path = path.rsplit(".", 2)[0] + ".terminationGracePeriodSeconds"
+        grace = _seconds(_lookup(doc.data, grace_path))
+        if grace is not None:
+            fact.grace_seconds, fact.grace_line = grace, doc.key_lines.get(grace_path)
+        replicas = _compose_replicas(container) if source == "compose" else workload_replicas
+        if isinstance(replicas, int) and not isinstance(replicas, bool):
+            fact.replicas = replicas
+        out.append(fact)
     return out
+
+
+def _lookup(data: Any, path: str) -> Any:
+    """The value at a dotted key path ("spec.template.spec.x"; digits index lists)."""
+    for part in path.split("."):
+        if isinstance(data, dict):
+            data = data.get(part)
+        elif isinstance(data, list) and part.isdigit() and int(part) < len(data):
+            data = data[int(part)]
+        else:
+            return None
+    return data
+
+
+DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?$")
+
+
+def _seconds(value: Any) -> float | None:
+    """Seconds of a number, a numeric string, or a compose duration ("1m30s", "600s")."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    text = str(value).strip()
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    found = DURATION.match(text) if text else None
+    if found is None or not any(found.groups()):
+        return None
+    hours, minutes, seconds = (float(g) if g else 0.0 for g in found.groups())
+    return hours * 3600 + minutes * 60 + seconds
+
+
+def _compose_replicas(service: dict[str, Any]) -> Any:
+    deploy = service.get("deploy")
+    if isinstance(deploy, dict) and "replicas" in deploy:
+        return deploy["replicas"]
+    return service.get("scale")
 
 
 def _compose_network(mode: str, path: str) -> str:
@@ -367,20 +424,111 @@ def _service_fact(
     fact = ServiceFact(name, source, network, line=doc.key_lines.get(path) or doc.line)
     image = service.get("image")
     fact.image = str(image) if isinstance(image, (str, int, float)) else None
+    command_text, command_line = [], None
     for key in ("entrypoint", "command", "args"):
         words = service.get(key)
         text = " ".join(str(w) for w in words) if isinstance(words, list) else str(words or "")
         line = doc.key_lines.get(f"{path}.{key}") or fact.line
         for match in COMMAND_BROKER.finditer(text[:4000]):
             _add_broker_url(fact, match.group(1), line)
+        if text:
+            command_text.append(text[:4000])
+            command_line = line if key != "entrypoint" or command_line is None else command_line
+    workers = parse_worker_commands([" ".join(command_text).replace("\n", " ")])
+    if workers:
+        options = workers[0].options
+        fact.worker = {
+            "node_name": options.get("hostname"),
+            "time_limit": _seconds(options.get("time_limit", "")),
+            "line": command_line,
+        }
     for variable, value, key_path in _environment(service):
         line = doc.key_lines.get(f"{path}.{key_path}") or doc.key_lines.get(
             f"{path}.{key_path.split('.', 1)[0]}"
         )
+        fact.env_lines.setdefault(variable, line or fact.line or doc.line)
         scheme = value.split("://", 1)[0].lower()
         if "BROKER" in variable.upper() or scheme in BROKER_SCHEMES[:4]:
             _add_broker_url(fact, value, line or fact.line)
+    if source == "compose":
+        _add_compose_fields(doc, fact, service, path)
+    else:
+        mounts = service.get("volumeMounts")
+        for index, mount in enumerate(mounts if isinstance(mounts, list) else []):
+            if isinstance(mount, dict) and mount.get("mountPath"):
+                fact.volumes.append(
+                    {
+                        "source": str(mount.get("name") or ""),
+                        "target": str(mount["mountPath"]),
+                        "bind": False,
+                        "line": doc.key_lines.get(f"{path}.volumeMounts.{index}") or fact.line,
+                    }
+                )
     return fact
+
+
+def _add_compose_fields(
+    doc: YamlDoc, fact: ServiceFact, service: dict[str, Any], path: str
+) -> None:
+    """Start order, healthcheck, volumes, user and hostname of a compose service."""
+    depends = service.get("depends_on")
+    if isinstance(depends, list):
+        for index, name in enumerate(depends):
+            if isinstance(name, str):
+                line = doc.key_lines.get(f"{path}.depends_on.{index}")
+                fact.depends_on.append({"service": name, "condition": "", "line": line})
+    elif isinstance(depends, dict):
+        for name, spec in depends.items():
+            condition = spec.get("condition") if isinstance(spec, dict) else None
+            line = doc.key_lines.get(f"{path}.depends_on.{name}")
+            fact.depends_on.append(
+                {"service": str(name), "condition": str(condition or ""), "line": line}
+            )
+    check = service.get("healthcheck")
+    fact.healthcheck = isinstance(check, dict) and check.get("disable") is not True
+    volumes = service.get("volumes")
+    for index, volume in enumerate(volumes if isinstance(volumes, list) else []):
+        mount = _compose_volume(volume)
+        if mount is not None:
+            mount["line"] = doc.key_lines.get(f"{path}.volumes.{index}") or fact.line
+            fact.volumes.append(mount)
+    for key in ("user", "hostname"):
+        value = service.get(key)
+        if isinstance(value, (str, int)) and not isinstance(value, bool):
+            setattr(fact, key, str(value))
+
+
+WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
+
+
+def _compose_volume(volume: Any) -> dict[str, Any] | None:
+    """{source, target, bind} of a compose volume, short (`src:dst[:mode]`) or long syntax.
+
+    A source with a slash, or starting with `.` or `~`, is a host path (a bind mount);
+    a bare name is a named volume; no source is an anonymous volume.
+    """
+    if isinstance(volume, dict):
+        target = volume.get("target")
+        if not isinstance(target, str):
+            return None
+        source = str(volume.get("source") or "")
+        bind = volume.get("type") == "bind" or _host_path(source)
+        return {"source": source, "target": target, "bind": bind}
+    if not isinstance(volume, str) or not volume.strip():
+        return None
+    text = volume.strip()
+    drive = ""
+    if WINDOWS_DRIVE.match(text):
+        drive, text = text[:2], text[2:]
+    parts = text.split(":")
+    if len(parts) == 1:
+        return {"source": "", "target": drive + parts[0], "bind": False}
+    source = drive + parts[0]
+    return {"source": source, "target": parts[1], "bind": _host_path(source)}
+
+
+def _host_path(source: str) -> bool:
+    return "/" in source or "\\" in source or source.startswith((".", "~"))
 
 
 def _environment(service: dict[str, Any]) -> Iterator[tuple[str, str, str]]:

@@ -42,11 +42,35 @@ BROKER_LOCALHOST_IN_CONTAINER = RuleSpec(
     "broker-connection-refused",
     ("service", "url", "host", "others"),
 )
+BROKER_START_NOT_AWAITED = RuleSpec(
+    "broker-start-not-awaited",
+    "broker-connection-refused",
+    ("service", "broker", "condition"),
+)
+DEFAULT_USER_PERSISTED_DATABASE = RuleSpec(
+    "default-user-persisted-database",
+    "broker-access-refused",
+    ("service", "variable", "volume", "node"),
+)
+REDIS_DATA_BIND_MOUNT_NON_ROOT = RuleSpec(
+    "redis-data-bind-mount-non-root",
+    "redis-misconf-persistence",
+    ("service", "source", "target", "user"),
+)
+TIME_LIMIT_OVER_GRACE_PERIOD = RuleSpec(
+    "time-limit-over-grace-period",
+    "tasks-lost-on-deploy",
+    ("service", "time_limit", "grace", "setting"),
+)
 SPECS = (
     CONFIGMAP_OVERRIDES_SECRET,
     JOB_INLINE_CREDENTIALS_SCRIPT,
     SHARED_DATABASE_URL,
     BROKER_LOCALHOST_IN_CONTAINER,
+    BROKER_START_NOT_AWAITED,
+    DEFAULT_USER_PERSISTED_DATABASE,
+    REDIS_DATA_BIND_MOUNT_NON_ROOT,
+    TIME_LIMIT_OVER_GRACE_PERIOD,
 )
 CREDENTIAL_KEY = re.compile(r"PASS|USER|SECRET|TOKEN|URL|DSN|KEY", re.IGNORECASE)
 READS_CREDENTIALS = re.compile(r"environ|getenv", re.IGNORECASE)
@@ -59,6 +83,11 @@ def judge(parsed: ParsedPaste) -> list[Finding]:
     findings.extend(judge_inline_scripts(parsed.yaml_docs))
     findings.extend(judge_database_url(parsed.yaml_docs))
     findings.extend(judge_localhost_broker(parsed.services))
+    findings.extend(judge_broker_start_order(parsed.services))
+    findings.extend(judge_default_user_persisted(parsed.services))
+    findings.extend(judge_redis_data_permissions(parsed.services))
+    app_limit = parsed.config.time_limits.get("*") if parsed.config is not None else None
+    findings.extend(judge_grace_period(parsed.services, app_limit))
     return findings
 
 
@@ -229,3 +258,168 @@ def judge_localhost_broker(services: list[ServiceFact]) -> Iterator[Finding]:
                     host=host,
                     others=list(dict.fromkeys(names))[:5],
                 )
+
+
+def _is_broker(service: ServiceFact) -> bool:
+    """A broker's own container: its image names one (a built image: its service name)."""
+    return bool(BROKER_IMAGE.search(service.image if service.image else service.name))
+
+
+def judge_broker_start_order(services: list[ServiceFact]) -> Iterator[Finding]:
+    """A compose service that depends on the broker's service but not on its health.
+
+    `depends_on` alone (or `condition: service_started`) only orders container starts:
+    the client starts as soon as the broker's container has started, while RabbitMQ or
+    Redis may still be booting and refuse connections (Docker's "Control startup order"
+    docs; `condition: service_healthy` waits for the broker's healthcheck). A worker
+    retries (broker_connection_retry_on_startup); a web process that publishes at once,
+    or a client without retries, fails. info: a possible cause, not proven by the file.
+    Not judged for a dependent that is itself a broker (cluster nodes).
+    """
+    brokers = {s.name for s in services if s.source == "compose" and _is_broker(s)}
+    for service in services:
+        if service.source != "compose" or service.name in brokers:
+            continue
+        for dependency in service.depends_on:
+            if dependency["service"] in brokers and dependency["condition"] != "service_healthy":
+                yield BROKER_START_NOT_AWAITED.finding(
+                    "info",
+                    dependency["line"] or service.line,
+                    service=service.name,
+                    broker=dependency["service"],
+                    condition=dependency["condition"] or "service_started",
+                )
+
+
+RABBITMQ_IMAGE = re.compile(r"(?:^|/)rabbitmq(?::|@|$)", re.IGNORECASE)
+RABBITMQ_DATA = ("/var/lib/rabbitmq", "/var/lib/rabbitmq/mnesia")
+DEFAULT_USER_VARIABLES = (
+    "RABBITMQ_DEFAULT_USER",
+    "RABBITMQ_DEFAULT_PASS",
+    "RABBITMQ_DEFAULT_USER_FILE",
+    "RABBITMQ_DEFAULT_PASS_FILE",
+)
+
+
+def judge_default_user_persisted(services: list[ServiceFact]) -> Iterator[Finding]:
+    """RABBITMQ_DEFAULT_USER/PASS on a RabbitMQ container whose database persists.
+
+    The default user (like `default_user` / `default_pass` in rabbitmq.conf, which the
+    variables override) is created only when the node starts with an empty database.
+    The database lives under /var/lib/rabbitmq in a directory named after the node,
+    `rabbit@<hostname>` (the image docs). With that path on a volume and a fixed node
+    name (`hostname:` or RABBITMQ_NODENAME), a later change of the variables is ignored:
+    the node keeps the users it already has and refuses the new credentials. Without a
+    fixed node name a recreated container gets a new database directory, so the rule
+    does not fire. info: whether the credentials changed is not in the file.
+    """
+    for service in services:
+        if service.source != "compose" or not RABBITMQ_IMAGE.search(service.image or ""):
+            continue
+        variables = [v for v in DEFAULT_USER_VARIABLES if v in service.env_lines]
+        node = service.hostname or (
+            "RABBITMQ_NODENAME" if "RABBITMQ_NODENAME" in service.env_lines else None
+        )
+        volume = next(
+            (
+                v
+                for v in service.volumes
+                if v["source"] and v["target"].rstrip("/") in RABBITMQ_DATA
+            ),
+            None,
+        )
+        if variables and node and volume is not None:
+            yield DEFAULT_USER_PERSISTED_DATABASE.finding(
+                "info",
+                service.env_lines[variables[0]],
+                service=service.name,
+                variable=variables[0],
+                volume=f"{volume['source']}:{volume['target']}",
+                node=node,
+            )
+
+
+OFFICIAL_REDIS = re.compile(r"^(?:docker\.io/)?(?:library/)?redis(?::|@|$)", re.IGNORECASE)
+BITNAMI_REDIS = re.compile(r"(?:^|/)bitnami/redis(?::|@|$)", re.IGNORECASE)
+ROOT_USERS = ("root", "0", "0:0", "root:root")
+
+
+def judge_redis_data_permissions(services: list[ServiceFact]) -> Iterator[Finding]:
+    """A host directory bind-mounted as the data directory of a Redis that is not root.
+
+    The official image's entrypoint hands /data to the redis user only when it starts
+    as root; with compose `user:` it runs as that user and changes no ownership. The
+    Bitnami image runs as UID 1001 and asks for mounted directories that UID can write.
+    A host directory (a bind mount, created root-owned by Docker when missing) that the
+    user cannot write makes every RDB/AOF save fail ("Permission denied"), and Redis
+    then refuses writes (MISCONF). info: the host directory's owner is not in the file.
+    Named volumes are not judged (Docker copies the image's ownership into a new one).
+    """
+    for service in services:
+        if service.source != "compose":
+            continue
+        image = service.image or ""
+        user = service.user
+        if user is not None and user.strip() in ROOT_USERS:
+            continue
+        if OFFICIAL_REDIS.search(image) and user is not None:
+            data_dirs: tuple[str, ...] = ("/data",)
+        elif BITNAMI_REDIS.search(image):
+            data_dirs = ("/bitnami/redis/data", "/bitnami/redis", "/bitnami")
+            user = user or "1001"
+        else:
+            continue
+        for volume in service.volumes:
+            if volume["bind"] and volume["target"].rstrip("/") in data_dirs:
+                yield REDIS_DATA_BIND_MOUNT_NON_ROOT.finding(
+                    "info",
+                    volume["line"],
+                    service=service.name,
+                    source=volume["source"],
+                    target=volume["target"],
+                    user=user,
+                )
+                break
+
+
+# What the platform waits between SIGTERM and SIGKILL when the manifest does not say:
+# Kubernetes' terminationGracePeriodSeconds default, compose's stop_grace_period default.
+DEFAULT_GRACE = {
+    "kubernetes": (30.0, "terminationGracePeriodSeconds"),
+    "compose": (10.0, "stop_grace_period"),
+}
+
+
+def judge_grace_period(services: list[ServiceFact], app_limit: float | None) -> Iterator[Finding]:
+    """A worker allowed to run tasks longer than its container's grace period.
+
+    On SIGTERM the worker's warm shutdown waits for the running tasks; the platform sends
+    SIGKILL when the grace period ends (30 s on Kubernetes, 10 s for compose, unless the
+    manifest sets it). A hard time limit above it (the worker's `--time-limit`, or the
+    pasted app's `task_time_limit` when the paste runs one worker) says tasks may run
+    longer than the shutdown is allowed to take: those running at a deploy are killed, and
+    with the default early ack they are lost (the entry's cause). info: how long the tasks
+    really run is not in the paste. Nothing is judged without a stated time limit.
+    """
+    workers = [s for s in services if s.worker is not None]
+    for service in workers:
+        limit = service.worker["time_limit"]
+        if limit is None and len(workers) == 1:
+            limit = app_limit
+        grace, setting = DEFAULT_GRACE.get(service.source, (None, ""))
+        if service.grace_seconds is not None:
+            grace = service.grace_seconds
+        if limit is None or grace is None or limit <= grace:
+            continue
+        yield TIME_LIMIT_OVER_GRACE_PERIOD.finding(
+            "info",
+            service.grace_line or service.worker["line"] or service.line,
+            service=service.name,
+            time_limit=_number_text(limit),
+            grace=_number_text(grace),
+            setting=setting,
+        )
+
+
+def _number_text(value: float) -> str:
+    return str(int(value)) if value == int(value) else str(value)
