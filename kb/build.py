@@ -302,6 +302,7 @@ def _fill(connection: sqlite3.Connection, entries: list[Entry], version: str) ->
                     " ".join(
                         entry.tags
                         + entry.components
+                        + entry.symptoms
                         + entry.keywords_zh
                         + entry.keywords_ja
                         + entry.keywords_ru

@@ -438,8 +438,8 @@ def _similarities(
 # Weights of the signals (bench/search_weights.py derives them: a grid over the corpus
 # pastes' first lines as queries, docs/ranking.md "Search"). The word signal is BM25
 # (any word, plus adjacent word pairs) relative to the best match of the query.
-COSINE_WEIGHT = 3.0  # per unit of cosine below the query's best entry
-ALL_WORDS_BONUS = 2.0  # the entry holds every word of the query
+COSINE_WEIGHT = 4.0  # per unit of cosine below the query's best entry
+ALL_WORDS_BONUS = 0.0  # the entry holds every word of the query (the grid's best: none)
 
 
 def _combine(

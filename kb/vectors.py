@@ -32,6 +32,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from kb.loader import MAX_SYMPTOMS
 from kb.textindex import fold_for_index, fold_for_signals
 
 logger = logging.getLogger(__name__)
@@ -183,8 +184,21 @@ def entry_topic_text(entry: Any) -> str:
     return "\n".join([entry.title, " ".join(entry.tags), " ".join(entry.components), entry.summary])
 
 
-# The extra views search compares a query with (the paste ranker uses `vectors` alone).
-SEARCH_VIEWS = {"title": entry_title_text, "topic": entry_topic_text}
+def _symptom_view(number: int) -> Any:
+    def text(entry: Any) -> str:
+        """One of the entry's `symptoms` phrases (its title when it has fewer)."""
+        return entry.symptoms[number] if number < len(entry.symptoms) else entry.title
+
+    return text
+
+
+# The extra views search compares a query with (the paste ranker uses `vectors` alone):
+# a title-like query reads like one symptom phrase, not like all of them averaged.
+SEARCH_VIEWS = {
+    "title": entry_title_text,
+    "topic": entry_topic_text,
+    **{f"symptom{n}": _symptom_view(n) for n in range(MAX_SYMPTOMS)},
+}
 
 
 def write_vectors(connection: sqlite3.Connection, entries: list[Any]) -> None:
