@@ -278,7 +278,13 @@ class PasteSignals:
             (max(c.sig_max, c.rule) for c in self.candidates.values()),
             default=0.0,
         )
-        return [1.0, best_sig, self.best_cos, 1.0 if self.prose else 0.0, math.log1p(self.best_bm25)]
+        return [
+            1.0,
+            best_sig,
+            self.best_cos,
+            1.0 if self.prose else 0.0,
+            math.log1p(self.best_bm25),
+        ]
 
 
 _CONTEXT_HINTS = (
