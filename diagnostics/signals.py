@@ -54,10 +54,9 @@ FEATURES = (
     "cos_gap",  # cosine minus the best cosine of this paste (<= 0)
     "cos_rr",  # 1 / cosine rank (0 outside the top K)
     "sig_lead",  # strongest weight minus the best other entry's strongest weight
-    "bm25_abs",  # log(1 + BM25): how much of the entry's wording the paste has
 )
 # The "no entry fits" alternative: its utility is a bias plus these paste-level values.
-NULL_FEATURES = ("null_bias", "null_best_sig", "null_best_cos", "null_prose", "null_best_bm25")
+NULL_FEATURES = ("null_bias", "null_best_sig", "null_best_cos", "null_prose")
 
 # Lines that describe the set-up rather than the failure (issue 10: context lines
 # never create a match on their own).
@@ -314,7 +313,6 @@ class PasteSignals:
             c.cos - self.best_cos,
             1.0 / c.cos_rank if c.cos_rank else 0.0,
             c.sig_max - others,
-            math.log1p(c.bm25),
         ]
 
     def null_features(self) -> list[float]:
@@ -327,7 +325,6 @@ class PasteSignals:
             best_sig,
             self.best_cos,
             1.0 if self.prose else 0.0,
-            math.log1p(self.best_bm25),
         ]
 
 

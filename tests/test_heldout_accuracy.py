@@ -32,12 +32,15 @@ TESTS = Path(__file__).parent
 # frame-prefix change: heldout 56/59, heldout2 42/44, heldout3 106/124, heldout4 106/135.
 # heldout5 was scored once as a sealed set at the end of that work (103/134) and is spent;
 # with the two-problems gate read off its misses afterwards: 105/134 (a tuning figure).
+# Fourth session (compose rules, every entry's phrases revised, prose filler out of BM25,
+# error-text variants; retrained: l2 1.0): heldout 55/59, heldout2 42/44, heldout3
+# 107/124, heldout4 113/135, heldout5 111/134 (heldout4 and heldout5 are tuning figures).
 FLOORS = {
-    "heldout": 55 / 59,
+    "heldout": 54 / 59,
     "heldout2": 41 / 44,
-    "heldout3": 105 / 124,
-    "heldout4": 105 / 135,
-    "heldout5": 104 / 134,
+    "heldout3": 106 / 124,
+    "heldout4": 112 / 135,
+    "heldout5": 110 / 134,
 }
 # Share of `high` answers measured with the ranker trained on the 556-paste corpus at
 # 99.5% precision (threshold 0.9954): corpus 247/556, heldout 35/59, heldout2 22/44,
@@ -46,13 +49,17 @@ FLOORS = {
 # sets. (On the 523-paste corpus they were 255, 37, 23, 37 and 41: the 33 added pastes,
 # mostly prose of thin entries, raised the threshold and took a few `high` answers to
 # `possible`.)
+# Fourth session (threshold 0.9933 at l2 1.0): corpus 253/556, heldout 33/59, heldout2
+# 22/44, heldout3 38/124, heldout4 38/135, heldout5 41/134. heldout and heldout3 lose two and
+# one `high` answers to the retrain that gained heldout4 and heldout5 their top-1 (l2 0.3
+# kept them, at 0.800 / 0.806 top-1 instead of 0.837 / 0.828: docs/ranking.md).
 MIN_HIGH_SHARE = {
-    "corpus": 246 / 556,
-    "heldout": 34 / 59,
+    "corpus": 253 / 556,
+    "heldout": 32 / 59,
     "heldout2": 21 / 44,
-    "heldout3": 38 / 124,
-    "heldout4": 33 / 135,
-    "heldout5": 38 / 134,
+    "heldout3": 37 / 124,
+    "heldout4": 37 / 135,
+    "heldout5": 40 / 134,
 }
 # The one wrong `high` of heldout4's sealed run, kept visible rather than dropped: a paste
 # about RabbitMQ 3.0 moving mirroring from the `x-ha-policy` argument to policies, answered
