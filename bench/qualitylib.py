@@ -1,7 +1,7 @@
 """Shared by bench/train_ranker.py and bench/quality.py: sets, signals, cross-validation.
 
 Sets are folders of tests/ in the corpus format (tests/corpus_loader.py). The
-sealed sets (heldout3, queries_real, heldout4, queries_real2, heldout5, heldout6) are only
+sealed sets (heldout3, queries_real, heldout4, queries_real2, heldout5, heldout6, heldout7) are only
 read when a caller passes `sealed=True`, which only `bench/quality.py --sealed` does.
 """
 
@@ -28,6 +28,7 @@ SEALED = frozenset(
         "heldout5",
         "heldout6",
         "queries_real3",
+        "heldout7",
     }
 )
 OPEN_SETS = ("corpus", "heldout", "heldout2")
