@@ -54,7 +54,10 @@ def run(lab) -> None:
     text = worker.text()
     start = text.index(worker.wait_for(r"exited with 'signal 9 \(SIGKILL\)'|WorkerLostError"))
     capture = "\n".join(text[start:].splitlines()[:8])
-    lab.diagnose(capture, "worker log: child killed")
+    # `possible`: a SIGKILLed pool child is also what a deploy's grace period ends in
+    # (tasks-lost-on-deploy), and the ranker gives this clean line 0.991 against the 0.9933
+    # `high` threshold (lab/README.md)
+    lab.diagnose(capture, "worker log: child killed", confidence="possible")
 
     fix = lab.fix("fix", task_function="build_report")
     decorator = next(line for line in fix.splitlines() if line.startswith("@app.task("))
