@@ -28,6 +28,11 @@ def rules_for(paste: str) -> set[tuple[str, str]]:
 
 
 CASES = {
+    "vhost-trailing-slash": (
+        'broker_url = "amqp://orders:secret@rabbitmq:5672/orders/"\n',
+        'broker_url = "amqp://orders:secret@rabbitmq:5672/orders"\n',
+        ("vhost-trailing-slash", "broker-access-refused"),
+    ),
     "quorum-406": (
         'task_queues = [Queue("scan.vision", Exchange("scan"), routing_key="scan.vision")]\n'
         + CR_QUORUM,
@@ -707,3 +712,27 @@ def test_settings_celery_never_reads_are_reported_once_not_judged():
     # lowercase names in a CELERY_-namespaced Django settings module are ignored by Celery
     paste = 'CELERY_BROKER_URL = "amqp://x@y//"\ntask_acks_late = True\nbroker_heartbeat = 0\n'
     assert {f.rule for f in run_rules(parse_paste(paste))} == {"settings-outside-namespace"}
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "amqp://guest:guest@rabbitmq:5672//",  # the vhost "/"
+        "amqp://guest:guest@rabbitmq:5672/",
+        "amqp://guest:guest@rabbitmq:5672",
+        "amqp://guest:guest@rabbitmq:5672/%2F",
+        "redis://redis:6379/0/",  # not a vhost
+    ],
+)
+def test_default_vhost_and_other_brokers_are_not_a_trailing_slash(url):
+    assert ("vhost-trailing-slash", "broker-access-refused") not in rules_for(
+        f'broker_url = "{url}"\n'
+    )
+
+
+def test_trailing_slash_names_the_vhost_asked_for_and_the_one_meant_without_the_password():
+    paste = 'CELERY_BROKER_URL = "amqp://app:s3cret@mq:5672/billing/"\n'
+    [finding] = [f for f in run_rules(parse_paste(paste)) if f.rule == "vhost-trailing-slash"]
+    assert (finding.severity, finding.line) == ("warning", 1)
+    assert finding.evidence["vhost"] == "billing/" and finding.evidence["meant"] == "billing"
+    assert "s3cret" not in repr(finding.evidence)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from diagnostics.facts import (
     BrokerFact,
@@ -34,6 +35,7 @@ from diagnostics.facts import (
     broker_kind,
 )
 from diagnostics.parsers import ParsedPaste
+from diagnostics.redact import mask_url
 from diagnostics.rules.base import RuleSpec
 
 SOFT_LIMIT_NOT_BELOW_HARD = RuleSpec(
@@ -81,6 +83,9 @@ RESULT_BACKEND_OUTSIDE_NAMESPACE = RuleSpec(
 CONNECTION_RETRY_STARTUP_UNSET = RuleSpec(
     "connection-retry-startup-unset", "deprecated-setting-names", ("setting", "startup_setting")
 )
+VHOST_TRAILING_SLASH = RuleSpec(
+    "vhost-trailing-slash", "broker-access-refused", ("setting", "url", "vhost", "meant")
+)
 SPECS = (
     SOFT_LIMIT_NOT_BELOW_HARD,
     SERIALIZER_NOT_ACCEPTED,
@@ -93,6 +98,7 @@ SPECS = (
     SETTINGS_OUTSIDE_NAMESPACE,
     RESULT_BACKEND_OUTSIDE_NAMESPACE,
     CONNECTION_RETRY_STARTUP_UNSET,
+    VHOST_TRAILING_SLASH,
 )
 
 DEFAULT_SERIALIZER = "json"  # task_serializer and result_serializer (celery.app.defaults)
@@ -119,6 +125,7 @@ def judge(parsed: ParsedPaste) -> list[Finding]:
             judge_heartbeat,
             judge_late_ack_settings,
             judge_connection_retry,
+            judge_vhost_trailing_slash,
         ):
             findings.extend(rule(config))
         findings.extend(judge_unlimited_prefetch(config, []).findings)
@@ -413,3 +420,39 @@ def judge_connection_retry(config: CeleryConfigFact) -> list[Finding]:
             startup_setting="broker_connection_retry_on_startup",
         )
     ]
+
+
+AMQP_SCHEMES = ("amqp", "amqps", "pyamqp", "librabbitmq")
+
+
+def judge_vhost_trailing_slash(config: CeleryConfigFact) -> list[Finding]:
+    """An AMQP broker URL whose virtual host ends in a slash: `amqp://h:5672/orders/`.
+
+    kombu takes everything after the first `/` of the path as the vhost, so that URL
+    asks for the vhost `orders/`, which does not exist: the broker refuses the connection
+    with `NOT_ALLOWED - vhost orders/ not found` (checked on RabbitMQ 3.10 with kombu 5.7).
+    `//` (the vhost `/`) and a path of one `/` are the default vhost, not this mistake.
+    """
+    url = config.broker_url
+    if not isinstance(url, str):
+        return []
+    for one in url.split(";"):
+        try:
+            parts = urlsplit(one.strip())
+        except ValueError:
+            continue
+        if parts.scheme.lower() not in AMQP_SCHEMES or len(parts.path) < 3:
+            continue
+        vhost = unquote(parts.path[1:])
+        if vhost.endswith("/") and vhost != "/":
+            return [
+                VHOST_TRAILING_SLASH.finding(
+                    "warning",
+                    config.setting_lines.get("broker_url"),
+                    setting="broker_url",
+                    url=mask_url(one.strip()),
+                    vhost=vhost,
+                    meant=vhost.rstrip("/") or "/",
+                )
+            ]
+    return []
