@@ -110,3 +110,21 @@ def test_real_titles_of_heldout6_carry_their_paste_label():
         assert row["query"] and row["query"].strip() == row["query"], row
         assert row["expected"] == labels[key], row
         assert len(row["language"] or "") == 2 and row["language"].isalpha(), row
+
+
+QUERIES4 = TESTS / "queries_real4"
+
+
+def test_real_titles_of_heldout7_carry_their_paste_label():
+    """tests/queries_real4: titles of heldout7's threads, each with its paste's label."""
+    columns, rows = read_tsv(QUERIES4 / "queries.tsv")
+    assert columns == QUERY_COLUMNS
+    assert len(rows) >= 30
+    labels = {thread_key(item.source): item.label for item in load_corpus(TESTS / "heldout7")}
+    keys = [thread_key(row["source"] or "") for row in rows]
+    assert [k for k, n in Counter(keys).items() if n > 1] == []
+    assert [k for k in keys if k not in labels] == []
+    for row, key in zip(rows, keys, strict=True):
+        assert row["query"] and row["query"].strip() == row["query"], row
+        assert row["expected"] == labels[key], row
+        assert len(row["language"] or "") == 2 and row["language"].isalpha(), row
