@@ -29,6 +29,7 @@ SEALED = frozenset(
         "heldout6",
         "queries_real3",
         "heldout7",
+        "queries_real4",
     }
 )
 OPEN_SETS = ("corpus", "heldout", "heldout2")

@@ -370,7 +370,14 @@ def _qualitylib():
 
 def test_sealed_sets_are_not_read_without_the_flag():
     qualitylib = _qualitylib()
-    for name in ("heldout3", "queries_real", "heldout6", "queries_real3"):
+    for name in (
+        "heldout3",
+        "queries_real",
+        "heldout6",
+        "queries_real3",
+        "heldout7",
+        "queries_real4",
+    ):
         with pytest.raises(SystemExit):
             qualitylib.load_set(name)
 
