@@ -320,12 +320,7 @@ class PasteSignals:
             (max(c.sig_max, c.rule) for c in self.candidates.values()),
             default=0.0,
         )
-        return [
-            1.0,
-            best_sig,
-            self.best_cos,
-            1.0 if self.prose else 0.0,
-        ]
+        return [1.0, best_sig, self.best_cos, 1.0 if self.prose else 0.0]
 
 
 _CONTEXT_HINTS = (

@@ -128,16 +128,20 @@ def test_queries_are_labelled_titles_from_threads_unused_before(queries, items, 
     assert mismatched == []
 
 
-def test_full_set_thresholds(items, queries):
-    """Thresholds of the merged set (both halves): fails while only one half is present."""
+def kind_counts(items: list) -> dict[str, int]:
+    """How many pastes a set holds, in all and of each kind the thresholds name."""
     kinds = Counter(item.kind for item in items)
-    counts = {
+    return {
         "pastes": len(items),
         "prose": kinds["prose"],
         "config": kinds["config"],
         "log+traceback": kinds["log"] + kinds["traceback"],
-        "queries": len(queries),
     }
+
+
+def test_full_set_thresholds(items, queries):
+    """Thresholds of the merged set (both halves): fails while only one half is present."""
+    counts = {**kind_counts(items), "queries": len(queries)}
     minimum = {"pastes": 120, "prose": 30, "config": 25, "log+traceback": 40, "queries": 100}
     assert {name: n for name, n in counts.items() if n < minimum[name]} == {}
     share_none = sum(item.expect is None for item in items) / len(items)

@@ -21,6 +21,7 @@ from tests.test_heldout4_format import (
     CITED_URL_RE,
     assert_pastes_well_formed,
     assert_threads_new,
+    kind_counts,
     read_tsv,
     thread_key,
 )
@@ -80,47 +81,26 @@ def test_no_thread_twice_and_none_from_earlier_sets(sealed):
 def test_full_set_thresholds(sealed):
     """Thresholds of a whole set (all its parts merged)."""
     name, items = sealed
-    kinds = Counter(item.kind for item in items)
-    counts = {
-        "pastes": len(items),
-        "prose": kinds["prose"],
-        "config": kinds["config"],
-        "log+traceback": kinds["log"] + kinds["traceback"],
-    }
+    counts = kind_counts(items)
     minimum = MINIMUM_OF.get(name, MINIMUM)
     assert {name: n for name, n in counts.items() if n < minimum[name]} == {}
     share_none = sum(item.expect is None for item in items) / len(items)
     assert 0.10 <= share_none <= 0.16
 
 
-QUERIES3 = TESTS / "queries_real3"
 QUERY_COLUMNS = ["query", "expected", "source", "language"]
 
 
-def test_real_titles_of_heldout6_carry_their_paste_label():
-    """tests/queries_real3: titles of heldout6's threads, each with its paste's label."""
-    columns, rows = read_tsv(QUERIES3 / "queries.tsv")
+@pytest.mark.parametrize(
+    ("folder", "pastes", "min_rows"),
+    [("queries_real3", "heldout6", 60), ("queries_real4", "heldout7", 30)],
+)
+def test_real_titles_carry_their_paste_label(folder, pastes, min_rows):
+    """A title set: the real titles of a paste set's threads, each with its paste's label."""
+    columns, rows = read_tsv(TESTS / folder / "queries.tsv")
     assert columns == QUERY_COLUMNS
-    assert len(rows) >= 60
-    labels = {thread_key(item.source): item.label for item in load_corpus(TESTS / "heldout6")}
-    keys = [thread_key(row["source"] or "") for row in rows]
-    assert [k for k, n in Counter(keys).items() if n > 1] == []
-    assert [k for k in keys if k not in labels] == []
-    for row, key in zip(rows, keys, strict=True):
-        assert row["query"] and row["query"].strip() == row["query"], row
-        assert row["expected"] == labels[key], row
-        assert len(row["language"] or "") == 2 and row["language"].isalpha(), row
-
-
-QUERIES4 = TESTS / "queries_real4"
-
-
-def test_real_titles_of_heldout7_carry_their_paste_label():
-    """tests/queries_real4: titles of heldout7's threads, each with its paste's label."""
-    columns, rows = read_tsv(QUERIES4 / "queries.tsv")
-    assert columns == QUERY_COLUMNS
-    assert len(rows) >= 30
-    labels = {thread_key(item.source): item.label for item in load_corpus(TESTS / "heldout7")}
+    assert len(rows) >= min_rows
+    labels = {thread_key(item.source): item.label for item in load_corpus(TESTS / pastes)}
     keys = [thread_key(row["source"] or "") for row in rows]
     assert [k for k, n in Counter(keys).items() if n > 1] == []
     assert [k for k in keys if k not in labels] == []

@@ -35,7 +35,6 @@ from diagnostics.facts import (
     broker_kind,
 )
 from diagnostics.parsers import ParsedPaste
-from diagnostics.redact import mask_url
 from diagnostics.rules.base import RuleSpec
 
 SOFT_LIMIT_NOT_BELOW_HARD = RuleSpec(
@@ -422,9 +421,6 @@ def judge_connection_retry(config: CeleryConfigFact) -> list[Finding]:
     ]
 
 
-AMQP_SCHEMES = ("amqp", "amqps", "pyamqp", "librabbitmq")
-
-
 def judge_vhost_trailing_slash(config: CeleryConfigFact) -> list[Finding]:
     """An AMQP broker URL whose virtual host ends in a slash: `amqp://h:5672/orders/`.
 
@@ -436,12 +432,12 @@ def judge_vhost_trailing_slash(config: CeleryConfigFact) -> list[Finding]:
     url = config.broker_url
     if not isinstance(url, str):
         return []
-    for one in url.split(";"):
+    for one in (part.strip() for part in url.split(";")):
         try:
-            parts = urlsplit(one.strip())
+            parts = urlsplit(one)
         except ValueError:
             continue
-        if parts.scheme.lower() not in AMQP_SCHEMES or len(parts.path) < 3:
+        if broker_kind(f"{parts.scheme.lower()}://") != "rabbitmq" or len(parts.path) < 3:
             continue
         vhost = unquote(parts.path[1:])
         if vhost.endswith("/") and vhost != "/":
@@ -450,7 +446,7 @@ def judge_vhost_trailing_slash(config: CeleryConfigFact) -> list[Finding]:
                     "warning",
                     config.setting_lines.get("broker_url"),
                     setting="broker_url",
-                    url=mask_url(one.strip()),
+                    url=one,  # CeleryConfigFact.broker_url is masked
                     vhost=vhost,
                     meant=vhost.rstrip("/") or "/",
                 )
