@@ -9,7 +9,7 @@ end of a piece of work, never to tune search to their titles. `queries_real` and
 `queries_real3` (the titles of tests/heldout6's threads) was scored once at the end of the
 fourth session (top-1 0.640, top-3 0.780) and is spent too; it keeps the flag so that
 its figure is never quoted by accident as a measurement. `queries_real4` (the titles of
-tests/heldout7's threads, 49 rows) is the sealed one now.
+tests/heldout7's threads, 81 rows in three files) is the sealed one now.
 
     python bench/search_quality.py --sealed                       # tests/queries_real4 (sealed)
     python bench/search_quality.py --set queries_real2            # spent: a tuning figure
