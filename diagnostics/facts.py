@@ -182,7 +182,8 @@ class ServiceFact:
     (all its containers share it), "host" for `network_mode: host` / `hostNetwork: true`,
     or "container:<id>" (another container's, not known from the paste).
     `broker_urls` are the masked broker URLs the service's command line or environment
-    names, each with the paste line that states it. `depends_on` is compose's start order
+    names, each with the paste line that states it and, for an AMQP URL, the virtual host
+    kombu asks for (`vhost`: everything after the path's first `/`, "/" when empty). `depends_on` is compose's start order
     (`condition` "" for the short list form, which waits for the container to start only);
     `volumes` are compose volumes and Kubernetes `volumeMounts` (`bind` for a host path);
     `env_lines` names the environment variables set, never their values. `worker` is set
@@ -195,7 +196,7 @@ class ServiceFact:
     source: str  # "compose" | "kubernetes"
     network: str
     image: str | None = None
-    broker_urls: list[dict[str, Any]] = field(default_factory=list)  # {url, host, line}
+    broker_urls: list[dict[str, Any]] = field(default_factory=list)  # {url, host, line, vhost}
     line: int | None = None
     depends_on: list[dict[str, Any]] = field(default_factory=list)  # {service, condition, line}
     healthcheck: bool = False  # a compose `healthcheck` that is not disabled
@@ -207,6 +208,7 @@ class ServiceFact:
     worker: dict[str, Any] | None = None  # `celery worker`: {node_name, time_limit, line}
     grace_seconds: float | None = None  # stop_grace_period / terminationGracePeriodSeconds
     grace_line: int | None = None
+    default_vhost: str | None = None  # RABBITMQ_DEFAULT_VHOST's value (a name, no secret)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -269,3 +269,81 @@ def test_the_app_time_limit_counts_for_the_only_worker():
 )
 def test_no_grace_finding_when_tasks_fit(limit, grace):
     assert _findings(GRACE.format(limit=limit, grace=grace), "time-limit-over-grace-period") == []
+
+
+DEFAULT_VHOST = """\
+services:
+  mq:
+    image: rabbitmq:3.10-management
+    environment:
+      RABBITMQ_DEFAULT_USER: app
+      RABBITMQ_DEFAULT_VHOST: {vhost}
+  worker:
+    build: .
+    command: celery -A proj worker
+    environment:
+      CELERY_BROKER_URL: amqp://app:secret@{host}:5672{path}
+"""
+
+
+@pytest.mark.parametrize("path", ["", "/", "//", "/%2F"])
+def test_default_vhost_replaced_names_the_client_asking_for_slash(path):
+    paste = DEFAULT_VHOST.format(vhost="shop", host="mq", path=path)
+    findings = _findings(paste, "default-vhost-replaced")
+    assert [(f.line, f.severity, f.entry) for f in findings] == [
+        (11, "warning", "broker-access-refused")
+    ]
+    assert findings[0].evidence["service"] == "mq"
+    assert findings[0].evidence["vhost"] == "shop"
+    assert findings[0].evidence["clients"][0].startswith("worker (amqp://app:")
+    assert "secret" not in str(findings[0].evidence)
+
+
+def test_default_vhost_with_the_refusal_in_the_paste_is_an_error():
+    paste = (
+        "2026-11-29 20:05:25.531642+00:00 [error] <0.674.0> vhost / not found\n"
+        "services:\n"
+        "  rabbitmq:\n"
+        "    image: rabbitmq:3.10\n"
+        "    environment:\n"
+        "      - RABBITMQ_DEFAULT_VHOST=shop\n"
+    )
+    findings = _findings(paste, "default-vhost-replaced")
+    assert [(f.line, f.severity) for f in findings] == [(6, "error")]
+
+
+def test_default_vhost_without_clients_is_info():
+    paste = "services:\n  rabbitmq:\n    image: rabbitmq:3\n    environment:\n"
+    paste += "      RABBITMQ_DEFAULT_VHOST: shop\n"
+    findings = _findings(paste, "default-vhost-replaced")
+    assert [(f.line, f.severity, f.evidence["clients"]) for f in findings] == [(5, "info", [])]
+
+
+def test_default_vhost_against_the_pasted_app_broker_url():
+    paste = DEFAULT_VHOST.format(vhost="shop", host="mq", path="/shop")
+    paste = 'broker_url = "amqp://app:secret@mq:5672//"\n' + paste
+    findings = _findings(paste, "default-vhost-replaced")
+    assert [(f.severity, f.evidence["clients"]) for f in findings] == [
+        ("warning", ["app (amqp://app:****@mq:5672//)"])
+    ]
+
+
+@pytest.mark.parametrize(
+    "vhost, host, path",
+    [
+        ("shop", "mq", "/shop"),  # near miss: the client names the new vhost
+        ("/", "mq", "//"),  # near miss: the variable keeps the default
+        ("shop", "mq", "/other"),  # near miss: another vhost (may come from definitions)
+        ("shop", "elsewhere", "//"),  # near miss: the client talks to another broker
+    ],
+)
+def test_no_default_vhost_finding(vhost, host, path):
+    paste = DEFAULT_VHOST.format(vhost=vhost, host=host, path=path)
+    assert _findings(paste, "default-vhost-replaced") == []
+
+
+def test_no_default_vhost_finding_on_another_image():
+    paste = DEFAULT_VHOST.format(vhost="shop", host="mq", path="//").replace(
+        "rabbitmq:3.10-management", "example/queue:1"
+    )
+    assert _findings(paste, "default-vhost-replaced") == []

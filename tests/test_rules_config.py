@@ -8,6 +8,7 @@ import pytest
 
 from diagnostics.facts import QueueDecl
 from diagnostics.parsers import parse_paste
+from diagnostics.parsers.cmdline import parse_worker_command
 from diagnostics.rules import run_rules
 from diagnostics.rules.queue_declarations import compare_queue
 
@@ -736,3 +737,50 @@ def test_trailing_slash_names_the_vhost_asked_for_and_the_one_meant_without_the_
     assert (finding.severity, finding.line) == ("warning", 1)
     assert finding.evidence["vhost"] == "billing/" and finding.evidence["meant"] == "billing"
     assert "s3cret" not in repr(finding.evidence)
+
+
+def _rule(paste: str, rule: str):
+    return [f for f in run_rules(parse_paste(paste)) if f.rule == rule]
+
+
+@pytest.mark.parametrize(
+    "paste, reserved, acks_late",
+    [
+        ("celery multi start 4 -A proj -c 1 --loglevel=INFO", 4, False),
+        ("```celery multi start w1 w2 w3 -A proj -c 1```", 4, False),
+        ("celery multi start 3 -A proj -c 1 --prefetch-multiplier 2", 2, False),
+        ("task_acks_late = True\ncelery multi restart 5 -A proj -c 1", 3, True),
+    ],
+)
+def test_single_slot_workers_reserve_tasks_behind_the_running_one(paste, reserved, acks_late):
+    findings = _rule(paste, "single-slot-workers-reserve")
+    assert [(f.entry, f.severity, f.evidence["reserved"]) for f in findings] == [
+        ("prefetch-starvation", "warning", reserved)
+    ]
+    assert findings[0].evidence["acks_late"] is acks_late
+    assert findings[0].line == paste.count("\n") + 1
+
+
+@pytest.mark.parametrize(
+    "paste",
+    [
+        "celery -A proj worker -c 1",  # near miss: one worker (ps output repeats it)
+        "celery -A proj worker -c 1\ncelery -A proj worker -c 1",  # ps lists the pool child too
+        "celery multi start 4 -A proj -c 8",  # near miss: several slots per worker
+        "celery multi start 1 -A proj -c 1",  # near miss: one node
+        "celery multi stop 4 -A proj -c 1",  # near miss: stops, starts nothing
+        # near miss: the documented setting for long tasks reserves nothing extra
+        "task_acks_late = True\nworker_prefetch_multiplier = 1\ncelery multi start 4 -A p -c 1",
+        # near miss: no prefetch limit is another rule's finding
+        "worker_prefetch_multiplier = 0\ncelery multi start 4 -A proj -c 1",
+    ],
+)
+def test_no_single_slot_finding(paste):
+    assert _rule(paste, "single-slot-workers-reserve") == []
+
+
+def test_celery_multi_start_is_a_worker_command_with_its_node_count():
+    assert parse_worker_command("celery multi start 10 -A proj -c 1").nodes == 10
+    assert parse_worker_command("celery multi start a b -A proj").nodes == 2
+    assert parse_worker_command("celery -A proj worker").nodes == 1
+    assert parse_worker_command("celery multi stopwait w1") is None

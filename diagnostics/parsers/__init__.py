@@ -30,7 +30,7 @@ from diagnostics.parsers.base import NotMine, registered_parsers
 from diagnostics.parsers.brokerconf import parse_broker_settings
 from diagnostics.parsers.cmdline import WorkerCommand, parse_worker_command, parse_worker_commands
 from diagnostics.parsers.errors import MalformedPaste, PasteError
-from diagnostics.parsers.logs import LogLine, classify_log_lines
+from diagnostics.parsers.logs import LogLine, classify_log_lines, refused_vhosts
 from diagnostics.parsers.python_settings import NotPython, parse_python_config
 from diagnostics.parsers.requirements import Requirements, parse_requirements
 from diagnostics.parsers.text import LogicalLine, clean_lines, logical_lines
@@ -66,6 +66,7 @@ class ParsedPaste:
     requirements: Requirements | None = None
     broker: BrokerFact | None = None
     log_lines: list[LogLine] = field(default_factory=list)
+    refused_vhosts: dict[str, int] = field(default_factory=dict)  # "vhost X not found" -> line
     kinds: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)  # facts of unwired parsers, by kind
@@ -102,6 +103,7 @@ def _parse_exceptions(parsed: ParsedPaste) -> None:
 
 def _parse_log_lines(parsed: ParsedPaste) -> None:
     parsed.log_lines = classify_log_lines(parsed.lines)
+    parsed.refused_vhosts = refused_vhosts(parsed.lines)
 
 
 def _parse_worker_commands(parsed: ParsedPaste) -> None:

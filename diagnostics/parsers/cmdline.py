@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from diagnostics import linear_re as re
 from diagnostics.parsers.base import NotMine, Parser
 
-WORKER = re.compile(r"\bcelery\b.{0,200}?\bworker\b")
+WORKER = re.compile(r"\bcelery\b.{0,200}?\b(?:worker|multi +(?:start|restart))\b")
 OPTIONS_WITH_VALUE = {
     "-A": "app",
     "--app": "app",
@@ -50,6 +50,9 @@ class WorkerCommand:
     concurrency: int | None = None
     queues: list[str] = field(default_factory=list)
     options: dict[str, str] = field(default_factory=dict)
+    # workers the line starts: `celery multi start 10 ...` or `... start w1 w2 ...` starts
+    # several nodes, each with the options that follow; `celery worker` one
+    nodes: int = 1
 
 
 def parse_worker_commands(lines: list[str]) -> list[WorkerCommand]:
@@ -60,7 +63,11 @@ def parse_worker_commands(lines: list[str]) -> list[WorkerCommand]:
     """
     out: list[WorkerCommand] = []
     for number, line in enumerate(lines, start=1):
-        if "celery" in line and "worker" in line and WORKER.search(line[:4000]):
+        if (
+            "celery" in line
+            and ("worker" in line or "multi" in line)
+            and WORKER.search(line[:4000])
+        ):
             command = parse_worker_command(_continued(lines, number - 1)[:4000], number)
             if command is not None:
                 out.append(command)
@@ -82,15 +89,34 @@ def parse_worker_command(line: str, number: int = 1) -> WorkerCommand | None:
     """One line, or None when it does not hold a `celery ... worker` invocation."""
     cleaned = re.sub(r"[\[\],\"']", lambda m: " " if m.group() in "[]," else "", line)
     cleaned = cleaned if "-Q" not in line and "--queues" not in line else _keep_commas(line)
+    cleaned = cleaned.replace("`", " ")  # Markdown code marks around a command in prose
     try:
         words = shlex.split(cleaned, posix=True)
     except ValueError:
         words = cleaned.split()
-    if "worker" not in words:
+    nodes = _multi_nodes(words)
+    if "worker" not in words and nodes is None:
         return None
-    command = WorkerCommand(line=number)
+    command = WorkerCommand(line=number, nodes=nodes or 1)
     _read_options(words, command)
     return command
+
+
+def _multi_nodes(words: list[str]) -> int | None:
+    """How many nodes `celery multi start|restart` starts: a count, or the names before
+    the first option; None when the words are no `celery multi` start."""
+    for index, word in enumerate(words[:-2]):
+        if word == "multi" and words[index + 1] in ("start", "restart"):
+            first = words[index + 2]
+            if first.isdigit():
+                return max(int(first), 1)
+            names = 0
+            for name in words[index + 2 :]:
+                if name.startswith("-"):
+                    break
+                names += 1
+            return max(names, 1)
+    return None
 
 
 def _keep_commas(line: str) -> str:

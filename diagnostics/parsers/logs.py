@@ -74,6 +74,22 @@ def classify_log_lines(lines: list[str]) -> list[LogLine]:
     return out
 
 
+# RabbitMQ's words when a connection asks for a vhost it does not have: the client's
+# `(530) NOT_ALLOWED - vhost orders not found`, the server log's `vhost orders not found`
+# (both seen on RabbitMQ 3.10.8)
+VHOST_NOT_FOUND = re.compile(r"\bvhost (?P<vhost>\S{1,200}) not found\b", needs=("vhost ",))
+
+
+def refused_vhosts(lines: list[str]) -> dict[str, int]:
+    """vhost -> first line of the paste where RabbitMQ says it does not exist."""
+    out: dict[str, int] = {}
+    for number, line in enumerate(lines, start=1):
+        if "vhost " in line:
+            for match in VHOST_NOT_FOUND.finditer(line[:2000]):
+                out.setdefault(match["vhost"].strip("'\"").rstrip(".,"), number)
+    return out
+
+
 def parse_log_text(text: str) -> list[LogLine]:
     """The recognised log lines of `text`; NotMine when there is none."""
     found = classify_log_lines(text.splitlines())

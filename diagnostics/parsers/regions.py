@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import yaml
 
@@ -447,6 +447,8 @@ def _service_fact(
             f"{path}.{key_path.split('.', 1)[0]}"
         )
         fact.env_lines.setdefault(variable, line or fact.line or doc.line)
+        if variable == "RABBITMQ_DEFAULT_VHOST":
+            fact.default_vhost = value.strip()
         scheme = value.split("://", 1)[0].lower()
         if "BROKER" in variable.upper() or scheme in BROKER_SCHEMES[:4]:
             _add_broker_url(fact, value, line or fact.line)
@@ -553,7 +555,11 @@ def _add_broker_url(fact: ServiceFact, url: str, line: int | None) -> None:
         if scheme not in BROKER_SCHEMES:
             continue
         try:
-            host = urlsplit(one).hostname or ""
+            parts = urlsplit(one)
+            host = parts.hostname or ""
         except ValueError:
             continue
-        fact.broker_urls.append({"url": mask_url(one), "host": host, "line": line})
+        use: dict[str, Any] = {"url": mask_url(one), "host": host, "line": line}
+        if scheme in BROKER_SCHEMES[:4]:  # kombu's AMQP vhost: the path after its first "/"
+            use["vhost"] = unquote(parts.path[1:]) or "/"
+        fact.broker_urls.append(use)

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from diagnostics import linear_re as re
-from diagnostics.facts import Finding, ServiceFact
+from diagnostics.facts import Finding, ServiceFact, broker_kind
 from diagnostics.parsers import ParsedPaste
 from diagnostics.parsers.regions import _containers
 from diagnostics.parsers.yamldocs import YamlDoc
@@ -62,6 +63,11 @@ TIME_LIMIT_OVER_GRACE_PERIOD = RuleSpec(
     "tasks-lost-on-deploy",
     ("service", "time_limit", "grace", "setting"),
 )
+DEFAULT_VHOST_REPLACED = RuleSpec(
+    "default-vhost-replaced",
+    "broker-access-refused",
+    ("service", "vhost", "clients"),
+)
 SPECS = (
     CONFIGMAP_OVERRIDES_SECRET,
     JOB_INLINE_CREDENTIALS_SCRIPT,
@@ -71,6 +77,7 @@ SPECS = (
     DEFAULT_USER_PERSISTED_DATABASE,
     REDIS_DATA_BIND_MOUNT_NON_ROOT,
     TIME_LIMIT_OVER_GRACE_PERIOD,
+    DEFAULT_VHOST_REPLACED,
 )
 CREDENTIAL_KEY = re.compile(r"PASS|USER|SECRET|TOKEN|URL|DSN|KEY", re.IGNORECASE)
 READS_CREDENTIALS = re.compile(r"environ|getenv", re.IGNORECASE)
@@ -85,6 +92,8 @@ def judge(parsed: ParsedPaste) -> list[Finding]:
     findings.extend(judge_localhost_broker(parsed.services))
     findings.extend(judge_broker_start_order(parsed.services))
     findings.extend(judge_default_user_persisted(parsed.services))
+    app_url = parsed.config.broker_url if parsed.config is not None else None
+    findings.extend(judge_default_vhost(parsed.services, app_url, parsed.refused_vhosts))
     findings.extend(judge_redis_data_permissions(parsed.services))
     app_limit = parsed.config.time_limits.get("*") if parsed.config is not None else None
     findings.extend(judge_grace_period(parsed.services, app_limit))
@@ -337,6 +346,65 @@ def judge_default_user_persisted(services: list[ServiceFact]) -> Iterator[Findin
                 volume=f"{volume['source']}:{volume['target']}",
                 node=node,
             )
+
+
+def judge_default_vhost(
+    services: list[ServiceFact], app_url: str | None, refused: dict[str, int]
+) -> Iterator[Finding]:
+    """RABBITMQ_DEFAULT_VHOST set to another name than `/` on a RabbitMQ container.
+
+    The variable (like `default_vhost` in rabbitmq.conf) names the vhost RabbitMQ creates
+    when it starts with an empty database, *instead of* `/`: the broker then has no `/`,
+    and a client that asks for it (a URL without a vhost, `//` or `/%2F`, Celery's and
+    kombu's default) is refused with `NOT_ALLOWED - vhost / not found` (checked on
+    RabbitMQ 3.10.8 with `default_vhost` set). The paste saying `vhost / not found`:
+    error; a client of that service in the paste whose URL asks for `/`: warning; no
+    AMQP client in the paste: info. Clients that name the new vhost, or any other vhost
+    (it may be created by definitions), are not judged.
+    """
+    for broker in services:
+        vhost = broker.default_vhost
+        if not vhost or vhost == "/" or not RABBITMQ_IMAGE.search(broker.image or ""):
+            continue
+        names = {broker.name, broker.hostname}
+        clients = [
+            (service.name, use)
+            for service in services
+            if service is not broker
+            for use in service.broker_urls
+            if "vhost" in use
+        ]
+        if app_url and broker_kind(app_url) == "rabbitmq":
+            host, app_vhost = _host_and_vhost(app_url)
+            clients.append(("app", {"url": app_url, "host": host, "vhost": app_vhost}))
+        wrong = [
+            (name, use) for name, use in clients if use["vhost"] == "/" and use["host"] in names
+        ]
+        line = broker.env_lines["RABBITMQ_DEFAULT_VHOST"]
+        if "/" in refused:
+            severity = "error"
+        elif wrong:
+            severity, line = "warning", wrong[0][1].get("line") or line
+        elif not clients:
+            severity = "info"
+        else:
+            continue
+        yield DEFAULT_VHOST_REPLACED.finding(
+            severity,
+            line,
+            service=broker.name,
+            vhost=vhost,
+            clients=[f"{name} ({use['url']})" for name, use in wrong][:5],
+        )
+
+
+def _host_and_vhost(url: str) -> tuple[str, str]:
+    """The host and the vhost kombu asks for (the path after its first "/", else "/")."""
+    try:
+        parts = urlsplit(url)
+        return parts.hostname or "", unquote(parts.path[1:]) or "/"
+    except ValueError:
+        return "", ""
 
 
 OFFICIAL_REDIS = re.compile(r"^(?:docker\.io/)?(?:library/)?redis(?::|@|$)", re.IGNORECASE)

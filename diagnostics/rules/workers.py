@@ -25,6 +25,7 @@ from typing import Any
 from diagnostics import linear_re as re
 from diagnostics.facts import CeleryConfigFact, Finding, Judgement, WorkerFact
 from diagnostics.parsers import ParsedPaste
+from diagnostics.parsers.cmdline import WorkerCommand
 from diagnostics.rules.base import RuleSpec
 
 UNREGISTERED_ROUTED_TASK = RuleSpec(
@@ -36,7 +37,18 @@ PREFORK_MAIN_PROCESS_STATE = RuleSpec(
 MIXED_SHORT_AND_LONG_QUEUES = RuleSpec(
     "mixed-short-and-long-queues", "mixed-workload-queue", ("worker", "short", "long")
 )
-SPECS = (UNREGISTERED_ROUTED_TASK, PREFORK_MAIN_PROCESS_STATE, MIXED_SHORT_AND_LONG_QUEUES)
+SINGLE_SLOT_WORKERS_RESERVE = RuleSpec(
+    "single-slot-workers-reserve",
+    "prefetch-starvation",
+    ("workers", "multiplier", "reserved", "acks_late"),
+)
+SPECS = (
+    UNREGISTERED_ROUTED_TASK,
+    PREFORK_MAIN_PROCESS_STATE,
+    MIXED_SHORT_AND_LONG_QUEUES,
+    SINGLE_SLOT_WORKERS_RESERVE,
+)
+DEFAULT_PREFETCH_MULTIPLIER = 4  # worker_prefetch_multiplier's default
 
 DEFAULT_POOL = "prefork"  # celery worker without -P
 LONG_TASK_S, SHORT_TASK_S = 300.0, 60.0
@@ -135,6 +147,44 @@ def judge_mixed_workload(config: CeleryConfigFact | None, workers: list[WorkerFa
     return judgement
 
 
+def judge_single_slot_reserve(
+    config: CeleryConfigFact | None, commands: list[WorkerCommand]
+) -> list[Finding]:
+    """Heuristic: several workers of one pool process each that still reserve tasks.
+
+    A worker's prefetch count is `worker_prefetch_multiplier` x concurrency, and with the
+    default early acknowledgement the running task is acked when it starts, so a worker
+    of concurrency 1 holds up to `multiplier` more tasks while it runs one (with
+    `task_acks_late` the running one counts: `multiplier - 1`). When several such
+    workers share the queues, a task reserved behind a long one waits although other
+    workers are idle (Celery's "Prefetch limits": multiplier 1 with acks_late for long
+    tasks). Judged only for a line that starts several nodes (`celery multi start N`):
+    pasted `ps` output repeats one worker's command line for its pool process. warning,
+    a heuristic like `mixed-short-and-long-queues`: whether a task is long is not in the
+    paste, but single-process nodes are what one runs for long or heavy tasks.
+    """
+    settings = config.settings if config is not None else {}
+    multiplier = settings.get("worker_prefetch_multiplier", DEFAULT_PREFETCH_MULTIPLIER)
+    acks_late = bool(config is not None and config.acks_late)
+    if not isinstance(multiplier, int) or isinstance(multiplier, bool) or multiplier < 1:
+        return []  # 0 (no limit) is `prefetch-multiplier-unlimited`; a non-literal is unknown
+    reserved = multiplier - 1 if acks_late else multiplier
+    findings = []
+    for command in commands:
+        if command.nodes >= 2 and command.concurrency == 1 and reserved >= 1:
+            findings.append(
+                SINGLE_SLOT_WORKERS_RESERVE.finding(
+                    "warning",
+                    command.line,
+                    workers=command.nodes,
+                    multiplier=multiplier,
+                    reserved=reserved,
+                    acks_late=acks_late,
+                )
+            )
+    return findings[:1]
+
+
 def command_workers(parsed: ParsedPaste) -> list[WorkerFact]:
     """The workers the paste's `celery worker` command lines start."""
     return [
@@ -160,4 +210,5 @@ def judge(parsed: ParsedPaste) -> list[Finding]:
     fills = parsed.extra.get("signal-state") or []
     findings = judge_prefork_cache(workers, fills).findings
     findings.extend(judge_mixed_workload(parsed.config, workers).findings)
+    findings.extend(judge_single_slot_reserve(parsed.config, parsed.worker_commands))
     return findings
