@@ -119,6 +119,11 @@ def test_journald_kubernetes_and_kubectl_prefixes_are_taken_off_every_line():
         "Nov 29 10:22:33 web1 celery[1234]: ",
         "2026-11-29T10:22:33.063123456Z stderr F ",
         "[pod/worker-5d9f7-abc/celery] ",
+        "Nov 29 10:22:33.063123 web1 celery[1234]: ",  # journalctl -o short-precise
+        "2026-11-29T10:22:33+0000 web1 celery[1234]: ",  # journalctl -o short-iso
+        "2026-11-29T10:22:33.063123+00:00 app[worker.1]: ",  # heroku logs
+        "2026-11-29T10:22:33.063123456Z ",  # docker logs -t, kubectl logs --timestamps
+        "worker-1  | 2026-11-29T10:22:33.063123456Z ",  # docker compose logs -t
     ):
         parsed = parse_paste("\n".join(prefix + line for line in body))
         assert parsed.lines[:5] == body, prefix

@@ -22,11 +22,18 @@ from diagnostics import linear_re as re
 ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
 # "worker_1  | ", "celeryworker_1  | ", "pod/worker-abc ", k8s "worker-5d9f7 worker " is too loose.
 CONTAINER_PREFIX = re.compile(r"^[A-Za-z0-9][\w.\-]{0,62}\s+\|\s?")
-# journald (`Nov 29 10:22:33 host celery[1234]: `), Kubernetes' CRI log files
-# (`2026-11-29T10:22:33.06Z stderr F `) and `kubectl logs --prefix` (`[pod/name/container] `)
+# journald (`Nov 29 10:22:33 host celery[1234]: `, `-o short-precise` with microseconds,
+# `-o short-iso` with `2026-11-29T10:22:33+0000`), Kubernetes' CRI log files
+# (`2026-11-29T10:22:33.06Z stderr F `), Heroku (`2026-11-29T10:22:33.06+00:00 app[worker.1]: `),
+# `kubectl logs --prefix` (`[pod/name/container] `) and a bare RFC 3339 time stamp
+# (`docker logs -t`, `kubectl logs --timestamps`)
+_ISO_TIME = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)"
 LOG_PREFIX = re.compile(
-    r"^(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d [\w.\-]+ [\w.@/\-]+(?:\[\d+\])?: "
-    r"|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d) (?:stdout|stderr) [FP] "
+    r"^(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)? [\w.\-]+ [\w.@/\-]+(?:\[\d+\])?: "
+    rf"|{_ISO_TIME} (?:stdout|stderr) [FP] "
+    rf"|{_ISO_TIME} (?:app|heroku)\[[\w.\-]+\]: "
+    rf"|{_ISO_TIME} [\w.\-]+ [\w.@/\-]+\[\d+\]: "
+    rf"|{_ISO_TIME} "
     r"|\[pod/[\w.\-]+/[\w.\-]+\] )"
 )
 RECORD_START = re.compile(
@@ -59,10 +66,15 @@ def clean_lines(text: str) -> list[str]:
 
 def _strip_log_prefix(line: str) -> str:
     first = line[:1]
-    # journald lines start with a month name, CRI lines with a year, kubectl's with [pod/
-    if line.startswith("[pod/") or (
-        ("A" <= first <= "Z" or "0" <= first <= "9")
-        and (": " in line[:120] or " stdout " in line[:40] or " stderr " in line[:40])
+    # journald lines start with a month name, CRI, Heroku and time-stamped lines with a year,
+    # kubectl's with [pod/
+    if (
+        line.startswith("[pod/")
+        or (
+            ("A" <= first <= "Z" or "0" <= first <= "9")
+            and (": " in line[:120] or " stdout " in line[:40] or " stderr " in line[:40])
+        )
+        or ("0" <= first <= "9" and line[4:5] == "-" and line[10:11] == "T")
     ):
         return LOG_PREFIX.sub("", line, count=1)
     return line
