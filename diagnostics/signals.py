@@ -56,7 +56,7 @@ FEATURES = (
     "sig_lead",  # strongest weight minus the best other entry's strongest weight
 )
 # The "no entry fits" alternative: its utility is a bias plus these paste-level values.
-NULL_FEATURES = ("null_bias", "null_best_sig", "null_best_cos", "null_prose")
+NULL_FEATURES = ("null_bias", "null_best_sig", "null_best_cos", "null_prose", "null_config")
 
 # Lines that describe the set-up rather than the failure (issue 10: context lines
 # never create a match on their own).
@@ -294,6 +294,7 @@ class PasteSignals:
     best_bm25: float = 0.0
     best_cos: float = 0.0
     prose: bool = False
+    config: bool = False
     text: str = ""
 
     def features(self, slug: str) -> list[float]:
@@ -320,7 +321,7 @@ class PasteSignals:
             (max(c.sig_max, c.rule) for c in self.candidates.values()),
             default=0.0,
         )
-        return [1.0, best_sig, self.best_cos, 1.0 if self.prose else 0.0]
+        return [1.0, best_sig, self.best_cos, float(self.prose), float(self.config)]
 
 
 _CONTEXT_HINTS = (
@@ -597,6 +598,9 @@ def paste_signals(
     text = informative_text(parsed)
     signals = PasteSignals(candidates, text=text)
     signals.prose = not (parsed.exceptions or parsed.log_lines or parsed.config or parsed.yaml_docs)
+    signals.config = bool(parsed.config or parsed.yaml_docs) and not (
+        parsed.exceptions or parsed.log_lines
+    )
     if "bm25" in use:
         ranked = bm25_scores(kb, text)
         if ranked:
