@@ -30,6 +30,8 @@ SEALED = frozenset(
         "queries_real3",
         "heldout7",
         "queries_real4",
+        "heldout8",
+        "queries_real5",
     }
 )
 OPEN_SETS = ("corpus", "heldout", "heldout2")
