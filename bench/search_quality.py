@@ -13,6 +13,7 @@ tests/heldout7's threads, 81 rows in three files) is the sealed one now.
 
     python bench/search_quality.py --sealed                       # tests/queries_real4 (sealed)
     python bench/search_quality.py --set queries_real2            # spent: a tuning figure
+    python bench/search_quality.py --set queries_real2 --misses   # and each row not first
 
 Labels filed under a slug announced but never written map to the covering entry
 (`LABEL_ALIASES` in tests/corpus_loader.py). A `_none` row (the KB covers nothing of it)
@@ -60,14 +61,20 @@ def load_queries(folder: Path = TESTS / DEFAULT_SET) -> list[dict[str, str]]:
     return rows
 
 
-def score(rows: list[dict[str, str]]) -> dict[str, list[int]]:
-    """Per language (and 'all'): [n, top1 hits, top3 hits] over rows with an entry label."""
+def score(rows: list[dict[str, str]], *, misses: bool = False) -> dict[str, list[int]]:
+    """Per language (and 'all'): [n, top1 hits, top3 hits] over rows with an entry label.
+    `misses` prints each row whose entry is not first: its rank (- beyond 10), the
+    query, the expected entry and the first three found."""
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     for row in rows:
         expected = LABEL_ALIASES.get(row["expected"], row["expected"])
         if expected == NONE_FOLDER:
             continue
-        slugs = [hit.slug for hit in search(row["query"], limit=3)]
+        slugs = [hit.slug for hit in search(row["query"], limit=10 if misses else 3)]
+        if misses and slugs[:1] != [expected]:
+            rank = slugs.index(expected) + 1 if expected in slugs else "-"
+            print(f"miss rank={rank} {row['query']!r} expected={expected} got={slugs[:3]}")
+        slugs = slugs[:3]
         for key in (row["language"], "all"):
             totals[key][0] += 1
             totals[key][1] += bool(slugs[:1] == [expected])
@@ -81,6 +88,9 @@ def main() -> None:
         "--set", default=DEFAULT_SET, help="a folder of *.tsv title sets under tests/"
     )
     parser.add_argument("--sealed", action="store_true", help="allow scoring a sealed set")
+    parser.add_argument(
+        "--misses", action="store_true", help="print each row whose entry is not first"
+    )
     args = parser.parse_args()
     try:
         folder = set_folder(args.set)
@@ -88,10 +98,12 @@ def main() -> None:
         parser.error(str(error))
     if args.set in SEALED and not args.sealed:
         parser.error(f"tests/{args.set} is sealed: pass --sealed to score it (once)")
+    if args.misses and args.set == DEFAULT_SET:
+        parser.error(f"tests/{args.set} is the sealed set: its rows are never printed")
     rows = load_queries(folder)
     if not rows:
         parser.error(f"no rows in tests/{args.set}/*.tsv")
-    totals = score(rows)
+    totals = score(rows, misses=args.misses)
     uncovered = sum(row["expected"] == NONE_FOLDER for row in rows)
     print(f"{'language':10} {'n':>4} {'top1':>6} {'top3':>6}")
     for language in sorted(totals, key=lambda k: (k == "all", k)):

@@ -7,8 +7,9 @@ Query handling, in order:
    terms (kb.textindex.query_pieces): `x-dead-letter-routing-key` → the phrase
    "x dead letter routing key"; Hangul words lose a trailing particle (`워커가` →
    워커) and become phrases of bigrams.
-3. A plain word of five letters or more that the index does not know is widened
-   to its one-edit neighbours from the typo table (`quorom` → quorum).
+3. A plain word that the index does not know is widened to its other forms that it
+   knows (`workers` → worker), else (five letters or more) to its one-edit neighbours
+   from the typo table and their forms (`heatbeat` → heartbeat, heartbeats).
 4. The last word is a prefix unless the query ends with a space (search as you
    type).
 5. Signals (the ones the paste ranker reads: words and WordLlama vectors):
@@ -16,8 +17,9 @@ Query handling, in order:
      signatures far above keywords, summary and body);
    - any word (OR; any bigram of a CJK word), plus the query's adjacent word pairs as
      phrases, so an error text quoted inside a title ranks its entry;
-   - semantic similarity: the best cosine between the query and the entry's vectors
-     (all its signal text, its title, its topic words; kb.vectors).
+   - semantic similarity: the best cosine between the query (misspelt words
+     corrected) and the entry's vectors (all its signal text, its title, its topic
+     words; kb.vectors).
    A short query (fewer than three content words) whose words all match keeps those
    entries, ordered with the semantic signal too; any other query takes the any-word
    matches plus the semantic top entries. Korean words are left out of the semantic
@@ -47,7 +49,7 @@ from kb.textindex import (
     query_pieces,
     within_one_edit,
 )
-from kb.vectors import Similarities, search_similarities
+from kb.vectors import Similarities, is_known_word, search_similarities
 
 COLUMN_WEIGHTS = (10.0, 8.0, 4.0, 3.0, 1.0, 6.0)  # title, signatures, keywords, summary, body, ko
 MAX_QUERY_WORDS = 24
@@ -323,7 +325,15 @@ def build_match(connection: sqlite3.Connection, query: str, *, mode: str = "AND"
                 expression = " OR ".join(_phrase([t], False) for t in terms[:-1])
                 expression += " OR " + _phrase(terms[-1:], prefix)
             if len(terms) == 1:
-                fixes = _corrections(connection, terms[0]) or _word_forms(connection, terms[0])
+                # other forms of the word the index knows (`workers` → worker), else its
+                # corrections with their forms (`heatbeat` → heartbeat, heartbeats)
+                fixes = _word_forms(connection, terms[0])
+                if not fixes:
+                    fixes = _corrections(connection, terms[0])
+                    forms = [f for fix in fixes[:2] for f in _word_forms(connection, fix)]
+                    if is_known_word(terms[0]):  # a real word (`cores`): a typo is unlikely
+                        forms = []
+                    fixes = sorted({*fixes, *forms})
                 if fixes:
                     expression = "(" + " OR ".join([expression, *map(_quote, fixes)]) + ")"
             parts.append(expression)
@@ -352,7 +362,10 @@ def corrected_query(query: str, *, kb: KnowledgeBase | None = None) -> str | Non
     kb = kb or kb_index.get_kb()
     if kb.path is None or not query.strip():
         return None
-    connection = _connection(kb.path)
+    return _corrected(_connection(kb.path), query)
+
+
+def _corrected(connection: sqlite3.Connection, query: str) -> str | None:
     words = query[:MAX_QUERY_CHARS].split()[:MAX_QUERY_WORDS]
     changed = False
     out = []
@@ -366,6 +379,24 @@ def corrected_query(query: str, *, kb: KnowledgeBase | None = None) -> str | Non
     return " ".join(out) if changed else None
 
 
+def _meaning_corrected(connection: sqlite3.Connection, query: str) -> str:
+    """The query as the meaning signal reads it: a misspelt word replaced by its
+    correction (the embedding of `heatbeat` is far from heartbeat's, while the word
+    match already widened it). Only a word the embedding model does not know whole
+    (kb.vectors.is_known_word: `cores`, a real word the KB lacks, is no typo of
+    `codes`), and only a correction with the same first letter (`sentry` is no typo
+    of `entry`)."""
+    corrected = _corrected(connection, query)
+    if corrected is None:
+        return query
+    words = []
+    for word, fixed in zip(query.split(), corrected.split(), strict=False):
+        if fixed != word and (fixed[:1] != word[:1].lower() or is_known_word(word)):
+            fixed = word
+        words.append(fixed)
+    return " ".join(words)
+
+
 def search(query: str, limit: int = 10, *, kb: KnowledgeBase | None = None) -> list[SearchHit]:
     """Best entries for `query`, best first (score: higher is better)."""
     kb = kb or kb_index.get_kb()
@@ -375,7 +406,7 @@ def search(query: str, limit: int = 10, *, kb: KnowledgeBase | None = None) -> l
     pool = max(limit, POOL)
     expression = build_match(connection, query, mode="AND")
     every = _run(connection, kb, expression, query, pool) if expression else []
-    meaning = _meaning_query(query)
+    meaning = _meaning_query(_meaning_corrected(connection, query))
     if every and not meaning:
         # a short query whose words all match (search as you type): the word match
         # finds the entries, the meaning signal helps order them

@@ -390,6 +390,16 @@ def search_matrices(kb: Any) -> tuple[list[str], list[Any]] | None:
     return result
 
 
+def is_known_word(word: str) -> bool:
+    """True when the embedding model reads `word` as one token of its own (a whole word
+    it knows; False without the model)."""
+    model = get_model()
+    if model is None:
+        return False
+    pieces = model.tokenizer.encode(" " + word, add_special_tokens=False).tokens
+    return len([p for p in pieces if p != "▁"]) == 1
+
+
 def search_similarities(
     kb: Any, text: str, top: int = 10, among: list[str] | None = None
 ) -> Similarities | None:
