@@ -97,12 +97,13 @@ def cv_results(
     rows: list[q.Row], l2: float, threshold: float, caps: dict[str, float] | None = None
 ) -> list[Result]:
     """Out-of-fold results of the corpus rows (the entries' examples train, not scored)."""
-    probabilities = q.cv_probabilities(rows, l2)
+    gate: list[list[float]] = [[] for _ in rows]
+    probabilities = q.cv_probabilities(rows, l2, gate)
     out = []
-    for row, p in zip(rows, probabilities, strict=True):
+    for row, p, p0 in zip(rows, probabilities, gate, strict=True):
         if not q.is_corpus(row):
             continue
-        answer = q.answer_from(row, p, threshold, entry_thresholds=caps)
+        answer = q.answer_from(row, p, threshold, entry_thresholds=caps, unlifted=p0)
         top = q.top3_from(row, p) if answer.slug else []
         out.append(Result(row.item.expect, row.kind, top, answer.confidence, answer.probability))
     return out
@@ -111,12 +112,14 @@ def cv_results(
 def model_results(
     rows: list[q.Row], weights: list[float], threshold: float, caps: dict[str, float] | None = None
 ) -> list[Result]:
-    from diagnostics.learned_rank import design, predict
+    from diagnostics.learned_rank import design, predict, unlifted
 
     out = []
     for row in rows:
-        p = predict(weights, design(row.signals, row.item.expect)[0])
-        answer = q.answer_from(row, p, threshold, entry_thresholds=caps)
+        matrix = design(row.signals, row.item.expect)[0]
+        p = predict(weights, matrix)
+        p0 = predict(unlifted(weights), matrix)
+        answer = q.answer_from(row, p, threshold, entry_thresholds=caps, unlifted=p0)
         top = q.top3_from(row, p) if answer.slug else []
         out.append(Result(row.item.expect, row.kind, top, answer.confidence, answer.probability))
     return out
@@ -206,10 +209,11 @@ def ablate(kb) -> None:
     from diagnostics.learned_rank import fit
 
     subsets = {
-        "all": ("signature", "bm25", "cosine"),
-        "-signature": ("bm25", "cosine"),
-        "-bm25": ("signature", "cosine"),
-        "-cosine": ("signature", "bm25"),
+        "all": ("signature", "bm25", "cosine", "setting"),
+        "-signature": ("bm25", "cosine", "setting"),
+        "-bm25": ("signature", "cosine", "setting"),
+        "-cosine": ("signature", "bm25", "setting"),
+        "-setting": ("signature", "bm25", "cosine"),
         "signature only": ("signature",),
         "bm25 only": ("bm25",),
         "cosine only": ("cosine",),

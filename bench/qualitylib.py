@@ -189,9 +189,12 @@ def groups_of(rows: list[Row]) -> list[tuple[list[list[float]], int]]:
     return out
 
 
-def cv_probabilities(rows: list[Row], l2: float) -> list[list[float]]:
-    """Out-of-fold probabilities per row (alternatives in design order: candidates, null)."""
-    from diagnostics.learned_rank import fit, predict
+def cv_probabilities(
+    rows: list[Row], l2: float, unlifted_out: list[list[float]] | None = None
+) -> list[list[float]]:
+    """Out-of-fold probabilities per row (alternatives in design order: candidates, null);
+    `unlifted_out` receives the same without the setting signal's part (the `high` gate)."""
+    from diagnostics.learned_rank import fit, predict, unlifted
 
     groups = groups_of(rows)
     out: list[list[float]] = [[] for _ in rows]
@@ -201,6 +204,8 @@ def cv_probabilities(rows: list[Row], l2: float) -> list[list[float]]:
         for index, (group, row) in enumerate(zip(groups, rows, strict=False)):
             if row.fold == fold:
                 out[index] = predict(weights, group[0])
+                if unlifted_out is not None:
+                    unlifted_out[index] = predict(unlifted(weights), group[0])
     return out
 
 
@@ -224,6 +229,7 @@ def answer_from(
     threshold: float,
     min_p: float = 0.02,
     entry_thresholds: dict[str, float] | None = None,
+    unlifted: list[float] | None = None,
 ) -> Answer:
     """The answer the engine would give with these probabilities (mirrors ranking_from)."""
     slugs = list(row.signals.candidates)
@@ -236,7 +242,10 @@ def answer_from(
     if null > p and not row.signals.candidates[slug].precise:
         return Answer(None, "none", null)
     needed = max(threshold, (entry_thresholds or {}).get(slug, 0.0))
-    sure = p >= needed and not row.signals.candidates[slug].leaves_exception
+    top = row.signals.candidates[slug]
+    sure = p >= needed and not top.leaves_exception
+    if sure and unlifted is not None and top.setting > 0:  # the gate of ranking_from
+        sure = unlifted[slugs.index(slug)] >= needed
     return Answer(slug, "high" if sure else "possible", p)
 
 

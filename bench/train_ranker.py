@@ -75,8 +75,8 @@ def main() -> int:
     parser.add_argument("--check", action="store_true", help="compare with the committed file")
     parser.add_argument(
         "--signals",
-        default="signature,bm25,cosine",
-        help="comma-separated subset of signature,bm25,cosine",
+        default="signature,bm25,cosine,setting",
+        help="comma-separated subset of signature,bm25,cosine,setting",
     )
     args = parser.parse_args()
     kb = q.setup()

@@ -40,7 +40,13 @@ from typing import Any
 
 from diagnostics.ranking import WORDING, RankedEntry, Ranking, merge_by_line, rank_entries
 from diagnostics.redact import redact_text
-from diagnostics.signals import FEATURES, NULL_FEATURES, PasteSignals, paste_signals
+from diagnostics.signals import (
+    FEATURES,
+    NULL_FEATURES,
+    SIGNAL_KINDS,
+    PasteSignals,
+    paste_signals,
+)
 
 WEIGHTS_PATH = Path(__file__).with_name("ranker_weights.json")
 MAX_MATCHES = 5
@@ -54,7 +60,7 @@ class RankerModel:
     weights: list[float]  # len(FEATURES) + len(NULL_FEATURES)
     high_threshold: float
     min_probability: float = MIN_PROBABILITY
-    signals: tuple[str, ...] = ("signature", "bm25", "cosine")
+    signals: tuple[str, ...] = SIGNAL_KINDS
     meta: dict[str, Any] | None = None
     entry_high_thresholds: dict[str, float] = field(default_factory=dict)
 
@@ -62,19 +68,25 @@ class RankerModel:
         """The probability at which `slug` as the first answer is `high`."""
         return max(self.high_threshold, self.entry_high_thresholds.get(slug, 0.0))
 
-    def utilities(self, signals: PasteSignals) -> tuple[list[str], list[float], float]:
+    def utilities(
+        self, signals: PasteSignals, *, setting: bool = True
+    ) -> tuple[list[str], list[float], float]:
         n = len(FEATURES)
         slugs = list(signals.candidates)
-        w, v = self.weights[:n], self.weights[n:]
+        weights = self.weights if setting else unlifted(self.weights)
+        w, v = weights[:n], weights[n:]
         utilities = [
             sum(a * b for a, b in zip(w, signals.features(s), strict=False)) for s in slugs
         ]
         null = sum(a * b for a, b in zip(v, signals.null_features(), strict=False))
         return slugs, utilities, null
 
-    def probabilities(self, signals: PasteSignals) -> tuple[list[tuple[str, float]], float]:
-        """Candidates with their probability (best first) and the null alternative's."""
-        slugs, utilities, null = self.utilities(signals)
+    def probabilities(
+        self, signals: PasteSignals, *, setting: bool = True
+    ) -> tuple[list[tuple[str, float]], float]:
+        """Candidates with their probability (best first) and the null alternative's
+        (`setting=False`: without the setting signal's part, for the `high` gate)."""
+        slugs, utilities, null = self.utilities(signals, setting=setting)
         top = max([null, *utilities])
         exps = [math.exp(u - top) for u in utilities]
         null_exp = math.exp(null - top)
@@ -115,7 +127,7 @@ def load_model(path: Path = WEIGHTS_PATH) -> RankerModel | None:
                     weights=[float(x) for x in data["weights"]],
                     high_threshold=float(data["high_threshold"]),
                     min_probability=float(data.get("min_probability", MIN_PROBABILITY)),
-                    signals=tuple(data.get("signals", ("signature", "bm25", "cosine"))),
+                    signals=tuple(data.get("signals", SIGNAL_KINDS)),
                     meta={k: data[k] for k in ("trained", "cv") if k in data},
                     entry_high_thresholds={
                         k: float(v) for k, v in data.get("entry_high_thresholds", {}).items()
@@ -148,6 +160,14 @@ def ranking_from(signals: PasteSignals, model: RankerModel) -> Ranking:
     overall = "high" if top_p >= model.threshold_for(top_slug) else "possible"
     if top.leaves_exception:  # two problems in one paste: never sure which one is asked about
         overall = "possible"
+    # the settings a paste sets say what it is about, not that its problem happened: an
+    # answer is `high` only when it is without the setting signal's part too
+    if (
+        overall == "high"
+        and top.setting > 0
+        and not _high_without_setting(signals, model, top_slug)
+    ):
+        overall = "possible"
     items = []
     for position, (slug, probability) in enumerate(ranked):
         c = signals.candidates[slug]
@@ -157,6 +177,11 @@ def ranking_from(signals: PasteSignals, model: RankerModel) -> Ranking:
         item.confidence = "high" if position == 0 and overall == "high" else "possible"
         items.append(item)
     return Ranking(overall, items, learned=True)
+
+
+def _high_without_setting(signals: PasteSignals, model: RankerModel, slug: str) -> bool:
+    ranked, _ = model.probabilities(signals, setting=False)
+    return dict(ranked).get(slug, 0.0) >= model.threshold_for(slug)
 
 
 def _evidence(c: Any, signals: PasteSignals) -> list[dict[str, Any]]:
@@ -240,6 +265,14 @@ def fit(groups: list[tuple[Any, ...]], l2: float, iterations: int = 100) -> list
         if np.abs(scale * step).max() < 1e-8:
             break
     return [float(x) for x in w]
+
+
+SETTING_FEATURE = FEATURES.index("setting")
+
+
+def unlifted(weights: list[float]) -> list[float]:
+    """The weights without the setting signal's (the `high` gate's second opinion)."""
+    return [0.0 if i == SETTING_FEATURE else w for i, w in enumerate(weights)]
 
 
 def predict(weights: list[float], rows: list[list[float]]) -> list[float]:

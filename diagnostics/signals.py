@@ -34,10 +34,12 @@ from typing import Any
 
 from diagnostics import linear_re as re
 from diagnostics.ranking import finding_evidence, finding_facts, finding_weight
+from diagnostics.setting_names import paste_setting_names, write_setting_table
 from kb.textindex import WORD_PIECES, fold_for_index, fold_for_signals
 from kb.vectors import cosine_scores, write_signal_fts
 
 TOP_K = 5
+SIGNAL_KINDS = ("signature", "bm25", "cosine", "setting")
 MAX_QUERY_TERMS = 32
 ANSWER_CACHE_SIZE = 512  # BM25 answers kept per signal table
 MAX_SIGNAL_CHARS = 2000
@@ -54,6 +56,7 @@ FEATURES = (
     "cos_gap",  # cosine minus the best cosine of this paste (<= 0)
     "cos_rr",  # 1 / cosine rank (0 outside the top K)
     "sig_lead",  # strongest weight minus the best other entry's strongest weight
+    "setting",  # log(1 + BM25 of the paste's setting names against the entry's)
 )
 # The "no entry fits" alternative: its utility is a bias plus these paste-level values.
 NULL_FEATURES = ("null_bias", "null_best_sig", "null_best_cos", "null_prose", "null_config")
@@ -268,6 +271,7 @@ class Candidate:
     bm25_rank: int = 0  # 1-based; 0 = not in the top K
     cos: float = 0.0
     cos_rank: int = 0
+    setting: float = 0.0  # BM25 of the paste's setting names (diagnostics/setting_names.py)
     # an exception of the paste that none of this entry's evidence lines is: the paste
     # has a second problem, and the entry may not be the one the user is asking about
     leaves_exception: bool = False
@@ -314,6 +318,7 @@ class PasteSignals:
             c.cos - self.best_cos,
             1.0 / c.cos_rank if c.cos_rank else 0.0,
             c.sig_max - others,
+            math.log1p(c.setting),
         ]
 
     def null_features(self) -> list[float]:
@@ -440,6 +445,7 @@ class SignalTable:
             ]
         except sqlite3.Error:
             self.foreign_freq, self.foreign_total = {}, 0
+        self.settings = SettingIndex(connection)
 
     def close(self) -> None:
         self.connection.close()
@@ -474,6 +480,7 @@ def _signal_connection(kb: Any) -> SignalTable | None:
     with _memory_lock:
         memory = sqlite3.connect(":memory:", check_same_thread=False)
         write_signal_fts(memory, list(kb.entries.values()))
+        write_setting_table(memory, list(kb.entries.values()))
         connection = SignalTable(memory)
         with contextlib.suppress(AttributeError):
             kb._signal_memory_fts = (kb.version, connection)
@@ -538,6 +545,58 @@ def _bm25_query(
     return list(answer)
 
 
+# --- setting names ----------------------------------------------------------
+
+SETTING_K1, SETTING_B = 1.2, 0.75  # BM25's usual constants
+
+
+class SettingIndex:
+    """The entries' setting tokens (`signal_settings`, kb_build) as postings, read once per
+    index, scored by BM25 in Python (a paste sets a few settings)."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.postings: dict[str, list[tuple[str, int]]] = {}
+        lengths: dict[str, int] = {}
+        try:
+            rows = connection.execute("SELECT slug, setting, count FROM signal_settings").fetchall()
+        except sqlite3.Error:  # an index built before the table: no setting signal
+            rows = []
+        for slug, setting, count in rows:
+            self.postings.setdefault(setting, []).append((slug, count))
+            lengths[slug] = lengths.get(slug, 0) + count
+        self.lengths = lengths
+        self.total = connection.execute("SELECT count(*) FROM signal_fts").fetchone()[0] or 1
+        self.average = sum(lengths.values()) / len(lengths) if lengths else 1.0
+
+    def scores(self, names: set[str]) -> dict[str, float]:
+        scores: dict[str, float] = {}
+        for name in names:
+            posting = self.postings.get(name)
+            if not posting:
+                continue
+            df = len(posting)
+            idf = math.log(1.0 + (self.total - df + 0.5) / (df + 0.5))
+            for slug, tf in posting:
+                norm = 1.0 - SETTING_B + SETTING_B * self.lengths[slug] / self.average
+                part = idf * tf * (SETTING_K1 + 1) / (tf + SETTING_K1 * norm)
+                scores[slug] = scores.get(slug, 0.0) + part
+        return scores
+
+
+def setting_scores(kb: Any, parsed: Any, limit: int = TOP_K) -> tuple[dict[str, float], list[str]]:
+    """BM25 of the paste's setting names against every entry's (all scores, and the best
+    `limit` entries, best first)."""
+    table = _signal_connection(kb)
+    if table is None:
+        return {}, []
+    names = paste_setting_names(parsed)
+    if not names:
+        return {}, []
+    scores = table.settings.scores(names)
+    best = sorted(scores, key=lambda slug: (-scores[slug], slug))[:limit]
+    return scores, best
+
+
 # --- all together -----------------------------------------------------------
 
 
@@ -550,8 +609,8 @@ def paste_signals(
     use: frozenset[str] | None = None,
 ) -> PasteSignals:
     """Every candidate entry of this paste with its signals. `use` limits the signal kinds
-    (subset of {"signature", "bm25", "cosine"}) for ablation."""
-    use = use or frozenset({"signature", "bm25", "cosine"})
+    (subset of SIGNAL_KINDS) for ablation."""
+    use = use or frozenset(SIGNAL_KINDS)
     entries = kb.entries
     candidates: dict[str, Candidate] = {}
 
@@ -609,6 +668,13 @@ def paste_signals(
             if slug in entries:
                 item = candidate(slug)
                 item.bm25, item.bm25_rank = score, rank
+    if "setting" in use:
+        scores, best = setting_scores(kb, parsed)
+        for slug in best:
+            if slug in entries:
+                candidate(slug)
+        for slug, item in candidates.items():
+            item.setting = scores.get(slug, 0.0)
     if "cosine" in use:
         similarities = cosine_scores(kb, text, top=TOP_K)
         if similarities is not None:

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from diagnostics import validation
+from diagnostics.setting_names import write_setting_table
 from kb.loader import ContentError, Entry, load_file
 from kb.textindex import fold_for_index, signature_words, typo_deletions
 from kb.vectors import write_signal_fts, write_vectors
@@ -324,6 +325,8 @@ def _fill(connection: sqlite3.Connection, entries: list[Entry], version: str) ->
 
 
 def _write_signal_tables(connection: sqlite3.Connection, entries: list[Entry]) -> None:
-    """Issue 10 ranking signals: BM25 table and entry vectors (diagnostics/signals.py)."""
+    """Issue 10 ranking signals: BM25 table, setting names and entry vectors
+    (diagnostics/signals.py, diagnostics/setting_names.py)."""
     write_signal_fts(connection, entries)
+    write_setting_table(connection, entries)
     write_vectors(connection, entries)

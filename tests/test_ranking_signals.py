@@ -270,7 +270,7 @@ def test_committed_ranker_weights_load_and_high_is_reachable():
     model = load_model()
     assert model is not None, "diagnostics/ranker_weights.json is missing or stale"
     assert 0.5 < model.high_threshold <= 1.0
-    assert set(model.signals) == {"signature", "bm25", "cosine"}
+    assert set(model.signals) == {"signature", "bm25", "cosine", "setting"}
 
 
 def test_fit_learns_which_feature_points_at_the_answer():
