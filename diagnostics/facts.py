@@ -92,6 +92,9 @@ class CeleryConfigFact:
     concurrency: int | None = None
     worker_queues: list[str] = field(default_factory=list)
     broker_url: str | None = None  # masked
+    # every broker URL the paste assigns, in order (masked): {url, line}; a paste often shows
+    # the value that failed and the one that worked, and broker_url keeps only the last
+    broker_url_values: list[dict[str, Any]] = field(default_factory=list)
     time_limits: dict[str, float] = field(default_factory=dict)
     time_limit_lines: dict[str, int] = field(default_factory=dict)  # same keys as time_limits
     # Evidence the rules need beyond the contract's fields.

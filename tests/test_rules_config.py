@@ -739,6 +739,24 @@ def test_trailing_slash_names_the_vhost_asked_for_and_the_one_meant_without_the_
     assert "s3cret" not in repr(finding.evidence)
 
 
+def test_trailing_slash_in_an_earlier_value_of_the_paste_is_judged_too():
+    # a report shows the URL that failed, then the one that works: broker_url keeps the last
+    paste = (
+        "This fails:\n\n```\nBROKER_URL = 'amqp://app:pw@mq:5672/shop/'\n```\n\n"
+        "This works:\n\n```\nBROKER_URL = 'amqp://app:pw@mq:5672/shop'\n```\n"
+    )
+    [finding] = _rule(paste, "vhost-trailing-slash")
+    assert (finding.line, finding.evidence["vhost"]) == (4, "shop/")
+
+
+def test_two_broker_urls_without_a_trailing_slash_give_nothing():
+    paste = (
+        "```\nBROKER_URL = 'amqp://app:pw@mq:5672/shop'\n```\n\n"
+        "```\nBROKER_URL = 'amqp://app:pw@mq2:5672//'\n```\n"
+    )
+    assert _rule(paste, "vhost-trailing-slash") == []
+
+
 def _rule(paste: str, rule: str):
     return [f for f in run_rules(parse_paste(paste)) if f.rule == rule]
 

@@ -212,6 +212,7 @@ def _merge(into: CeleryConfigFact | None, fact: CeleryConfigFact) -> CeleryConfi
         "countdown_lines",
         "priority_lines",
         "broadcasts",
+        "broker_url_values",
     ):
         getattr(into, name).extend(getattr(fact, name))
     for module, line in fact.imports.items():

@@ -186,6 +186,9 @@ class _Collector:
         elif name == "broker_url" and isinstance(value, str):
             fact.broker_url = mask_url(value)
             fact.settings[name] = fact.broker_url
+            fact.broker_url_values.append(
+                {"url": fact.broker_url, "line": fact.setting_lines.get(name, 0)}
+            )
         elif name in ("task_time_limit", "task_soft_time_limit") and _number(value):
             key = "*" if name == "task_time_limit" else "*soft"
             fact.time_limits[key] = float(value)

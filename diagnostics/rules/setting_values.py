@@ -428,10 +428,20 @@ def judge_vhost_trailing_slash(config: CeleryConfigFact) -> list[Finding]:
     asks for the vhost `orders/`, which does not exist: the broker refuses the connection
     with `NOT_ALLOWED - vhost orders/ not found` (checked on RabbitMQ 3.10 with kombu 5.7).
     `//` (the vhost `/`) and a path of one `/` are the default vhost, not this mistake.
+    Every URL the paste assigns is judged, not only the last: a report often shows the
+    value that failed next to the one that worked.
     """
-    url = config.broker_url
-    if not isinstance(url, str):
-        return []
+    values = [(v["url"], v["line"]) for v in config.broker_url_values]
+    if isinstance(config.broker_url, str) and config.broker_url not in [u for u, _ in values]:
+        values.append((config.broker_url, config.setting_lines.get("broker_url")))
+    for url, line in values:
+        finding = _trailing_slash_finding(url, line)
+        if finding is not None:
+            return [finding]
+    return []
+
+
+def _trailing_slash_finding(url: str, line: int | None) -> Finding | None:
     for one in (part.strip() for part in url.split(";")):
         try:
             parts = urlsplit(one)
@@ -441,14 +451,12 @@ def judge_vhost_trailing_slash(config: CeleryConfigFact) -> list[Finding]:
             continue
         vhost = unquote(parts.path[1:])
         if vhost.endswith("/") and vhost != "/":
-            return [
-                VHOST_TRAILING_SLASH.finding(
-                    "warning",
-                    config.setting_lines.get("broker_url"),
-                    setting="broker_url",
-                    url=one,  # CeleryConfigFact.broker_url is masked
-                    vhost=vhost,
-                    meant=vhost.rstrip("/") or "/",
-                )
-            ]
-    return []
+            return VHOST_TRAILING_SLASH.finding(
+                "warning",
+                line or None,
+                setting="broker_url",
+                url=one,  # CeleryConfigFact.broker_url is masked
+                vhost=vhost,
+                meant=vhost.rstrip("/") or "/",
+            )
+    return None
