@@ -176,3 +176,131 @@ def test_worker_command_is_found_once_whole_at_its_line(name):
     assert [(c.line, c.app, c.queues, c.concurrency) for c in commands] == [
         (line, "proj", ["a", "b"], 3)
     ]
+
+
+# -- tracebacks written through Celery's own logger (issue 10) ---------------------------
+# With `worker_redirect_stdouts` (the default) a traceback printed to stdout/stderr is
+# logged record by record, each record carrying `worker_log_format`'s prefix
+# (`[%(asctime)s: %(levelname)s/%(processName)s] `, celery/app/defaults.py).
+
+
+def test_celery_prefixed_traceback_keeps_its_frames_and_exception_line():
+    # the shape of celery/app/log.py's LoggingProxy under traceback.print_exc (Celery 5.7,
+    # Python 3.11): the frame is one record, its source line goes unprefixed
+    paste = (
+        "[2026-11-29 10:22:33,120: INFO/MainProcess] Task proj.tasks.run[1f2e] received\n"
+        "[2026-11-29 10:22:33,123: WARNING/MainProcess] Traceback (most recent call last):\n"
+        '[2026-11-29 10:22:33,123: WARNING/MainProcess]   File "/app/tasks.py", line 3, in run\n'
+        "    connect()\n"
+        "[2026-11-29 10:22:33,124: WARNING/MainProcess] OSError: [Errno 111] Connection refused\n"
+    )
+    parsed = parse_paste(paste)
+    [fact] = parsed.exceptions
+    assert (fact.type, fact.message, fact.line) == ("OSError", "[Errno 111] Connection refused", 5)
+    assert fact.form == "traceback" and fact.frames == ["/app/tasks.py:3 in run"]
+    assert parsed.lines[1] == "Traceback (most recent call last):"
+    assert parsed.lines[0].startswith("[2026-11-29 10:22:33,120: INFO/MainProcess] Task")
+    assert any(ll.text.startswith("OSError: [Errno 111]") for ll in parsed.logical)
+
+
+def test_celery_task_log_format_prefix_is_read_too():
+    # `worker_task_log_format`: `... %(task_name)s[%(task_id)s]: ` after the bracket
+    prefix = "[2026-11-29 10:22:33,123: WARNING/ForkPoolWorker-2] proj.tasks.x[0a1b-2c3d]: "
+    paste = (
+        f"{prefix}Traceback (most recent call last):\n"
+        f'{prefix}  File "/app/proj/tasks.py", line 9, in x\n'
+        "    return cache.get(key)\n"
+        f"{prefix}redis.exceptions.ConnectionError: Error 111 connecting to redis:6379.\n"
+    )
+    [fact] = parse_paste(paste).exceptions
+    assert fact.type == "redis.exceptions.ConnectionError"
+    assert fact.frames == ["/app/proj/tasks.py:9 in x"]
+
+
+def test_celery_prefixed_uncaught_exception_in_pieces_behind_compose():
+    # Python's excepthook writes an uncaught exception's last line in pieces, each its
+    # own record. Lines from maciej-gol/tenant-schemas-celery#161 (Python 3.12), behind a
+    # docker-compose prefix as in kai3341/celery-pool-asyncio#37
+    lines = [
+        '  File "/home/admin1/env/apexodr_backend/lib/python3.12/site-packages/django/db/'
+        'backends/utils.py", line 105, in _execute',
+        "    ",
+        "return self.cursor.execute(sql, params)",
+        " ",
+        "psycopg2.errors",
+        ".",
+        "ForeignKeyViolation",
+        ": ",
+        'insert or update on table "django_celery_beat_periodictask" violates foreign key '
+        'constraint "django_celery_beat_p_clocked_id_47a69f82_fk_django_ce"',
+    ]
+    paste = "".join(
+        f"beat_1  | [2025-07-11 22:14:06,12{n // 5}: WARNING/MainProcess] {body}\n"
+        for n, body in enumerate(lines)
+    )
+    paste += 'beat_1  | DETAIL:  Key (clocked_id)=(7) is not present in table "x".\n'
+    parsed = parse_paste(paste)
+    [fact] = [f for f in parsed.exceptions if f.form == "traceback"]
+    assert fact.type == "psycopg2.errors.ForeignKeyViolation"
+    assert fact.message.startswith('insert or update on table "django_celery_beat_periodictask"')
+    assert fact.line == 9 and fact.frames[0].endswith("backends/utils.py:105 in _execute")
+    assert parsed.lines[2] == "    return self.cursor.execute(sql, params)"
+
+
+def test_celery_prefixed_traceback_in_a_custom_format_with_stripped_frames():
+    # celery/celery#4871 (Celery 4, which stripped each record: frames lose their indent);
+    # `worker_log_format` there added ` Line: %(lineno)d`; the last line is the report's title
+    prefix = "[2018-07-01 22:57:48,831: WARNING/ForkPoolWorker-12 Line: 235] "
+    paste = (
+        f"{prefix}--- Logging error ---\n"
+        f"{prefix}Traceback (most recent call last):\n"
+        f'{prefix}File "/usr/local/python3/lib/python3.6/logging/__init__.py", line 992, in emit\n'
+        "    msg = self.format(record)\n"
+        f'{prefix}File "/usr/local/python3/lib/python3.6/site-packages/celery/app/log.py", '
+        "line 46, in format\n"
+        "    return ColorFormatter.format(self, record)\n"
+        f"{prefix}TypeError: not enough arguments for format string\n"
+    )
+    parsed = parse_paste(paste)
+    [fact] = parsed.exceptions
+    assert (fact.type, fact.form, len(fact.frames)) == ("TypeError", "traceback", 2)
+    assert parsed.lines[0] == f"{prefix}--- Logging error ---"  # not part of the traceback
+
+
+def test_ordinary_celery_log_lines_keep_their_prefix():
+    paste = (
+        "[2026-11-29 10:22:33,123: ERROR/MainProcess] consumer: Cannot connect to "
+        "amqp://guest:**@127.0.0.1:5672//: [Errno 111] Connection refused.\n"
+        "[2026-11-29 10:22:35,123: ERROR/MainProcess] consumer: Cannot connect to "
+        "amqp://guest:**@127.0.0.1:5672//: [Errno 111] Connection refused.\n"
+        "[2026-11-29 10:22:36,000: WARNING/MainProcess] ValueError: not a traceback\n"
+    )
+    parsed = parse_paste(paste)
+    assert parsed.lines[:3] == paste.splitlines()
+    assert [log.level for log in parsed.log_lines] == ["error", "error", "warning"]
+
+
+def test_a_traceback_cut_before_its_exception_line_keeps_the_prefix():
+    prefix = "[2023-04-15 16:12:17,491: WARNING/ForkPoolWorker-4] "  # kreneskyp/ix#8's shape
+    paste = (
+        f'{prefix}  File "/usr/local/lib/python3.11/site-packages/celery/bin/celery.py", '
+        "line 217, in main\n"
+        '    return celery(auto_envvar_prefix="CELERY")\n'
+        f"{prefix}hello from the task\n"
+    )
+    assert parse_paste(paste).lines[:3] == paste.splitlines()
+
+
+def test_a_run_mixing_two_prefixes_is_not_merged_into_one_traceback():
+    main = "[2026-11-29 10:22:33,123: WARNING/MainProcess] "
+    child = "[2026-11-29 10:22:33,124: WARNING/ForkPoolWorker-1] "
+    paste = (
+        f"{main}Traceback (most recent call last):\n"
+        f'{main}  File "/app/main.py", line 1, in start\n'
+        f'{child}  File "/app/child.py", line 2, in run\n'
+        f"{child}ValueError: bad\n"
+    )
+    parsed = parse_paste(paste)
+    [fact] = parsed.exceptions
+    assert fact.frames == ["/app/child.py:2 in run"]  # the parent's frame is not glued on
+    assert parsed.lines[:2] == paste.splitlines()[:2]  # its prefix stays (no exception line)

@@ -170,6 +170,20 @@ def test_whole_analysis_of_each_shape_is_linear():
         assert_linear(make)
 
 
+def test_celery_prefixed_traceback_shapes_are_linear():
+    # a Celery log prefix on every line: runs of frames, of type pieces and `: ` records
+    # (joined into one exception line), and frames that never reach an exception line
+    prefix = "[2026-11-29 10:22:33,123: WARNING/MainProcess] "
+    for unit in (
+        f'{prefix}  File "/a.py", line 1, in f\n{prefix}x\n',
+        f"{prefix}a\n{prefix}.\n{prefix}: \n",
+        f'{prefix}Traceback (most recent call last):\n{prefix}File "/a.py", line 1\n'
+        f"{prefix}ValueError: x\n",
+    ):
+        assert_linear(lambda n, unit=unit: unit * (n // 20), n=2000)
+    assert_linear(lambda n: f"{prefix}{'a' * n}\n{prefix}: \n{prefix}{'b' * n}\n", n=2000)
+
+
 def test_long_dotted_import_is_not_handed_to_the_python_parser():
     # CPython's parser is quadratic in the parts of `import a.a.a...`: 100 KB took 4.6 s
     parsed = parse_paste("import " + ".".join(["a"] * 50_000))

@@ -11,6 +11,19 @@ consecutive lines joined by a space (a wrapped error text is found whole),
 each window reported at its first line. Windows never start a continuation
 at a line that clearly begins a new record (a log prefix, a traceback frame,
 a YAML key at column 0), so unrelated lines are not glued together.
+
+A traceback printed through Celery's own logger (stdout redirected,
+`worker_redirect_stdouts`) carries the worker's prefix on each record it wrote:
+
+    [2026-11-20 10:01:02,345: WARNING/MainProcess] Traceback (most recent call last):
+    [2026-11-20 10:01:02,345: WARNING/MainProcess]   File "/app/tasks.py", line 3, in run
+        connect()
+    [2026-11-20 10:01:02,346: WARNING/MainProcess] OSError: [Errno 111] Connection refused
+
+Where consecutive lines carrying one prefix (same level, process and task
+fields; the time may differ) hold a whole traceback, header or first frame to
+the exception line, the prefix comes off those lines only; ordinary log lines
+keep it (signatures match them whole).
 """
 
 from __future__ import annotations
@@ -40,6 +53,20 @@ RECORD_START = re.compile(
     r"^(?:\s*\[\d{4}-\d\d-\d\d|\d{4}-\d\d-\d\d[ T]|\s*Traceback \(|\s*File \"|\s+at |"
     r"[A-Za-z_][\w\-]*:\s|[A-Za-z_][\w.]*(?:Error|Exception|Warning)\b|\s*[-#*]\s|=[A-Z]+ REPORT)"
 )
+# Celery's `worker_log_format` / `worker_task_log_format` (celery/app/defaults.py):
+# `[%(asctime)s: %(levelname)s/%(processName)s] ` and `... %(task_name)s[%(task_id)s]: `
+CELERY_PREFIX = re.compile(
+    r"^\[\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[,.]\d{1,9})?: (?P<key>[A-Z]{3,8}/[^\]]{1,80})\]"
+    r"(?: (?P<task>[\w.:\-?]{1,200}\[[\w\-?]{1,80}\]):)?(?: |$)"
+)
+_TB_HEAD = "Traceback (most recent call last):"
+_TB_FRAME = re.compile(r'^\s*File "[^"]{1,500}", line \d+')
+_TB_CHAIN = ("During handling of the above exception", "The above exception was the direct cause")
+# `pkg.mod.SomeError: message`, `socket.timeout: timed out`, a bare `KeyboardInterrupt`
+_TB_EXC = re.compile(r"^(?:[A-Za-z_][\w$]*\.)*(?P<last>[A-Za-z_][\w$]*)(?P<colon>:(?: .*)?)?$")
+_TB_NAME = re.compile(r"^[A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)*$")
+TB_CODE_LINES = 8  # source lines (not counting carets) read after one frame
+TB_TYPE_PIECES = 16  # most records one exception's type is written in
 WINDOW = 3  # longest wrap joined (physical lines)
 MAX_LINE = 20_000  # characters of one line considered by the parsers
 
@@ -61,7 +88,7 @@ def clean_lines(text: str) -> list[str]:
     lines = [
         CONTAINER_PREFIX.sub("", line, count=1) if "|" in line[:80] else line for line in lines
     ]
-    return [_strip_log_prefix(line) for line in lines]
+    return _unprefix_celery_tracebacks([_strip_log_prefix(line) for line in lines])
 
 
 def _strip_log_prefix(line: str) -> str:
@@ -78,6 +105,92 @@ def _strip_log_prefix(line: str) -> str:
     ):
         return LOG_PREFIX.sub("", line, count=1)
     return line
+
+
+def _unprefix_celery_tracebacks(lines: list[str]) -> list[str]:
+    """`lines` with Celery's log prefix taken off the tracebacks it wraps (one pass)."""
+    run: list[tuple[int, str | None]] = []  # (line index, body; None: unprefixed continuation)
+    key: tuple[str, str | None] | None = None
+    for index, line in enumerate(lines):
+        found = CELERY_PREFIX.match(line) if line[:1] == "[" and line[1:2].isdigit() else None
+        if found is not None:
+            if (found["key"], found["task"]) != key:
+                _unprefix_run(lines, run)
+                run, key = [], (found["key"], found["task"])
+            run.append((index, line[found.end() :]))
+        elif run and line.strip() and (line[:1].isspace() or line.startswith(_TB_CHAIN)):
+            run.append((index, None))  # a record's own further lines: source, carets, chain text
+        else:
+            _unprefix_run(lines, run)
+            run, key = [], None
+    _unprefix_run(lines, run)
+    return lines
+
+
+def _unprefix_run(lines: list[str], run: list[tuple[int, str | None]]) -> None:
+    """Replace by their bodies the lines of each whole traceback in one prefix's run."""
+    if not run:
+        return
+    pending: list[tuple[int, str]] = []  # the traceback being read: (index, body to use)
+    inside = False
+    since_frame = 0  # source lines read since the last frame
+    for index, body in _join_exception_pieces(run):
+        if body is None or not body.strip():
+            if inside and body is not None:
+                pending.append((index, body))
+            continue
+        stripped = body.strip()
+        if stripped.startswith(_TB_HEAD):
+            pending, inside, since_frame = [(index, body)], True, 0
+        elif _TB_FRAME.match(body):
+            if not inside:
+                pending, inside = [], True
+            pending.append((index, body if body[:1].isspace() else f"  {body}"))
+            since_frame = 0
+        elif not inside:
+            continue
+        elif stripped.startswith(_TB_CHAIN) or since_frame >= TB_CODE_LINES:
+            pending, inside = [], False  # no exception line ended it: not a traceback
+        elif not body[:1].isspace() and _is_exception_line(stripped):
+            pending.append((index, stripped))
+            for at, text in pending:
+                lines[at] = text
+            pending, inside = [], False
+        else:  # a source line (written stripped by old Celery) or its carets
+            pending.append((index, body if body[:1].isspace() else f"    {stripped}"))
+            since_frame += stripped.strip("^~") != ""
+
+
+def _join_exception_pieces(run: list[tuple[int, str | None]]) -> list[tuple[int, str | None]]:
+    """Python's own excepthook (an uncaught exception) writes the last line in pieces,
+    each a record: `kombu.exceptions`, `.`, `OperationalError`, `: `, the message. They
+    are joined on the last piece's line, the others left blank."""
+    out = list(run)
+    for at, (_, body) in enumerate(run):
+        if body is None or body.strip() != ":":
+            continue
+        start, want_name = at, True
+        while at - start < TB_TYPE_PIECES and start > 0:
+            piece = run[start - 1][1]
+            if piece is None or not (_TB_NAME.match(piece) if want_name else piece == "."):
+                break
+            start, want_name = start - 1, not want_name
+        if want_name and start < at:
+            start += 1  # a type never starts with its dot
+        if start == at:
+            continue
+        end = at + 1 if at + 1 < len(run) and run[at + 1][1] is not None else at
+        message = run[end][1].strip() if end > at else ""
+        kind = "".join(piece or "" for _, piece in run[start:at])
+        for blank in range(start, end):
+            out[blank] = (run[blank][0], "")
+        out[end] = (run[end][0], f"{kind}: {message}".rstrip())
+    return out
+
+
+def _is_exception_line(text: str) -> bool:
+    found = _TB_EXC.match(text)
+    return found is not None and (found["colon"] is not None or found["last"][:1].isupper())
 
 
 def logical_lines(lines: list[str]) -> list[LogicalLine]:
