@@ -117,10 +117,25 @@ def test_wrapped_and_coloured_error_text_is_found(kb):
     assert result.matches[0].facts["queue"] == "q1"
 
 
-def test_prose_only_is_possible_not_high(kb):
-    result = diagnose("after the deploy our tasks run twice sometimes", kb=kb)
-    assert result.confidence == "possible"
-    assert result.matches[0].slug == "tasks-run-twice"
+def test_prose_only_is_high_only_at_the_trained_threshold(kb):
+    """A weak prose signature alone is not `high` by itself: the learned model's
+    probability must reach the trained threshold. On the real KB's labelled sets every
+    `high` answer resting on a weak prose signature has been right (docs/ranking.md), so
+    no structural gate holds it back; this checks the threshold is the one that decides."""
+    from diagnostics.learned_rank import load_model
+
+    model = load_model()
+    for paste in (
+        "after the deploy our tasks run twice sometimes",
+        "our tasks run twice",
+    ):
+        result = diagnose(paste, kb=kb)
+        top = result.matches[0]
+        assert top.slug == "tasks-run-twice"
+        expected = "possible"
+        if model is not None and top.score >= model.threshold_for(top.slug):
+            expected = "high"
+        assert result.confidence == expected, (paste, top.score)
 
 
 def test_strong_tie_between_entries_is_not_high(kb):
