@@ -27,12 +27,13 @@ engine = pytest.importorskip(
 )
 
 CORPUS_ROOT = Path(__file__).parent / "corpus"
-# Measured in-sample with the committed ranker (54 entries, 556 pastes, every entry's
-# `symptoms` phrases revised in the fourth session, the compose rules): 500/556 (89.9%);
-# out-of-fold (bench/quality.py --set corpus) 0.896. The floors sit at the measured figures.
-MIN_ACCURACY = 500 / 556
-# `high` answers measured: 253/556 (out-of-fold 0.453); every one right.
-MIN_HIGH_SHARE = 253 / 556
+# Measured in-sample with the committed ranker (54 entries, 556 pastes; fifth session:
+# config rules, the setting signal, null_config at l2 0.3, prose and error-text signatures):
+# 505/556 (90.8%); out-of-fold (bench/quality.py --set corpus) 0.906. The floors sit at the
+# measured figures.
+MIN_ACCURACY = 505 / 556
+# `high` answers measured: 291/556 (out-of-fold 0.522); every one right.
+MIN_HIGH_SHARE = 291 / 556
 HIGH = "high"
 
 

@@ -35,14 +35,18 @@ TESTS = Path(__file__).parent
 # Fourth session (compose rules, every entry's phrases revised, prose filler out of BM25,
 # error-text variants; retrained: l2 1.0): heldout 55/59, heldout2 42/44, heldout3
 # 107/124, heldout4 113/135, heldout5 111/134 (heldout4 and heldout5 are tuning figures).
+# Fifth session (config rules, the setting signal, null_config at l2 0.3, error texts,
+# prose signatures and phrases from three rounds over the spent sets' misses, retrained):
+# heldout 57/59, heldout2 42/44, heldout3 113/124, heldout4 123/135, heldout5 122/134,
+# heldout6 116/124 (heldout3..6 were read for that work: tuning figures). One paste below.
 FLOORS = {
-    "heldout": 54 / 59,
+    "heldout": 56 / 59,
     "heldout2": 41 / 44,
-    "heldout3": 106 / 124,
-    "heldout4": 112 / 135,
-    "heldout5": 110 / 134,
+    "heldout3": 112 / 124,
+    "heldout4": 122 / 135,
+    "heldout5": 121 / 134,
     # scored once as a sealed set at the end of the fourth session's work: 96/124
-    "heldout6": 95 / 124,
+    "heldout6": 115 / 124,
 }
 # Share of `high` answers measured with the ranker trained on the 556-paste corpus at
 # 99.5% precision (threshold 0.9954): corpus 247/556, heldout 35/59, heldout2 22/44,
@@ -55,14 +59,16 @@ FLOORS = {
 # 22/44, heldout3 38/124, heldout4 38/135, heldout5 41/134. heldout and heldout3 lose two and
 # one `high` answers to the retrain that gained heldout4 and heldout5 their top-1 (l2 0.3
 # kept them, at 0.800 / 0.806 top-1 instead of 0.837 / 0.828: docs/ranking.md).
+# Fifth session (threshold 0.9905 at l2 0.3): corpus 291/556, heldout 35/59, heldout2 24/44,
+# heldout3 50/124, heldout4 51/135, heldout5 54/134, heldout6 43/124; one below on each set.
 MIN_HIGH_SHARE = {
-    "corpus": 253 / 556,
-    "heldout": 32 / 59,
-    "heldout2": 21 / 44,
-    "heldout3": 37 / 124,
-    "heldout4": 37 / 135,
-    "heldout5": 40 / 134,
-    "heldout6": 35 / 124,  # sealed run: 36 `high`, 35 right
+    "corpus": 291 / 556,
+    "heldout": 34 / 59,
+    "heldout2": 23 / 44,
+    "heldout3": 49 / 124,
+    "heldout4": 50 / 135,
+    "heldout5": 53 / 134,
+    "heldout6": 42 / 124,  # sealed run: 36 `high`, 35 right
 }
 # The one wrong `high` of heldout4's sealed run, kept visible rather than dropped: a paste
 # about RabbitMQ 3.0 moving mirroring from the `x-ha-policy` argument to policies, answered
