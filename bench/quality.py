@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import qualitylib as q  # noqa: E402
 
-SEALED_DEFAULT = "heldout7"
+SEALED_DEFAULT = "heldout8"
 BANDS = ((0.0, 0.5), (0.5, 0.8), (0.8, 0.95), (0.95, 1.01))
 
 

@@ -1,8 +1,7 @@
 """Shared by bench/train_ranker.py and bench/quality.py: sets, signals, cross-validation.
 
 Sets are folders of tests/ in the corpus format (tests/corpus_loader.py). The
-sealed sets (heldout3, queries_real, heldout4, queries_real2, heldout5, heldout6, heldout7) are only
-read when a caller passes `sealed=True`, which only `bench/quality.py --sealed` does.
+sealed sets (heldout3..heldout8, queries_real..queries_real5) are only read when a caller passes `sealed=True`, which only `bench/quality.py --sealed` does.
 """
 
 from __future__ import annotations

@@ -377,6 +377,8 @@ def test_sealed_sets_are_not_read_without_the_flag():
         "queries_real3",
         "heldout7",
         "queries_real4",
+        "heldout8",
+        "queries_real5",
     ):
         with pytest.raises(SystemExit):
             qualitylib.load_set(name)
