@@ -27,30 +27,20 @@ from tests.test_heldout4_format import (
 )
 
 TESTS = Path(__file__).parent
-# each set, and the sets collected before it (none of whose threads it may use)
-SETS = {
-    "heldout5": ("corpus", "heldout", "heldout2", "heldout3", "heldout4"),
-    "heldout6": ("corpus", "heldout", "heldout2", "heldout3", "heldout4", "heldout5"),
-    "heldout7": (
-        "corpus",
-        "heldout",
-        "heldout2",
-        "heldout3",
-        "heldout4",
-        "heldout5",
-        "heldout6",
-    ),
-    "heldout8": (
-        "corpus",
-        "heldout",
-        "heldout2",
-        "heldout3",
-        "heldout4",
-        "heldout5",
-        "heldout6",
-        "heldout7",
-    ),
-}
+# the paste sets in the order they were collected; each sealed set may use none of the
+# threads of the sets before it
+ORDER = (
+    "corpus",
+    "heldout",
+    "heldout2",
+    "heldout3",
+    "heldout4",
+    "heldout5",
+    "heldout6",
+    "heldout7",
+    "heldout8",
+)
+SETS = {name: ORDER[: ORDER.index(name)] for name in ORDER[5:]}
 # the real-title sets collected before each set (queries_real3 holds heldout6's own titles)
 EARLIER_QUERIES = ("queries_real", "queries_real2")
 QUERIES_BEFORE = {
