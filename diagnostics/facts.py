@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 SEVERITIES = ("error", "warning", "info")
 
@@ -289,6 +290,12 @@ class Judgement:
 
 REDIS_SCHEMES = ("redis://", "rediss://", "redis+socket://", "sentinel://")
 AMQP_SCHEMES = ("amqp://", "amqps://", "pyamqp://", "librabbitmq://")
+
+
+def kombu_vhost(path: str) -> str:
+    """The virtual host kombu asks for from an AMQP URL's path: everything after its first
+    "/", percent-decoded; "/" (the default vhost) when that is empty."""
+    return unquote(path[1:]) or "/"
 
 
 def broker_kind(url: str | None) -> str | None:

@@ -29,13 +29,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 import yaml
 
 from diagnostics import budget as work
 from diagnostics import linear_re as re
-from diagnostics.facts import ServiceFact
+from diagnostics.facts import ServiceFact, kombu_vhost
 from diagnostics.parsers.cmdline import parse_worker_commands
 from diagnostics.parsers.errors import MalformedPaste
 from diagnostics.parsers.python_settings import NotPython, parse_module
@@ -560,6 +560,6 @@ def _add_broker_url(fact: ServiceFact, url: str, line: int | None) -> None:
         except ValueError:
             continue
         use: dict[str, Any] = {"url": mask_url(one), "host": host, "line": line}
-        if scheme in BROKER_SCHEMES[:4]:  # kombu's AMQP vhost: the path after its first "/"
-            use["vhost"] = unquote(parts.path[1:]) or "/"
+        if scheme in BROKER_SCHEMES[:4]:  # AMQP
+            use["vhost"] = kombu_vhost(parts.path)
         fact.broker_urls.append(use)

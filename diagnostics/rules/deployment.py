@@ -18,10 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from diagnostics import linear_re as re
-from diagnostics.facts import Finding, ServiceFact, broker_kind
+from diagnostics.facts import Finding, ServiceFact, broker_kind, kombu_vhost
 from diagnostics.parsers import ParsedPaste
 from diagnostics.parsers.regions import _containers
 from diagnostics.parsers.yamldocs import YamlDoc
@@ -399,10 +399,10 @@ def judge_default_vhost(
 
 
 def _host_and_vhost(url: str) -> tuple[str, str]:
-    """The host and the vhost kombu asks for (the path after its first "/", else "/")."""
+    """The host and the vhost kombu asks for (facts.kombu_vhost)."""
     try:
         parts = urlsplit(url)
-        return parts.hostname or "", unquote(parts.path[1:]) or "/"
+        return parts.hostname or "", kombu_vhost(parts.path)
     except ValueError:
         return "", ""
 

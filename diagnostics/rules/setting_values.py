@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from diagnostics.facts import (
     BrokerFact,
@@ -33,6 +33,7 @@ from diagnostics.facts import (
     Judgement,
     WorkerFact,
     broker_kind,
+    kombu_vhost,
 )
 from diagnostics.parsers import ParsedPaste
 from diagnostics.rules.base import RuleSpec
@@ -449,7 +450,7 @@ def _trailing_slash_finding(url: str, line: int | None) -> Finding | None:
             continue
         if broker_kind(f"{parts.scheme.lower()}://") != "rabbitmq" or len(parts.path) < 3:
             continue
-        vhost = unquote(parts.path[1:])
+        vhost = kombu_vhost(parts.path)
         if vhost.endswith("/") and vhost != "/":
             return VHOST_TRAILING_SLASH.finding(
                 "warning",
