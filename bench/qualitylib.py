@@ -1,7 +1,8 @@
 """Shared by bench/train_ranker.py and bench/quality.py: sets, signals, cross-validation.
 
 Sets are folders of tests/ in the corpus format (tests/corpus_loader.py). The
-sealed sets (heldout3..heldout8, queries_real..queries_real5) are only read when a caller passes `sealed=True`, which only `bench/quality.py --sealed` does.
+sealed sets (heldout3..heldout8, queries_real..queries_real5) are only read when a caller
+passes `sealed=True`, which only `bench/quality.py --sealed` does.
 """
 
 from __future__ import annotations
@@ -231,6 +232,8 @@ def answer_from(
     unlifted: list[float] | None = None,
 ) -> Answer:
     """The answer the engine would give with these probabilities (mirrors ranking_from)."""
+    from diagnostics.learned_rank import is_sure
+
     slugs = list(row.signals.candidates)
     null = probabilities[-1]
     ranked = sorted(zip(slugs, probabilities[:-1], strict=False), key=lambda p: (-p[1], p[0]))
@@ -241,10 +244,8 @@ def answer_from(
     if null > p and not row.signals.candidates[slug].precise:
         return Answer(None, "none", null)
     needed = max(threshold, (entry_thresholds or {}).get(slug, 0.0))
-    top = row.signals.candidates[slug]
-    sure = p >= needed and not top.leaves_exception
-    if sure and unlifted is not None and top.setting > 0:  # the gate of ranking_from
-        sure = unlifted[slugs.index(slug)] >= needed
+    without_setting = None if unlifted is None else (lambda: unlifted[slugs.index(slug)])
+    sure = is_sure(row.signals.candidates[slug], p, needed, without_setting)
     return Answer(slug, "high" if sure else "possible", p)
 
 

@@ -34,6 +34,7 @@ from __future__ import annotations
 import json
 import math
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -157,17 +158,13 @@ def ranking_from(signals: PasteSignals, model: RankerModel) -> Ranking:
     top = signals.candidates[top_slug]
     if null > top_p and not top.precise:
         return Ranking("none", [], learned=True)
-    overall = "high" if top_p >= model.threshold_for(top_slug) else "possible"
-    if top.leaves_exception:  # two problems in one paste: never sure which one is asked about
-        overall = "possible"
-    # the settings a paste sets say what it is about, not that its problem happened: an
-    # answer is `high` only when it is without the setting signal's part too
-    if (
-        overall == "high"
-        and top.setting > 0
-        and not _high_without_setting(signals, model, top_slug)
-    ):
-        overall = "possible"
+    sure = is_sure(
+        top,
+        top_p,
+        model.threshold_for(top_slug),
+        lambda: dict(model.probabilities(signals, setting=False)[0]).get(top_slug, 0.0),
+    )
+    overall = "high" if sure else "possible"
     items = []
     for position, (slug, probability) in enumerate(ranked):
         c = signals.candidates[slug]
@@ -179,9 +176,24 @@ def ranking_from(signals: PasteSignals, model: RankerModel) -> Ranking:
     return Ranking(overall, items, learned=True)
 
 
-def _high_without_setting(signals: PasteSignals, model: RankerModel, slug: str) -> bool:
-    ranked, _ = model.probabilities(signals, setting=False)
-    return dict(ranked).get(slug, 0.0) >= model.threshold_for(slug)
+def is_sure(
+    top: Any,
+    probability: float,
+    needed: float,
+    without_setting: Callable[[], float] | None,
+) -> bool:
+    """Whether the first entry (`top`, a Candidate) is `high`: its probability reaches
+    `needed`, the paste has no exception its evidence leaves unexplained (two problems in
+    one paste: never sure which one is asked about), and, when the setting signal
+    counted for it, it reaches `needed` without that signal's part too (the settings a
+    paste sets say what it is about, not that its problem happened). `without_setting`
+    gives that second probability when asked (None: not known, no gate).
+    ranking_from and bench/qualitylib.answer_from both decide with this."""
+    if probability < needed or top.leaves_exception:
+        return False
+    if top.setting > 0 and without_setting is not None:
+        return without_setting() >= needed
+    return True
 
 
 def _evidence(c: Any, signals: PasteSignals) -> list[dict[str, Any]]:
