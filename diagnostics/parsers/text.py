@@ -59,9 +59,11 @@ CELERY_PREFIX = re.compile(
     r"^\[\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[,.]\d{1,9})?: (?P<key>[A-Z]{3,8}/[^\]]{1,80})\]"
     r"(?: (?P<task>[\w.:\-?]{1,200}\[[\w\-?]{1,80}\]):)?(?: |$)"
 )
-_TB_HEAD = "Traceback (most recent call last):"
+# a Python traceback's header and the lines that chain two of them (the traceback parser's
+# too, diagnostics/parsers/traceback.py)
+TB_HEAD = "Traceback (most recent call last):"
+TB_CHAIN = ("During handling of the above exception", "The above exception was the direct cause")
 _TB_FRAME = re.compile(r'^\s*File "[^"]{1,500}", line \d+')
-_TB_CHAIN = ("During handling of the above exception", "The above exception was the direct cause")
 # `pkg.mod.SomeError: message`, `socket.timeout: timed out`, a bare `KeyboardInterrupt`
 _TB_EXC = re.compile(r"^(?:[A-Za-z_][\w$]*\.)*(?P<last>[A-Za-z_][\w$]*)(?P<colon>:(?: .*)?)?$")
 _TB_NAME = re.compile(r"^[A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)*$")
@@ -118,7 +120,7 @@ def _unprefix_celery_tracebacks(lines: list[str]) -> list[str]:
                 _unprefix_run(lines, run)
                 run, key = [], (found["key"], found["task"])
             run.append((index, line[found.end() :]))
-        elif run and line.strip() and (line[:1].isspace() or line.startswith(_TB_CHAIN)):
+        elif run and line.strip() and (line[:1].isspace() or line.startswith(TB_CHAIN)):
             run.append((index, None))  # a record's own further lines: source, carets, chain text
         else:
             _unprefix_run(lines, run)
@@ -140,7 +142,7 @@ def _unprefix_run(lines: list[str], run: list[tuple[int, str | None]]) -> None:
                 pending.append((index, body))
             continue
         stripped = body.strip()
-        if stripped.startswith(_TB_HEAD):
+        if stripped.startswith(TB_HEAD):
             pending, inside, since_frame = [(index, body)], True, 0
         elif _TB_FRAME.match(body):
             if not inside:
@@ -149,7 +151,7 @@ def _unprefix_run(lines: list[str], run: list[tuple[int, str | None]]) -> None:
             since_frame = 0
         elif not inside:
             continue
-        elif stripped.startswith(_TB_CHAIN) or since_frame >= TB_CODE_LINES:
+        elif stripped.startswith(TB_CHAIN) or since_frame >= TB_CODE_LINES:
             pending, inside = [], False  # no exception line ended it: not a traceback
         elif not body[:1].isspace() and _is_exception_line(stripped):
             pending.append((index, stripped))

@@ -32,19 +32,14 @@ from diagnostics import budget
 from diagnostics import linear_re as re
 from diagnostics.facts import ExceptionFact
 from diagnostics.parsers.base import NotMine, Parser
-from diagnostics.parsers.text import MAX_LINE, clean_lines
+from diagnostics.parsers.text import MAX_LINE, TB_CHAIN, TB_HEAD, clean_lines
 
-TRACEBACK_HEAD = re.compile(
-    r"Traceback \(most recent call last\):", needs=("Traceback (most recent call last):",)
-)
+TRACEBACK_HEAD = re.compile(r"Traceback \(most recent call last\):", needs=(TB_HEAD,))
 FRAME = re.compile(
     r"^\s+File \"(?P<file>[^\"]{1,500})\", line (?P<line>\d+)(?:, in (?P<func>\S+))?",
     needs=('File "',),
 )
-CHAIN = re.compile(
-    r"During handling of the above exception|The above exception was the direct cause",
-    needs=("During handling of the above exception", "The above exception was the direct cause"),
-)
+CHAIN = re.compile("|".join(TB_CHAIN), needs=TB_CHAIN)  # plain words, no metacharacters
 # `pkg.mod.ClassName: message` or a bare `ClassName` (class names: letters, digits, _ and $).
 EXC_LINE = re.compile(
     r"^(?P<type>(?:[A-Za-z_][\w$]*[.\\])*[A-Za-z_][\w$]*)(?::\s?(?P<message>.*))?$"
