@@ -656,10 +656,10 @@ def paste_signals(
 
     text = informative_text(parsed)
     signals = PasteSignals(candidates, text=text)
-    signals.prose = not (parsed.exceptions or parsed.log_lines or parsed.config or parsed.yaml_docs)
-    signals.config = bool(parsed.config or parsed.yaml_docs) and not (
-        parsed.exceptions or parsed.log_lines
-    )
+    logged = bool(parsed.exceptions or parsed.log_lines)
+    configured = bool(parsed.config or parsed.yaml_docs)
+    signals.prose = not (logged or configured)
+    signals.config = configured and not logged
     if "bm25" in use:
         ranked = bm25_scores(kb, text)
         if ranked:

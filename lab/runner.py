@@ -288,10 +288,11 @@ class Lab:
         answer = diagnose_text(text)
         if example:
             self.captures.append({"name": name, "text": text})
-        accepted = ("high",) if confidence == "high" else ("high", confidence)
-        places = (answer["slug"], answer["runner_up"]) if second else (answer["slug"],)
-        if second:
-            accepted = (confidence,)  # two listed causes: never `high`
+        if second:  # two listed causes: never `high`
+            places, accepted = (answer["slug"], answer["runner_up"]), (confidence,)
+        else:
+            places = (answer["slug"],)
+            accepted = ("high",) if confidence == "high" else ("high", confidence)
         self.expect(
             slug in places and answer["confidence"] in accepted,
             f"the engine answered {answer['slug']!r} ({answer['confidence']}; runner-up "
