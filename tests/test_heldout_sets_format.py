@@ -51,11 +51,11 @@ QUERIES_BEFORE = {
 # the public threads, five collectors found 130 unused threads with a stated cause, 16 of them
 # config (tests/heldout7/README.md); a smaller honest share beats a padded one.
 MINIMUM = {"pastes": 120, "prose": 35, "config": 25, "log+traceback": 40}
-# heldout8 is smaller still: two collectors found 65 unused threads with a stated cause in
-# about three hours (tests/heldout8/README.md).
+# heldout8 has fewer configs: two collectors found 65 unused threads with a stated cause in
+# the fifth session, two more added 54 at the start of the sixth (tests/heldout8/README.md).
 MINIMUM_OF = {
     "heldout7": {"pastes": 120, "prose": 35, "config": 16, "log+traceback": 40},
-    "heldout8": {"pastes": 65, "prose": 35, "config": 6, "log+traceback": 21},
+    "heldout8": {"pastes": 119, "prose": 55, "config": 12, "log+traceback": 46},
 }
 
 
@@ -104,7 +104,7 @@ QUERY_COLUMNS = ["query", "expected", "source", "language"]
     [
         ("queries_real3", "heldout6", 60),
         ("queries_real4", "heldout7", 75),
-        ("queries_real5", "heldout8", 60),
+        ("queries_real5", "heldout8", 115),
     ],
 )
 def test_real_titles_carry_their_paste_label(folder, pastes, min_rows):
