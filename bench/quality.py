@@ -17,9 +17,11 @@ Definitions (the same as tests/test_corpus_accuracy.py):
 - calibration: per confidence level, how many answers and how many right
   (`none` is right for a `_none` paste); and per probability band of the top match.
 
-`--set corpus` reports out-of-fold answers (5-fold CV at the trained L2 and the
-committed high threshold): the committed weights have seen every corpus paste,
-so scoring the corpus with them would flatter the ranker. Other sets run
+`--set corpus` (and any set the committed model was trained on: qualitylib.TRAINING_SETS,
+the corpus and the spent held-out sets) reports out-of-fold answers (5-fold CV over all the
+training pastes at the trained L2 and the committed high threshold, scored on that set's
+rows): the committed weights have seen every one of them, so scoring them with those
+weights would flatter the ranker. Other sets run
 `diagnostics.engine.diagnose` end to end. Kinds come from a file's `kind:`
 header, else from `qualitylib.infer_kind` (documented there). The last line is
 `quality set=<name> n=N top1=… top3=… confident_wrong=… high_precision=…`.
@@ -94,14 +96,19 @@ def engine_results(items: list, kb) -> list[Result]:
 
 
 def cv_results(
-    rows: list[q.Row], l2: float, threshold: float, caps: dict[str, float] | None = None
+    rows: list[q.Row],
+    l2: float,
+    threshold: float,
+    caps: dict[str, float] | None = None,
+    sets: tuple[str, ...] | None = None,
 ) -> list[Result]:
-    """Out-of-fold results of the corpus rows (the entries' examples train, not scored)."""
+    """Out-of-fold results of the training rows of `sets` (default: every set; the
+    entries' examples train, not scored)."""
     gate: list[list[float]] = [[] for _ in rows]
     probabilities = q.cv_probabilities(rows, l2, gate)
     out = []
     for row, p, p0 in zip(rows, probabilities, gate, strict=True):
-        if not q.is_corpus(row):
+        if not q.is_paste(row) or (sets is not None and q.set_of(row) not in sets):
             continue
         answer = q.answer_from(row, p, threshold, entry_thresholds=caps, unlifted=p0)
         top = q.top3_from(row, p) if answer.slug else []
@@ -196,10 +203,11 @@ def run_set(name: str, kb, *, sealed: bool, baseline: bool) -> list[Result]:
         learned_rank._cache[str(learned_rank.WEIGHTS_PATH)] = None  # the old ranking
         return engine_results(items, kb)
     model = learned_rank.load_model()
-    if name == "corpus" and model is not None:
-        rows = q.collect(items + q.entry_examples(kb), kb, use=frozenset(model.signals))
+    trained_on = tuple((model.meta or {}).get("trained", {}).get("sets", ())) if model else ()
+    if name in trained_on:
+        rows = q.collect(q.training_items(kb), kb, use=frozenset(model.signals))
         l2 = (model.meta or {}).get("trained", {}).get("l2", 1.0)
-        return cv_results(rows, l2, model.high_threshold, model.entry_high_thresholds)
+        return cv_results(rows, l2, model.high_threshold, model.entry_high_thresholds, (name,))
     return engine_results(items, kb)
 
 
@@ -218,31 +226,36 @@ def ablate(kb) -> None:
         "bm25 only": ("bm25",),
         "cosine only": ("cosine",),
     }
-    sets = {name: q.load_set(name) for name in q.OPEN_SETS}
-    sets["corpus"] += q.entry_examples(kb)  # trained on, not scored
+    sets = {"training": q.training_items(kb)}  # out-of-fold per training set
+    sets.update({name: q.load_set(name) for name in q.OPEN_SETS if name != "corpus"})
+    shown_sets = ("corpus", "spent", *sets.keys() - {"training"})
     print(
         f"{'signals':<15} {'set':<9} {'n':>4} {'top1':>6} {'top3':>6} "
         f"{'conf_wrong':>10} {'high_prec':>9} {'high_share':>10}"
     )
     for label, use in subsets.items():
         rows = {name: q.collect(items, kb, use=frozenset(use)) for name, items in sets.items()}
-        data, _ = train(rows["corpus"], use)
-        weights = fit(q.groups_of(rows["corpus"]), data["trained"]["l2"])
+        data, _ = train(rows["training"], use)
+        weights = fit(q.groups_of(rows["training"]), data["trained"]["l2"])
         caps = data["entry_high_thresholds"]
-        for name in q.OPEN_SETS:
-            if name == "corpus":
+        for name in sorted(shown_sets, key=lambda n: (n != "corpus", n != "spent", n)):
+            if name in ("corpus", "spent"):
+                which = ("corpus",) if name == "corpus" else q.SPENT
                 results = cv_results(
-                    rows[name], data["trained"]["l2"], data["high_threshold"], caps
+                    rows["training"], data["trained"]["l2"], data["high_threshold"], caps, which
                 )
             else:
                 results = model_results(rows[name], weights, data["high_threshold"], caps)
             f = figures(results)
-            shown = name + ("*" if name == "corpus" else "")
+            shown = name + ("*" if name in ("corpus", "spent") else "")
             print(
                 f"{label:<15} {shown:<9} {f['n']:>4} {f['top1']:>6} {f['top3']:>6} "
                 f"{f['confident_wrong']:>10} {f['high_precision']:>9} {f['high_share']:>10}"
             )
-    print("* corpus figures are out-of-fold (5-fold CV); the others use the full-corpus fit")
+    print(
+        "* out-of-fold (5-fold CV over the corpus and the spent sets heldout3..7); "
+        "the others use the full fit"
+    )
 
 
 def main() -> int:
@@ -260,7 +273,7 @@ def main() -> int:
         return 0
     results = run_set(args.set, kb, sealed=args.sealed, baseline=args.baseline)
     how = "baseline ranking" if args.baseline else "learned ranking"
-    if args.set == "corpus" and not args.baseline:
+    if args.set in q.TRAINING_SETS and not args.baseline:
         how += ", out-of-fold"
     report(args.set, results, how)
     print(last_line(args.set, results))

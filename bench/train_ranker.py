@@ -1,17 +1,17 @@
-"""Train the learned ranker on tests/corpus and write diagnostics/ranker_weights.json.
+"""Train the learned ranker on the corpus and the spent held-out sets; write diagnostics/ranker_weights.json.
 
     .venv/bin/python manage.py kb_build          # the index must hold this content's vectors
     .venv/bin/python bench/train_ranker.py       # prints the CV figures, writes the JSON
     .venv/bin/python bench/train_ranker.py --check   # exit 1 if the committed JSON is stale
 
-Steps (docs/ranking.md): compute the signals of every corpus paste and of every
+Steps (docs/ranking.md): compute the signals of every paste of qualitylib.TRAINING_SETS
+(tests/corpus and the spent held-out sets) and of every
 entry's examples (labelled with the entry) and counter-examples (labelled "no
 entry fits") with the current KB; 5-fold cross-validation (folds by a hash of the file name) for each L2
 strength of a small grid, keeping the one with the best out-of-fold
 log-likelihood; the `high` threshold is the lowest probability at which the
 out-of-fold answers are right >= 99.5% (a `_none` paste answered with any entry
-at that probability counts as wrong; PRECISION_FOR_HIGH below says why not 99%); finally the weights are fitted on the
-whole corpus. Deterministic: the same corpus and KB give the same JSON.
+at that probability counts as wrong; PRECISION_FOR_HIGH below says why not 99%); finally the weights are fitted on all of it. Deterministic: the same corpus and KB give the same JSON.
 """
 
 from __future__ import annotations
@@ -33,7 +33,9 @@ import qualitylib as q  # noqa: E402
 PRECISION_FOR_HIGH = 0.995
 
 
-def train(rows: list[q.Row], signals: tuple[str, ...]) -> tuple[dict, list[list[float]]]:
+def train(
+    rows: list[q.Row], signals: tuple[str, ...], sets: tuple[str, ...] = q.TRAINING_SETS
+) -> tuple[dict, list[list[float]]]:
     from diagnostics.learned_rank import RankerModel, entry_thresholds, fit, high_threshold
 
     scored = []
@@ -55,9 +57,10 @@ def train(rows: list[q.Row], signals: tuple[str, ...]) -> tuple[dict, list[list[
         signals=signals,
         meta={
             "trained": {
-                "set": "tests/corpus + the entries' examples and counter-examples",
-                "pastes": sum(q.is_corpus(row) for row in rows),
-                "examples": sum(not q.is_corpus(row) for row in rows),
+                "sets": list(sets),
+                "with": "the entries' examples and counter-examples",
+                "pastes": sum(q.is_paste(row) for row in rows),
+                "examples": sum(not q.is_paste(row) for row in rows),
                 "folds": q.FOLDS,
                 "l2": l2,
                 "l2_grid": list(q.L2_GRID),
@@ -78,16 +81,22 @@ def main() -> int:
         default="signature,bm25,cosine,setting",
         help="comma-separated subset of signature,bm25,cosine,setting",
     )
+    parser.add_argument(
+        "--exclude",
+        default="",
+        help="comma-separated training sets to leave out (an experiment: score them after)",
+    )
     args = parser.parse_args()
     kb = q.setup()
     from diagnostics.learned_rank import WEIGHTS_PATH
 
     signals = tuple(s for s in args.signals.split(",") if s)
-    training = q.load_set("corpus") + q.entry_examples(kb)
-    rows = q.collect(training, kb, use=frozenset(signals))
-    data, probabilities = train(rows, signals)
+    exclude = tuple(s for s in args.exclude.split(",") if s)
+    rows = q.collect(q.training_items(kb, exclude), kb, use=frozenset(signals))
+    sets = tuple(name for name in q.TRAINING_SETS if name not in exclude)
+    data, probabilities = train(rows, signals, sets)
     hits = high = high_right = 0
-    corpus = [(row, p) for row, p in zip(rows, probabilities, strict=True) if q.is_corpus(row)]
+    corpus = [(row, p) for row, p in zip(rows, probabilities, strict=True) if q.is_paste(row)]
     for row, p in corpus:
         answer = q.answer_from(
             row, p, data["high_threshold"], entry_thresholds=data["entry_high_thresholds"]

@@ -64,15 +64,21 @@ FLOORS = {
 # kept them, at 0.800 / 0.806 top-1 instead of 0.837 / 0.828: docs/ranking.md).
 # Fifth session (threshold 0.9905 at l2 0.3): corpus 291/556, heldout 35/59, heldout2 24/44,
 # heldout3 50/124, heldout4 51/135, heldout5 54/134, heldout6 43/124; one below on each set.
+# Sixth session: the ranker trains on the corpus and the spent sets heldout3..7 (1,203
+# pastes, 127 of them `_none`); the 99.5% threshold on their out-of-fold answers is 0.9972
+# and every `high` answer is right on every set, at about half the share: corpus 157/556,
+# heldout 26/59, heldout2 17/44, heldout3 22/124, heldout4 22/135, heldout5 23/134, heldout6
+# 20/124, heldout7 21/130 (heldout3..7 are in-sample now: regression floors, not
+# measurements; their out-of-fold figures are in docs/ranking.md). One below on each set.
 MIN_HIGH_SHARE = {
-    "corpus": 291 / 556,
-    "heldout": 34 / 59,
-    "heldout2": 23 / 44,
-    "heldout3": 49 / 124,
-    "heldout4": 50 / 135,
-    "heldout5": 53 / 134,
-    "heldout6": 42 / 124,  # sealed run: 36 `high`, 35 right
-    "heldout7": 46 / 130,  # sealed run: 48 `high`, 44 right; 47 after the SIGSEGV fix
+    "corpus": 156 / 556,
+    "heldout": 25 / 59,
+    "heldout2": 16 / 44,
+    "heldout3": 21 / 124,
+    "heldout4": 21 / 135,
+    "heldout5": 22 / 134,
+    "heldout6": 19 / 124,  # sealed run: 36 `high`, 35 right
+    "heldout7": 20 / 130,  # sealed run: 48 `high`, 44 right
 }
 # The one wrong `high` of heldout4's sealed run, kept visible rather than dropped: a paste
 # about RabbitMQ 3.0 moving mirroring from the `x-ha-policy` argument to policies, answered
