@@ -63,7 +63,7 @@ def main() -> int:
 
     use = ("signature", "bm25", "cosine")
     rows = {name: q.collect(items, kb, use=frozenset(use)) for name, items in sets.items()}
-    model, _ = train(rows["corpus"], use)
+    model, _, _ = train(rows["corpus"], use)
     weights = fit(q.groups_of(rows["corpus"]), model["trained"]["l2"])
     for name in q.OPEN_SETS:
         if name == "corpus":

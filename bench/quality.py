@@ -235,7 +235,7 @@ def ablate(kb) -> None:
     )
     for label, use in subsets.items():
         rows = {name: q.collect(items, kb, use=frozenset(use)) for name, items in sets.items()}
-        data, _ = train(rows["training"], use)
+        data, _, _ = train(rows["training"], use)
         weights = fit(q.groups_of(rows["training"]), data["trained"]["l2"])
         caps = data["entry_high_thresholds"]
         for name in sorted(shown_sets, key=lambda n: (n != "corpus", n != "spent", n)):

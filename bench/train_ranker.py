@@ -36,18 +36,32 @@ PRECISION_FOR_HIGH = 0.995
 def train(
     rows: list[q.Row], signals: tuple[str, ...], sets: tuple[str, ...] = q.TRAINING_SETS
 ) -> tuple[dict, list[list[float]]]:
-    from diagnostics.learned_rank import RankerModel, entry_thresholds, fit, high_threshold
+    from diagnostics.learned_rank import (
+        RankerModel,
+        entry_thresholds,
+        fit,
+        high_threshold,
+        sure_up_to,
+    )
 
     scored = []
     for l2 in q.L2_GRID:
         probabilities = q.cv_probabilities(rows, l2)
         scored.append((q.log_likelihood(rows, probabilities), l2, probabilities))
     best_ll, l2, probabilities = max(scored, key=lambda s: (s[0], -s[1]))
+    gate: list[list[float]] = [[] for _ in rows]  # without the setting signal's part
+    probabilities = q.cv_probabilities(rows, l2, gate)
+    # each first answer at the highest threshold the gates would let it be `high` at: an
+    # answer they keep at `possible` (two problems in one paste) cannot make `high` wrong
     answers = []
-    for row, p in zip(rows, probabilities, strict=True):
+    for row, p, p0 in zip(rows, probabilities, gate, strict=True):
         answer = q.answer_from(row, p, threshold=2.0)
         if answer.slug is not None:
-            answers.append((answer.slug, answer.probability, answer.slug == row.item.expect))
+            without = p0[list(row.signals.candidates).index(answer.slug)]
+            sure = sure_up_to(
+                row.signals.candidates[answer.slug], answer.probability, lambda w=without: w
+            )
+            answers.append((answer.slug, sure, answer.slug == row.item.expect))
     threshold = high_threshold([(p, ok) for _, p, ok in answers], precision=PRECISION_FOR_HIGH)
     weights = fit(q.groups_of(rows), l2)
     model = RankerModel(
@@ -69,7 +83,7 @@ def train(
             }
         },
     )
-    return model.to_json(), probabilities
+    return model.to_json(), probabilities, gate
 
 
 def main() -> int:
@@ -94,12 +108,20 @@ def main() -> int:
     exclude = tuple(s for s in args.exclude.split(",") if s)
     rows = q.collect(q.training_items(kb, exclude), kb, use=frozenset(signals))
     sets = tuple(name for name in q.TRAINING_SETS if name not in exclude)
-    data, probabilities = train(rows, signals, sets)
+    data, probabilities, gate = train(rows, signals, sets)
     hits = high = high_right = 0
-    corpus = [(row, p) for row, p in zip(rows, probabilities, strict=True) if q.is_paste(row)]
-    for row, p in corpus:
+    corpus = [
+        (row, p, p0)
+        for row, p, p0 in zip(rows, probabilities, gate, strict=True)
+        if q.is_paste(row)
+    ]
+    for row, p, p0 in corpus:
         answer = q.answer_from(
-            row, p, data["high_threshold"], entry_thresholds=data["entry_high_thresholds"]
+            row,
+            p,
+            data["high_threshold"],
+            entry_thresholds=data["entry_high_thresholds"],
+            unlifted=p0,
         )
         right = answer.slug == row.item.expect
         hits += right if row.item.expect else answer.confidence != "high"

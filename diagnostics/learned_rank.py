@@ -189,11 +189,18 @@ def is_sure(
     paste sets say what it is about, not that its problem happened). `without_setting`
     gives that second probability when asked (None: not known, no gate).
     ranking_from and bench/qualitylib.answer_from both decide with this."""
-    if probability < needed or top.leaves_exception:
-        return False
+    return sure_up_to(top, probability, without_setting) >= needed
+
+
+def sure_up_to(top: Any, probability: float, without_setting: Callable[[], float] | None) -> float:
+    """The highest threshold at which this answer is `high` (is_sure's gates; 0.0: never).
+    bench/train_ranker.py chooses the threshold over these values, so an answer the gates
+    keep at `possible` whatever its probability does not raise the threshold for others."""
+    if top.leaves_exception:
+        return 0.0
     if top.setting > 0 and without_setting is not None:
-        return without_setting() >= needed
-    return True
+        return min(probability, without_setting())
+    return probability
 
 
 def _evidence(c: Any, signals: PasteSignals) -> list[dict[str, Any]]:
