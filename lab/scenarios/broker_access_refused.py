@@ -33,8 +33,7 @@ def run(lab) -> None:
     lab.write("labapp.py", APP)
     worker = lab.worker("labapp", "-P", "solo", ready=False)
     line = worker.wait_for(r"NOT_ALLOWED - access to vhost")
-    # calibrated `high` (0.997) is above clean captures: lab/README.md
-    lab.diagnose(line, "worker log: 530", confidence="possible")
+    lab.diagnose(line, "worker log: 530")
     lab.check_finds()
 
     fix = lab.fix("fix", vhost=lab.vhost, user=user)
@@ -101,12 +100,7 @@ def _redis_part(lab) -> None:
     # The retry notice under the error is a context line (diagnostics/signals.py): it no
     # longer adds broker-connection-refused, and the clean error text reaches `high`
     # (0.999 against the 0.991 threshold; it was 0.990 before, accepted at `possible`).
-    # calibrated `high` (0.997) is above clean captures: lab/README.md
-    lab.diagnose(
-        line + "\n" + worker.wait_for(r"Trying again in"),
-        "worker log: Redis NOAUTH",
-        confidence="possible",
-    )
+    lab.diagnose(line + "\n" + worker.wait_for(r"Trying again in"), "worker log: Redis NOAUTH")
     lab.stop(worker)
 
     fix = lab.fix("redis-url")

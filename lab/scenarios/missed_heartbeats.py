@@ -38,10 +38,7 @@ def run(lab) -> None:
     lab.expect(line, "no 'missed heartbeats' line in the broker log")
     worker.wait_for(r"Connection to broker lost|ConnectionResetError|Broken pipe", timeout=30)
     worker_lines = [x for x in worker.text().splitlines() if "Connection to broker lost" in x][:1]
-    # calibrated `high` (0.997) is above clean captures: lab/README.md
-    lab.diagnose(
-        "\n".join([line, *worker_lines]), "broker log and worker log", confidence="possible"
-    )
+    lab.diagnose("\n".join([line, *worker_lines]), "broker log and worker log")
 
     fix = lab.fix("fix", app="proj", queue="reports")
     argv = shlex.split(fix.strip().lstrip("$ "))
