@@ -100,7 +100,13 @@ def _redis_part(lab) -> None:
     # The retry notice under the error is a context line (diagnostics/signals.py): it no
     # longer adds broker-connection-refused, and the clean error text reaches `high`
     # (0.999 against the 0.991 threshold; it was 0.990 before, accepted at `possible`).
-    lab.diagnose(line + "\n" + worker.wait_for(r"Trying again in"), "worker log: Redis NOAUTH")
+    # `possible` since the sixth session: broker-access-refused's own `high` threshold (0.997)
+    # sits above a near-miss with the same words (lab/README.md)
+    lab.diagnose(
+        line + "\n" + worker.wait_for(r"Trying again in"),
+        "worker log: Redis NOAUTH",
+        confidence="possible",
+    )
     lab.stop(worker)
 
     fix = lab.fix("redis-url")
