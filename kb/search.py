@@ -312,6 +312,7 @@ def build_match(connection: sqlite3.Connection, query: str, *, mode: str = "AND"
     parts: list[str] = []
     for number, word in enumerate(words):
         phrases = query_pieces(word)
+        split = query_pieces(word, split_camel=True)
         is_last = number == len(words) - 1
         for index, terms in enumerate(phrases):
             if _unknown_cjk(connection, terms):
@@ -320,6 +321,13 @@ def build_match(connection: sqlite3.Connection, query: str, *, mode: str = "AND"
             if len(terms) == 1 and len(terms[0]) == 1 and HANGUL_RUN.fullmatch(terms[0]):
                 prefix = True  # one syllable: the bigrams that start with it
             expression = _phrase(terms, prefix)
+            if split[index] != terms:
+                # a CamelCase identifier: its words too (`AMQPConnectionError` → the
+                # phrase "amqp connection error"; the index holds both forms)
+                expression = f"({expression} OR {_phrase(split[index], prefix)})"
+                if mode == "OR":
+                    parts.append(expression)
+                    continue
             if mode == "OR" and len(terms) > 1 and CJK_RUN.fullmatch(terms[0]):
                 # any word may match: so may any bigram of a CJK word (`거부됨` → 거부)
                 expression = " OR ".join(_phrase([t], False) for t in terms[:-1])
@@ -347,7 +355,7 @@ def _pairs_match(query: str) -> str:
     terms = []
     for word in query[:MAX_QUERY_CHARS].split()[:MAX_QUERY_WORDS]:
         if not CJK_RUN.search(word):
-            terms += [t for phrase in query_pieces(word) for t in phrase]
+            terms += [t for phrase in query_pieces(word, split_camel=True) for t in phrase]
     pairs = {
         (a, b)
         for a, b in zip(terms, terms[1:], strict=False)
