@@ -47,6 +47,7 @@ from kb.textindex import (
     TYPO_MIN_LENGTH,
     deletions,
     query_pieces,
+    split_identifier,
     within_one_edit,
 )
 from kb.vectors import Similarities, is_known_word, search_similarities
@@ -448,6 +449,9 @@ def _meaning_query(query: str) -> str:
     three or more of them or Chinese/Japanese text ('' otherwise: a word or two, typed
     as a prefix, mean little to an embedding and must not pull in unrelated entries)."""
     words = content_words(query[:MAX_QUERY_CHARS].split()[:MAX_QUERY_WORDS])
+    # a CamelCase identifier reads as its words (`Redis::CannotConnectError` → Redis
+    # Cannot Connect Error): the embedding knows the words, not the glued token
+    words = [_identifier_words(w) for w in words]
     # Korean words are left to the word match: WordLlama's vectors for Hangul are noise
     # (it pulled unrelated entries above exact Korean matches), while the KB's Korean
     # text makes Korean words match (CJK without Korean text has only the vectors)
@@ -455,6 +459,14 @@ def _meaning_query(query: str) -> str:
     if len(words) >= MEANING_MIN_WORDS or _has_chinese_or_japanese(query):
         return " ".join(words)
     return ""
+
+
+def _identifier_words(word: str) -> str:
+    """`word` with each CamelCase token spelt as its words (kb.textindex.split_identifier)."""
+    return _CAMEL_TOKEN.sub(lambda m: " ".join(split_identifier(m.group(0))) or m.group(0), word)
+
+
+_CAMEL_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 
 
 def _unkorean(query: str) -> str:
