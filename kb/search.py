@@ -412,6 +412,7 @@ def search(query: str, limit: int = 10, *, kb: KnowledgeBase | None = None) -> l
     if kb.path is None or not query.strip():
         return []
     connection = _connection(kb.path)
+    query = _without_noise(query)
     pool = max(limit, POOL)
     expression = build_match(connection, query, mode="AND")
     every = _run(connection, kb, expression, query, pool) if expression else []
@@ -434,6 +435,24 @@ def search(query: str, limit: int = 10, *, kb: KnowledgeBase | None = None) -> l
     hits = _exact_first(hits, query, kb, limit)
     _add_snippets(connection, kb, hits, query, expression if every else some)
     return hits
+
+
+# What a copied log line carries that no entry can match and that only dilutes the
+# query: IP addresses, dates and times, hexadecimal ids (a task id, a container id).
+_NOISE = re.compile(
+    r"\b\d{1,3}(?:\.\d{1,3}){3}\b"  # 10.0.0.5 (a port after it stays)
+    r"|\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:[.,]\d+)?Z?)?"  # 2024-01-02 10:11:12,345
+    r"|\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\b"  # 10:11:12.345
+    r"|\b(?=[0-9a-f-]*\d)(?=[0-9a-f-]*[a-f])[0-9a-f]{8,}(?:-[0-9a-f]{4,})*\b"  # ids, uuids
+)
+
+
+def _without_noise(query: str) -> str:
+    """`query` without IP addresses, timestamps and hex ids (a trailing space kept)."""
+    cleaned = _NOISE.sub(" ", query)
+    if not cleaned.strip():
+        return query
+    return " ".join(cleaned.split()) + (" " if query[-1:].isspace() else "")
 
 
 MEANING_MIN_WORDS = 3
