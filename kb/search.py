@@ -285,6 +285,20 @@ FILLER = frozenset(
         "anyone",
         "someone",
         "something",
+        # the first halves of contractions (`doesn't` → doesn, t)
+        "aren",
+        "couldn",
+        "didn",
+        "doesn",
+        "hadn",
+        "hasn",
+        "haven",
+        "isn",
+        "shouldn",
+        "wasn",
+        "weren",
+        "won",
+        "wouldn",
     ]
 )
 
@@ -326,9 +340,16 @@ def build_match(connection: sqlite3.Connection, query: str, *, mode: str = "AND"
                 # a CamelCase identifier: its words too (`AMQPConnectionError` → the
                 # phrase "amqp connection error"; the index holds both forms)
                 expression = f"({expression} OR {_phrase(split[index], prefix)})"
-                if mode == "OR":
-                    parts.append(expression)
-                    continue
+            if mode == "OR" and len(split[index]) > 1 and not CJK_RUN.fullmatch(terms[0]):
+                # any word may match: so may each word of a dotted, `::` or CamelCase
+                # name (`Errno::ECONNREFUSED` → econnrefused, `pika.exceptions.X` → pika)
+                singles = [
+                    t
+                    for t in dict.fromkeys(split[index])
+                    if len(t) > 1 and t not in FILLER and not t.isdigit()
+                ]
+                parts.append("(" + " OR ".join([expression, *map(_quote, singles)]) + ")")
+                continue
             if mode == "OR" and len(terms) > 1 and CJK_RUN.fullmatch(terms[0]):
                 # any word may match: so may any bigram of a CJK word (`거부됨` → 거부)
                 expression = " OR ".join(_phrase([t], False) for t in terms[:-1])
