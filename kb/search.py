@@ -317,8 +317,12 @@ def content_words(words: list[str]) -> list[str]:
     return kept or words
 
 
-def build_match(connection: sqlite3.Connection, query: str, *, mode: str = "AND") -> str:
-    """The FTS5 MATCH expression for a user query ('' when it has no searchable word)."""
+def build_match(
+    connection: sqlite3.Connection, query: str, *, mode: str = "AND", singles: bool = False
+) -> str:
+    """The FTS5 MATCH expression for a user query ('' when it has no searchable word).
+    `singles` (any word, OR): each word of a name written with capitals and made of
+    several terms (`Errno::ECONNREFUSED`, `Redis::TimeoutError`) may match alone too."""
     words = query[:MAX_QUERY_CHARS].split()[:MAX_QUERY_WORDS]
     prefix_last = bool(query) and not query[-1:].isspace()
     if any(not _is_filler(w) for w in words):  # the word being typed stays: it may grow
@@ -340,15 +344,15 @@ def build_match(connection: sqlite3.Connection, query: str, *, mode: str = "AND"
                 # a CamelCase identifier: its words too (`AMQPConnectionError` → the
                 # phrase "amqp connection error"; the index holds both forms)
                 expression = f"({expression} OR {_phrase(split[index], prefix)})"
-            if mode == "OR" and len(split[index]) > 1 and not CJK_RUN.fullmatch(terms[0]):
+            if singles and len(terms) > 1 and not word.islower() and word.isascii():
                 # any word may match: so may each word of a dotted, `::` or CamelCase
                 # name (`Errno::ECONNREFUSED` → econnrefused, `pika.exceptions.X` → pika)
-                singles = [
+                alone = [
                     t
-                    for t in dict.fromkeys(split[index])
+                    for t in dict.fromkeys(terms)
                     if len(t) > 1 and t not in FILLER and not t.isdigit()
                 ]
-                parts.append("(" + " OR ".join([expression, *map(_quote, singles)]) + ")")
+                parts.append("(" + " OR ".join([expression, *map(_quote, alone)]) + ")")
                 continue
             if mode == "OR" and len(terms) > 1 and CJK_RUN.fullmatch(terms[0]):
                 # any word may match: so may any bigram of a CJK word (`거부됨` → 거부)
@@ -450,6 +454,14 @@ def search(query: str, limit: int = 10, *, kb: KnowledgeBase | None = None) -> l
             filter(None, [build_match(connection, query, mode="OR"), _pairs_match(query)])
         )
         words = _run(connection, kb, some, query, pool) if some else []
+        if not words and not meaning:
+            # nothing matched the words as written: each word of another client's
+            # exception name may match alone (`Errno::ECONNREFUSED` → econnrefused); only
+            # then, as any single word of a phrase matches much of a large KB
+            alone = build_match(connection, query, mode="OR", singles=True)
+            if alone != build_match(connection, query, mode="OR"):
+                some = alone
+                words = _run(connection, kb, some, query, pool)
         semantic_text, among = meaning, None
     similarities = _similarities(kb, semantic_text, pool, among)
     hits = _combine(kb, words, {hit.slug for hit in every}, similarities, bool(meaning))
@@ -489,15 +501,15 @@ def _meaning_query(query: str) -> str:
     three or more of them or Chinese/Japanese text ('' otherwise: a word or two, typed
     as a prefix, mean little to an embedding and must not pull in unrelated entries)."""
     words = content_words(query[:MAX_QUERY_CHARS].split()[:MAX_QUERY_WORDS])
-    # a CamelCase identifier reads as its words (`Redis::CannotConnectError` → Redis
-    # Cannot Connect Error): the embedding knows the words, not the glued token
-    words = [_identifier_words(w) for w in words]
     # Korean words are left to the word match: WordLlama's vectors for Hangul are noise
     # (it pulled unrelated entries above exact Korean matches), while the KB's Korean
     # text makes Korean words match (CJK without Korean text has only the vectors)
     words = _unkorean(" ".join(words)).split()
     if len(words) >= MEANING_MIN_WORDS or _has_chinese_or_japanese(query):
-        return " ".join(words)
+        # a CamelCase identifier reads as its words (`Redis::CannotConnectError` → Redis
+        # Cannot Connect Error): the embedding knows the words, not the glued token. It
+        # still counts as one word: one identifier typed alone is left to the word match
+        return " ".join(_identifier_words(w) for w in words)
     return ""
 
 
