@@ -1,12 +1,16 @@
 """Full-text search over the KB index: the one module that knows how we search.
 
 Query handling, in order:
+0. What a copied log line carries that nothing can match (IP addresses, dates and
+   times, hex ids) is dropped.
 1. Filler words ("why", "is", "my", "bug", "issue": FILLER) are dropped unless the
    query has nothing else; the word being typed stays.
 2. Each remaining whitespace-separated word becomes one or more phrases of adjacent
    terms (kb.textindex.query_pieces): `x-dead-letter-routing-key` → the phrase
    "x dead letter routing key"; Hangul words lose a trailing particle (`워커가` →
-   워커) and become phrases of bigrams.
+   워커) and become phrases of bigrams. A CamelCase identifier also asks for its words
+   (`AMQPConnectionError` → "amqp connection error"; the index holds both forms,
+   kb.textindex.camel_words), in the word pairs and in the meaning text too.
 3. A plain word that the index does not know is widened to its other forms that it
    knows (`workers` → worker), else (five letters or more) to its one-edit neighbours
    from the typo table and their forms (`heatbeat` → heartbeat, heartbeats).
@@ -16,7 +20,9 @@ Query handling, in order:
    - all words (AND), ranked by FTS5's bm25 with column weights (title and
      signatures far above keywords, summary and body);
    - any word (OR; any bigram of a CJK word), plus the query's adjacent word pairs as
-     phrases, so an error text quoted inside a title ranks its entry;
+     phrases, so an error text quoted inside a title ranks its entry; when that finds
+     nothing, each term of a name written with capitals may match alone
+     (`Errno::ECONNREFUSED` → econnrefused);
    - semantic similarity: the best cosine between the query (misspelt words
      corrected) and the entry's vectors (all its signal text, its title, its topic
      words; kb.vectors).
