@@ -384,16 +384,32 @@ def _pairs_match(query: str) -> str:
     """Adjacent word pairs of the query as FTS5 phrases, any of them ('' for fewer than
     two words): entries holding a stretch of the query's own wording, such as an error
     text quoted inside a title ("… max number of clients reached"), rank first."""
-    terms = []
+    terms, split = [], []
     for word in query[:MAX_QUERY_CHARS].split()[:MAX_QUERY_WORDS]:
         if not CJK_RUN.search(word):
-            terms += [t for phrase in query_pieces(word, split_camel=True) for t in phrase]
-    pairs = {
+            terms += [t for phrase in query_pieces(word) for t in phrase]
+            split += [t for phrase in query_pieces(word, split_camel=True) for t in phrase]
+    pairs = _pairs(terms)
+    found = " OR ".join(sorted(_phrase([a, b], False) for a, b in pairs))
+    # the pairs of a CamelCase identifier's words (`CannotConnectError` → "cannot
+    # connect"), asked of the short columns only: a phrase of two common words over
+    # every body is what costs on a large KB (bench/search.py)
+    inner = sorted(_phrase([a, b], False) for a, b in _pairs(split) - pairs)
+    if inner:
+        inner_match = f"{{{PAIR_COLUMNS}}} : (" + " OR ".join(inner) + ")"
+        found = f"{found} OR {inner_match}" if found else inner_match
+    return found
+
+
+PAIR_COLUMNS = "title signatures keywords summary"
+
+
+def _pairs(terms: list[str]) -> set[tuple[str, str]]:
+    return {
         (a, b)
         for a, b in zip(terms, terms[1:], strict=False)
         if not (a in FILLER and b in FILLER) and len(a) > 1 and len(b) > 1
     }
-    return " OR ".join(sorted(_phrase([a, b], False) for a, b in pairs))
 
 
 def corrected_query(query: str, *, kb: KnowledgeBase | None = None) -> str | None:
