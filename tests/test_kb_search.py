@@ -224,7 +224,9 @@ def test_camelcase_identifier_matches_its_words_both_ways(fixture_kb):
 def test_log_line_noise_is_dropped_from_the_query():
     from kb.search import _without_noise
 
-    line = "[2024-01-02 10:11:12,345: ERROR] task 3f2a9c1e-4b5d-4e6f-8a7b-1c2d3e4f5a6b 10.0.0.5:5672"
+    line = (
+        "[2024-01-02 10:11:12,345: ERROR] task 3f2a9c1e-4b5d-4e6f-8a7b-1c2d3e4f5a6b 10.0.0.5:5672"
+    )
     assert _without_noise(line) == "[ : ERROR] task :5672"
     assert _without_noise("celery ") == "celery "  # the trailing space (a finished word) stays
     assert _without_noise("10.0.0.5") == "10.0.0.5"  # nothing but noise: the query as typed
