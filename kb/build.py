@@ -34,7 +34,7 @@ from pathlib import Path
 from diagnostics import validation
 from diagnostics.setting_names import write_setting_table
 from kb.loader import ContentError, Entry, load_file
-from kb.textindex import fold_for_index, signature_words, typo_deletions
+from kb.textindex import camel_words, fold_for_index, signature_words, typo_deletions
 from kb.vectors import write_signal_fts, write_vectors
 
 SCHEMA = """
@@ -297,9 +297,9 @@ def _fill(connection: sqlite3.Connection, entries: list[Entry], version: str) ->
             "INSERT INTO fts(rowid, title, signatures, keywords, summary, body, ko) VALUES (?,?,?,?,?,?,?)",
             (
                 number,
-                fold_for_index(f"{entry.title} {entry.slug.replace('-', ' ')}"),
-                fold_for_index(signature_words(entry.signatures)),
-                fold_for_index(
+                _searchable(f"{entry.title} {entry.slug.replace('-', ' ')}"),
+                _searchable(signature_words(entry.signatures)),
+                _searchable(
                     " ".join(
                         entry.tags
                         + entry.components
@@ -309,8 +309,8 @@ def _fill(connection: sqlite3.Connection, entries: list[Entry], version: str) ->
                         + entry.keywords_ru
                     )
                 ),
-                fold_for_index(entry.summary),
-                fold_for_index(entry.body_text),
+                _searchable(entry.summary),
+                _searchable(entry.body_text),
                 fold_for_index(
                     " ".join(
                         [entry.title_ko, entry.summary_ko, *entry.keywords_ko, entry.body_text_ko]
@@ -322,6 +322,12 @@ def _fill(connection: sqlite3.Connection, entries: list[Entry], version: str) ->
     connection.executemany("INSERT INTO typo VALUES (?, ?)", typo_deletions(terms))
     connection.execute("CREATE INDEX typo_del ON typo(del)")
     _write_signal_tables(connection, entries)
+
+
+def _searchable(text: str) -> str:
+    """A column of the search index: the text, then the words of its CamelCase
+    identifiers (kb.textindex.camel_words: `AMQPConnectionError` → amqp connection error)."""
+    return fold_for_index(f"{text} {camel_words(text)}".strip())
 
 
 def _write_signal_tables(connection: sqlite3.Connection, entries: list[Entry]) -> None:

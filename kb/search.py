@@ -1,12 +1,16 @@
 """Full-text search over the KB index: the one module that knows how we search.
 
 Query handling, in order:
+0. What a copied log line carries that nothing can match (IP addresses, dates and
+   times, hex ids) is dropped.
 1. Filler words ("why", "is", "my", "bug", "issue": FILLER) are dropped unless the
    query has nothing else; the word being typed stays.
 2. Each remaining whitespace-separated word becomes one or more phrases of adjacent
    terms (kb.textindex.query_pieces): `x-dead-letter-routing-key` → the phrase
    "x dead letter routing key"; Hangul words lose a trailing particle (`워커가` →
-   워커) and become phrases of bigrams.
+   워커) and become phrases of bigrams. A CamelCase identifier also asks for its words
+   (`AMQPConnectionError` → "amqp connection error"; the index holds both forms,
+   kb.textindex.camel_words), in the word pairs and in the meaning text too.
 3. A plain word that the index does not know is widened to its other forms that it
    knows (`workers` → worker), else (five letters or more) to its one-edit neighbours
    from the typo table and their forms (`heatbeat` → heartbeat, heartbeats).
@@ -16,7 +20,9 @@ Query handling, in order:
    - all words (AND), ranked by FTS5's bm25 with column weights (title and
      signatures far above keywords, summary and body);
    - any word (OR; any bigram of a CJK word), plus the query's adjacent word pairs as
-     phrases, so an error text quoted inside a title ranks its entry;
+     phrases, so an error text quoted inside a title ranks its entry; when that finds
+     nothing, each term of a name written with capitals may match alone
+     (`Errno::ECONNREFUSED` → econnrefused);
    - semantic similarity: the best cosine between the query (misspelt words
      corrected) and the entry's vectors (all its signal text, its title, its topic
      words; kb.vectors).
@@ -47,6 +53,7 @@ from kb.textindex import (
     TYPO_MIN_LENGTH,
     deletions,
     query_pieces,
+    split_identifier,
     within_one_edit,
 )
 from kb.vectors import Similarities, is_known_word, search_similarities
@@ -284,6 +291,20 @@ FILLER = frozenset(
         "anyone",
         "someone",
         "something",
+        # the first halves of contractions (`doesn't` → doesn, t)
+        "aren",
+        "couldn",
+        "didn",
+        "doesn",
+        "hadn",
+        "hasn",
+        "haven",
+        "isn",
+        "shouldn",
+        "wasn",
+        "weren",
+        "won",
+        "wouldn",
     ]
 )
 
@@ -302,8 +323,12 @@ def content_words(words: list[str]) -> list[str]:
     return kept or words
 
 
-def build_match(connection: sqlite3.Connection, query: str, *, mode: str = "AND") -> str:
-    """The FTS5 MATCH expression for a user query ('' when it has no searchable word)."""
+def build_match(
+    connection: sqlite3.Connection, query: str, *, mode: str = "AND", singles: bool = False
+) -> str:
+    """The FTS5 MATCH expression for a user query ('' when it has no searchable word).
+    `singles` (any word, OR): each word of a name written with capitals and made of
+    several terms (`Errno::ECONNREFUSED`, `Redis::TimeoutError`) may match alone too."""
     words = query[:MAX_QUERY_CHARS].split()[:MAX_QUERY_WORDS]
     prefix_last = bool(query) and not query[-1:].isspace()
     if any(not _is_filler(w) for w in words):  # the word being typed stays: it may grow
@@ -312,6 +337,7 @@ def build_match(connection: sqlite3.Connection, query: str, *, mode: str = "AND"
     parts: list[str] = []
     for number, word in enumerate(words):
         phrases = query_pieces(word)
+        split = query_pieces(word, split_camel=True)
         is_last = number == len(words) - 1
         for index, terms in enumerate(phrases):
             if _unknown_cjk(connection, terms):
@@ -320,6 +346,20 @@ def build_match(connection: sqlite3.Connection, query: str, *, mode: str = "AND"
             if len(terms) == 1 and len(terms[0]) == 1 and HANGUL_RUN.fullmatch(terms[0]):
                 prefix = True  # one syllable: the bigrams that start with it
             expression = _phrase(terms, prefix)
+            if split[index] != terms:
+                # a CamelCase identifier: its words too (`AMQPConnectionError` → the
+                # phrase "amqp connection error"; the index holds both forms)
+                expression = f"({expression} OR {_phrase(split[index], prefix)})"
+            if singles and len(terms) > 1 and not word.islower() and word.isascii():
+                # any word may match: so may each word of a dotted, `::` or CamelCase
+                # name (`Errno::ECONNREFUSED` → econnrefused, `pika.exceptions.X` → pika)
+                alone = [
+                    t
+                    for t in dict.fromkeys(terms)
+                    if len(t) > 1 and t not in FILLER and not t.isdigit()
+                ]
+                parts.append("(" + " OR ".join([expression, *map(_quote, alone)]) + ")")
+                continue
             if mode == "OR" and len(terms) > 1 and CJK_RUN.fullmatch(terms[0]):
                 # any word may match: so may any bigram of a CJK word (`거부됨` → 거부)
                 expression = " OR ".join(_phrase([t], False) for t in terms[:-1])
@@ -344,16 +384,32 @@ def _pairs_match(query: str) -> str:
     """Adjacent word pairs of the query as FTS5 phrases, any of them ('' for fewer than
     two words): entries holding a stretch of the query's own wording, such as an error
     text quoted inside a title ("… max number of clients reached"), rank first."""
-    terms = []
+    terms, split = [], []
     for word in query[:MAX_QUERY_CHARS].split()[:MAX_QUERY_WORDS]:
         if not CJK_RUN.search(word):
             terms += [t for phrase in query_pieces(word) for t in phrase]
-    pairs = {
+            split += [t for phrase in query_pieces(word, split_camel=True) for t in phrase]
+    pairs = _pairs(terms)
+    found = " OR ".join(sorted(_phrase([a, b], False) for a, b in pairs))
+    # the pairs of a CamelCase identifier's words (`CannotConnectError` → "cannot
+    # connect"), asked of the short columns only: a phrase of two common words over
+    # every body is what costs on a large KB (bench/search.py)
+    inner = sorted(_phrase([a, b], False) for a, b in _pairs(split) - pairs)
+    if inner:
+        inner_match = f"{{{PAIR_COLUMNS}}} : (" + " OR ".join(inner) + ")"
+        found = f"{found} OR {inner_match}" if found else inner_match
+    return found
+
+
+PAIR_COLUMNS = "title signatures keywords summary"
+
+
+def _pairs(terms: list[str]) -> set[tuple[str, str]]:
+    return {
         (a, b)
         for a, b in zip(terms, terms[1:], strict=False)
         if not (a in FILLER and b in FILLER) and len(a) > 1 and len(b) > 1
     }
-    return " OR ".join(sorted(_phrase([a, b], False) for a, b in pairs))
 
 
 def corrected_query(query: str, *, kb: KnowledgeBase | None = None) -> str | None:
@@ -403,6 +459,7 @@ def search(query: str, limit: int = 10, *, kb: KnowledgeBase | None = None) -> l
     if kb.path is None or not query.strip():
         return []
     connection = _connection(kb.path)
+    query = _without_noise(query)
     pool = max(limit, POOL)
     expression = build_match(connection, query, mode="AND")
     every = _run(connection, kb, expression, query, pool) if expression else []
@@ -419,12 +476,38 @@ def search(query: str, limit: int = 10, *, kb: KnowledgeBase | None = None) -> l
             filter(None, [build_match(connection, query, mode="OR"), _pairs_match(query)])
         )
         words = _run(connection, kb, some, query, pool) if some else []
+        if not words and not meaning:
+            # nothing matched the words as written: each word of another client's
+            # exception name may match alone (`Errno::ECONNREFUSED` → econnrefused); only
+            # then, as any single word of a phrase matches much of a large KB
+            alone = build_match(connection, query, mode="OR", singles=True)
+            if alone != build_match(connection, query, mode="OR"):
+                some = alone
+                words = _run(connection, kb, some, query, pool)
         semantic_text, among = meaning, None
     similarities = _similarities(kb, semantic_text, pool, among)
     hits = _combine(kb, words, {hit.slug for hit in every}, similarities, bool(meaning))
     hits = _exact_first(hits, query, kb, limit)
     _add_snippets(connection, kb, hits, query, expression if every else some)
     return hits
+
+
+# What a copied log line carries that no entry can match and that only dilutes the
+# query: IP addresses, dates and times, hexadecimal ids (a task id, a container id).
+_NOISE = re.compile(
+    r"\b\d{1,3}(?:\.\d{1,3}){3}\b"  # 10.0.0.5 (a port after it stays)
+    r"|\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:[.,]\d+)?Z?)?"  # 2024-01-02 10:11:12,345
+    r"|\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\b"  # 10:11:12.345
+    r"|\b(?=[0-9a-f-]*\d)(?=[0-9a-f-]*[a-f])[0-9a-f]{8,}(?:-[0-9a-f]{4,})*\b"  # ids, uuids
+)
+
+
+def _without_noise(query: str) -> str:
+    """`query` without IP addresses, timestamps and hex ids (a trailing space kept)."""
+    cleaned = _NOISE.sub(" ", query)
+    if not cleaned.strip():
+        return query
+    return " ".join(cleaned.split()) + (" " if query[-1:].isspace() else "")
 
 
 MEANING_MIN_WORDS = 3
@@ -445,8 +528,19 @@ def _meaning_query(query: str) -> str:
     # text makes Korean words match (CJK without Korean text has only the vectors)
     words = _unkorean(" ".join(words)).split()
     if len(words) >= MEANING_MIN_WORDS or _has_chinese_or_japanese(query):
-        return " ".join(words)
+        # a CamelCase identifier reads as its words (`Redis::CannotConnectError` → Redis
+        # Cannot Connect Error): the embedding knows the words, not the glued token. It
+        # still counts as one word: one identifier typed alone is left to the word match
+        return " ".join(_identifier_words(w) for w in words)
     return ""
+
+
+def _identifier_words(word: str) -> str:
+    """`word` with each CamelCase token spelt as its words (kb.textindex.split_identifier)."""
+    return _CAMEL_TOKEN.sub(lambda m: " ".join(split_identifier(m.group(0))) or m.group(0), word)
+
+
+_CAMEL_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 
 
 def _unkorean(query: str) -> str:

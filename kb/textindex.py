@@ -101,16 +101,43 @@ def strip_particle(run: str) -> str:
     return run
 
 
-def query_pieces(word: str) -> list[list[str]]:
+# Identifiers written in CamelCase (`AMQPConnectionError`, `Redis::CannotConnectError`,
+# `SoftTimeLimitExceeded`): unicode61 keeps each as one token, so another client's name
+# for the same failure shares no term with an entry. The search index also holds their
+# words (`amqp connection error`), appended to each column (camel_words), and a query
+# word asks for either form.
+_CAMEL_PIECE = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+[0-9]*|[A-Z]+[0-9]*|[0-9]+")
+
+
+def split_identifier(token: str) -> list[str]:
+    """The lowercased words of a CamelCase token (`CannotConnectError` → cannot, connect,
+    error), or [] when it is not one (`ECONNREFUSED`, `celery`, `x509`)."""
+    if not token.isascii() or token.islower() or token.isupper():
+        return []
+    pieces = _CAMEL_PIECE.findall(token)
+    if len(pieces) < 2 or "".join(pieces) != token or min(map(len, pieces)) < 2:
+        return []
+    return [p.lower() for p in pieces]
+
+
+def camel_words(text: str) -> str:
+    """The words of every CamelCase identifier in `text`, for the search index."""
+    found = (split_identifier(t) for t in WORD_PIECES.findall(text))
+    return " ".join(" ".join(words) for words in found if words)
+
+
+def query_pieces(word: str, *, split_camel: bool = False) -> list[list[str]]:
     """One query word → phrases (lists of adjacent terms).
 
     A lone syllable (`큐`) stays a one-term phrase: the search asks for it as a
     prefix, which finds the bigrams that start with it (`큐가`, `큐를`) and the
     syllable standing alone. A Hangul word drops its trailing particle first.
+    `split_camel`: CamelCase tokens become their words (`AMQPConnectionError` →
+    amqp connection error).
     """
     phrases: list[list[str]] = []
     latin: list[str] = []
-    for part in _split_cjk(word.lower()):
+    for part in _split_cjk(word):
         if CJK_RUN.fullmatch(part):
             if latin:
                 phrases.append(latin)
@@ -119,7 +146,9 @@ def query_pieces(word: str) -> list[list[str]]:
                 part = strip_particle(part)
             phrases.append(hangul_bigrams(part))
         else:
-            latin += WORD_PIECES.findall(part)
+            for token in WORD_PIECES.findall(part):
+                words = split_identifier(token) if split_camel else []
+                latin += words or [token.lower()]
     if latin:
         phrases.append(latin)
     return phrases

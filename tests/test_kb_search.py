@@ -204,3 +204,29 @@ def test_other_forms_of_a_word_find_it(fixture_kb):
 def test_chinese_and_japanese_queries_find_something(query):
     # no entry has Chinese or Japanese text: the semantic signal still lists entries
     assert search(query, limit=3)
+
+
+def test_camelcase_identifiers_split_into_their_words():
+    from kb.textindex import split_identifier
+
+    assert split_identifier("AMQPConnectionError") == ["amqp", "connection", "error"]
+    assert split_identifier("CannotConnectError") == ["cannot", "connect", "error"]
+    for token in ("ECONNREFUSED", "celery", "x509", "IPv6", "PRECONDITION"):
+        assert split_identifier(token) == []
+
+
+def test_camelcase_identifier_matches_its_words_both_ways(fixture_kb):
+    # the index holds ForkPoolWorker's words; a query's identifier asks for its words too
+    assert slugs("fork pool worker ", fixture_kb)[0] == "fork-cache"
+    assert slugs("Other::ForkPoolWorker", fixture_kb)[0] == "fork-cache"
+
+
+def test_log_line_noise_is_dropped_from_the_query():
+    from kb.search import _without_noise
+
+    line = (
+        "[2024-01-02 10:11:12,345: ERROR] task 3f2a9c1e-4b5d-4e6f-8a7b-1c2d3e4f5a6b 10.0.0.5:5672"
+    )
+    assert _without_noise(line) == "[ : ERROR] task :5672"
+    assert _without_noise("celery ") == "celery "  # the trailing space (a finished word) stays
+    assert _without_noise("10.0.0.5") == "10.0.0.5"  # nothing but noise: the query as typed
