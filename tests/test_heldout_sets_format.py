@@ -58,14 +58,11 @@ MINIMUM = {"pastes": 120, "prose": 35, "config": 25, "log+traceback": 40}
 MINIMUM_OF = {
     "heldout7": {"pastes": 120, "prose": 35, "config": 16, "log+traceback": 40},
     "heldout8": {"pastes": 119, "prose": 55, "config": 12, "log+traceback": 46},
-    # heldout9 is a start: two collectors found 30 unused threads with a stated cause in the
-    # last hour of the sixth session (tests/heldout9/README.md); the next session grows it
-    # before it changes the engine
-    "heldout9": {"pastes": 30, "prose": 16, "config": 1, "log+traceback": 13},
+    # heldout9: five collectors found 79 unused threads with a stated cause in the last
+    # ninety minutes of the sixth session, 6 of them configs (tests/heldout9/README.md); the
+    # next session grows it before it changes the engine
+    "heldout9": {"pastes": 79, "prose": 29, "config": 6, "log+traceback": 44},
 }
-# The share of `_none` pastes a whole set keeps (10-16%); heldout9's start has 8 of 30 (each
-# collector was asked for 4 of about 30), to come into range as the set grows.
-NONE_SHARE = {"heldout9": (0.10, 0.27)}
 
 
 @pytest.fixture(scope="module", params=sorted(SETS))
@@ -102,8 +99,7 @@ def test_full_set_thresholds(sealed):
     minimum = MINIMUM_OF.get(name, MINIMUM)
     assert {name: n for name, n in counts.items() if n < minimum[name]} == {}
     share_none = sum(item.expect is None for item in items) / len(items)
-    low, high = NONE_SHARE.get(name, (0.10, 0.16))
-    assert low <= share_none <= high
+    assert 0.10 <= share_none <= 0.16
 
 
 QUERY_COLUMNS = ["query", "expected", "source", "language"]
@@ -115,7 +111,7 @@ QUERY_COLUMNS = ["query", "expected", "source", "language"]
         ("queries_real3", "heldout6", 60),
         ("queries_real4", "heldout7", 75),
         ("queries_real5", "heldout8", 115),
-        ("queries_real6", "heldout9", 29),
+        ("queries_real6", "heldout9", 72),
     ],
 )
 def test_real_titles_carry_their_paste_label(folder, pastes, min_rows):
