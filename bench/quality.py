@@ -195,20 +195,22 @@ def last_line(name: str, results: list[Result]) -> str:
     )
 
 
-def run_set(name: str, kb, *, sealed: bool, baseline: bool) -> list[Result]:
+def run_set(name: str, kb, *, sealed: bool, baseline: bool) -> tuple[list[Result], str]:
+    """The set's results, and how they were obtained (the report's heading)."""
     from diagnostics import learned_rank
 
     items = q.load_set(name, sealed=sealed)
     if baseline:
         learned_rank._cache[str(learned_rank.WEIGHTS_PATH)] = None  # the old ranking
-        return engine_results(items, kb)
+        return engine_results(items, kb), "baseline ranking"
     model = learned_rank.load_model()
-    trained_on = tuple((model.meta or {}).get("trained", {}).get("sets", ())) if model else ()
-    if name in trained_on:
+    trained = (model.meta or {}).get("trained", {}) if model else {}
+    if name in trained.get("sets", ()):
         rows = q.collect(q.training_items(kb), kb, use=frozenset(model.signals))
-        l2 = (model.meta or {}).get("trained", {}).get("l2", 1.0)
-        return cv_results(rows, l2, model.high_threshold, model.entry_high_thresholds, (name,))
-    return engine_results(items, kb)
+        l2 = trained.get("l2", 1.0)
+        results = cv_results(rows, l2, model.high_threshold, model.entry_high_thresholds, (name,))
+        return results, "learned ranking, out-of-fold"
+    return engine_results(items, kb), "learned ranking"
 
 
 def ablate(kb) -> None:
@@ -271,10 +273,7 @@ def main() -> int:
     if args.ablate:
         ablate(kb)
         return 0
-    results = run_set(args.set, kb, sealed=args.sealed, baseline=args.baseline)
-    how = "baseline ranking" if args.baseline else "learned ranking"
-    if args.set in q.TRAINING_SETS and not args.baseline:
-        how += ", out-of-fold"
+    results, how = run_set(args.set, kb, sealed=args.sealed, baseline=args.baseline)
     report(args.set, results, how)
     print(last_line(args.set, results))
     return 0

@@ -5,13 +5,15 @@
     .venv/bin/python bench/train_ranker.py --check   # exit 1 if the committed JSON is stale
 
 Steps (docs/ranking.md): compute the signals of every paste of qualitylib.TRAINING_SETS
-(tests/corpus and the spent held-out sets) and of every
-entry's examples (labelled with the entry) and counter-examples (labelled "no
-entry fits") with the current KB; 5-fold cross-validation (folds by a hash of the file name) for each L2
-strength of a small grid, keeping the one with the best out-of-fold
-log-likelihood; the `high` threshold is the lowest probability at which the
-out-of-fold answers are right >= 99.5% (a `_none` paste answered with any entry
-at that probability counts as wrong; PRECISION_FOR_HIGH below says why not 99%); finally the weights are fitted on all of it. Deterministic: the same corpus and KB give the same JSON.
+(tests/corpus and the spent held-out sets) and of every entry's examples (labelled with
+the entry) and counter-examples (labelled "no entry fits") with the current KB; 5-fold
+cross-validation (folds by a hash of the file name) for each L2 strength of a small grid,
+keeping the one with the best out-of-fold log-likelihood; the `high` threshold is the
+lowest value at which the out-of-fold answers, each taken at the highest threshold the
+gates would let it be `high` at (learned_rank.sure_up_to), are right >= 99.5% (a `_none`
+paste answered with any entry counts as wrong; PRECISION_FOR_HIGH below says why not
+99%); finally the weights are fitted on all of it. Deterministic: the same pastes and KB
+give the same JSON.
 """
 
 from __future__ import annotations
@@ -35,7 +37,9 @@ PRECISION_FOR_HIGH = 0.995
 
 def train(
     rows: list[q.Row], signals: tuple[str, ...], sets: tuple[str, ...] = q.TRAINING_SETS
-) -> tuple[dict, list[list[float]]]:
+) -> tuple[dict, list[list[float]], list[list[float]]]:
+    """The model's JSON, and the out-of-fold probabilities of every row at the chosen L2
+    with and without the setting signal's part."""
     from diagnostics.learned_rank import (
         RankerModel,
         entry_thresholds,
@@ -46,11 +50,10 @@ def train(
 
     scored = []
     for l2 in q.L2_GRID:
-        probabilities = q.cv_probabilities(rows, l2)
-        scored.append((q.log_likelihood(rows, probabilities), l2, probabilities))
-    best_ll, l2, probabilities = max(scored, key=lambda s: (s[0], -s[1]))
-    gate: list[list[float]] = [[] for _ in rows]  # without the setting signal's part
-    probabilities = q.cv_probabilities(rows, l2, gate)
+        gate: list[list[float]] = [[] for _ in rows]  # without the setting signal's part
+        probabilities = q.cv_probabilities(rows, l2, gate)
+        scored.append((q.log_likelihood(rows, probabilities), l2, probabilities, gate))
+    best_ll, l2, probabilities, gate = max(scored, key=lambda s: (s[0], -s[1]))
     # each first answer at the highest threshold the gates would let it be `high` at: an
     # answer they keep at `possible` (two problems in one paste) cannot make `high` wrong
     answers = []
@@ -110,12 +113,12 @@ def main() -> int:
     sets = tuple(name for name in q.TRAINING_SETS if name not in exclude)
     data, probabilities, gate = train(rows, signals, sets)
     hits = high = high_right = 0
-    corpus = [
+    pastes = [
         (row, p, p0)
         for row, p, p0 in zip(rows, probabilities, gate, strict=True)
         if q.is_paste(row)
     ]
-    for row, p, p0 in corpus:
+    for row, p, p0 in pastes:
         answer = q.answer_from(
             row,
             p,
@@ -129,14 +132,14 @@ def main() -> int:
             high += 1
             high_right += right
     data["cv"] = {
-        "top1": round(hits / len(corpus), 4),
-        "high_share": round(high / len(corpus), 4),
+        "top1": round(hits / len(pastes), 4),
+        "high_share": round(high / len(pastes), 4),
         "high_precision": round(high_right / high, 4) if high else None,
     }
     text = json.dumps(data, indent=2, sort_keys=True) + "\n"
     output = Path(args.output) if args.output else WEIGHTS_PATH
     print(
-        f"train_ranker pastes={len(corpus)} examples={len(rows) - len(corpus)} l2={data['trained']['l2']} "
+        f"train_ranker pastes={len(pastes)} examples={len(rows) - len(pastes)} l2={data['trained']['l2']} "
         f"high_threshold={data['high_threshold']:.4f} cv_top1={data['cv']['top1']:.3f} "
         f"cv_high_share={data['cv']['high_share']:.3f} "
         f"cv_high_precision={data['cv']['high_precision']}"

@@ -13,14 +13,14 @@ candidates of one paste): each candidate entry has utility `w · features`, a
 "no entry fits" alternative has utility `v · null_features`, and a softmax over
 them gives each entry's probability of being the answer. `w`, `v`, the
 regularisation strength and the `high` threshold are all fitted by
-`bench/train_ranker.py` on tests/corpus with cross-validation and stored in
-`diagnostics/ranker_weights.json`; nothing here is hand-set.
+`bench/train_ranker.py` on tests/corpus and the spent held-out sets with
+cross-validation and stored in `diagnostics/ranker_weights.json`; nothing here is hand-set.
 
 Confidence: the first entry is `high` when its probability reaches the
 trained `high_threshold` (the lowest value at which the cross-validated answers
-of the corpus are right >= 99%) and exceeds the entry's own threshold, if it has
-one (the highest cross-validated probability at which an answer naming it was
-wrong); other entries are `possible`. When the "no
+the gates of `is_sure` allow are right >= 99.5%) and exceeds the entry's own threshold,
+if it has one (the highest cross-validated probability at which an answer naming it was
+wrong), and `is_sure`'s gates pass; other entries are `possible`. When the "no
 entry fits" alternative is the most probable, the paste gets `none` (and the
 engine adds full-text search results), unless the top entry has precise
 (signature or rule) evidence, which is shown as `possible`.

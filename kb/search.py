@@ -472,16 +472,15 @@ def search(query: str, limit: int = 10, *, kb: KnowledgeBase | None = None) -> l
         # best of all, which shifts every score alike and leaves the order as it is
         among = [hit.slug for hit in every]
     else:
-        some = " OR ".join(
-            filter(None, [build_match(connection, query, mode="OR"), _pairs_match(query)])
-        )
+        any_word = build_match(connection, query, mode="OR")
+        some = " OR ".join(filter(None, [any_word, _pairs_match(query)]))
         words = _run(connection, kb, some, query, pool) if some else []
         if not words and not meaning:
             # nothing matched the words as written: each word of another client's
             # exception name may match alone (`Errno::ECONNREFUSED` → econnrefused); only
             # then, as any single word of a phrase matches much of a large KB
             alone = build_match(connection, query, mode="OR", singles=True)
-            if alone != build_match(connection, query, mode="OR"):
+            if alone != any_word:
                 some = alone
                 words = _run(connection, kb, some, query, pool)
         semantic_text, among = meaning, None
