@@ -36,7 +36,7 @@ MIN_ACCURACY = 578 / 634
 # `high` answers measured: 315/634 (out-of-fold 0.495; sixth session, trained on the corpus
 # and the spent sets heldout3..7, threshold 0.9900); every one right. Seventh session, the
 # threshold chosen over the real pastes only (0.9970): 199/634, every one right.
-MIN_HIGH_SHARE = 199 / 634
+MIN_HIGH_SHARE = 198 / 634
 HIGH = "high"
 
 
