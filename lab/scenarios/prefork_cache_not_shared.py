@@ -53,7 +53,7 @@ def run(lab) -> None:
             "cache_event_full_refresh" in line or "cacheapp.match" in line or "cache empty" in line
         )
     ]
-    lab.diagnose("\n".join(lines), "worker log")
+    lab.diagnose("\n".join(lines), "worker log", confidence="possible")
     lab.celery("labapp", "inspect", "ping", "--timeout", "10")
     lab.check_finds(config_text=APP)
 
