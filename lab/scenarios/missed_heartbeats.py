@@ -38,7 +38,9 @@ def run(lab) -> None:
     lab.expect(line, "no 'missed heartbeats' line in the broker log")
     worker.wait_for(r"Connection to broker lost|ConnectionResetError|Broken pipe", timeout=30)
     worker_lines = [x for x in worker.text().splitlines() if "Connection to broker lost" in x][:1]
-    lab.diagnose("\n".join([line, *worker_lines]), "broker log and worker log", confidence="possible")
+    lab.diagnose(
+        "\n".join([line, *worker_lines]), "broker log and worker log", confidence="possible"
+    )
 
     fix = lab.fix("fix", app="proj", queue="reports")
     argv = shlex.split(fix.strip().lstrip("$ "))
