@@ -230,3 +230,22 @@ def test_log_line_noise_is_dropped_from_the_query():
     assert _without_noise(line) == "[ : ERROR] task :5672"
     assert _without_noise("celery ") == "celery "  # the trailing space (a finished word) stays
     assert _without_noise("10.0.0.5") == "10.0.0.5"  # nothing but noise: the query as typed
+
+
+def test_a_submitted_query_ends_with_a_whole_word(fixture_kb):
+    # the /search page (complete=True): the last word is not a prefix, as with a
+    # trailing space in the type-ahead
+    assert slugs("rollo", fixture_kb) == ["cold-start"]
+    assert [hit.slug for hit in search("rollo", kb=fixture_kb, complete=True)] == []
+    assert search("quorum", kb=fixture_kb, complete=True)[0].slug == "quorum-qos"
+
+
+def test_a_query_holding_a_signature_text_names_its_entry(fixture_kb):
+    from kb.search import _signature_hits
+
+    assert _signature_hits(fixture_kb, "first tasks after a deploy hit a cold cache") == {
+        "cold-start": 0.4
+    }
+    assert _signature_hits(fixture_kb, "the cache is cold") == {}
+    hits = search("inequivalent arg 'x-max-priority' for queue 'celery'", kb=fixture_kb)
+    assert hits[0].slug == "dlx-mismatch"
