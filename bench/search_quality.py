@@ -2,8 +2,9 @@
 
 Reads every `*.tsv` of a title set folder, `tests/<set>/` (columns query, expected
 slug, source, language), runs each query through the site's search (`kb.search.search`,
-the same function `/search`, `/api/search` and the type-ahead use) and prints top-1 and
-top-3 per language. Sealed sets (SEALED) are scored only with `--sealed`: once, at the
+the same function `/search`, `/api/search` and the type-ahead use) as the /search page
+does (a submitted query: `complete=True`, its last word whole; `--typeahead` searches
+as the type-ahead does, the last word a prefix) and prints top-1 and top-3 per language. Sealed sets (SEALED) are scored only with `--sealed`: once, at the
 end of a piece of work, never to tune search to their titles. `queries_real` and
 `queries_real2` were scored that way and are spent (tuning on them is allowed now);
 `queries_real3` (the titles of tests/heldout6's threads) was scored once at the end of the
