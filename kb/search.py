@@ -328,6 +328,27 @@ def content_words(words: list[str]) -> list[str]:
     return kept or words
 
 
+_SYLLABLES = "\x00"
+
+
+def _join_syllables(words: list[str]) -> list[str]:
+    """Two one-syllable Hangul words in a row (`두 번`, `안 됨`) joined into one marked
+    word: alone, each would ask for every bigram that starts with it."""
+    out: list[str] = []
+    for word in words:
+        if (
+            out
+            and len(word) == 1
+            and HANGUL_RUN.fullmatch(word)
+            and len(out[-1]) == 1
+            and HANGUL_RUN.fullmatch(out[-1])
+        ):
+            out[-1] = out[-1] + _SYLLABLES + word
+        else:
+            out.append(word)
+    return out
+
+
 def build_match(
     connection: sqlite3.Connection, query: str, *, mode: str = "AND", singles: bool = False
 ) -> str:
@@ -339,8 +360,16 @@ def build_match(
     if any(not _is_filler(w) for w in words):  # the word being typed stays: it may grow
         last = len(words) - 1
         words = [w for i, w in enumerate(words) if not _is_filler(w) or (prefix_last and i == last)]
+    words = _join_syllables(words)
     parts: list[str] = []
     for number, word in enumerate(words):
+        if _SYLLABLES in word:
+            # one-syllable Korean words in a row (`두 번`): the phrase of those syllables,
+            # as the index holds them apart, or written together (두번)
+            first, second = word.split(_SYLLABLES)
+            pair = f"{_phrase([first, second], False)} OR {_phrase([first + second], False)}"
+            parts.append(f"({pair})")
+            continue
         phrases = query_pieces(word)
         split = query_pieces(word, split_camel=True)
         is_last = number == len(words) - 1
