@@ -54,8 +54,9 @@ FLOORS = {
     # worker-lost-oom no longer takes a native crash (SIGSEGV/SIGABRT): 103/130
     "heldout7": 104 / 130,  # sixth session: 105/130 (in-sample)
     # scored once as a sealed set at the end of the sixth session's work: 100/119; not
-    # trained on (bench/qualitylib.py says why)
-    "heldout8": 99 / 119,
+    # trained on (bench/qualitylib.py says why); seventh session, after signatures written
+    # from its misses (in-sample now): 106/119
+    "heldout8": 106 / 119,
 }
 # Share of `high` answers measured with the ranker trained on the 556-paste corpus at
 # 99.5% precision (threshold 0.9954): corpus 247/556, heldout 35/59, heldout2 22/44,
@@ -77,16 +78,20 @@ FLOORS = {
 # heldout4 41/135, heldout5 43/134, heldout6 37/124, heldout7 37/130, every one right
 # (heldout3..7 are in-sample now: regression floors, not measurements; their out-of-fold
 # figures are in docs/ranking.md). One below on each set.
+# Seventh session: the threshold is chosen over the real pastes only (the entries' examples,
+# written to match, had lowered it): 0.9970, fewer `high` answers and none wrong on heldout8,
+# which the ranker never trained on (36 of 37 before that one was listed below). At the
+# measured figures.
 MIN_HIGH_SHARE = {
-    "corpus": 314 / 634,
-    "heldout": 33 / 59,
-    "heldout2": 21 / 44,
-    "heldout3": 42 / 124,
-    "heldout4": 40 / 135,
-    "heldout5": 42 / 134,
-    "heldout6": 36 / 124,  # sealed run: 36 `high`, 35 right
-    "heldout7": 36 / 130,  # sealed run: 48 `high`, 44 right
-    "heldout8": 50 / 119,  # sealed run: 51 `high`, 48 right
+    "corpus": 198 / 634,
+    "heldout": 27 / 59,
+    "heldout2": 18 / 44,
+    "heldout3": 25 / 124,
+    "heldout4": 24 / 135,
+    "heldout5": 24 / 134,
+    "heldout6": 22 / 124,  # sealed run: 36 `high`, 35 right
+    "heldout7": 24 / 130,  # sealed run: 48 `high`, 44 right
+    "heldout8": 39 / 119,  # sealed run: 51 `high`, 48 right
 }
 # The one wrong `high` of heldout4's sealed run, kept visible rather than dropped: a paste
 # about RabbitMQ 3.0 moving mirroring from the `x-ha-policy` argument to policies, answered

@@ -59,9 +59,9 @@ MINIMUM_OF = {
     "heldout7": {"pastes": 120, "prose": 35, "config": 16, "log+traceback": 40},
     "heldout8": {"pastes": 119, "prose": 55, "config": 12, "log+traceback": 46},
     # heldout9: five collectors found 79 unused threads with a stated cause in the last
-    # ninety minutes of the sixth session, 6 of them configs (tests/heldout9/README.md); the
-    # next session grows it before it changes the engine
-    "heldout9": {"pastes": 79, "prose": 29, "config": 6, "log+traceback": 44},
+    # ninety minutes of the sixth session, three more 43 at the start of the seventh, before
+    # its engine work; 11 of them configs (tests/heldout9/README.md)
+    "heldout9": {"pastes": 122, "prose": 55, "config": 11, "log+traceback": 56},
 }
 
 
@@ -111,7 +111,7 @@ QUERY_COLUMNS = ["query", "expected", "source", "language"]
         ("queries_real3", "heldout6", 60),
         ("queries_real4", "heldout7", 75),
         ("queries_real5", "heldout8", 115),
-        ("queries_real6", "heldout9", 72),
+        ("queries_real6", "heldout9", 106),
     ],
 )
 def test_real_titles_carry_their_paste_label(folder, pastes, min_rows):
