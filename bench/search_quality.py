@@ -2,8 +2,9 @@
 
 Reads every `*.tsv` of a title set folder, `tests/<set>/` (columns query, expected
 slug, source, language), runs each query through the site's search (`kb.search.search`,
-the same function `/search`, `/api/search` and the type-ahead use) and prints top-1 and
-top-3 per language. Sealed sets (SEALED) are scored only with `--sealed`: once, at the
+the same function `/search`, `/api/search` and the type-ahead use) as the /search page
+does (a submitted query: `complete=True`, its last word whole; `--typeahead` searches
+as the type-ahead does, the last word a prefix) and prints top-1 and top-3 per language. Sealed sets (SEALED) are scored only with `--sealed`: once, at the
 end of a piece of work, never to tune search to their titles. `queries_real` and
 `queries_real2` were scored that way and are spent (tuning on them is allowed now);
 `queries_real3` (the titles of tests/heldout6's threads) was scored once at the end of the
@@ -64,16 +65,21 @@ def load_queries(folder: Path = TESTS / DEFAULT_SET) -> list[dict[str, str]]:
     return rows
 
 
-def score(rows: list[dict[str, str]], *, misses: bool = False) -> dict[str, list[int]]:
+def score(
+    rows: list[dict[str, str]], *, misses: bool = False, typeahead: bool = False
+) -> dict[str, list[int]]:
     """Per language (and 'all'): [n, top1 hits, top3 hits] over rows with an entry label.
-    `misses` prints each row whose entry is not first: its rank (- beyond 10), the
-    query, the expected entry and the first three found."""
+    Each title is searched as the /search page does (submitted: `complete=True`), or as
+    the type-ahead does (`typeahead`: the last word a prefix). `misses` prints each row
+    whose entry is not first: its rank (- beyond 10), the query, the expected entry and
+    the first three found."""
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     for row in rows:
         expected = LABEL_ALIASES.get(row["expected"], row["expected"])
         if expected == NONE_FOLDER:
             continue
-        slugs = [hit.slug for hit in search(row["query"], limit=10 if misses else 3)]
+        found = search(row["query"], limit=10 if misses else 3, complete=not typeahead)
+        slugs = [hit.slug for hit in found]
         if misses and slugs[:1] != [expected]:
             rank = slugs.index(expected) + 1 if expected in slugs else "-"
             print(f"miss rank={rank} {row['query']!r} expected={expected} got={slugs[:3]}")
@@ -94,6 +100,11 @@ def main() -> None:
     parser.add_argument(
         "--misses", action="store_true", help="print each row whose entry is not first"
     )
+    parser.add_argument(
+        "--typeahead",
+        action="store_true",
+        help="search as the type-ahead does (the last word a prefix), not as /search does",
+    )
     args = parser.parse_args()
     try:
         folder = set_folder(args.set)
@@ -106,7 +117,7 @@ def main() -> None:
     rows = load_queries(folder)
     if not rows:
         parser.error(f"no rows in tests/{args.set}/*.tsv")
-    totals = score(rows, misses=args.misses)
+    totals = score(rows, misses=args.misses, typeahead=args.typeahead)
     uncovered = sum(row["expected"] == NONE_FOLDER for row in rows)
     print(f"{'language':10} {'n':>4} {'top1':>6} {'top3':>6}")
     for language in sorted(totals, key=lambda k: (k == "all", k)):
@@ -114,7 +125,8 @@ def main() -> None:
         print(f"{language:10} {n:4d} {top1 / n:6.3f} {top3 / n:6.3f}")
     n, top1, top3 = totals["all"]
     print(f"({uncovered} rows labelled {NONE_FOLDER} are not scored)")
-    print(f"search_quality set={args.set} n={n} top1={top1 / n:.3f} top3={top3 / n:.3f}")
+    mode = " mode=typeahead" if args.typeahead else ""
+    print(f"search_quality set={args.set}{mode} n={n} top1={top1 / n:.3f} top3={top3 / n:.3f}")
 
 
 if __name__ == "__main__":

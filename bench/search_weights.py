@@ -1,4 +1,5 @@
-"""Derive search's signal weights (kb/search.py COSINE_WEIGHT, ALL_WORDS_BONUS).
+"""Derive search's signal weights (kb/search.py COSINE_WEIGHT, ALL_WORDS_BONUS,
+SIGNATURE_WEIGHT).
 
 The queries are people's words that no sealed set holds: the first line of every
 labelled paste in `tests/corpus/` (at most 14 words; lines of fewer than 3 words
@@ -29,6 +30,7 @@ from tests.corpus_loader import load_corpus  # noqa: E402
 
 COSINE_WEIGHTS = (0.0, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0)
 ALL_WORDS_BONUSES = (0.0, 0.5, 1.0, 2.0)
+SIGNATURE_WEIGHTS = (0.0, 1.0, 2.0, 3.0)
 MAX_WORDS = 14
 
 
@@ -49,7 +51,7 @@ def corpus_line_queries(root: Path = ROOT / "tests" / "corpus") -> list[tuple[st
 def score(queries: list[tuple[str, str]]) -> tuple[float, float]:
     top1 = top3 = 0
     for query, expected in queries:
-        slugs = [hit.slug for hit in kb_search.search(query, limit=3)]
+        slugs = [hit.slug for hit in kb_search.search(query, limit=3, complete=True)]
         top1 += slugs[:1] == [expected]
         top3 += expected in slugs
     return top1 / len(queries), top3 / len(queries)
@@ -58,15 +60,22 @@ def score(queries: list[tuple[str, str]]) -> tuple[float, float]:
 def main() -> None:
     queries = corpus_line_queries()
     print(f"{len(queries)} corpus-line queries")
-    print(f"{'cosine':>7} {'all_words':>9} {'top1':>6} {'top3':>6}")
+    shipped = (kb_search.COSINE_WEIGHT, kb_search.ALL_WORDS_BONUS, kb_search.SIGNATURE_WEIGHT)
+    print(f"{'cosine':>7} {'all_words':>9} {'signature':>9} {'top1':>6} {'top3':>6}")
     results = []
-    for cosine, bonus in itertools.product(COSINE_WEIGHTS, ALL_WORDS_BONUSES):
+    grid = itertools.product(COSINE_WEIGHTS, ALL_WORDS_BONUSES, SIGNATURE_WEIGHTS)
+    for cosine, bonus, signature in grid:
         kb_search.COSINE_WEIGHT, kb_search.ALL_WORDS_BONUS = cosine, bonus
+        kb_search.SIGNATURE_WEIGHT = signature
         top1, top3 = score(queries)
-        results.append((top3, top1, cosine, bonus))
-        print(f"{cosine:7.1f} {bonus:9.1f} {top1:6.3f} {top3:6.3f}")
-    top3, top1, cosine, bonus = max(results)
-    print(f"search_weights best cosine={cosine} all_words={bonus} top1={top1:.3f} top3={top3:.3f}")
+        results.append((top3, top1, cosine, bonus, signature))
+        mark = "  (shipped)" if (cosine, bonus, signature) == shipped else ""
+        print(f"{cosine:7.1f} {bonus:9.1f} {signature:9.1f} {top1:6.3f} {top3:6.3f}{mark}")
+    top3, top1, cosine, bonus, signature = max(results)
+    print(
+        f"search_weights best cosine={cosine} all_words={bonus} signature={signature} "
+        f"top1={top1:.3f} top3={top3:.3f}"
+    )
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ Query handling, in order:
    knows (`workers` → worker), else (five letters or more) to its one-edit neighbours
    from the typo table and their forms (`heatbeat` → heartbeat, heartbeats).
 4. The last word is a prefix unless the query ends with a space (search as you
-   type).
+   type) or was submitted whole (`complete`: the /search page).
 5. Signals (the ones the paste ranker reads: words and WordLlama vectors):
    - all words (AND), ranked by FTS5's bm25 with column weights (title and
      signatures far above keywords, summary and body);
@@ -31,9 +31,13 @@ Query handling, in order:
    matches plus the semantic top entries. Korean words are left out of the semantic
    text (WordLlama's Hangul vectors are noise; the KB has Korean text to match),
    Chinese and Japanese are not (the KB has none of their text).
+   - signatures: the entries whose pattern signatures (the paste ranker's) match the
+     query's text, with the best weight that matched (a title quoting an error text, or
+     saying a symptom the way a signature catches it).
 6. Each candidate scores bm25 / the query's best bm25 + COSINE_WEIGHT x (cosine -
-   the best cosine) + ALL_WORDS_BONUS when it holds every word (weights derived by
-   bench/search_weights.py). An exact title or slug match goes first.
+   the best cosine) + ALL_WORDS_BONUS when it holds every word + SIGNATURE_WEIGHT x
+   its signature's weight (weights derived by bench/search_weights.py). An exact title
+   or slug match goes first.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from diagnostics.matcher import get_matcher
 from kb import index as kb_index
 from kb.index import KnowledgeBase
 from kb.textindex import (
@@ -323,6 +328,27 @@ def content_words(words: list[str]) -> list[str]:
     return kept or words
 
 
+_SYLLABLES = "\x00"
+
+
+def _join_syllables(words: list[str]) -> list[str]:
+    """Two one-syllable Hangul words in a row (`두 번`, `안 됨`) joined into one marked
+    word: alone, each would ask for every bigram that starts with it."""
+    out: list[str] = []
+    for word in words:
+        if (
+            out
+            and len(word) == 1
+            and HANGUL_RUN.fullmatch(word)
+            and len(out[-1]) == 1
+            and HANGUL_RUN.fullmatch(out[-1])
+        ):
+            out[-1] = out[-1] + _SYLLABLES + word
+        else:
+            out.append(word)
+    return out
+
+
 def build_match(
     connection: sqlite3.Connection, query: str, *, mode: str = "AND", singles: bool = False
 ) -> str:
@@ -334,8 +360,16 @@ def build_match(
     if any(not _is_filler(w) for w in words):  # the word being typed stays: it may grow
         last = len(words) - 1
         words = [w for i, w in enumerate(words) if not _is_filler(w) or (prefix_last and i == last)]
+    words = _join_syllables(words)
     parts: list[str] = []
     for number, word in enumerate(words):
+        if _SYLLABLES in word:
+            # one-syllable Korean words in a row (`두 번`): the phrase of those syllables,
+            # as the index holds them apart, or written together (두번)
+            first, second = word.split(_SYLLABLES)
+            pair = f"{_phrase([first, second], False)} OR {_phrase([first + second], False)}"
+            parts.append(f"({pair})")
+            continue
         phrases = query_pieces(word)
         split = query_pieces(word, split_camel=True)
         is_last = number == len(words) - 1
@@ -453,11 +487,17 @@ def _meaning_corrected(connection: sqlite3.Connection, query: str) -> str:
     return " ".join(words)
 
 
-def search(query: str, limit: int = 10, *, kb: KnowledgeBase | None = None) -> list[SearchHit]:
-    """Best entries for `query`, best first (score: higher is better)."""
+def search(
+    query: str, limit: int = 10, *, kb: KnowledgeBase | None = None, complete: bool = False
+) -> list[SearchHit]:
+    """Best entries for `query`, best first (score: higher is better). `complete`: the
+    query was submitted whole (the /search page), so its last word is a word, not the
+    start of one being typed (as a trailing space says in the type-ahead)."""
     kb = kb or kb_index.get_kb()
     if kb.path is None or not query.strip():
         return []
+    if complete:
+        query = query.rstrip() + " "
     connection = _connection(kb.path)
     query = _without_noise(query)
     pool = max(limit, POOL)
@@ -484,8 +524,11 @@ def search(query: str, limit: int = 10, *, kb: KnowledgeBase | None = None) -> l
                 some = alone
                 words = _run(connection, kb, some, query, pool)
         semantic_text, among = meaning, None
+    signed = _signature_hits(kb, query)
+    if among is not None:  # an entry a signature names is ordered with the others
+        among += [slug for slug in signed if slug not in among]
     similarities = _similarities(kb, semantic_text, pool, among)
-    hits = _combine(kb, words, {hit.slug for hit in every}, similarities, bool(meaning))
+    hits = _combine(kb, words, {hit.slug for hit in every}, similarities, bool(meaning), signed)
     hits = _exact_first(hits, query, kb, limit)
     _add_snippets(connection, kb, hits, query, expression if every else some)
     return hits
@@ -564,6 +607,26 @@ def _similarities(
 # (any word, plus adjacent word pairs) relative to the best match of the query.
 COSINE_WEIGHT = 4.0  # per unit of cosine below the query's best entry
 ALL_WORDS_BONUS = 0.0  # the entry holds every word of the query (the grid's best: none)
+SIGNATURE_WEIGHT = 2.0  # per unit of weight of an entry's signature the query holds
+
+
+def _signature_hits(kb: KnowledgeBase, query: str) -> dict[str, float]:
+    """Entries whose pattern signatures (the paste ranker's, diagnostics.matcher) match
+    the query, with the best weight that matched: a title often quotes an error text
+    (`… max number of clients reached`, `Never call result.get() within a task`) or
+    says a symptom the way a signature catches it. One RE2 set pass over the query."""
+    try:
+        matcher = get_matcher(kb)
+    except Exception:  # a KB without signatures to compile: no signature signal
+        return {}
+    text = query.strip()[:MAX_QUERY_CHARS]
+    found: dict[str, float] = {}
+    for index in matcher.candidates(text):
+        signature = matcher.patterns[index]
+        if signature.unless is not None and signature.unless.search(text):
+            continue
+        found[signature.slug] = max(found.get(signature.slug, 0.0), signature.weight)
+    return found
 
 
 def _combine(
@@ -572,12 +635,16 @@ def _combine(
     every: set[str],
     similarities: Similarities | None,
     add_semantic: bool,
+    signed: dict[str, float] | None = None,
 ) -> list[SearchHit]:
-    """Candidates (the word matches, plus the semantic top when `add_semantic`) scored
-    by BM25 relative to the best, cosine relative to the best, and all-words matches."""
+    """Candidates (the word matches, plus the semantic top when `add_semantic`, plus the
+    entries a signature names) scored by BM25 relative to the best, cosine relative to
+    the best, all-words matches and the weight of the entry's signature the query holds."""
+    signed = signed or {}
     by_slug = {hit.slug: hit for hit in words}
     best_bm25 = max((hit.score for hit in words), default=0.0) or 1.0
     candidates = list(by_slug)
+    candidates += [slug for slug in signed if slug not in by_slug]
     best_cos = 0.0
     if similarities is not None:
         best_cos = similarities.top[0][1] if similarities.top else 0.0
@@ -592,6 +659,7 @@ def _combine(
             entry.slug, entry.title, entry.summary, entry.url, html.escape(entry.summary), 0.0
         )
         score = max(hit.score, 0.0) / best_bm25 + ALL_WORDS_BONUS * (slug in every)
+        score += SIGNATURE_WEIGHT * signed.get(slug, 0.0)
         if similarities is not None:
             score += COSINE_WEIGHT * (similarities.of(slug) - best_cos)
         hit.score = round(score, 6)

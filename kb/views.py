@@ -154,7 +154,8 @@ def search_page(request: HttpRequest) -> HttpResponse:
         exact = exact_match(query)
         if exact is not None:
             return redirect(exact.url)
-    hits = search(query, limit=_limit(request) if "limit" in request.GET else 20) if query else []
+    limit = _limit(request) if "limit" in request.GET else 20
+    hits = search(query, limit=limit, complete=True) if query else []  # submitted: whole words
     results = in_query_language(result_rows(hits), query)
     context = {
         "query": query,
