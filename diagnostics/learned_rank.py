@@ -17,8 +17,9 @@ regularisation strength and the `high` threshold are all fitted by
 cross-validation and stored in `diagnostics/ranker_weights.json`; nothing here is hand-set.
 
 Confidence: the first entry is `high` when its probability reaches the
-trained `high_threshold` (the lowest value at which the cross-validated answers
-the gates of `is_sure` allow are right >= 99.5%) and exceeds the entry's own threshold,
+trained `high_threshold` (the lowest value at which the cross-validated answers to the
+real pastes, not the entries' examples, that the gates of `is_sure` allow are right
+>= 99.5%) and exceeds the entry's own threshold,
 if it has one (the highest cross-validated probability at which an answer naming it was
 wrong), and `is_sure`'s gates pass; other entries are `possible`. When the "no
 entry fits" alternative is the most probable, the paste gets `none` (and the
