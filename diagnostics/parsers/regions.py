@@ -441,6 +441,7 @@ def _service_fact(
             "node_name": options.get("hostname"),
             "time_limit": _seconds(options.get("time_limit", "")),
             "line": command_line,
+            "beat": workers[0].beat,
         }
     for variable, value, key_path in _environment(service):
         line = doc.key_lines.get(f"{path}.{key_path}") or doc.key_lines.get(
