@@ -225,6 +225,9 @@ class ServiceFact:
     grace_seconds: float | None = None  # stop_grace_period / terminationGracePeriodSeconds
     grace_line: int | None = None
     default_vhost: str | None = None  # RABBITMQ_DEFAULT_VHOST's value (a name, no secret)
+    # environment variables whose value is a broker URL (any scheme, Redis too):
+    # {variable, url (masked), host, line}
+    env_broker_urls: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

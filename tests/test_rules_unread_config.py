@@ -233,3 +233,53 @@ def test_single_beat_not_judged(paste):
 def test_app_conf_unread_name_alone():
     [finding] = findings('app.conf.broker = "amqp://mq:5672//"\n', "broker-setting-not-read")
     assert finding.line == 1
+
+
+# --- app-broker-localhost-ignores-env -> broker-connection-refused ------------------------
+
+APP_AND_COMPOSE = """\
+    # worker.py
+    app = Celery("jobs", broker="redis://localhost:6379/0")
+
+    # docker-compose.yml
+    services:
+      jobs:
+        build: .
+        environment:
+          - {variable}=redis://cache:6379/0
+      cache:
+        image: redis:7
+"""
+
+
+def test_app_fixes_localhost_while_compose_passes_another_url():
+    paste = APP_AND_COMPOSE.replace("{variable}", "REDIS_URL")
+    [finding] = findings(paste, "app-broker-localhost-ignores-env")
+    assert (finding.entry, finding.severity, finding.line) == (
+        "broker-connection-refused",
+        "warning",
+        2,
+    )
+    assert finding.evidence["variable"] == "REDIS_URL"
+    assert finding.evidence["service"] == "jobs"
+
+
+@pytest.mark.parametrize(
+    "paste",
+    [
+        # CELERY_BROKER_URL in the environment overrides the config: fine
+        APP_AND_COMPOSE.replace("{variable}", "CELERY_BROKER_URL"),
+        # the code reads the URL from the environment: no literal
+        APP_AND_COMPOSE.replace("{variable}", "REDIS_URL").replace(
+            '"redis://localhost:6379/0"', 'os.environ["REDIS_URL"]'
+        ),
+        # the variable also names localhost
+        APP_AND_COMPOSE.replace("{variable}", "REDIS_URL").replace(
+            "redis://cache:6379/0", "redis://localhost:6379/0"
+        ),
+        # a compose file without the app's code
+        "\n".join(APP_AND_COMPOSE.replace("{variable}", "REDIS_URL").splitlines()[3:]) + "\n",
+    ],
+)
+def test_app_localhost_not_judged(paste):
+    assert findings(paste, "app-broker-localhost-ignores-env") == []

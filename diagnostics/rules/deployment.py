@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from diagnostics import linear_re as re
-from diagnostics.facts import Finding, ServiceFact, broker_kind, kombu_vhost
+from diagnostics.facts import CeleryConfigFact, Finding, ServiceFact, broker_kind, kombu_vhost
 from diagnostics.parsers import ParsedPaste
 from diagnostics.parsers.regions import _containers
 from diagnostics.parsers.yamldocs import YamlDoc
@@ -74,7 +74,13 @@ BEAT_IN_SEVERAL_WORKERS = RuleSpec(
 BEAT_IN_PROCFILE_WORKER = RuleSpec(
     "beat-in-procfile-worker", "beat-duplicate-schedule", ("process",)
 )
+APP_BROKER_LOCALHOST_IGNORES_ENV = RuleSpec(
+    "app-broker-localhost-ignores-env",
+    "broker-connection-refused",
+    ("url", "service", "variable", "passed"),
+)
 SPECS = (
+    APP_BROKER_LOCALHOST_IGNORES_ENV,
     BEAT_IN_SEVERAL_WORKERS,
     BEAT_IN_PROCFILE_WORKER,
     CONFIGMAP_OVERRIDES_SECRET,
@@ -100,6 +106,8 @@ def judge(parsed: ParsedPaste) -> list[Finding]:
     findings.extend(judge_database_url(parsed.yaml_docs))
     findings.extend(judge_localhost_broker(parsed.services))
     findings.extend(judge_broker_start_order(parsed.services))
+    if parsed.config is not None:
+        findings.extend(judge_app_localhost_broker(parsed.config, parsed.services))
     findings.extend(judge_default_user_persisted(parsed.services))
     app_url = parsed.config.broker_url if parsed.config is not None else None
     findings.extend(judge_default_vhost(parsed.services, app_url, parsed.refused_vhosts))
@@ -276,6 +284,56 @@ def judge_localhost_broker(services: list[ServiceFact]) -> Iterator[Finding]:
                     host=host,
                     others=list(dict.fromkeys(names))[:5],
                 )
+
+
+def judge_app_localhost_broker(
+    config: CeleryConfigFact, services: list[ServiceFact]
+) -> Iterator[Finding]:
+    """The app's code fixes the broker at localhost while the manifest passes another URL.
+
+    The pasted Celery app assigns a literal broker URL whose host is loopback
+    (`Celery(broker="redis://localhost:6379/0")`, `broker_url = "amqp://localhost//"`), and
+    a service of the manifest, beside others in their own containers, is given a broker URL
+    to another host in an environment variable Celery does not read (`REDIS_URL`,
+    `BROKER_URL`: Celery reads only CELERY_BROKER_URL from the environment). The literal
+    wins: inside the container localhost is the container itself, so the worker never
+    reaches the broker the variable names. Not judged when the service sets
+    CELERY_BROKER_URL (it overrides the config), for `network_mode: host`, or when the
+    config reads its URL from the environment (no literal).
+    """
+    literal = [
+        (use["url"], use["line"])
+        for use in config.broker_url_values
+        if _url_host(use["url"]) in LOOPBACK or _url_host(use["url"]).startswith("127.")
+    ]
+    if not literal:
+        return
+    for service in services:
+        if service.network == "host" or _is_broker(service) or "CELERY_BROKER_URL" in service.env_lines:
+            continue
+        if not any(s.network != service.network for s in services):
+            continue
+        for use in service.env_broker_urls:
+            host, variable = use["host"], use["variable"]
+            if host in LOOPBACK or host.startswith("127.") or not host:
+                continue
+            url, line = literal[0]
+            yield APP_BROKER_LOCALHOST_IGNORES_ENV.finding(
+                "warning",
+                line or None,
+                url=url,
+                service=service.name,
+                variable=variable,
+                passed=use["url"],
+            )
+            return
+
+
+def _url_host(url: str) -> str:
+    try:
+        return urlsplit(url.split(";")[0].strip()).hostname or ""
+    except ValueError:
+        return ""
 
 
 def _is_broker(service: ServiceFact) -> bool:
