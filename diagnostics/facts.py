@@ -124,6 +124,7 @@ class CeleryConfigFact:
     # a region with nothing but the `config_from_object` call: merged into a config found in
     # another region of the paste, never a config by itself
     loader_only: bool = False
+    chord_lines: list[int] = field(default_factory=list)  # `chord(...)` calls
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

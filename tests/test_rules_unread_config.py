@@ -283,3 +283,77 @@ def test_app_fixes_localhost_while_compose_passes_another_url():
 )
 def test_app_localhost_not_judged(paste):
     assert findings(paste, "app-broker-localhost-ignores-env") == []
+
+
+# --- chord-backend-without-chords -> chord-never-finishes ---------------------------------
+
+CHORD = """\
+    app = Celery("stats", broker="amqp://mq//", backend="{backend}")
+
+    @app.task
+    def square(x):
+        return x * x
+
+    @app.task
+    def total(values):
+        return sum(values)
+
+    job = chord(square.s(i) for i in range(10))(total.s())
+"""
+
+
+@pytest.mark.parametrize("backend", ["rpc://", "amqp", "amqp://mq//"])
+def test_chord_with_a_backend_that_cannot_finish_it(backend):
+    [finding] = findings(CHORD.replace("{backend}", backend), "chord-backend-without-chords")
+    assert (finding.entry, finding.severity, finding.line) == (
+        "chord-never-finishes",
+        "error",
+        11,
+    )
+    assert finding.evidence["backend"] == backend
+
+
+@pytest.mark.parametrize(
+    "paste",
+    [
+        CHORD.replace("{backend}", "redis://cache:6379/1"),
+        # rpc backend without any chord in the paste
+        'app = Celery("x", broker="amqp://mq//", backend="rpc://")\n'
+        "group(square.s(i) for i in range(3))()\n",
+    ],
+)
+def test_chord_backend_not_judged(paste):
+    assert findings(paste, "chord-backend-without-chords") == []
+
+
+# --- serializer boilerplate: JSON-only serializer settings are not a setting signal --------
+
+
+def test_json_only_serializer_settings_leave_the_setting_signal():
+    from diagnostics.setting_names import paste_setting_names
+
+    boilerplate = (
+        "CELERY_ACCEPT_CONTENT = ['application/json']\n"
+        "CELERY_TASK_SERIALIZER = 'json'\n"
+        "CELERY_BROKER_POOL_LIMIT = 0\n"
+    )
+    names = paste_setting_names(parse_paste(boilerplate))
+    assert "broker_pool_limit" in names
+    assert not names & {"accept_content", "task_serializer"}
+    pickled = boilerplate.replace("['application/json']", "['json', 'pickle']")
+    assert {"accept_content", "task_serializer"} <= paste_setting_names(parse_paste(pickled))
+
+
+def test_serializer_signature_needs_a_value_other_than_json():
+    from diagnostics import linear_re
+    from kb.index import get_kb
+
+    [pattern] = [
+        linear_re.compile(s.pattern)
+        for s in get_kb().entries["serialization-error"].signatures
+        if s.pattern and "accept_content" in s.pattern
+    ]
+    assert pattern.search("CELERY_ACCEPT_CONTENT = ['json', 'pickle']")
+    assert pattern.search("task_serializer = 'yaml'")
+    assert not pattern.search("CELERY_TASK_SERIALIZER = 'json'")
+    assert not pattern.search("accept_content = ['application/json']")

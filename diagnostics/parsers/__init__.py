@@ -238,6 +238,7 @@ def _merge(into: CeleryConfigFact | None, fact: CeleryConfigFact) -> CeleryConfi
         "priority_lines",
         "broadcasts",
         "broker_url_values",
+        "chord_lines",
     ):
         getattr(into, name).extend(getattr(fact, name))
     for module, line in fact.imports.items():

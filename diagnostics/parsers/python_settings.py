@@ -246,6 +246,8 @@ class _Collector:
                 namespace = literal_value(keyword.value, self.env)
                 if keyword.arg == "namespace" and isinstance(namespace, str):
                     self.fact.config_namespace = namespace
+        elif call_name(call) == "chord":
+            self.fact.chord_lines.append(self.line(call))
         elif call_name(call) == "Celery":
             for keyword in call.keywords:
                 if keyword.arg in ("broker", "backend", "include"):

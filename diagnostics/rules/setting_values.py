@@ -92,7 +92,11 @@ BROKER_SETTING_NOT_READ = RuleSpec(
     "broker-setting-not-read", "broker-connection-refused", ("setting", "read", "default")
 )
 BROKER_URL_EMPTY = RuleSpec("broker-url-empty", "broker-connection-refused", ("setting", "default"))
+CHORD_BACKEND_WITHOUT_CHORDS = RuleSpec(
+    "chord-backend-without-chords", "chord-never-finishes", ("backend", "setting")
+)
 SPECS = (
+    CHORD_BACKEND_WITHOUT_CHORDS,
     BROKER_SETTING_NOT_READ,
     BROKER_URL_EMPTY,
     SOFT_LIMIT_NOT_BELOW_HARD,
@@ -138,6 +142,7 @@ def judge(parsed: ParsedPaste) -> list[Finding]:
             findings.extend(rule(config))
         findings.extend(judge_unlimited_prefetch(config, []).findings)
         findings.extend(judge_broker_not_read(config, parsed.lines))
+        findings.extend(judge_chord_backend(config))
     if parsed.broker is not None:
         findings.extend(judge_eviction_policy(parsed.broker).findings)
     return findings
@@ -573,3 +578,29 @@ def _broker_given_elsewhere(config: CeleryConfigFact, lines: list[str]) -> bool:
         if "celery" in line and BROKER_OPTION.search(line):
             return True
     return False
+
+
+# Result backends that cannot finish a chord: the rpc backend refuses chords
+# (`RPCBackend.ensure_chords_allowed`: 'The "rpc" result backend does not support chords!'),
+# and the old amqp backend (removed in Celery 5) had no native join, so the callback waited
+# on celery.chord_unlock polling, which kept retrying (celery#3330)
+NO_CHORD_BACKENDS = ("rpc", "amqp")
+
+
+def judge_chord_backend(config: CeleryConfigFact) -> list[Finding]:
+    """A `chord(...)` in the paste with the rpc or amqp result backend: the callback never runs.
+
+    Judged only when the paste both calls `chord` and sets the result backend (a setting or
+    `Celery(backend=...)`) to `rpc`/`rpc://` or `amqp`/`amqp://...`; the line is the chord's.
+    """
+    backend = config.settings.get("result_backend")
+    if not config.chord_lines or not isinstance(backend, str):
+        return []
+    scheme = backend.split("://", 1)[0].strip().lower()
+    if scheme not in NO_CHORD_BACKENDS:
+        return []
+    return [
+        CHORD_BACKEND_WITHOUT_CHORDS.finding(
+            "error", config.chord_lines[0], backend=backend, setting="result_backend"
+        )
+    ]
