@@ -112,6 +112,19 @@ class CeleryConfigFact:
     config_namespace: str | None = None
     module_settings: dict[str, int] = field(default_factory=dict)
     name_lines: dict[str, int] = field(default_factory=dict)  # every setting as spelled -> line
+    # names that look like the broker setting but that Celery never reads (`broker = ...`,
+    # `broker_uri`, lowercase `celery_broker_url`), assigned to a string -> line
+    unread_broker_names: dict[str, int] = field(default_factory=dict)
+    # a `config_from_object(...)` call without `namespace=` (its line): `CELERY_`-prefixed
+    # names of that object are then not read as settings
+    unnamespaced_config_line: int | None = None
+    # variables of Celery's generic init script (/etc/default/celeryd: CELERYD_NODES,
+    # CELERYD_OPTS, CELERY_BIN, ...) assigned in the paste -> line
+    init_script_vars: dict[str, int] = field(default_factory=dict)
+    # a region with nothing but the `config_from_object` call: merged into a config found in
+    # another region of the paste, never a config by itself
+    loader_only: bool = False
+    chord_lines: list[int] = field(default_factory=list)  # `chord(...)` calls
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -209,10 +222,13 @@ class ServiceFact:
     user: str | None = None  # compose `user:`
     hostname: str | None = None  # compose `hostname:`
     replicas: int | None = None  # compose deploy.replicas / scale, a workload's spec.replicas
-    worker: dict[str, Any] | None = None  # `celery worker`: {node_name, time_limit, line}
+    worker: dict[str, Any] | None = None  # `celery worker`: {node_name, time_limit, line, beat}
     grace_seconds: float | None = None  # stop_grace_period / terminationGracePeriodSeconds
     grace_line: int | None = None
     default_vhost: str | None = None  # RABBITMQ_DEFAULT_VHOST's value (a name, no secret)
+    # environment variables whose value is a broker URL (any scheme, Redis too):
+    # {variable, url (masked), host, line}
+    env_broker_urls: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

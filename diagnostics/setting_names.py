@@ -129,7 +129,28 @@ def paste_setting_names(parsed: Any, *, scan_text: bool = True) -> set[str]:
                 names.add(setting)
     if scan_text:
         names.update(names_in_text("\n".join(parsed.lines)))
+    if config is not None and _json_only(config.settings):
+        names.difference_update(SERIALIZER_SETTINGS)  # Celery's default, written out
     return names
+
+
+SERIALIZER_SETTINGS = ("accept_content", "task_serializer", "result_serializer")
+SERIALIZER_SETTINGS += ("result_accept_content",)
+
+
+def _json_only(settings: dict) -> bool:
+    """Every serializer setting the config sets is JSON (the default): nothing to compare."""
+    values = [settings[name] for name in SERIALIZER_SETTINGS if name in settings]
+    if not values:
+        return False
+    for value in values:
+        items = value if isinstance(value, list) else [value]
+        if not items or not all(
+            isinstance(item, str) and item.lower() in ("json", "application/json")
+            for item in items
+        ):
+            return False
+    return True
 
 
 def entry_setting_names(entry: Any) -> Counter[str]:

@@ -179,6 +179,24 @@ def _add_yaml_doc(parsed: ParsedPaste, doc: YamlDoc) -> None:
 
 
 def _parse_python_regions(parsed: ParsedPaste) -> None:
+    loaders: list[CeleryConfigFact] = []
+    _parse_python_region_facts(parsed, loaders)
+    if parsed.config is None and loaders:
+        # no settings, but a module Celery is shown to load that names the broker wrongly
+        merged = CeleryConfigFact()
+        for fact in loaders:
+            merged = _merge(merged, fact)
+        loaded = merged.config_namespace is not None or merged.unnamespaced_config_line
+        on_conf = any(name.startswith("app.conf.") for name in merged.unread_broker_names)
+        if merged.unread_broker_names and (loaded or on_conf):
+            parsed.config = merged
+        return
+    if parsed.config is not None:
+        for fact in loaders:
+            parsed.config = _merge(parsed.config, fact)
+
+
+def _parse_python_region_facts(parsed: ParsedPaste, loaders: list[CeleryConfigFact]) -> None:
     for first_line, source in regions.python_regions(parsed.lines):
         try:
             fact = parse_python_config(source, first_line=first_line)
@@ -187,7 +205,9 @@ def _parse_python_regions(parsed: ParsedPaste) -> None:
             continue
         except NotPython:
             continue
-        if fact is not None:
+        if fact is not None and fact.loader_only:
+            loaders.append(fact)
+        elif fact is not None:
             parsed.config = _merge(parsed.config, fact)
 
 
@@ -203,6 +223,11 @@ def _merge(into: CeleryConfigFact | None, fact: CeleryConfigFact) -> CeleryConfi
     into.module_settings.update(fact.module_settings)
     into.name_lines.update(fact.name_lines)
     into.config_namespace = fact.config_namespace or into.config_namespace
+    into.unnamespaced_config_line = into.unnamespaced_config_line or fact.unnamespaced_config_line
+    for name, line in fact.unread_broker_names.items():
+        into.unread_broker_names.setdefault(name, line)
+    for name, line in fact.init_script_vars.items():
+        into.init_script_vars.setdefault(name, line)
     into.fanout_exchanges.update(fact.fanout_exchanges)
     for name in (
         "old_names",
@@ -213,6 +238,7 @@ def _merge(into: CeleryConfigFact | None, fact: CeleryConfigFact) -> CeleryConfi
         "priority_lines",
         "broadcasts",
         "broker_url_values",
+        "chord_lines",
     ):
         getattr(into, name).extend(getattr(fact, name))
     for module, line in fact.imports.items():

@@ -18,6 +18,8 @@ from diagnostics import linear_re as re
 from diagnostics.parsers.base import NotMine, Parser
 
 WORKER = re.compile(r"\bcelery\b.{0,200}?\b(?:worker|multi +(?:start|restart))\b")
+# the worker's embedded-beat flag, alone or with the events flag (click joins short flags)
+BEAT_FLAGS = frozenset(("-B", "--beat", "-BE", "-EB"))
 OPTIONS_WITH_VALUE = {
     "-A": "app",
     "--app": "app",
@@ -53,6 +55,8 @@ class WorkerCommand:
     # workers the line starts: `celery multi start 10 ...` or `... start w1 w2 ...` starts
     # several nodes, each with the options that follow; `celery worker` one
     nodes: int = 1
+    # `-B` / `--beat`: the worker runs the beat scheduler inside itself (one per worker)
+    beat: bool = False
 
 
 def parse_worker_commands(lines: list[str]) -> list[WorkerCommand]:
@@ -99,6 +103,7 @@ def parse_worker_command(line: str, number: int = 1) -> WorkerCommand | None:
         return None
     command = WorkerCommand(line=number, nodes=nodes or 1)
     _read_options(words, command)
+    command.beat = any(word in BEAT_FLAGS for word in words)
     return command
 
 

@@ -49,6 +49,33 @@ _LONG_DOTTED_NAME = re.compile(
     + f"{{{MAX_DOTTED_PARTS}}}"
 )
 TASK_DECORATORS = {"task", "shared_task", "periodic_task"}
+# A name meant as the broker setting that is none of Celery's (`setting_name` is None for it):
+# `broker`, `BROKER`, `broker_uri`, lowercase `celery_broker_url`, `CELERY_BROKER`
+UNREAD_BROKER_NAME = re.compile(r"^(?:celery_)?broker(?:_?ur[il])?$", re.IGNORECASE)
+# Variables of Celery's generic init script (extra/generic-init.d/celeryd, celerybeat), which
+# sources /etc/default/celeryd as a shell script and exports none of them to the worker
+INIT_SCRIPT_VARIABLES = frozenset(
+    (
+        "CELERYD_NODES",
+        "CELERY_BIN",
+        "CELERY_APP",
+        "CELERYD_CHDIR",
+        "CELERYD_OPTS",
+        "CELERYD_LOG_FILE",
+        "CELERYD_PID_FILE",
+        "CELERYD_LOG_LEVEL",
+        "CELERYD_USER",
+        "CELERYD_GROUP",
+        "CELERY_CREATE_DIRS",
+        "CELERYD_MULTI",
+        "CELERYBEAT_CHDIR",
+        "CELERYBEAT_OPTS",
+        "CELERYBEAT_LOG_FILE",
+        "CELERYBEAT_PID_FILE",
+        "CELERYBEAT_USER",
+        "CELERYBEAT_GROUP",
+    )
+)
 SCHEDULE_KEYS = {"countdown", "eta"}
 
 
@@ -69,6 +96,13 @@ def parse_python_config(source: str, *, first_line: int = 1) -> CeleryConfigFact
         or fact.priority_lines
         or fact.imports.keys() & _CELERY_MODULES
     ):
+        if (
+            fact.config_namespace is not None
+            or fact.unnamespaced_config_line is not None
+            or fact.unread_broker_names
+        ):
+            fact.loader_only = True  # how the app loads its config, kept only beside a config
+            return fact
         return None
     return fact
 
@@ -155,12 +189,14 @@ class _Collector:
                 self.fact.module_settings[target.id] = self.line(value)
             if target.id == "INSTALLED_APPS":
                 self.record_installed_apps(value)
+            if target.id in INIT_SCRIPT_VARIABLES:
+                self.fact.init_script_vars.setdefault(target.id, self.line(value))
         elif isinstance(target, ast.Attribute) and _is_conf(target.value):
-            self.record_setting(target.attr, value)
+            self.record_setting(target.attr, value, on_conf=True)
         elif isinstance(target, ast.Subscript) and _is_conf(target.value):
             key = literal_value(target.slice, self.env)
             if isinstance(key, str):
-                self.record_setting(key, value)
+                self.record_setting(key, value, on_conf=True)
 
     def record_installed_apps(self, value: ast.AST) -> None:
         apps = literal_value(value, self.env)
@@ -168,9 +204,12 @@ class _Collector:
             if isinstance(app, str):
                 self.fact.imports.setdefault(app.split(".")[0], self.line(value))
 
-    def record_setting(self, raw: str, value: ast.AST) -> None:
+    def record_setting(self, raw: str, value: ast.AST, on_conf: bool = False) -> None:
         named = setting_name(raw)
         if named is None:
+            if UNREAD_BROKER_NAME.match(raw) and _string_like(value, self.env):
+                spelled = f"app.conf.{raw}" if on_conf else raw
+                self.fact.unread_broker_names.setdefault(spelled, self.line(value))
             return
         name, style = named
         (self.fact.old_names if style == "old" else self.fact.new_names).append(raw)
@@ -201,10 +240,14 @@ class _Collector:
         if isinstance(func, ast.Attribute) and func.attr == "update" and _is_conf(func.value):
             self.visit_conf_update(call)
         elif call_name(call) == "config_from_object":
+            if not any(keyword.arg == "namespace" for keyword in call.keywords):
+                self.fact.unnamespaced_config_line = self.line(call)
             for keyword in call.keywords:
                 namespace = literal_value(keyword.value, self.env)
                 if keyword.arg == "namespace" and isinstance(namespace, str):
                     self.fact.config_namespace = namespace
+        elif call_name(call) == "chord":
+            self.fact.chord_lines.append(self.line(call))
         elif call_name(call) == "Celery":
             for keyword in call.keywords:
                 if keyword.arg in ("broker", "backend", "include"):
@@ -217,13 +260,13 @@ class _Collector:
     def visit_conf_update(self, call: ast.Call) -> None:
         for keyword in call.keywords:
             if keyword.arg:
-                self.record_setting(keyword.arg, keyword.value)
+                self.record_setting(keyword.arg, keyword.value, on_conf=True)
         for arg in call.args:
             if isinstance(arg, ast.Dict):
                 for key, value in zip(arg.keys, arg.values, strict=False):
                     key_value = literal_value(key, self.env)
                     if isinstance(key_value, str):
-                        self.record_setting(key_value, value)
+                        self.record_setting(key_value, value, on_conf=True)
 
     def visit_call_keyword(self, call: ast.Call, keyword: ast.keyword) -> None:
         fact = self.fact
@@ -268,6 +311,20 @@ class _Collector:
                 suffix = "" if keyword.arg == "time_limit" else ":soft"
                 self.fact.time_limits[f"{task}{suffix}"] = float(value)
                 self.fact.time_limit_lines[f"{task}{suffix}"] = self.line(keyword.value)
+
+
+def _string_like(value: ast.AST, env: dict[str, Any]) -> bool:
+    """A string literal, an f-string, or an environment lookup (`os.environ.get(...)`,
+    `os.getenv(...)`, `os.environ[...]`, `env(...)`): what a broker URL is assigned from,
+    not a broker object (`broker = RedisBroker(...)` of another library)."""
+    if isinstance(literal_value(value, env), str) or isinstance(value, ast.JoinedStr):
+        return True
+    if isinstance(value, ast.Subscript):
+        return "environ" in ast.unparse(value.value)
+    if isinstance(value, ast.Call):
+        func = ast.unparse(value.func)
+        return func.endswith(("environ.get", "getenv", "env", "env.str", "config"))
+    return False
 
 
 def _is_conf(node: ast.AST) -> bool:

@@ -441,6 +441,7 @@ def _service_fact(
             "node_name": options.get("hostname"),
             "time_limit": _seconds(options.get("time_limit", "")),
             "line": command_line,
+            "beat": workers[0].beat,
         }
     for variable, value, key_path in _environment(service):
         line = doc.key_lines.get(f"{path}.{key_path}") or doc.key_lines.get(
@@ -452,6 +453,14 @@ def _service_fact(
         scheme = value.split("://", 1)[0].lower()
         if "BROKER" in variable.upper() or scheme in BROKER_SCHEMES[:4]:
             _add_broker_url(fact, value, line or fact.line)
+        if scheme in BROKER_SCHEMES:
+            try:
+                host = urlsplit(value.strip("'\"")).hostname or ""
+            except ValueError:
+                host = ""
+            fact.env_broker_urls.append(
+                {"variable": variable, "url": mask_url(value), "host": host, "line": line}
+            )
     if source == "compose":
         _add_compose_fields(doc, fact, service, path)
     else:

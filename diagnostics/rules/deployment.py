@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from diagnostics import linear_re as re
-from diagnostics.facts import Finding, ServiceFact, broker_kind, kombu_vhost
+from diagnostics.facts import CeleryConfigFact, Finding, ServiceFact, broker_kind, kombu_vhost
 from diagnostics.parsers import ParsedPaste
 from diagnostics.parsers.regions import _containers
 from diagnostics.parsers.yamldocs import YamlDoc
@@ -68,7 +68,21 @@ DEFAULT_VHOST_REPLACED = RuleSpec(
     "broker-access-refused",
     ("service", "vhost", "clients"),
 )
+BEAT_IN_SEVERAL_WORKERS = RuleSpec(
+    "beat-in-several-workers", "beat-duplicate-schedule", ("workers", "count", "standalone")
+)
+BEAT_IN_PROCFILE_WORKER = RuleSpec(
+    "beat-in-procfile-worker", "beat-duplicate-schedule", ("process",)
+)
+APP_BROKER_LOCALHOST_IGNORES_ENV = RuleSpec(
+    "app-broker-localhost-ignores-env",
+    "broker-connection-refused",
+    ("url", "service", "variable", "passed"),
+)
 SPECS = (
+    APP_BROKER_LOCALHOST_IGNORES_ENV,
+    BEAT_IN_SEVERAL_WORKERS,
+    BEAT_IN_PROCFILE_WORKER,
     CONFIGMAP_OVERRIDES_SECRET,
     JOB_INLINE_CREDENTIALS_SCRIPT,
     SHARED_DATABASE_URL,
@@ -84,13 +98,16 @@ READS_CREDENTIALS = re.compile(r"environ|getenv", re.IGNORECASE)
 
 
 def judge(parsed: ParsedPaste) -> list[Finding]:
+    beat = list(judge_embedded_beat(parsed))
     if not parsed.yaml_docs:
-        return []
-    findings = list(judge_env_order(parsed.yaml_docs))
+        return beat
+    findings = beat + list(judge_env_order(parsed.yaml_docs))
     findings.extend(judge_inline_scripts(parsed.yaml_docs))
     findings.extend(judge_database_url(parsed.yaml_docs))
     findings.extend(judge_localhost_broker(parsed.services))
     findings.extend(judge_broker_start_order(parsed.services))
+    if parsed.config is not None:
+        findings.extend(judge_app_localhost_broker(parsed.config, parsed.services))
     findings.extend(judge_default_user_persisted(parsed.services))
     app_url = parsed.config.broker_url if parsed.config is not None else None
     findings.extend(judge_default_vhost(parsed.services, app_url, parsed.refused_vhosts))
@@ -267,6 +284,56 @@ def judge_localhost_broker(services: list[ServiceFact]) -> Iterator[Finding]:
                     host=host,
                     others=list(dict.fromkeys(names))[:5],
                 )
+
+
+def judge_app_localhost_broker(
+    config: CeleryConfigFact, services: list[ServiceFact]
+) -> Iterator[Finding]:
+    """The app's code fixes the broker at localhost while the manifest passes another URL.
+
+    The pasted Celery app assigns a literal broker URL whose host is loopback
+    (`Celery(broker="redis://localhost:6379/0")`, `broker_url = "amqp://localhost//"`), and
+    a service of the manifest, beside others in their own containers, is given a broker URL
+    to another host in an environment variable Celery does not read (`REDIS_URL`,
+    `BROKER_URL`: Celery reads only CELERY_BROKER_URL from the environment). The literal
+    wins: inside the container localhost is the container itself, so the worker never
+    reaches the broker the variable names. Not judged when the service sets
+    CELERY_BROKER_URL (it overrides the config), for `network_mode: host`, or when the
+    config reads its URL from the environment (no literal).
+    """
+    literal = [
+        (use["url"], use["line"])
+        for use in config.broker_url_values
+        if _url_host(use["url"]) in LOOPBACK or _url_host(use["url"]).startswith("127.")
+    ]
+    if not literal:
+        return
+    for service in services:
+        if service.network == "host" or _is_broker(service) or "CELERY_BROKER_URL" in service.env_lines:
+            continue
+        if not any(s.network != service.network for s in services):
+            continue
+        for use in service.env_broker_urls:
+            host, variable = use["host"], use["variable"]
+            if host in LOOPBACK or host.startswith("127.") or not host:
+                continue
+            url, line = literal[0]
+            yield APP_BROKER_LOCALHOST_IGNORES_ENV.finding(
+                "warning",
+                line or None,
+                url=url,
+                service=service.name,
+                variable=variable,
+                passed=use["url"],
+            )
+            return
+
+
+def _url_host(url: str) -> str:
+    try:
+        return urlsplit(url.split(";")[0].strip()).hostname or ""
+    except ValueError:
+        return ""
 
 
 def _is_broker(service: ServiceFact) -> bool:
@@ -491,3 +558,73 @@ def judge_grace_period(services: list[ServiceFact], app_limit: float | None) -> 
 
 def _number_text(value: float) -> str:
     return str(int(value)) if value == int(value) else str(value)
+
+
+# A Procfile line (Heroku, Scalingo, Dokku, honcho): `<process type>: <command>` at column 0
+PROCFILE_LINE = re.compile(r"^([A-Za-z0-9_-]+):\s*\S")
+NOT_PROCFILE_KEYS = ("command", "entrypoint", "args", "cmd", "run", "script", "exec", "test")
+# `celery ... beat` started as its own process (an option after it: a command, not a sentence)
+BEAT_COMMAND = re.compile(r"\bcelery\b[^#]{0,200}?\sbeat\b[^#]{0,200}?\s-{1,2}[A-Za-z]")
+
+
+def judge_embedded_beat(parsed: ParsedPaste) -> Iterator[Finding]:
+    """Workers started with `-B` / `--beat`: each runs a beat scheduler of its own.
+
+    `celery worker -B` embeds beat in that worker (Celery's docs: never run more than one
+    beat, and keep -B for development). Every scheduler sends every periodic task, so the
+    paste proves duplicates when it starts more than one: several `-B` worker commands,
+    `celery multi start 3 ... -B`, a compose service or Kubernetes workload with `-B` and
+    replicas above 1, or a `-B` worker beside a `celery beat` process (warning, the line
+    of the first `-B` worker). A `-B` worker as a Procfile process type (Heroku, Scalingo:
+    each dyno or container of the type runs the command) is info: how many run is set
+    outside the file. One `-B` worker alone is not judged.
+    """
+    spans = parsed.yaml_command_spans
+    workers: list[tuple[str, int, int | None]] = []  # (name, instances, line)
+    procfile: list[tuple[str, int]] = []
+    for service in parsed.services:
+        if service.worker is not None and service.worker.get("beat"):
+            line = service.worker.get("line") or service.line
+            workers.append((service.name, max(service.replicas or 1, 1), line))
+    seen: set[str] = set()
+    for command in parsed.worker_commands:
+        if not command.beat or any(a <= command.line <= b for a, b in spans):
+            continue
+        same = repr(sorted(command.options.items())) + repr(command.queues)
+        if same in seen:
+            continue  # the same command written twice (a sentence quoting it) is one worker
+        seen.add(same)
+        if any(w[2] == command.line for w in workers):
+            continue
+        text = parsed.lines[command.line - 1] if command.line <= len(parsed.lines) else ""
+        process = PROCFILE_LINE.match(text)
+        name = process.group(1) if process else ""
+        if name and name.lower() not in NOT_PROCFILE_KEYS and not parsed.yaml_docs:
+            procfile.append((name, command.line))
+        workers.append((name or f"line {command.line}", command.nodes, command.line))
+    if not workers:
+        return
+    standalone = [
+        number
+        for number, text in enumerate(parsed.lines, start=1)
+        if "beat" in text
+        and "worker" not in text
+        and BEAT_COMMAND.search(text[:1000])
+        and not _beat_in_same_worker(number, workers)
+    ]
+    count = sum(instances for _, instances, _ in workers)
+    first = min(workers, key=lambda w: w[2] or 0)
+    if count >= 2 or standalone:
+        yield BEAT_IN_SEVERAL_WORKERS.finding(
+            "warning",
+            first[2],
+            workers=[name for name, _, _ in workers][:5],
+            count=count,
+            standalone=len(standalone),
+        )
+    elif procfile:
+        yield BEAT_IN_PROCFILE_WORKER.finding("info", procfile[0][1], process=procfile[0][0])
+
+
+def _beat_in_same_worker(number: int, workers: list[tuple[str, int, int | None]]) -> bool:
+    return any(line == number for _, _, line in workers)

@@ -35,7 +35,9 @@ from diagnostics.facts import (
     broker_kind,
     kombu_vhost,
 )
+from diagnostics import linear_re as re
 from diagnostics.parsers import ParsedPaste
+from diagnostics.parsers.python_settings import setting_name
 from diagnostics.rules.base import RuleSpec
 
 SOFT_LIMIT_NOT_BELOW_HARD = RuleSpec(
@@ -86,7 +88,17 @@ CONNECTION_RETRY_STARTUP_UNSET = RuleSpec(
 VHOST_TRAILING_SLASH = RuleSpec(
     "vhost-trailing-slash", "broker-access-refused", ("setting", "url", "vhost", "meant")
 )
+BROKER_SETTING_NOT_READ = RuleSpec(
+    "broker-setting-not-read", "broker-connection-refused", ("setting", "read", "default")
+)
+BROKER_URL_EMPTY = RuleSpec("broker-url-empty", "broker-connection-refused", ("setting", "default"))
+CHORD_BACKEND_WITHOUT_CHORDS = RuleSpec(
+    "chord-backend-without-chords", "chord-never-finishes", ("backend", "setting")
+)
 SPECS = (
+    CHORD_BACKEND_WITHOUT_CHORDS,
+    BROKER_SETTING_NOT_READ,
+    BROKER_URL_EMPTY,
     SOFT_LIMIT_NOT_BELOW_HARD,
     SERIALIZER_NOT_ACCEPTED,
     PREFETCH_MULTIPLIER_UNLIMITED,
@@ -129,6 +141,8 @@ def judge(parsed: ParsedPaste) -> list[Finding]:
         ):
             findings.extend(rule(config))
         findings.extend(judge_unlimited_prefetch(config, []).findings)
+        findings.extend(judge_broker_not_read(config, parsed.lines))
+        findings.extend(judge_chord_backend(config))
     if parsed.broker is not None:
         findings.extend(judge_eviction_policy(parsed.broker).findings)
     return findings
@@ -461,3 +475,132 @@ def _trailing_slash_finding(url: str, line: int | None) -> Finding | None:
                 meant=vhost.rstrip("/") or "/",
             )
     return None
+
+
+# What Celery connects to when no broker setting it reads is set (kombu's default transport)
+DEFAULT_BROKER = "amqp://guest@localhost:5672//"
+BROKER_ENV = "CELERY_BROKER_URL"  # the environment variable Celery reads (app.utils.Settings)
+BROKER_OPTION = re.compile(r"(?:^|\s)(?:--broker\b|-b\s)")
+
+
+def judge_broker_not_read(config: CeleryConfigFact, lines: list[str]) -> list[Finding]:
+    """The broker URL is written where Celery never reads it: the default broker is used.
+
+    Celery takes the broker from the environment variable CELERY_BROKER_URL, else the
+    `broker_url` setting (old name BROKER_URL, `CELERY_BROKER_URL` under
+    `config_from_object(..., namespace="CELERY")`), else `broker_host`; with none of
+    them, or an empty one, it connects to amqp://guest@localhost:5672// (checked with
+    Celery 5.7: `app.connection_for_write().as_uri()`). Four ways a paste proves that:
+
+    * a name meant as the setting that is none of Celery's: `broker = ...`, `broker_uri`,
+      lowercase `celery_broker_url`, `CELERY_BROKER` (the line of that name), in a module
+      the paste shows loaded with `config_from_object`, or set on `app.conf` (a project's
+      own settings module often keeps the URL under such a name and passes it itself);
+    * `CELERY_BROKER_URL` in an object loaded by `config_from_object(...)` without
+      `namespace=`: then only `broker_url` / `BROKER_URL` are read from it;
+    * `BROKER_URL=...` in /etc/default/celeryd (the paste sets the generic init script's
+      variables): the script sources that file as shell and exports nothing to the
+      worker, which reads no `BROKER_URL` variable anyway (only CELERY_BROKER_URL);
+    * `broker_url = ""`: empty is unset (`broker-url-empty`).
+
+    Not judged when the paste gives the broker another way Celery reads: a broker setting
+    with a value (a non-literal value counts), CELERY_BROKER_URL named elsewhere in the
+    paste (compose environment, an `export`, `os.environ.get("CELERY_BROKER_URL")`), or a
+    command line's `--broker` / `-b`.
+    """
+    if _broker_given_elsewhere(config, lines):
+        return []
+    names = config.name_lines
+    broker_names = {n: line for n, line in names.items() if _is_broker_name(n)}
+    readable = {n: line for n, line in broker_names.items() if n != BROKER_ENV}
+    if config.config_namespace == "CELERY" or config.unnamespaced_config_line is None:
+        readable = dict(broker_names)
+    init = sorted(config.init_script_vars.values())
+    if len(init) >= 2:
+        if BROKER_ENV in broker_names:
+            return []  # read as an environment variable under systemd's EnvironmentFile
+        in_script = {
+            n: line for n, line in readable.items() if init[0] - 3 <= line <= init[-1] + 3
+        }
+        if in_script and len(in_script) == len(readable):
+            name, line = min(in_script.items(), key=lambda item: item[1])
+            read = f"{BROKER_ENV} (exported) or broker_url in the app's config"
+            return [_not_read(name, line, read)]
+        return []
+    value = config.settings.get("broker_url")
+    has_value = any(v["url"] != "" for v in config.broker_url_values) or (
+        "broker_url" in config.settings and value != ""
+    )
+    if readable and not has_value and "broker_host" not in config.settings:
+        if value == "":
+            return [
+                BROKER_URL_EMPTY.finding(
+                    "error",
+                    config.setting_lines.get("broker_url"),
+                    setting=min(readable, key=readable.get),
+                    default=DEFAULT_BROKER,
+                )
+            ]
+    if readable:
+        return []
+    loaded = config.config_namespace is not None or config.unnamespaced_config_line is not None
+    unread = {
+        n: line
+        for n, line in config.unread_broker_names.items()
+        if loaded or n.startswith("app.conf.")  # a module Celery is shown to load, or its conf
+    }
+    if unread:
+        name, line = min(unread.items(), key=lambda item: item[1])
+        return [_not_read(name, line, "broker_url")]
+    if BROKER_ENV in broker_names:
+        read = 'broker_url, or CELERY_BROKER_URL with config_from_object(..., namespace="CELERY")'
+        return [_not_read(BROKER_ENV, broker_names[BROKER_ENV], read)]
+    return []
+
+
+def _is_broker_name(raw: str) -> bool:
+    named = setting_name(raw)
+    return named is not None and named[0] in ("broker_url", "broker_host")
+
+
+def _not_read(name: str, line: int, read: str) -> Finding:
+    return BROKER_SETTING_NOT_READ.finding(
+        "error", line or None, setting=name, read=read, default=DEFAULT_BROKER
+    )
+
+
+def _broker_given_elsewhere(config: CeleryConfigFact, lines: list[str]) -> bool:
+    own = config.name_lines.get(BROKER_ENV)
+    for number, line in enumerate(lines, start=1):
+        count = line.count(BROKER_ENV)
+        if count > (1 if number == own else 0):
+            return True
+        if "celery" in line and BROKER_OPTION.search(line):
+            return True
+    return False
+
+
+# Result backends that cannot finish a chord: the rpc backend refuses chords
+# (`RPCBackend.ensure_chords_allowed`: 'The "rpc" result backend does not support chords!'),
+# and the old amqp backend (removed in Celery 5) had no native join, so the callback waited
+# on celery.chord_unlock polling, which kept retrying (celery#3330)
+NO_CHORD_BACKENDS = ("rpc", "amqp")
+
+
+def judge_chord_backend(config: CeleryConfigFact) -> list[Finding]:
+    """A `chord(...)` in the paste with the rpc or amqp result backend: the callback never runs.
+
+    Judged only when the paste both calls `chord` and sets the result backend (a setting or
+    `Celery(backend=...)`) to `rpc`/`rpc://` or `amqp`/`amqp://...`; the line is the chord's.
+    """
+    backend = config.settings.get("result_backend")
+    if not config.chord_lines or not isinstance(backend, str):
+        return []
+    scheme = backend.split("://", 1)[0].strip().lower()
+    if scheme not in NO_CHORD_BACKENDS:
+        return []
+    return [
+        CHORD_BACKEND_WITHOUT_CHORDS.finding(
+            "error", config.chord_lines[0], backend=backend, setting="result_backend"
+        )
+    ]
