@@ -35,8 +35,9 @@ CORPUS_ROOT = Path(__file__).parent / "corpus"
 MIN_ACCURACY = 578 / 634
 # `high` answers measured: 315/634 (out-of-fold 0.495; sixth session, trained on the corpus
 # and the spent sets heldout3..7, threshold 0.9900); every one right. Seventh session, the
-# threshold chosen over the real pastes only (0.9970): 199/634, every one right.
-MIN_HIGH_SHARE = 198 / 634
+# threshold chosen over the real pastes only (0.9967 after its config rules): 202/634, every
+# one right.
+MIN_HIGH_SHARE = 202 / 634
 HIGH = "high"
 
 

@@ -49,10 +49,10 @@ FLOORS = {
     # priority-not-applied; another moved on the retrain); one below
     "heldout5": 118 / 134,
     # scored once as a sealed set at the end of the fourth session's work: 96/124
-    "heldout6": 115 / 124,
+    "heldout6": 116 / 124,  # seventh session: 117/124 in-sample (config rules)
     # scored once as a sealed set at the end of the fifth session's work: 102/130; after it,
     # worker-lost-oom no longer takes a native crash (SIGSEGV/SIGABRT): 103/130
-    "heldout7": 104 / 130,  # sixth session: 105/130 (in-sample)
+    "heldout7": 105 / 130,  # sixth session: 105/130, seventh 106/130 (in-sample)
     # scored once as a sealed set at the end of the sixth session's work: 100/119; not
     # trained on (bench/qualitylib.py says why); seventh session, after signatures written
     # from its misses (in-sample now): 106/119
@@ -81,17 +81,18 @@ FLOORS = {
 # Seventh session: the threshold is chosen over the real pastes only (the entries' examples,
 # written to match, had lowered it): 0.9970, fewer `high` answers and none wrong on heldout8,
 # which the ranker never trained on (36 of 37 before that one was listed below). At the
-# measured figures.
+# measured figures, after the seventh session's signatures and config rules (l2 0.1,
+# threshold 0.9967).
 MIN_HIGH_SHARE = {
-    "corpus": 198 / 634,
-    "heldout": 27 / 59,
+    "corpus": 202 / 634,
+    "heldout": 28 / 59,
     "heldout2": 18 / 44,
-    "heldout3": 25 / 124,
+    "heldout3": 27 / 124,
     "heldout4": 24 / 135,
-    "heldout5": 24 / 134,
+    "heldout5": 26 / 134,
     "heldout6": 22 / 124,  # sealed run: 36 `high`, 35 right
-    "heldout7": 24 / 130,  # sealed run: 48 `high`, 44 right
-    "heldout8": 39 / 119,  # sealed run: 51 `high`, 48 right
+    "heldout7": 25 / 130,  # sealed run: 48 `high`, 44 right
+    "heldout8": 41 / 119,  # sealed run: 51 `high`, 48 right
 }
 # The one wrong `high` of heldout4's sealed run, kept visible rather than dropped: a paste
 # about RabbitMQ 3.0 moving mirroring from the `x-ha-policy` argument to policies, answered
