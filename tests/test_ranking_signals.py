@@ -373,7 +373,7 @@ def _qualitylib():
 
 def test_sealed_sets_are_not_read_without_the_flag():
     qualitylib = _qualitylib()
-    for name in ("heldout9", "queries_real6"):
+    for name in ("heldout10", "queries_real7"):
         with pytest.raises(SystemExit):
             qualitylib.load_set(name)
     # the spent sets train the ranker: read without the flag, never the sealed one
