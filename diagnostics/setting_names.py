@@ -146,8 +146,7 @@ def _json_only(settings: dict) -> bool:
     for value in values:
         items = value if isinstance(value, list) else [value]
         if not items or not all(
-            isinstance(item, str) and item.lower() in ("json", "application/json")
-            for item in items
+            isinstance(item, str) and item.lower() in ("json", "application/json") for item in items
         ):
             return False
     return True

@@ -48,7 +48,9 @@ def test_other_names_celery_does_not_read(name):
 
 
 def test_app_conf_attribute_with_an_unread_name():
-    paste = 'app = Celery("x")\napp.conf.broker = "amqp://mq:5672//"\napp.conf.task_acks_late = True\n'
+    paste = (
+        'app = Celery("x")\napp.conf.broker = "amqp://mq:5672//"\napp.conf.task_acks_late = True\n'
+    )
     [finding] = findings(paste, "broker-setting-not-read")
     assert finding.evidence["setting"] == "app.conf.broker" and finding.line == 2
 
@@ -69,7 +71,7 @@ def test_app_conf_attribute_with_an_unread_name():
         "celery -A proj --broker redis://r/0 worker\n",
         # a project's own settings module: nothing shows Celery loads it
         'CELERY_BROKER = os.environ.get("BROKER", "redis://r/0")\n'
-        'CELERY_TASK_RESULT_EXPIRES = 3600\n',
+        "CELERY_TASK_RESULT_EXPIRES = 3600\n",
         # another library's broker object, not a URL
         'app.config_from_object("cfg")\nbroker = RedisBroker(host="r")\n'
         'result_backend = "redis://r/1"\n',
@@ -170,10 +172,7 @@ def test_worker_command_reads_the_beat_flag():
 
 
 def test_procfile_worker_with_beat_is_info():
-    paste = (
-        "web: gunicorn shop.wsgi\n"
-        "worker: celery --app shop worker --loglevel INFO -B\n"
-    )
+    paste = "web: gunicorn shop.wsgi\nworker: celery --app shop worker --loglevel INFO -B\n"
     [finding] = findings(paste, "beat-in-procfile-worker")
     assert (finding.entry, finding.severity, finding.line) == (
         "beat-duplicate-schedule",

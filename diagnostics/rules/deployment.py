@@ -309,7 +309,11 @@ def judge_app_localhost_broker(
     if not literal:
         return
     for service in services:
-        if service.network == "host" or _is_broker(service) or "CELERY_BROKER_URL" in service.env_lines:
+        if (
+            service.network == "host"
+            or _is_broker(service)
+            or "CELERY_BROKER_URL" in service.env_lines
+        ):
             continue
         if not any(s.network != service.network for s in services):
             continue

@@ -26,6 +26,7 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
+from diagnostics import linear_re as re
 from diagnostics.facts import (
     BrokerFact,
     CeleryConfigFact,
@@ -35,7 +36,6 @@ from diagnostics.facts import (
     broker_kind,
     kombu_vhost,
 )
-from diagnostics import linear_re as re
 from diagnostics.parsers import ParsedPaste
 from diagnostics.parsers.python_settings import setting_name
 from diagnostics.rules.base import RuleSpec
@@ -519,9 +519,7 @@ def judge_broker_not_read(config: CeleryConfigFact, lines: list[str]) -> list[Fi
     if len(init) >= 2:
         if BROKER_ENV in broker_names:
             return []  # read as an environment variable under systemd's EnvironmentFile
-        in_script = {
-            n: line for n, line in readable.items() if init[0] - 3 <= line <= init[-1] + 3
-        }
+        in_script = {n: line for n, line in readable.items() if init[0] - 3 <= line <= init[-1] + 3}
         if in_script and len(in_script) == len(readable):
             name, line = min(in_script.items(), key=lambda item: item[1])
             read = f"{BROKER_ENV} (exported) or broker_url in the app's config"
@@ -531,16 +529,16 @@ def judge_broker_not_read(config: CeleryConfigFact, lines: list[str]) -> list[Fi
     has_value = any(v["url"] != "" for v in config.broker_url_values) or (
         "broker_url" in config.settings and value != ""
     )
-    if readable and not has_value and "broker_host" not in config.settings:
-        if value == "":
-            return [
-                BROKER_URL_EMPTY.finding(
-                    "error",
-                    config.setting_lines.get("broker_url"),
-                    setting=min(readable, key=readable.get),
-                    default=DEFAULT_BROKER,
-                )
-            ]
+    empty = readable and not has_value and "broker_host" not in config.settings
+    if empty and value == "":
+        return [
+            BROKER_URL_EMPTY.finding(
+                "error",
+                config.setting_lines.get("broker_url"),
+                setting=min(readable, key=readable.get),
+                default=DEFAULT_BROKER,
+            )
+        ]
     if readable:
         return []
     loaded = config.config_namespace is not None or config.unnamespaced_config_line is not None
