@@ -607,9 +607,8 @@ def _similarities(
 # (any word, plus adjacent word pairs) relative to the best match of the query.
 COSINE_WEIGHT = 4.0  # per unit of cosine below the query's best entry
 ALL_WORDS_BONUS = 0.0  # the entry holds every word of the query (the grid's best: none)
-SIGNATURE_WEIGHT = (
-    3.0  # per unit of weight of an entry's signature the query holds (the grid's best)
-)
+# per unit of weight of an entry's signature the query holds (the grid's best)
+SIGNATURE_WEIGHT = 3.0
 
 
 def _signature_hits(kb: KnowledgeBase, query: str) -> dict[str, float]:
