@@ -497,7 +497,10 @@ def search(
     if kb.path is None or not query.strip():
         return []
     if complete:
-        query = query.rstrip() + " "
+        # a submitted query's last word is a word; when nothing matches it whole (a word cut
+        # short before Enter, the type-ahead's "See all results" for what was typed), it is
+        # read as the start of one, as the type-ahead reads it
+        return search(query.rstrip() + " ", limit, kb=kb) or search(query, limit, kb=kb)
     connection = _connection(kb.path)
     query = _without_noise(query)
     pool = max(limit, POOL)
