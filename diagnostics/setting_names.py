@@ -134,8 +134,12 @@ def paste_setting_names(parsed: Any, *, scan_text: bool = True) -> set[str]:
     return names
 
 
-SERIALIZER_SETTINGS = ("accept_content", "task_serializer", "result_serializer")
-SERIALIZER_SETTINGS += ("result_accept_content",)
+SERIALIZER_SETTINGS = (
+    "accept_content",
+    "task_serializer",
+    "result_serializer",
+    "result_accept_content",
+)
 
 
 def _json_only(settings: dict) -> bool:

@@ -251,6 +251,10 @@ LOOPBACK = ("localhost", "::1", "ip6-localhost")
 BROKER_IMAGE = re.compile(r"rabbitmq|redis|valkey|keydb|dragonfly", re.IGNORECASE)
 
 
+def _is_loopback(host: str) -> bool:
+    return host in LOOPBACK or host.startswith("127.")
+
+
 def judge_localhost_broker(services: list[ServiceFact]) -> Iterator[Finding]:
     """A broker URL to localhost in a container while the paste runs other services.
 
@@ -274,7 +278,7 @@ def judge_localhost_broker(services: list[ServiceFact]) -> Iterator[Finding]:
         seen: set[str] = set()
         for use in service.broker_urls:
             host = use["host"]
-            if (host in LOOPBACK or host.startswith("127.")) and use["url"] not in seen:
+            if _is_loopback(host) and use["url"] not in seen:
                 seen.add(use["url"])
                 yield BROKER_LOCALHOST_IN_CONTAINER.finding(
                     "warning",
@@ -304,7 +308,7 @@ def judge_app_localhost_broker(
     literal = [
         (use["url"], use["line"])
         for use in config.broker_url_values
-        if _url_host(use["url"]) in LOOPBACK or _url_host(use["url"]).startswith("127.")
+        if _is_loopback(_url_host(use["url"]))
     ]
     if not literal:
         return
@@ -319,7 +323,7 @@ def judge_app_localhost_broker(
             continue
         for use in service.env_broker_urls:
             host, variable = use["host"], use["variable"]
-            if host in LOOPBACK or host.startswith("127.") or not host:
+            if not host or _is_loopback(host):
                 continue
             url, line = literal[0]
             yield APP_BROKER_LOCALHOST_IGNORES_ENV.finding(
@@ -598,7 +602,7 @@ def judge_embedded_beat(parsed: ParsedPaste) -> Iterator[Finding]:
         if same in seen:
             continue  # the same command written twice (a sentence quoting it) is one worker
         seen.add(same)
-        if any(w[2] == command.line for w in workers):
+        if _worker_on_line(command.line, workers):
             continue
         text = parsed.lines[command.line - 1] if command.line <= len(parsed.lines) else ""
         process = PROCFILE_LINE.match(text)
@@ -614,7 +618,7 @@ def judge_embedded_beat(parsed: ParsedPaste) -> Iterator[Finding]:
         if "beat" in text
         and "worker" not in text
         and BEAT_COMMAND.search(text[:1000])
-        and not _beat_in_same_worker(number, workers)
+        and not _worker_on_line(number, workers)
     ]
     count = sum(instances for _, instances, _ in workers)
     first = min(workers, key=lambda w: w[2] or 0)
@@ -630,5 +634,5 @@ def judge_embedded_beat(parsed: ParsedPaste) -> Iterator[Finding]:
         yield BEAT_IN_PROCFILE_WORKER.finding("info", procfile[0][1], process=procfile[0][0])
 
 
-def _beat_in_same_worker(number: int, workers: list[tuple[str, int, int | None]]) -> bool:
+def _worker_on_line(number: int, workers: list[tuple[str, int, int | None]]) -> bool:
     return any(line == number for _, _, line in workers)
