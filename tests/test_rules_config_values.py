@@ -1,0 +1,142 @@
+"""Config values Celery never applies (eighth session, issue 10): `CELERY_`-prefixed names not
+in capitals, and time limits on a gevent or eventlet worker.
+
+Every paste here is written for the test (no spent-set paste is copied).
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from diagnostics.parsers import parse_paste
+from diagnostics.rules import run_rules
+
+
+def findings(paste: str, rule: str) -> list:
+    return [f for f in run_rules(parse_paste(textwrap.dedent(paste))) if f.rule == rule]
+
+
+# --- prefixed-setting-not-uppercase -> deprecated-setting-names ------------------------------
+
+DJANGO_MIXED_CASE = """\
+    # shop/settings.py
+    INSTALLED_APPS = ["django_celery_beat", "orders"]
+    TIME_ZONE = "UTC"
+
+    CELERY_broker_url = "amqp://shop:secret@rabbit:5672/shop"
+    CELERY_result_backend = "redis://cache:6379/1"
+    CELERY_TASK_ACKS_LATE = True
+"""
+
+
+def test_prefix_with_a_lowercase_name_is_never_read():
+    [finding] = findings(DJANGO_MIXED_CASE, "prefixed-setting-not-uppercase")
+    assert finding.entry == "deprecated-setting-names"
+    assert (finding.severity, finding.line) == ("warning", 5)
+    assert finding.evidence["settings"] == ["CELERY_broker_url", "CELERY_result_backend"]
+    assert finding.evidence["upper"] == "CELERY_BROKER_URL"
+
+
+def test_unread_names_leave_the_other_judgements():
+    # the broker URL Celery never sees is not judged for its vhost either
+    paste = 'CELERY_broker_url = "amqp://h:5672/orders/"\nCELERY_TASK_ACKS_LATE = True\n'
+    assert findings(paste, "prefixed-setting-not-uppercase")
+    assert not findings(paste, "vhost-trailing-slash")
+
+
+def test_with_the_django_namespace_in_the_paste():
+    paste = """\
+        app = Celery("shop")
+        app.config_from_object("django.conf:settings", namespace="CELERY")
+
+        CELERY_beat_scheduler = "django_celery_beat.schedulers:DatabaseScheduler"
+    """
+    [finding] = findings(paste, "prefixed-setting-not-uppercase")
+    assert finding.line == 4 and finding.evidence["upper"] == "CELERY_BEAT_SCHEDULER"
+
+
+@pytest.mark.parametrize(
+    "paste",
+    [
+        # capitals: what Celery reads
+        'CELERY_BROKER_URL = "amqp://rabbit:5672//"\nCELERY_TASK_ACKS_LATE = True\n',
+        # lowercase new names without the prefix (a celeryconfig module): read
+        'broker_url = "amqp://rabbit:5672//"\ntask_acks_late = True\n',
+        # the same setting also spelt in capitals: the capitals are read
+        'CELERY_broker_url = "amqp://a//"\nCELERY_BROKER_URL = "amqp://rabbit:5672//"\n',
+        # a project's own name that is no Celery setting
+        'CELERY_my_flag = True\nCELERY_BROKER_URL = "amqp://rabbit:5672//"\n',
+        # another namespace: these names are not its own
+        'app.config_from_object("django.conf:settings", namespace="TASKS")\n'
+        'CELERY_broker_url = "amqp://rabbit:5672//"\n',
+    ],
+)
+def test_names_celery_reads_or_not_its_own_are_not_judged(paste):
+    assert not findings(paste, "prefixed-setting-not-uppercase")
+
+
+# --- time-limit-on-green-pool -> gevent-blocking ----------------------------------------------
+
+GEVENT_SOFT = """\
+    # celeryconfig.py
+    task_soft_time_limit = 30
+    task_time_limit = 60
+
+    $ celery -A crawler worker -P gevent -c 200 -l INFO
+"""
+
+
+def test_soft_limit_on_a_gevent_worker_never_fires():
+    [finding] = findings(GEVENT_SOFT, "time-limit-on-green-pool")
+    assert finding.entry == "gevent-blocking"
+    assert (finding.severity, finding.line) == ("warning", 2)
+    assert finding.evidence == {
+        "pool": "gevent",
+        "setting": "task_soft_time_limit",
+        "limit": 30.0,
+        "kind": "soft",
+    }
+
+
+def test_soft_limit_on_the_command_line_and_the_pool_setting():
+    paste = "worker_pool = 'gevent'\n\ncelery -A crawler worker --soft-time-limit=45\n"
+    [finding] = findings(paste, "time-limit-on-green-pool")
+    assert finding.evidence["limit"] == 45.0 and finding.line == 3
+
+
+def test_a_task_own_soft_limit_on_gevent():
+    paste = """\
+        app = Celery("crawler", broker="redis://cache:6379/0")
+
+        @app.task(soft_time_limit=20, time_limit=40)
+        def fetch(url):
+            return requests.get(url).text
+
+        celery -A crawler worker --pool=gevent --concurrency=100
+    """
+    [finding] = findings(paste, "time-limit-on-green-pool")
+    assert finding.evidence["setting"] == "fetch(soft_time_limit=)" and finding.line == 3
+
+
+def test_eventlet_applies_no_limit_at_all():
+    paste = "task_time_limit = 120\n\ncelery -A crawler worker -P eventlet -c 500\n"
+    [finding] = findings(paste, "time-limit-on-green-pool")
+    assert finding.evidence["kind"] == "hard" and finding.evidence["pool"] == "eventlet"
+
+
+@pytest.mark.parametrize(
+    "paste",
+    [
+        # gevent enforces the hard limit (when the task yields): nothing to say
+        "task_time_limit = 120\n\ncelery -A crawler worker -P gevent -c 100\n",
+        # prefork applies both limits
+        "task_soft_time_limit = 30\ntask_time_limit = 60\n\ncelery -A c worker -c 8\n",
+        "task_soft_time_limit = 30\n\ncelery -A c worker -P threads -c 8\n",
+        # a gevent worker without limits
+        "task_acks_late = True\n\ncelery -A crawler worker -P gevent -c 100\n",
+    ],
+)
+def test_limits_a_pool_applies_are_not_judged(paste):
+    assert not findings(paste, "time-limit-on-green-pool")
