@@ -206,7 +206,7 @@ GREEN_POOLS = ("gevent", "eventlet")
 
 
 def green_pool(config: CeleryConfigFact) -> str | None:
-    """"gevent" or "eventlet" when the paste's worker runs that pool (`-P`, `worker_pool`)."""
+    """The pool, "gevent" or "eventlet", when the paste's worker runs that pool (`-P`, `worker_pool`)."""
     pool = config.pool or config.settings.get("worker_pool")
     if not isinstance(pool, str):
         return None
