@@ -140,3 +140,42 @@ def test_eventlet_applies_no_limit_at_all():
 )
 def test_limits_a_pool_applies_are_not_judged(paste):
     assert not findings(paste, "time-limit-on-green-pool")
+
+
+# --- the broker named in words: Redis's timeouts, not RabbitMQ's --------------------------------
+
+ACKS_LATE_REDIS_WORDS = """\
+    task_acks_late = True
+    task_reject_on_worker_lost = True
+
+    After a kill -9 the message stays in the unacked hash in Redis and nothing runs it again.
+"""
+
+
+def test_acks_late_with_redis_in_words_is_judged_against_the_visibility_timeout():
+    got = run_rules(parse_paste(textwrap.dedent(ACKS_LATE_REDIS_WORDS)))
+    rules = {f.rule: f for f in got}
+    assert "acks-late-over-consumer-timeout" not in rules
+    finding = rules["acks-late-over-visibility-timeout"]
+    assert (finding.entry, finding.line) == ("redis-visibility-timeout", 1)
+    assert finding.evidence["timeout_s"] == 3600 and finding.evidence["assumed"] is True
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "The workers talk to RabbitMQ; Redis only caches sessions.",  # another broker named
+        "Nothing in the logs.",  # no broker named: RabbitMQ's default applies
+    ],
+)
+def test_redis_not_the_broker_by_words(words):
+    paste = f"task_acks_late = True\n\n{words}\n"
+    rules = {f.rule for f in run_rules(parse_paste(paste))}
+    assert "acks-late-over-visibility-timeout" not in rules
+
+
+def test_a_redis_result_backend_does_not_make_redis_the_broker():
+    paste = 'task_acks_late = True\nresult_backend = "redis://cache:6379/1"\n'
+    rules = {f.rule for f in run_rules(parse_paste(paste))}
+    assert "acks-late-over-visibility-timeout" not in rules
+    assert "acks-late-over-consumer-timeout" in rules
