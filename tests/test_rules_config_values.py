@@ -179,3 +179,40 @@ def test_a_redis_result_backend_does_not_make_redis_the_broker():
     rules = {f.rule for f in run_rules(parse_paste(paste))}
     assert "acks-late-over-visibility-timeout" not in rules
     assert "acks-late-over-consumer-timeout" in rules
+
+
+# --- broker-url-credentials-unencoded -> broker-access-refused --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "char", "severity"),
+    [
+        ("redis://s3cr3t@2024@cache:6379/0", "@", "warning"),  # no ':': a user name, no password
+        ("amqp://shop:pa/ss@rabbit:5672/shop", "/", "error"),
+        ("amqp://shop:pa#ss@rabbit:5672/shop", "#", "error"),
+        ("redis://:pa?ss@cache:6379/0", "?", "error"),
+    ],
+)
+def test_reserved_characters_in_the_credentials(url, char, severity):
+    paste = f'# celeryconfig.py\nbroker_url = "{url}"\ntask_acks_late = True\n'
+    [finding] = findings(paste, "broker-url-credentials-unencoded")
+    assert finding.entry == "broker-access-refused"
+    assert (finding.severity, finding.line, finding.evidence["char"]) == (severity, 2, char)
+    # the secret never reaches the evidence, even where kombu would read it as a user name
+    assert "pa" not in finding.evidence["url"] and "s3cr3t" not in finding.evidence["url"]
+    assert finding.evidence["url"].endswith(url.rpartition("@")[2])
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "amqp://shop:p%40ss%2Fw@rabbit:5672/shop",  # percent-encoded
+        "amqp://shop:p@ss@rabbit:5672/shop",  # an '@' after the ':' is read right by kombu
+        "redis://:secret@cache:6379/0",
+        "amqp://guest:guest@rabbit:5672//",
+        "redis://cache:6379/0",
+    ],
+)
+def test_credentials_kombu_reads_are_not_judged(url):
+    paste = f'broker_url = "{url}"\ntask_acks_late = True\n'
+    assert not findings(paste, "broker-url-credentials-unencoded")

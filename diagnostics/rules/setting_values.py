@@ -100,10 +100,14 @@ PREFIXED_SETTING_NOT_UPPERCASE = RuleSpec(
     "deprecated-setting-names",
     ("settings", "setting", "upper"),
 )
+BROKER_URL_CREDENTIALS_UNENCODED = RuleSpec(
+    "broker-url-credentials-unencoded", "broker-access-refused", ("setting", "url", "char")
+)
 TIME_LIMIT_ON_GREEN_POOL = RuleSpec(
     "time-limit-on-green-pool", "gevent-blocking", ("pool", "setting", "limit", "kind")
 )
 SPECS = (
+    BROKER_URL_CREDENTIALS_UNENCODED,
     PREFIXED_SETTING_NOT_UPPERCASE,
     TIME_LIMIT_ON_GREEN_POOL,
     CHORD_BACKEND_WITHOUT_CHORDS,
@@ -150,6 +154,7 @@ def judge(parsed: ParsedPaste) -> list[Finding]:
             judge_late_ack_settings,
             judge_connection_retry,
             judge_vhost_trailing_slash,
+            judge_unencoded_credentials,
         ):
             findings.extend(rule(config))
         findings.extend(judge_unlimited_prefetch(config, []).findings)
@@ -545,6 +550,31 @@ def judge_connection_retry(config: CeleryConfigFact) -> list[Finding]:
             startup_setting="broker_connection_retry_on_startup",
         )
     ]
+
+
+def judge_unencoded_credentials(config: CeleryConfigFact) -> list[Finding]:
+    """A broker URL whose credentials hold a reserved character kombu cannot read.
+
+    A `/`, `#` or `?` in the password: kombu refuses the URL (error). An `@` in credentials
+    with no `:` before it: they are read as a user name and no password is sent (warning).
+    The parser notes the character before it masks the password
+    (`python_settings.unencoded_userinfo`); every assigned value is judged.
+    """
+    findings: list[Finding] = []
+    for value in config.broker_url_values:
+        char = value.get("unencoded")
+        if not char:
+            continue
+        findings.append(
+            BROKER_URL_CREDENTIALS_UNENCODED.finding(
+                "warning" if char == "@" else "error",
+                value.get("line") or None,
+                setting="broker_url",
+                url=value["url"],
+                char=char,
+            )
+        )
+    return findings
 
 
 def judge_vhost_trailing_slash(config: CeleryConfigFact) -> list[Finding]:
