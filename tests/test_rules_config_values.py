@@ -216,3 +216,60 @@ def test_reserved_characters_in_the_credentials(url, char, severity):
 def test_credentials_kombu_reads_are_not_judged(url):
     paste = f'broker_url = "{url}"\ntask_acks_late = True\n'
     assert not findings(paste, "broker-url-credentials-unencoded")
+
+
+# --- time-limit-over-grace-period for supervisord and systemd -> tasks-lost-on-deploy ---------
+
+SUPERVISOR_DEFAULT_WAIT = """\
+    ; /etc/supervisor/conf.d/shop.conf
+    [program:shop-worker]
+    command=/srv/venv/bin/celery -A shop worker -l INFO --time-limit=1800 -c 4
+    directory=/srv/shop
+    autostart=true
+"""
+
+
+def test_supervisor_program_without_stopwaitsecs_waits_ten_seconds():
+    [finding] = findings(SUPERVISOR_DEFAULT_WAIT, "time-limit-over-grace-period")
+    assert finding.entry == "tasks-lost-on-deploy"
+    assert (finding.severity, finding.line) == ("info", 3)
+    assert finding.evidence == {
+        "service": "shop-worker",
+        "time_limit": "1800",
+        "grace": "10",
+        "setting": "stopwaitsecs",
+    }
+
+
+def test_systemd_unit_with_a_short_stop_timeout_and_the_app_limit():
+    paste = """\
+        # shop/celeryconfig.py
+        task_time_limit = 900
+
+        # /etc/systemd/system/shop-worker.service
+        [Unit]
+        Description=shop worker
+        [Service]
+        ExecStart=/srv/venv/bin/celery -A shop worker -l INFO
+        TimeoutStopSec=5min
+    """
+    [finding] = findings(paste, "time-limit-over-grace-period")
+    assert finding.line == 9
+    assert (finding.evidence["grace"], finding.evidence["time_limit"]) == ("300", "900")
+
+
+@pytest.mark.parametrize(
+    "paste",
+    [
+        # a wait longer than the limit (Celery's own supervisord example waits 600 s)
+        "[program:w]\ncommand=celery -A shop worker --time-limit=300\nstopwaitsecs = 600\n",
+        # no time limit stated: how long tasks run is unknown
+        "[program:w]\ncommand=celery -A shop worker -c 4\n",
+        # systemd's default 90 s covers a 60 s limit
+        "[Service]\nExecStart=/srv/venv/bin/celery -A shop worker --time-limit=60\n",
+        # not a worker
+        "[program:web]\ncommand=gunicorn shop.wsgi --timeout 120\n",
+    ],
+)
+def test_process_managers_that_wait_long_enough_are_not_judged(paste):
+    assert not findings(paste, "time-limit-over-grace-period")
