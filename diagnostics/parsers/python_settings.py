@@ -225,9 +225,15 @@ class _Collector:
         elif name == "broker_url" and isinstance(value, str):
             fact.broker_url = mask_url(value)
             fact.settings[name] = fact.broker_url
-            fact.broker_url_values.append(
-                {"url": fact.broker_url, "line": fact.setting_lines.get(name, 0)}
-            )
+            entry = {"url": fact.broker_url, "line": fact.setting_lines.get(name, 0)}
+            unencoded = unencoded_userinfo(value)
+            if unencoded:
+                # the password may sit where a user name belongs: mask all the credentials
+                scheme, _, rest = value.partition("://")
+                fact.broker_url = f"{scheme}://****@{rest.rpartition('@')[2]}"
+                fact.settings[name] = entry["url"] = fact.broker_url
+                entry["unencoded"] = unencoded
+            fact.broker_url_values.append(entry)
         elif name in ("task_time_limit", "task_soft_time_limit") and _number(value):
             key = "*" if name == "task_time_limit" else "*soft"
             fact.time_limits[key] = float(value)
@@ -392,3 +398,28 @@ def parse_config_text(text: str) -> CeleryConfigFact:
 
 
 PARSER = Parser("python-config", parse_config_text, wired=True, module=__name__)
+
+
+def unencoded_userinfo(url: str) -> str | None:
+    """The reserved character a URL's credentials hold unencoded, when kombu misreads them.
+
+    kombu splits the authority at its last `@` (Python's `urlparse`): a `/`, `#` or `?` in
+    the password ends the authority early (kombu raises "Port could not be cast to integer
+    value"), and an `@` in credentials without a `:` makes the whole of them the user name,
+    no password sent. An `@` after the `:` is read right and not reported.
+
+        >>> unencoded_userinfo("redis://1234@121@cache:6379/0"), unencoded_userinfo("amqp://u:p#w@mq//")
+        ('@', '#')
+        >>> unencoded_userinfo("amqp://u:p@ss@mq:5672//"), unencoded_userinfo("amqp://u:p%23w@mq//")
+        (None, None)
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
+        return None
+    userinfo = rest.rpartition("@")[0]
+    for char in ("/", "#", "?"):
+        if char in userinfo:
+            return char
+    if "@" in userinfo and ":" not in userinfo.partition("@")[0]:
+        return "@"
+    return None

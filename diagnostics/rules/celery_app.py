@@ -14,6 +14,7 @@ from dataclasses import replace
 
 from celery.app.defaults import _TO_NEW_KEY
 
+from diagnostics import linear_re as re
 from diagnostics.facts import BrokerFact, CeleryConfigFact, Finding, broker_kind
 from diagnostics.parsers import ParsedPaste
 from diagnostics.rules.base import RuleSpec
@@ -53,7 +54,9 @@ def judge(parsed: ParsedPaste) -> list[Finding]:
     for rule in (judge_global_qos_option, judge_get_in_task, judge_dead_letter_routes):
         findings.extend(rule(config))
     findings.extend(judge_setting_names(config, parsed.diff_sides))
-    broker = parsed.broker or BrokerFact(kind=broker_kind(config.broker_url))
+    broker = parsed.broker or BrokerFact()
+    if broker.kind is None:
+        broker = replace(broker, kind=broker_kind(config.broker_url) or _named(parsed))
     versions = parsed.extra.get("versions")
     if versions is not None and versions.rabbitmq and broker.version is None:
         broker = replace(broker, version=versions.rabbitmq)
@@ -61,6 +64,25 @@ def judge(parsed: ParsedPaste) -> list[Finding]:
     findings.extend(judge_visibility_timeout(config, broker).findings)
     findings.extend(judge_dependencies(parsed))
     return findings
+
+
+_REDIS = re.compile(r"\bredis\b", re.IGNORECASE)
+_OTHER_BROKER = re.compile(r"rabbit|amqp|\bsqs\b|kafka|\bqpid\b|\bmongo", re.IGNORECASE)
+
+
+def _named(parsed: ParsedPaste) -> str | None:
+    """The broker kind "redis" when the paste names no broker URL but talks of Redis and of no other broker
+    ("the unacked hash in redis"): the timeouts are then the Redis transport's, not
+    RabbitMQ's consumer_timeout. Not when a Redis result backend explains the word (the
+    broker is then Celery's default AMQP one, or unknown)."""
+    config = parsed.config
+    backend = config.settings.get("result_backend") if config is not None else None
+    if isinstance(backend, str) and backend.startswith(("redis", "rediss")):
+        return None
+    text = "\n".join(parsed.lines)
+    if _REDIS.search(text) and not _OTHER_BROKER.search(text):
+        return "redis"
+    return None
 
 
 def judge_global_qos_option(config: CeleryConfigFact) -> list[Finding]:

@@ -24,6 +24,7 @@ from diagnostics import linear_re as re
 from diagnostics.facts import CeleryConfigFact, Finding, ServiceFact, broker_kind, kombu_vhost
 from diagnostics.parsers import ParsedPaste
 from diagnostics.parsers.regions import _containers
+from diagnostics.parsers.units import worker_units
 from diagnostics.parsers.yamldocs import YamlDoc
 from diagnostics.rules.base import RuleSpec
 
@@ -99,6 +100,8 @@ READS_CREDENTIALS = re.compile(r"environ|getenv", re.IGNORECASE)
 
 def judge(parsed: ParsedPaste) -> list[Finding]:
     beat = list(judge_embedded_beat(parsed))
+    app_limit = parsed.config.time_limits.get("*") if parsed.config is not None else None
+    beat.extend(judge_grace_period(worker_units(parsed.lines), app_limit))
     if not parsed.yaml_docs:
         return beat
     findings = beat + list(judge_env_order(parsed.yaml_docs))
@@ -112,7 +115,6 @@ def judge(parsed: ParsedPaste) -> list[Finding]:
     app_url = parsed.config.broker_url if parsed.config is not None else None
     findings.extend(judge_default_vhost(parsed.services, app_url, parsed.refused_vhosts))
     findings.extend(judge_redis_data_permissions(parsed.services))
-    app_limit = parsed.config.time_limits.get("*") if parsed.config is not None else None
     findings.extend(judge_grace_period(parsed.services, app_limit))
     return findings
 
@@ -530,6 +532,9 @@ def judge_redis_data_permissions(services: list[ServiceFact]) -> Iterator[Findin
 DEFAULT_GRACE = {
     "kubernetes": (30.0, "terminationGracePeriodSeconds"),
     "compose": (10.0, "stop_grace_period"),
+    # process managers (diagnostics.parsers.units): supervisord's and systemd's defaults
+    "supervisor": (10.0, "stopwaitsecs"),
+    "systemd": (90.0, "TimeoutStopSec"),
 }
 
 

@@ -95,7 +95,21 @@ BROKER_URL_EMPTY = RuleSpec("broker-url-empty", "broker-connection-refused", ("s
 CHORD_BACKEND_WITHOUT_CHORDS = RuleSpec(
     "chord-backend-without-chords", "chord-never-finishes", ("backend", "setting")
 )
+PREFIXED_SETTING_NOT_UPPERCASE = RuleSpec(
+    "prefixed-setting-not-uppercase",
+    "deprecated-setting-names",
+    ("settings", "setting", "upper"),
+)
+BROKER_URL_CREDENTIALS_UNENCODED = RuleSpec(
+    "broker-url-credentials-unencoded", "broker-access-refused", ("setting", "url", "char")
+)
+TIME_LIMIT_ON_GREEN_POOL = RuleSpec(
+    "time-limit-on-green-pool", "gevent-blocking", ("pool", "setting", "limit", "kind")
+)
 SPECS = (
+    BROKER_URL_CREDENTIALS_UNENCODED,
+    PREFIXED_SETTING_NOT_UPPERCASE,
+    TIME_LIMIT_ON_GREEN_POOL,
     CHORD_BACKEND_WITHOUT_CHORDS,
     BROKER_SETTING_NOT_READ,
     BROKER_URL_EMPTY,
@@ -129,15 +143,18 @@ def judge(parsed: ParsedPaste) -> list[Finding]:
     config = parsed.config
     if config is not None:
         findings.extend(judge_namespace(config))
+        findings.extend(judge_prefixed_lowercase(config))
         config = effective_config(config)
         for rule in (
             judge_time_limits,
+            judge_green_pool_limits,
             judge_serializers,
             judge_disabled_prefetch,
             judge_heartbeat,
             judge_late_ack_settings,
             judge_connection_retry,
             judge_vhost_trailing_slash,
+            judge_unencoded_credentials,
         ):
             findings.extend(rule(config))
         findings.extend(judge_unlimited_prefetch(config, []).findings)
@@ -188,6 +205,54 @@ def judge_time_limits(config: CeleryConfigFact) -> list[Finding]:
                 )
             )
     return findings
+
+
+GREEN_POOLS = ("gevent", "eventlet")
+
+
+def green_pool(config: CeleryConfigFact) -> str | None:
+    """The pool, "gevent" or "eventlet", when the paste's worker runs that pool (`-P`, `worker_pool`)."""
+    pool = config.pool or config.settings.get("worker_pool")
+    if not isinstance(pool, str):
+        return None
+    pool = pool.strip().lower()
+    for name in GREEN_POOLS:
+        if pool == name or pool.startswith(f"celery.concurrency.{name}"):
+            return name
+    return None
+
+
+def judge_green_pool_limits(config: CeleryConfigFact) -> list[Finding]:
+    """Time limits a gevent or eventlet worker never applies (Celery 5.7 source).
+
+    The gevent pool wraps a task in a `gevent.Timeout` for the hard limit only
+    (`celery/concurrency/gevent.py`, `apply_timeout`); the soft limit is dropped, so
+    SoftTimeLimitExceeded never reaches the task, and the hard timer fires only when the
+    greenlet yields. The eventlet pool applies neither limit (`on_apply` takes no timeout).
+    """
+    pool = green_pool(config)
+    limits, lines = config.time_limits, config.time_limit_lines
+    if pool is None or not limits:
+        return []
+    if pool == "gevent":
+        keys = [key for key in limits if key.endswith("soft") and limits[key] > 0]
+    else:
+        keys = [key for key in limits if limits[key] > 0]
+    if not keys:
+        return []
+    key = min(keys, key=lambda k: lines.get(k) or 0)
+    soft = key.endswith("soft")
+    option = "soft_time_limit" if soft else "time_limit"
+    return [
+        TIME_LIMIT_ON_GREEN_POOL.finding(
+            "warning",
+            lines.get(key) or None,
+            pool=pool,
+            setting=_limit_setting(key, option),
+            limit=limits[key],
+            kind="soft" if soft else "hard",
+        )
+    ]
 
 
 def _limit_setting(key: str, option: str) -> str:
@@ -374,14 +439,65 @@ def outside_namespace(config: CeleryConfigFact) -> list[str]:
     return [name for name in module if name.islower()]
 
 
+def prefixed_lowercase(config: CeleryConfigFact) -> dict[str, str]:
+    """Module-level `CELERY_broker_url`-style names (raw -> setting): the `CELERY_` prefix with
+    a name not in capitals. Never read: Django's settings keep only uppercase names, Celery's
+    namespace looks up `CELERY_` + the name in capitals, and without a namespace the spelling
+    is no Celery setting at all (Celery 5.7: `app.conf.broker_url` stays None either way).
+    A setting also spelt in capitals somewhere in the paste is not counted."""
+    spelled = set(config.name_lines)
+    out: dict[str, str] = {}
+    for raw in config.module_settings:
+        rest = raw[len("CELERY_") :]
+        if not raw.startswith("CELERY_") or rest.isupper() or not rest:
+            continue
+        named = setting_name(raw)
+        if named is None or f"CELERY_{rest.upper()}" in spelled:
+            continue
+        out[raw] = named[0]
+    return out
+
+
+def judge_prefixed_lowercase(config: CeleryConfigFact) -> list[Finding]:
+    """`CELERY_broker_url = ...` in a settings module: the prefix is right, the case is not.
+
+    Celery's `upgrade settings` output and people's hand edits produce this mix; the worker
+    then runs on defaults (the broker on amqp://guest@localhost:5672//) without a warning.
+    """
+    names = prefixed_lowercase(config)
+    if not names or config.config_namespace not in (None, "CELERY"):
+        return []
+    raws = sorted(names, key=lambda raw: config.module_settings[raw])
+    first = raws[0]
+    return [
+        PREFIXED_SETTING_NOT_UPPERCASE.finding(
+            "warning",
+            config.module_settings[first],
+            settings=raws[:20],
+            setting=first,
+            upper=f"CELERY_{first[len('CELERY_') :].upper()}",
+        )
+    ]
+
+
 def effective_config(config: CeleryConfigFact) -> CeleryConfigFact:
-    """`config` without the settings Celery never reads (`outside_namespace`): not judged."""
-    ignored = set(outside_namespace(config))
-    if not ignored:
+    """`config` without the settings Celery never reads (`outside_namespace`,
+    `prefixed_lowercase`): not judged."""
+    unread = {name: name for name in outside_namespace(config)}
+    if config.config_namespace in (None, "CELERY"):
+        unread.update(prefixed_lowercase(config))
+    if not unread:
         return config
+    ignored = set(unread.values())
     settings = {k: v for k, v in config.settings.items() if k not in ignored}
     acks_late = None if "task_acks_late" in ignored else config.acks_late
-    return replace(config, settings=settings, acks_late=acks_late)
+    changes: dict[str, Any] = {"settings": settings, "acks_late": acks_late}
+    if "broker_url" in ignored:  # the URLs those names assign are not the broker either
+        lines = {config.module_settings.get(raw) for raw in unread}
+        values = [v for v in config.broker_url_values if v.get("line") not in lines]
+        changes["broker_url_values"] = values
+        changes["broker_url"] = values[-1]["url"] if values else None
+    return replace(config, **changes)
 
 
 def judge_namespace(config: CeleryConfigFact) -> list[Finding]:
@@ -434,6 +550,31 @@ def judge_connection_retry(config: CeleryConfigFact) -> list[Finding]:
             startup_setting="broker_connection_retry_on_startup",
         )
     ]
+
+
+def judge_unencoded_credentials(config: CeleryConfigFact) -> list[Finding]:
+    """A broker URL whose credentials hold a reserved character kombu cannot read.
+
+    A `/`, `#` or `?` in the password: kombu refuses the URL (error). An `@` in credentials
+    with no `:` before it: they are read as a user name and no password is sent (warning).
+    The parser notes the character before it masks the password
+    (`python_settings.unencoded_userinfo`); every assigned value is judged.
+    """
+    findings: list[Finding] = []
+    for value in config.broker_url_values:
+        char = value.get("unencoded")
+        if not char:
+            continue
+        findings.append(
+            BROKER_URL_CREDENTIALS_UNENCODED.finding(
+                "warning" if char == "@" else "error",
+                value.get("line") or None,
+                setting="broker_url",
+                url=value["url"],
+                char=char,
+            )
+        )
+    return findings
 
 
 def judge_vhost_trailing_slash(config: CeleryConfigFact) -> list[Finding]:
