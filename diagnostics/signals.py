@@ -13,7 +13,8 @@ Three kinds of signal, each computed once per paste:
   "Connection to broker lost" reconnect notice) does not count: context never
   creates a match on its own.
 * **BM25** of the paste's informative words against each entry's title,
-  summary, symptom and cause (an FTS5 table `signal_fts` written by kb_build;
+  summary, symptom and cause (an FTS5 table `signal_fts` written by kb_build, in
+  two columns: the head, title to symptom phrases, and the Symptom and Cause sections;
   for a KB held only in memory, the same table in an in-memory SQLite).
 * **semantic similarity**: cosine between the paste's WordLlama vector and
   the entry's (kb/vectors.py; entry vectors come from the index).
@@ -517,10 +518,17 @@ def bm25_scores(kb: Any, text: str, limit: int = TOP_K) -> list[tuple[str, float
     return sorted(scores.items(), key=lambda item: -item[1])[:limit]
 
 
+# BM25 column weights of `signal_fts`: the entry's head (title, summary, symptom phrases, KO
+# words) and its body (the Symptom and Cause sections). FTS5 normalises by the whole row's
+# length, so 1:1 is exactly the one-column ranking. 2:1 (a head word counts twice) raised
+# top-1/top-3 on the corpus and every spent set but lowered the `high` share below the test
+# floors with the retrained ranker (docs/ranking.md, eighth session): not switched on.
+HEAD_WEIGHT, BODY_WEIGHT = 1.0, 1.0
 _BM25_SQL = {
-    table: f"SELECT slug, bm25({table}) AS rank FROM {table} "  # noqa: S608 (fixed names)
-    f"WHERE {table} MATCH ? ORDER BY rank LIMIT ?"
-    for table in ("signal_fts", "signal_i18n")
+    "signal_fts": "SELECT slug, bm25(signal_fts, 0, ?, ?) AS rank FROM signal_fts "
+    "WHERE signal_fts MATCH ? ORDER BY rank LIMIT ?",
+    "signal_i18n": "SELECT slug, bm25(signal_i18n) AS rank FROM signal_i18n "
+    "WHERE signal_i18n MATCH ? ORDER BY rank LIMIT ?",
 }
 
 
@@ -535,7 +543,10 @@ def _bm25_query(
     answer = table.answers.get(key)
     if answer is None:
         try:
-            ranked = table.connection.execute(_BM25_SQL[name], (expression, limit)).fetchall()
+            params = (expression, limit)
+            if name == "signal_fts":
+                params = (HEAD_WEIGHT, BODY_WEIGHT, expression, limit)
+            ranked = table.connection.execute(_BM25_SQL[name], params).fetchall()
         except sqlite3.Error:
             return []
         answer = [(slug, -rank) for slug, rank in ranked if -rank > 0]

@@ -163,6 +163,21 @@ def entry_signal_text(entry: Any) -> str:
     return "\n".join(p for p in parts if p)
 
 
+def entry_signal_columns(entry: Any) -> tuple[str, str]:
+    """`entry_signal_text` in two columns for BM25: the short head (title, summary,
+    symptom phrases, KO words), and the body (the Symptom and Cause sections)."""
+    head = [
+        entry.title,
+        entry.summary,
+        ". ".join(entry.symptoms),
+        entry.title_ko,
+        entry.summary_ko,
+        " ".join(entry.keywords_ko),
+    ]
+    body = [_section_text(entry, "symptom"), _section_text(entry, "cause")]
+    return "\n".join(p for p in head if p), "\n".join(p for p in body if p)
+
+
 def entry_foreign_text(entry: Any) -> str:
     """The entry's Chinese, Japanese and Russian search terms (`keywords_zh/ja/ru`), read by
     the paste path's BM25 from a table of their own: the English table's scores (and the
@@ -255,7 +270,7 @@ def load_vectors(path: Path | None, view: str | None = None) -> tuple[list[str],
 
 SIGNAL_FTS_SCHEMA = """
 CREATE VIRTUAL TABLE IF NOT EXISTS signal_fts USING fts5(
-    slug UNINDEXED, text, tokenize = 'unicode61 remove_diacritics 2'
+    slug UNINDEXED, text, body, tokenize = 'unicode61 remove_diacritics 2'
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS signal_vocab USING fts5vocab(signal_fts, row);
 CREATE VIRTUAL TABLE IF NOT EXISTS signal_i18n USING fts5(
@@ -268,9 +283,9 @@ CREATE VIRTUAL TABLE IF NOT EXISTS signal_i18n_vocab USING fts5vocab(signal_i18n
 def write_signal_fts(connection: sqlite3.Connection, entries: list[Any]) -> None:
     connection.executescript(SIGNAL_FTS_SCHEMA)
     connection.executemany(
-        "INSERT INTO signal_fts(slug, text) VALUES (?, ?)",
+        "INSERT INTO signal_fts(slug, text, body) VALUES (?, ?, ?)",
         [
-            (e.slug, fold_for_index(entry_signal_text(e)))
+            (e.slug, *(fold_for_index(part) for part in entry_signal_columns(e)))
             for e in sorted(entries, key=lambda e: e.slug)
             if e.kind == "entry"
         ],
