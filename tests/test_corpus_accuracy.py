@@ -31,13 +31,15 @@ CORPUS_ROOT = Path(__file__).parent / "corpus"
 # config rules, the setting signal, null_config at l2 0.3, prose and error-text signatures):
 # 505/556 (90.8%); out-of-fold (bench/quality.py --set corpus) 0.906. The floors sit at the
 # measured figures. Sixth session (trained with the spent sets too; 78 pastes from other
-# clients and languages added, 634 in all): 578/634, out-of-fold 0.910.
-MIN_ACCURACY = 578 / 634
+# clients and languages added, 634 in all): 578/634, out-of-fold 0.910. Eighth session (two
+# rpc:// pastes relabelled from _none; the training's grid now picks l2 0.3, a tie with 0.1 in
+# out-of-fold log-likelihood): 577/634.
+MIN_ACCURACY = 577 / 634
 # `high` answers measured: 315/634 (out-of-fold 0.495; sixth session, trained on the corpus
 # and the spent sets heldout3..7, threshold 0.9900); every one right. Seventh session, the
 # threshold chosen over the real pastes only (0.9967 after its config rules): 202/634, every
-# one right.
-MIN_HIGH_SHARE = 202 / 634
+# one right. Eighth session (threshold 0.9964, l2 0.3): 206/634.
+MIN_HIGH_SHARE = 206 / 634
 HIGH = "high"
 
 
