@@ -36,8 +36,14 @@ Query handling, in order:
      saying a symptom the way a signature catches it).
 6. Each candidate scores bm25 / the query's best bm25 + COSINE_WEIGHT x (cosine -
    the best cosine) + ALL_WORDS_BONUS when it holds every word + SIGNATURE_WEIGHT x
-   its signature's weight (weights derived by bench/search_weights.py). An exact title
-   or slug match goes first.
+   its signature's weight (weights derived by bench/search_weights.py).
+7. A query the semantic signal reads (three content words or more, or Chinese or
+   Japanese) is also read as a short paste by the paste ranker
+   (diagnostics/learned_rank.py: signatures, rules, BM25 over symptom and cause, the
+   symptom views' cosine, setting names); each candidate of either list scores
+   step 6's score + FUSE_SEARCH_RR / its search rank + FUSE_RANKER_LOG_P x
+   ln(the ranker's probability) + FUSE_RANKER_RR / its ranker rank (bench/search_fusion.py
+   derives them). An exact title or slug match goes first.
 """
 
 from __future__ import annotations
