@@ -36,13 +36,20 @@ Query handling, in order:
      saying a symptom the way a signature catches it).
 6. Each candidate scores bm25 / the query's best bm25 + COSINE_WEIGHT x (cosine -
    the best cosine) + ALL_WORDS_BONUS when it holds every word + SIGNATURE_WEIGHT x
-   its signature's weight (weights derived by bench/search_weights.py). An exact title
-   or slug match goes first.
+   its signature's weight (weights derived by bench/search_weights.py).
+7. A query the semantic signal reads (three content words or more, or Chinese or
+   Japanese) is also read as a short paste by the paste ranker
+   (diagnostics/learned_rank.py: signatures, rules, BM25 over symptom and cause, the
+   symptom views' cosine, setting names); each candidate of either list scores
+   step 6's score + FUSE_SEARCH_RR / its search rank + FUSE_RANKER_LOG_P x
+   ln(the ranker's probability) + FUSE_RANKER_RR / its ranker rank (bench/search_fusion.py
+   derives them). An exact title or slug match goes first.
 """
 
 from __future__ import annotations
 
 import html
+import math
 import re
 import sqlite3
 import threading
@@ -532,6 +539,8 @@ def search(
         among += [slug for slug in signed if slug not in among]
     similarities = _similarities(kb, semantic_text, pool, among)
     hits = _combine(kb, words, {hit.slug for hit in every}, similarities, bool(meaning), signed)
+    if meaning:  # a query of several words reads like a short paste: the paste ranker too
+        hits = _fused(kb, hits[:pool], _paste_ranking(kb, query))
     hits = _exact_first(hits, query, kb, limit)
     _add_snippets(connection, kb, hits, query, expression if every else some)
     return hits
@@ -668,6 +677,72 @@ def _combine(
             score += COSINE_WEIGHT * (similarities.of(slug) - best_cos)
         hit.score = round(score, 6)
         scored.append((-score, order, hit))
+    return [hit for _, _, hit in sorted(scored, key=lambda item: item[:2])]
+
+
+# Fusion with the paste ranker (diagnostics/learned_rank.py) for a query the meaning signal
+# reads (three content words or more, or Chinese/Japanese): a conditional logit over four
+# features of each candidate, fitted on the spent title sets (bench/search_fusion.py derives
+# them, leave-one-set-out figures in docs/ranking.md "Eighth session: /search ranked with the paste ranker too"), scaled so that the
+# search score's own weight is 1.
+FUSE_SEARCH_RR = 0.41  # per unit of 1 / the entry's rank in search's own order
+FUSE_RANKER_LOG_P = 0.05  # per unit of ln(the paste ranker's probability of the entry)
+FUSE_RANKER_RR = 0.43  # per unit of 1 / the entry's rank in the paste ranker's order
+FUSE_MIN_P = 1e-4  # the probability of an entry the paste ranker does not name
+
+
+def _paste_ranking(kb: KnowledgeBase, query: str) -> list[tuple[str, float]]:
+    """The paste ranker's candidates for `query` read as a paste, with their probabilities,
+    best first ([] without a trained model or when the query cannot be read as a paste).
+    The same signals as /diagnose: signatures, rules, BM25 over symptom and cause, the
+    cosine over the symptom views, setting names; about 1 ms on the bundled KB."""
+    from diagnostics.learned_rank import load_model
+    from diagnostics.parsers import parse_paste
+    from diagnostics.rules import run_rules
+    from diagnostics.signals import paste_signals
+
+    model = load_model()
+    if model is None:
+        return []
+    try:
+        parsed = parse_paste(query.strip()[:MAX_QUERY_CHARS])
+        findings = run_rules(parsed)
+        found = get_matcher(kb).match(parsed.logical, parsed.exceptions, parsed.lines)
+        signals = paste_signals(kb, parsed, found, findings, use=frozenset(model.signals))
+        return model.probabilities(signals)[0]
+    except Exception:  # the search index alone, as without a model
+        return []
+
+
+def _fused(
+    kb: KnowledgeBase, hits: list[SearchHit], ranked: list[tuple[str, float]]
+) -> list[SearchHit]:
+    """`hits` (search's order) and the paste ranker's `ranked` entries as one order: search's
+    score + FUSE_SEARCH_RR / its rank + FUSE_RANKER_LOG_P × ln(probability) + FUSE_RANKER_RR
+    / the ranker's rank. An entry only the ranker names enters one below search's last."""
+    if not ranked:
+        return hits
+    floor = min((hit.score for hit in hits), default=0.0) - 1.0
+    search_rank = {hit.slug: rank for rank, hit in enumerate(hits, 1)}
+    ranker_rank = {slug: rank for rank, (slug, _) in enumerate(ranked, 1)}
+    probability = dict(ranked)
+    by_slug = {hit.slug: hit for hit in hits}
+    for slug in ranker_rank:
+        entry = kb.entries.get(slug)
+        if slug not in by_slug and entry is not None:
+            by_slug[slug] = SearchHit(
+                entry.slug, entry.title, entry.summary, entry.url, html.escape(entry.summary), floor
+            )
+    scored = []
+    for slug, hit in by_slug.items():
+        score = hit.score
+        if slug in search_rank:
+            score += FUSE_SEARCH_RR / search_rank[slug]
+        score += FUSE_RANKER_LOG_P * math.log(max(probability.get(slug, 0.0), FUSE_MIN_P))
+        if slug in ranker_rank:
+            score += FUSE_RANKER_RR / ranker_rank[slug]
+        hit.score = round(score, 6)
+        scored.append((-score, search_rank.get(slug, len(hits) + 1), hit))
     return [hit for _, _, hit in sorted(scored, key=lambda item: item[:2])]
 
 

@@ -260,3 +260,51 @@ def test_one_syllable_korean_words_in_a_row_are_one_phrase(fixture_kb):
 
     expression = build_match(_connection(fixture_kb.path), "두 번 실행 ")
     assert expression.startswith('("두 번" OR "두번") AND ')
+
+
+@pytest.mark.parametrize(
+    ("query", "expected", "within"),
+    [
+        # titles of spent sets the search index alone ranks second or fifth: the paste
+        # ranker's signals (signatures, symptom BM25, the symptom views) lift them
+        ("DID restarts on RMQ timeout", "delivery-ack-timeout", 1),
+        ("Fix ungraceful Celery workers shutdown in container", "tasks-lost-on-deploy", 1),
+        ("Durable true leads to error", "queue-arguments-mismatch", 3),
+    ],
+)
+def test_a_query_of_several_words_is_ranked_with_the_paste_ranker_too(query, expected, within):
+    # the site's own content (the session index), as the Korean questions
+    found = [hit.slug for hit in search(query, limit=3, complete=True)]
+    assert expected in found[:within], found
+
+
+def test_short_queries_and_the_type_ahead_do_not_ask_the_paste_ranker(monkeypatch):
+    from kb import search as kb_search
+
+    def refuse(kb, query):
+        raise AssertionError(f"paste ranker asked for {query!r}")
+
+    monkeypatch.setattr(kb_search, "_paste_ranking", refuse)
+    assert search("visibility timeout", limit=3, complete=True)
+    assert search("quor", limit=3)
+
+
+def test_fusion_adds_the_entries_only_the_paste_ranker_names():
+    from kb import index as kb_index
+    from kb.search import SearchHit, _fused
+
+    kb = kb_index.get_kb()
+    first, second, third = sorted(kb.entries)[:3]
+
+    def hit(slug, score):
+        entry = kb.entries[slug]
+        return SearchHit(slug, entry.title, entry.summary, entry.url, "", score)
+
+    # the ranker sure of search's second, which goes first; `third`, which search did not
+    # find, enters below search's last
+    fused = _fused(kb, [hit(first, 1.0), hit(second, 0.9)], [(second, 0.9), (third, 0.05)])
+    assert [h.slug for h in fused] == [second, first, third]
+    assert fused[0].score > fused[1].score > fused[2].score
+    # no ranking (no model, or an unreadable query): search's own order and scores
+    hits = [hit(first, 1.0), hit(second, 0.2)]
+    assert _fused(kb, hits, []) == hits
