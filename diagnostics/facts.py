@@ -125,6 +125,9 @@ class CeleryConfigFact:
     # another region of the paste, never a config by itself
     loader_only: bool = False
     chord_lines: list[int] = field(default_factory=list)  # `chord(...)` calls
+    # settings read from a sentence (`name = value` in an inline code span, or a prose line that
+    # is only that assignment), setting -> line; the rest of the fact holds them too
+    prose_settings: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -31,6 +31,7 @@ from diagnostics.parsers.brokerconf import parse_broker_settings
 from diagnostics.parsers.cmdline import WorkerCommand, parse_worker_command, parse_worker_commands
 from diagnostics.parsers.errors import MalformedPaste, PasteError
 from diagnostics.parsers.logs import LogLine, classify_log_lines, refused_vhosts
+from diagnostics.parsers.prose_settings import prose_config
 from diagnostics.parsers.python_settings import NotPython, parse_python_config
 from diagnostics.parsers.requirements import Requirements, parse_requirements
 from diagnostics.parsers.text import LogicalLine, clean_lines, logical_lines
@@ -93,8 +94,32 @@ def parse_paste(text: str) -> ParsedPaste:
     except budget.BudgetExceeded as exc:  # past the deadline: what was parsed is the answer
         parsed.notices.append(budget.notice(exc.stage))
     _apply_worker_commands(parsed)
-    parsed.kinds = _kinds(parsed)
+    parsed.kinds = _kinds(parsed)  # a setting named in a sentence makes no config kind
+    _add_prose_settings(parsed)
     return parsed
+
+
+def _add_prose_settings(parsed: ParsedPaste) -> None:
+    """Settings assigned in sentences, for the settings no config region of the paste sets."""
+    config = parsed.config
+    skip = set(config.settings) if config is not None else set()
+    prose = prose_config(parsed.lines, skip=skip)
+    if prose is None:
+        return
+    if config is not None:
+        if "task_acks_late" in skip:
+            prose.acks_late = None
+        if "broker_url" in skip:
+            prose.broker_url, prose.broker_url_values = None, []
+        for key in list(prose.time_limits):
+            if key in config.time_limits:
+                del prose.time_limits[key]
+                prose.time_limit_lines.pop(key, None)
+        lines = {**config.prose_settings, **prose.prose_settings}
+        parsed.config = _merge(config, prose)
+        parsed.config.prose_settings = lines
+    else:
+        parsed.config = prose
 
 
 def _parse_exceptions(parsed: ParsedPaste) -> None:

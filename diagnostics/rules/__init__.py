@@ -54,5 +54,27 @@ def run_rules(parsed: ParsedPaste) -> list[Finding]:
     findings: list[Finding] = []
     for module in PASTE_RULES:
         findings.extend(module.judge(parsed))
+    _from_prose(parsed, findings)
     order = {"error": 0, "warning": 1, "info": 2}
     return sorted(findings, key=lambda f: (order.get(f.severity, 3), f.line or 0))
+
+
+def _from_prose(parsed: ParsedPaste, findings: list[Finding]) -> None:
+    """A finding on a line whose settings come from a sentence (an inline `name = value`) is
+    at most a warning: the paste says what someone set, not the config the app loads."""
+    config = parsed.config
+    if config is None or not config.prose_settings:
+        return
+    prose_lines = set(config.prose_settings.values()) - set(_config_lines(config))
+    for finding in findings:
+        if finding.line in prose_lines and finding.severity == "error":
+            finding.severity = "warning"
+
+
+def _config_lines(config) -> list[int]:
+    """Lines of settings a config region set (not from a sentence)."""
+    return [
+        line
+        for name, line in config.setting_lines.items()
+        if name not in config.prose_settings and line is not None
+    ]
