@@ -687,7 +687,7 @@ def _combine(
 # search score's own weight is 1.
 FUSE_SEARCH_RR = 0.41  # per unit of 1 / the entry's rank in search's own order
 FUSE_RANKER_LOG_P = 0.05  # per unit of ln(the paste ranker's probability of the entry)
-FUSE_RANKER_RR = 0.43  # per unit of 1 / the entry's rank in the paste ranker's order
+FUSE_RANKER_RR = 0.41  # per unit of 1 / the entry's rank in the paste ranker's order
 FUSE_MIN_P = 1e-4  # the probability of an entry the paste ranker does not name
 
 
