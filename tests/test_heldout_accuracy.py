@@ -64,6 +64,9 @@ FLOORS = {
     # WorkerLostError), config rules read from its misses and settings named in sentences:
     # 89/122
     "heldout9": 89 / 122,
+    # scored once as a sealed set at the end of the eighth session's work: 100/129; not
+    # trained on
+    "heldout10": 100 / 129,
 }
 # Share of `high` answers measured with the ranker trained on the 556-paste corpus at
 # 99.5% precision (threshold 0.9954): corpus 247/556, heldout 35/59, heldout2 22/44,
@@ -101,6 +104,7 @@ MIN_HIGH_SHARE = {
     "heldout7": 24 / 130,  # sealed run: 48 `high`, 44 right; eighth session 24 (l2 0.3)
     "heldout8": 40 / 119,  # sealed run: 51 `high`, 48 right; eighth session 40 (l2 0.3)
     "heldout9": 26 / 122,  # sealed run: 26 `high`, 25 right
+    "heldout10": 30 / 129,  # sealed run: 30 `high`, 29 right
 }
 # The one wrong `high` of heldout4's sealed run, kept visible rather than dropped: a paste
 # about RabbitMQ 3.0 moving mirroring from the `x-ha-policy` argument to policies, answered
@@ -142,6 +146,11 @@ KNOWN_WRONG_HIGH = {
     # superuser warning whose thread is about an unknown gid (`_none`), answered
     # worker-superuser-warning at 0.998 (the warning's exact text).
     "heldout9": {"_none/celery-8913-superuser-warning-unknown-gid.txt"},
+    # heldout10's sealed run (eighth session) had one: a Celery 2.3 worker killed by a 404
+    # `NOT_FOUND - no exchange 'reply.celeryd.pidbox'`, answered queue-not-found at `high`;
+    # its first label was queue-not-found, moved to `_none` before the run by the blind
+    # second labelling (the thread's cause is a Celery bug fixed by a patch).
+    "heldout10": {"_none/hustoknow-celery23-no-exchange-reply-celeryd-pidbox-worker-dies.txt"},
     # heldout6's sealed run had one: a macOS `spawn` start method failing with the unpack
     # error windows-prefork-unpack explained for Windows only (labelled `_none`). The entry
     # now covers spawned children on any platform (reproduced with Celery 5.6.2 and a forced
