@@ -230,6 +230,7 @@ def ablate(kb) -> None:
     }
     sets = {"training": q.training_items(kb)}  # out-of-fold per training set
     sets.update({name: q.load_set(name) for name in q.OPEN_SETS if name != "corpus"})
+    sets.update({name: q.load_set(name) for name in q.FLOOR_SETS})
     shown_sets = ("corpus", "spent", *sets.keys() - {"training"})
     print(
         f"{'signals':<15} {'set':<9} {'n':>4} {'top1':>6} {'top3':>6} "
@@ -256,7 +257,7 @@ def ablate(kb) -> None:
             )
     print(
         "* out-of-fold (5-fold CV over the corpus and the spent sets heldout3..7); "
-        "the others use the full fit"
+        "the others use the full fit (heldout8..10: floors, not trained on)"
     )
 
 

@@ -34,6 +34,8 @@ SEALED: frozenset[str] = frozenset()
 SPENT = ("heldout3", "heldout4", "heldout5", "heldout6", "heldout7")
 TRAINING_SETS = ("corpus", *SPENT)
 OPEN_SETS = ("corpus", "heldout", "heldout2")
+# Spent sets that are regression floors and not trained on (the ablation shows them too)
+FLOOR_SETS = ("heldout8", "heldout9", "heldout10")
 FOLDS = 5
 L2_GRID = (0.03, 0.1, 0.3, 1.0, 3.0)
 KINDS = ("log", "traceback", "config", "prose")
