@@ -696,10 +696,12 @@ def _paste_ranking(kb: KnowledgeBase, query: str) -> list[tuple[str, float]]:
     best first ([] without a trained model or when the query cannot be read as a paste).
     The same signals as /diagnose: signatures, rules, BM25 over symptom and cause, the
     cosine over the symptom views, setting names; about 1 ms on the bundled KB."""
-    from diagnostics.learned_rank import load_model
-    from diagnostics.parsers import parse_paste
-    from diagnostics.rules import run_rules
-    from diagnostics.signals import paste_signals
+    # imported here, not at the top: only a long query needs the paste ranker, and the
+    # type-ahead's short queries must not pay for loading it
+    from diagnostics.learned_rank import load_model  # (see above)
+    from diagnostics.parsers import parse_paste  # (see above)
+    from diagnostics.rules import run_rules  # (see above)
+    from diagnostics.signals import paste_signals  # (see above)
 
     model = load_model()
     if model is None:

@@ -87,15 +87,22 @@ def parse_paste(text: str) -> ParsedPaste:
         ("broker settings", _parse_broker_settings),
         ("other parsers", _run_unwired_parsers),
     )
+    stopped = False
     try:
         for name, stage in stages:
             budget.checkpoint(name)
             stage(parsed)
     except budget.BudgetExceeded as exc:  # past the deadline: what was parsed is the answer
         parsed.notices.append(budget.notice(exc.stage))
+        stopped = True
     _apply_worker_commands(parsed)
     parsed.kinds = _kinds(parsed)  # a setting named in a sentence makes no config kind
-    _add_prose_settings(parsed)
+    if not stopped:
+        try:
+            budget.checkpoint("settings in sentences")
+            _add_prose_settings(parsed)
+        except budget.BudgetExceeded as exc:  # the same: answer with what was parsed
+            parsed.notices.append(budget.notice(exc.stage))
     return parsed
 
 
