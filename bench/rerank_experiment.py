@@ -1,0 +1,194 @@
+"""Offline: the first match from the full model, the other places from a meaning-only one?
+
+    .venv/bin/python bench/rerank_experiment.py
+
+The ablation (docs/ranking.md, "Eighth session, end") shows top-3 higher on every floor when
+the ranker is trained without the signature features, while top-1 and `high` need them. The
+variants here keep the full model's first match and its confidence exactly (so top-1,
+confident-wrong and `high` are unchanged by construction) and change only places 2 and 3:
+
+- current: the full model's order.
+- meaning: the other places from the ranker trained without signatures (bm25, cosine,
+  setting), the full model's first match left out.
+- interleave: full 2nd place and meaning 1st place alternate (meaning's first).
+- mean: the other places by the mean of the two models' probabilities.
+- zeroed: no second model: the other places by the full model's own weights with the
+  signature features (sig_score, sig_max, sig_count, sig_lead) set to zero, same candidates.
+
+Training sets (corpus, heldout3..7) are out-of-fold (5-fold CV, both models); the floors
+heldout8..10 (never trained on) use the full fits. Choose by the training rows only.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import qualitylib as q  # noqa: E402
+
+FULL = ("signature", "bm25", "cosine", "setting")
+MEANING = ("bm25", "cosine", "setting")
+MIN_P = 0.02
+
+
+def ranked(row: q.Row, p: list[float]) -> list[tuple[str, float]]:
+    slugs = list(row.signals.candidates)
+    out = sorted(zip(slugs, p[:-1], strict=False), key=lambda s: (-s[1], s[0]))
+    return [(s, x) for s, x in out if x >= MIN_P]
+
+
+SIGNATURE_FEATURES = ("sig_score", "sig_max", "sig_count", "sig_lead")
+
+
+def zeroed(weights: list[float]) -> list[float]:
+    from diagnostics.signals import FEATURES
+
+    drop = {FEATURES.index(name) for name in SIGNATURE_FEATURES}
+    return [0.0 if i in drop else w for i, w in enumerate(weights)]
+
+
+def cv_zeroed(rows: list[q.Row], l2: float) -> list[list[float]]:
+    """Out-of-fold probabilities of the full model's fold fits with signature weights zeroed."""
+    from diagnostics.learned_rank import fit, predict
+
+    groups = q.groups_of(rows)
+    out: list[list[float]] = [[] for _ in rows]
+    for fold in range(q.FOLDS):
+        weights = zeroed(fit([g for g, r in zip(groups, rows, strict=True) if r.fold != fold], l2))
+        for index, (group, row) in enumerate(zip(groups, rows, strict=True)):
+            if row.fold == fold:
+                out[index] = predict(weights, group[0])
+    return out
+
+
+def variants(
+    first: str,
+    full: list[tuple[str, float]],
+    meaning: list[tuple[str, float]],
+    nosig: list[tuple[str, float]],
+):
+    rest_full = [s for s, _ in full if s != first]
+    rest_meaning = [s for s, _ in meaning if s != first]
+    out = {"current": [first, *rest_full], "meaning": [first, *rest_meaning]}
+    mixed: list[str] = [first]
+    for a, b in zip(rest_meaning + [None] * 3, rest_full + [None] * 3, strict=False):
+        for s in (a, b):
+            if s and s not in mixed:
+                mixed.append(s)
+    out["interleave"] = mixed
+    pf, pm = dict(full), dict(meaning)
+    pool = set(rest_full) | set(rest_meaning)
+    mean = sorted(pool, key=lambda s: (-(pf.get(s, 0.0) + pm.get(s, 0.0)) / 2, s))
+    out["mean"] = [first, *mean]
+    out["zeroed"] = [first, *[s for s, _ in nosig if s != first]]
+    return out
+
+
+def score(rows_full, p_full, gate, rows_meaning, p_meaning, p_zero, threshold, caps, keep):
+    """{variant: [n, top1, top3, high, high_right]} over the paste rows `keep` accepts."""
+    tally: dict[str, list[int]] = {}
+    for rf, pf, p0, rm, pm, pz in zip(
+        rows_full, p_full, gate, rows_meaning, p_meaning, p_zero, strict=True
+    ):
+        if not q.is_paste(rf) or not keep(rf):
+            continue
+        assert rf.item.path == rm.item.path
+        answer = q.answer_from(rf, pf, threshold, entry_thresholds=caps, unlifted=p0)
+        expect = rf.item.expect
+        meaning_top = [s for s, _ in ranked(rm, pm)][:3]
+        if expect is not None and expect in meaning_top and answer.slug is None:
+            tally.setdefault("(full none, meaning top-3 right)", [0, 0, 0, 0, 0])[0] += 1
+        if answer.slug is None:
+            lists = {v: [] for v in ("current", "meaning", "interleave", "mean", "zeroed")}
+        else:
+            lists = variants(answer.slug, ranked(rf, pf), ranked(rm, pm), ranked(rf, pz))
+        for name, top in lists.items():
+            t = tally.setdefault(name, [0, 0, 0, 0, 0])
+            hit1 = answer.confidence != "high" if expect is None else top[:1] == [expect]
+            hit3 = hit1 if expect is None else expect in top[:3]
+            high = answer.confidence == "high"
+            t[0] += 1
+            t[1] += hit1
+            t[2] += hit3
+            t[3] += high
+            t[4] += high and expect is not None and hit1
+    return tally
+
+
+def main() -> int:
+    from train_ranker import train
+
+    from diagnostics.learned_rank import fit, predict, unlifted
+
+    kb = q.setup()
+    items = q.training_items(kb)
+    floors = {name: q.load_set(name) for name in q.FLOOR_SETS}
+    rows, models = {}, {}
+    for label, use in (("full", FULL), ("meaning", MEANING)):
+        rows[label] = {"training": q.collect(items, kb, use=frozenset(use))}
+        rows[label].update({n: q.collect(i, kb, use=frozenset(use)) for n, i in floors.items()})
+        data, probabilities, gate = train(rows[label]["training"], use)
+        weights = fit(q.groups_of(rows[label]["training"]), data["trained"]["l2"])
+        models[label] = (data, probabilities, gate, weights)
+        print(f"# {label}: l2={data['trained']['l2']} threshold={data['high_threshold']}")
+    data, pf, gate, wf = models["full"]
+    _, pm, _, wm = models["meaning"]
+    threshold, caps = data["high_threshold"], data["entry_high_thresholds"]
+    pz = cv_zeroed(rows["full"]["training"], data["trained"]["l2"])
+    results = {}
+    train_rows = (rows["full"]["training"], rows["meaning"]["training"])
+    results["corpus*"] = score(
+        train_rows[0],
+        pf,
+        gate,
+        train_rows[1],
+        pm,
+        pz,
+        threshold,
+        caps,
+        lambda r: q.set_of(r) == "corpus",
+    )
+    results["spent*"] = score(
+        train_rows[0],
+        pf,
+        gate,
+        train_rows[1],
+        pm,
+        pz,
+        threshold,
+        caps,
+        lambda r: q.set_of(r) in q.SPENT,
+    )
+    results["training*"] = score(
+        train_rows[0], pf, gate, train_rows[1], pm, pz, threshold, caps, lambda r: True
+    )
+    for name in q.FLOOR_SETS:
+        rf, rm = rows["full"][name], rows["meaning"][name]
+        mats_f = [q.groups_of([r])[0][0] for r in rf]
+        mats_m = [q.groups_of([r])[0][0] for r in rm]
+        p_f = [predict(wf, m) for m in mats_f]
+        g_f = [predict(unlifted(wf), m) for m in mats_f]
+        p_m = [predict(wm, m) for m in mats_m]
+        p_z = [predict(zeroed(wf), m) for m in mats_f]
+        results[name] = score(rf, p_f, g_f, rm, p_m, p_z, threshold, caps, lambda r: True)
+    print(
+        f"{'set':<11} {'variant':<11} {'n':>4} {'top1':>6} {'top3':>6} {'high':>6} {'high_prec':>9}"
+    )
+    for name, tally in results.items():
+        for variant, (n, t1, t3, high, right) in tally.items():
+            if variant.startswith("("):
+                print(f"{name:<11} {variant} {n}")
+                continue
+            prec = f"{right / high:.3f}" if high else "-"
+            print(
+                f"{name:<11} {variant:<11} {n:>4} {t1 / n:>6.3f} {t3 / n:>6.3f} "
+                f"{high / n:>6.3f} {prec:>9}"
+            )
+    print("* out-of-fold (5-fold CV); floors heldout8..10: full fits, never trained on")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
