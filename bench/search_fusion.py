@@ -32,6 +32,7 @@ django.setup()
 import numpy as np  # noqa: E402
 from search_quality import SEALED, load_queries, set_folder  # noqa: E402
 
+from diagnostics import learned_rank  # noqa: E402
 from kb import index as kb_index  # noqa: E402
 from kb import search as kb_search  # noqa: E402
 from tests.corpus_loader import LABEL_ALIASES, NONE_FOLDER  # noqa: E402
@@ -89,43 +90,11 @@ def collect(name: str) -> list[tuple[np.ndarray, int, list[str], str]]:
 
 
 def fit(groups, l2: float, iterations: int = 50) -> np.ndarray:
-    """Newton's method on the L2-regularised conditional-logit log-likelihood, each step
-    halved until the objective decreases (as diagnostics.learned_rank.fit)."""
+    """The four fusion weights: diagnostics.learned_rank.fit (Newton's method on the
+    L2-regularised conditional-logit log-likelihood) over the titles whose entry is a
+    candidate; `l2` weighs w·w whole (learned_rank's ½·l2·w·w, so it gets 2 × l2)."""
     train = [(x, y) for x, y, _, _ in groups if y >= 0]
-
-    def objective(w):
-        total = l2 * float(w @ w)
-        for x, y in train:
-            u = x @ w
-            top = u.max()
-            total += top + math.log(float(np.exp(u - top).sum())) - u[y]
-        return total
-
-    w = np.array([1.0, 0.0, 0.0, 0.0])
-    current = objective(w)
-    for _ in range(iterations):
-        grad, hess = 2 * l2 * w, 2 * l2 * np.eye(len(w))
-        for x, y in train:
-            u = x @ w
-            p = np.exp(u - u.max())
-            p /= p.sum()
-            mean = p @ x
-            grad += mean - x[y]
-            hess += (x * p[:, None]).T @ x - np.outer(mean, mean)
-        step = np.linalg.solve(hess, grad)
-        scale = 1.0
-        while scale > 1e-6:
-            candidate = w - scale * step
-            value = objective(candidate)
-            if value <= current:
-                break
-            scale /= 2
-        else:
-            break
-        w, current = candidate, value
-        if np.abs(scale * step).max() < 1e-8:
-            break
-    return w
+    return np.array(learned_rank.fit(train, 2 * l2, iterations, dim=4))
 
 
 def hits(groups, w) -> tuple[int, int, int]:

@@ -236,11 +236,14 @@ def design(signals: PasteSignals, expect: str | None) -> tuple[list[list[float]]
     return rows, target, slugs
 
 
-def fit(groups: list[tuple[Any, ...]], l2: float, iterations: int = 100) -> list[float]:
+def fit(
+    groups: list[tuple[Any, ...]], l2: float, iterations: int = 100, dim: int | None = None
+) -> list[float]:
     """Newton's method on the L2-regularised conditional-logit log-likelihood.
 
     A group is (rows, target) or (rows, target, weight): a weight counts the paste
-    that many times.
+    that many times. `dim`: the rows' width, the ranker's features by default (the /search
+    fusion of bench/search_fusion.py fits its own four).
 
     Each step is damped by backtracking (halved until the objective decreases): a
     full Newton step overshoots when some pastes are almost separable, and then
@@ -248,7 +251,7 @@ def fit(groups: list[tuple[Any, ...]], l2: float, iterations: int = 100) -> list
     """
     import numpy as np
 
-    dim = len(FEATURES) + len(NULL_FEATURES)
+    dim = dim or len(FEATURES) + len(NULL_FEATURES)
     data = [(np.asarray(g[0], dtype=float), g[1], g[2] if len(g) > 2 else 1.0) for g in groups]
 
     def objective(w: Any) -> float:
