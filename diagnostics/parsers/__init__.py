@@ -122,11 +122,7 @@ def _add_prose_settings(parsed: ParsedPaste) -> None:
             if key in config.time_limits:
                 del prose.time_limits[key]
                 prose.time_limit_lines.pop(key, None)
-        lines = {**config.prose_settings, **prose.prose_settings}
-        parsed.config = _merge(config, prose)
-        parsed.config.prose_settings = lines
-    else:
-        parsed.config = prose
+    parsed.config = _merge(config, prose)
 
 
 def _parse_exceptions(parsed: ParsedPaste) -> None:
@@ -261,6 +257,7 @@ def _merge(into: CeleryConfigFact | None, fact: CeleryConfigFact) -> CeleryConfi
     for name, line in fact.init_script_vars.items():
         into.init_script_vars.setdefault(name, line)
     into.fanout_exchanges.update(fact.fanout_exchanges)
+    into.prose_settings.update(fact.prose_settings)
     for name in (
         "old_names",
         "new_names",

@@ -73,6 +73,8 @@ def prose_config(lines: list[str], *, skip: set[str] | frozenset[str] = frozense
 
     `skip`: settings a config region already sets (the config wins over a sentence).
     """
+    from diagnostics.parsers import _merge  # the config merge; imported late (circular)
+
     merged: CeleryConfigFact | None = None
     seen = 0
     for number, name, value in _assignments(lines):
@@ -93,14 +95,5 @@ def prose_config(lines: list[str], *, skip: set[str] | frozenset[str] = frozense
         ):
             continue
         fact.prose_settings[setting] = number
-        merged = fact if merged is None else _merge_prose(merged, fact)
-    return merged
-
-
-def _merge_prose(into: CeleryConfigFact, fact: CeleryConfigFact) -> CeleryConfigFact:
-    from diagnostics.parsers import _merge  # the config merge; imported late (circular)
-
-    prose = {**into.prose_settings, **fact.prose_settings}
-    merged = _merge(into, fact)
-    merged.prose_settings = prose
+        merged = _merge(merged, fact)
     return merged
