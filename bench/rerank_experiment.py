@@ -139,31 +139,15 @@ def main() -> int:
     pz = cv_zeroed(rows["full"]["training"], data["trained"]["l2"])
     results = {}
     train_rows = (rows["full"]["training"], rows["meaning"]["training"])
-    results["corpus*"] = score(
-        train_rows[0],
-        pf,
-        gate,
-        train_rows[1],
-        pm,
-        pz,
-        threshold,
-        caps,
-        lambda r: q.set_of(r) == "corpus",
-    )
-    results["spent*"] = score(
-        train_rows[0],
-        pf,
-        gate,
-        train_rows[1],
-        pm,
-        pz,
-        threshold,
-        caps,
-        lambda r: q.set_of(r) in q.SPENT,
-    )
-    results["training*"] = score(
-        train_rows[0], pf, gate, train_rows[1], pm, pz, threshold, caps, lambda r: True
-    )
+    which = {
+        "corpus*": lambda r: q.set_of(r) == "corpus",
+        "spent*": lambda r: q.set_of(r) in q.SPENT,
+        "training*": lambda r: True,
+    }
+    for label, keep in which.items():
+        results[label] = score(
+            train_rows[0], pf, gate, train_rows[1], pm, pz, threshold, caps, keep
+        )
     for name in q.FLOOR_SETS:
         rf, rm = rows["full"][name], rows["meaning"][name]
         mats_f = [q.groups_of([r])[0][0] for r in rf]
