@@ -21,10 +21,10 @@ What is recognised, by family (each pass below names its family):
   Discord and Teams webhooks, Telegram bot tokens, `/token/...` segments);
 - keys that name a secret, in Python, YAML, JSON, INI, XML and env files: any key
   holding password/passwd/pwd/secret/token/api key/access key/private key/
-  credentials/basic auth, any key ending in `_PASS`/`_PW`, and UPPERCASE env names
+  credentials/basic auth/Erlang cookie, any key ending in `_PASS`/`_PW`, and UPPERCASE env names
   ending in `KEY` (routing and binding keys excepted), with their values inline,
   on the following indented lines, or in a Kubernetes `env:` item's `value:`;
-- command lines of the ecosystem's tools: `--password`-like flags, rabbitmqctl
+- command lines of the ecosystem's tools: `--password`-like flags (`--erlang-cookie`), rabbitmqctl
   `add_user`/`change_password`/`authenticate_user` positional passwords,
   `rabbitmqadmin -p`, `redis-cli -a`, `mysql -pPW`, `docker login -p`,
   `curl -u user:PW`, `flower --basic_auth=user:PW`, Redis `AUTH`/`requirepass`;
@@ -85,7 +85,7 @@ _KEY_CHARS = r"[A-Za-z0-9_.\-]"
 _SECRET_KEY = (
     r"(?:" + _KEY_CHARS + r"*(?i:passw(?:or)?d|passwd|pwd|secret|token|api[_-]?key|access[_-]?key"
     r"|private[_-]?key|credentials?|basic[_-]?auth|auth[_-]?key|signing[_-]?key|encryption[_-]?key"
-    r"|master[_-]?key|session[_-]?key|client[_-]?key|dsn)" + _KEY_CHARS + r"*"
+    r"|master[_-]?key|session[_-]?key|client[_-]?key|dsn|erlang[_-]?cookie)" + _KEY_CHARS + r"*"
     r"|" + _KEY_CHARS + r"*[_.\-](?i:pass|pw)\b|\b(?i:pass)\b"
     r"|(?-i:[A-Z0-9_.\-]*[A-Z0-9_]KEY)\b)"
 )
@@ -165,7 +165,7 @@ _ENV_DEFAULT = re.compile(
 # Command-line flags: --password hunter2, --password=hunter2, --redis-pass x, --api-key x.
 _FLAG = re.compile(
     r"(?P<head>(?:^|[^a-zA-Z\-])--[a-zA-Z\-_]*(?i:password|passwd|pass|pwd|secret|token|api[_-]?key"
-    r"|access[_-]?key)[a-zA-Z\-_]*(?:=|[ \t]+))(?P<secret>" + _ARG + ")"
+    r"|access[_-]?key|erlang[_-]?cookie)[a-zA-Z\-_]*(?:=|[ \t]+))(?P<secret>" + _ARG + ")"
 )
 _AUTH_HEADER = re.compile(
     r"(?P<head>\b(?:Proxy-)?Authorization\s*[:=]\s*['\"]?(?:Basic|Bearer|Token|Digest|JWT)?\s*)"

@@ -522,3 +522,26 @@ def test_line_loops_charge_one_step_per_line_visited():
         with budget.counting() as spent:
             redact_text(text + " ")  # a fresh text: the cache must not answer
         assert spent.work - spent.regex_work == steps, text
+
+
+# -- review (2026-11-30): the Erlang cookie, the key to every node of a RabbitMQ cluster --
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("RABBITMQ_ERLANG_COOKIE=ErlCookie134", "ErlCookie134"),
+        ('RABBITMQ_ERLANG_COOKIE: "ErlCookie132"', "ErlCookie132"),
+        ("rabbitmq:\n  auth:\n    erlangCookie: CookieSecret117\n", "CookieSecret117"),
+        ("  rabbitmq-erlang-cookie: RXJsYW5nQ29va2llMTMx\n", "RXJsYW5nQ29va2llMTMx"),
+        ("- name: RABBITMQ_ERLANG_COOKIE\n  value: ErlEnvItem135\n", "ErlEnvItem135"),
+        ("rabbitmqctl --erlang-cookie ErlFlag130 cluster_status", "ErlFlag130"),
+        ("erlang_cookie = 'ErlPy136'", "ErlPy136"),
+    ],
+)
+def test_erlang_cookies_are_masked(text, secret):
+    redacted = redact_text(text)
+    assert secret not in redacted and "****" in redacted, redacted
+
+
+def test_django_cookie_settings_are_not_taken_for_secrets():
+    text = "SESSION_COOKIE_SECURE = True\nCSRF_COOKIE_NAME = 'csrftoken'\n"
+    assert redact_text(text) == text
