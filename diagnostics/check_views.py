@@ -46,6 +46,22 @@ STATUS_LABELS = {
     "running": _("running"),
     "done": _("done"),
 }
+# The JSON API's fields (CheckRequest.from_fields) and the language JSON clients may send.
+API_FIELDS = frozenset(
+    {
+        "broker_url",
+        "password",
+        "management_url",
+        "management_user",
+        "management_password",
+        "vhost",
+        "queues",
+        "config",
+        "consumer_timeout_ms",
+        "tls_verify",
+        "lang",
+    }
+)
 FORM_FIELDS = (
     "broker_url",
     "password",
@@ -198,6 +214,15 @@ def api_start_check(request: HttpRequest) -> JsonResponse:
         return _json_error("the body must be JSON", 400, "bad-json")
     if not isinstance(body, dict):
         return _json_error("the body must be a JSON object", 400, "bad-json")
+    unknown = sorted(str(key)[:40] for key in body if key not in API_FIELDS)
+    if unknown:  # a misspelt field ("queue") must not silently check nothing
+        hint = ' (did you mean "queues", a list?)' if "queue" in unknown else ""
+        return _json_error(
+            f"unknown field(s) {', '.join(map(repr, unknown[:5]))}{hint}; the fields are "
+            + ", ".join(sorted(API_FIELDS)),
+            400,
+            "bad-request",
+        )
     try:
         run = start_run(CheckRequest.from_fields(body, timeout=settings.KB_CHECK_TIMEOUT))
     except HostNotAllowed as exc:

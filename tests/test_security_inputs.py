@@ -53,3 +53,14 @@ def test_tls_verify_must_be_a_boolean(client, value):
     response = client.post("/api/checks", body, content_type="application/json")
     assert response.status_code == 400
     assert "tls_verify must be true or false" in response.json()["error"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("field", ["queue", "brokerUrl", "text"])
+def test_unknown_check_fields_are_a_400_not_silently_ignored(client, field):
+    # {"queue": "celery"} (the CLI's --queue) used to start a run that said "no queue named"
+    body = json.dumps({"broker_url": "amqp://10.255.255.1", field: "celery"})
+    response = client.post("/api/checks", body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "bad-request"
+    assert repr(field) in response.json()["error"] and "queues" in response.json()["error"]
