@@ -78,6 +78,16 @@ OUTCOMES: dict[str, dict[str, str]] = {
         "ko": "vhost '{{vhost}}'에 큐 '{{queue}}'가 없는데 앱은 선언하지 않고(no_declare) 소비한다. "
         "소비자는 404 NOT_FOUND - no queue '{{queue}}' in vhost '{{vhost}}'를 받는다",
     },
+    "queue.missing.no-config": {
+        "en": "no queue '{{queue}}' in vhost '{{vhost}}': nothing has declared it yet. A Celery "
+        "worker declares the queues it consumes when it starts, so none consumes it now; a "
+        "consumer with no_declare gets 404 NOT_FOUND - no queue '{{queue}}' in vhost "
+        "'{{vhost}}' (give the config to tell which)",
+        "ko": "vhost '{{vhost}}'에 큐 '{{queue}}'가 없다. 아직 아무도 선언하지 않았다. Celery 워커는 "
+        "시작할 때 소비할 큐를 선언하므로 지금 이 큐를 소비하는 워커는 없다. no_declare로 소비하면 "
+        "404 NOT_FOUND - no queue '{{queue}}' in vhost '{{vhost}}'를 받는다(설정을 주면 어느 쪽인지 "
+        "판단한다)",
+    },
     "queue.missing.undeclared": {
         "en": "no queue '{{queue}}' in vhost '{{vhost}}' and nothing in the given config "
         "declares it: consumers get 404 NOT_FOUND - no queue '{{queue}}' in vhost '{{vhost}}'",
