@@ -21,7 +21,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from diagnostics.checks import CheckRequest, HostNotAllowed, TargetError
 from diagnostics.checks.allowlist import load_allowlist
@@ -140,7 +140,7 @@ def _masked(form: CheckForm) -> CheckForm:
     return form
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @checks_login
 def check_form(request: HttpRequest) -> HttpResponse:
     """GET: the form (prefilled from ?vhost=&queue=&broker_url=); POST: start a run."""
@@ -167,7 +167,7 @@ def _availability() -> dict[str, Any]:
 
 
 @never_cache
-@require_GET
+@require_safe
 @checks_login
 def check_run_page(request: HttpRequest, run_id: str) -> HttpResponse:
     """The run: results so far, the checks still to come, and a summary once done."""
@@ -235,7 +235,7 @@ def api_start_check(request: HttpRequest) -> JsonResponse:
 
 
 @never_cache
-@require_GET
+@require_safe
 @checks_login
 def api_check_status(request: HttpRequest, run_id: str) -> JsonResponse:
     """GET /api/checks/<id> -> {"id", "status", "target", "results", ...}."""

@@ -69,9 +69,9 @@ def _page(request: HttpRequest, context: dict, status: int = 200) -> HttpRespons
     return _noindex(render(request, "diagnostics/diagnose.html", context, status=status))
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def diagnose_page(request: HttpRequest) -> HttpResponse:
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return _page(request, {})
     limit = settings.KB_PASTE_MAX_BYTES
     if content_length(request) > limit * FORM_OVERHEAD + 4096:
@@ -107,7 +107,7 @@ def diagnose_page(request: HttpRequest) -> HttpResponse:
 
 
 @csrf_exempt  # DELETE is authorised by the delete token, not a session
-@require_http_methods(["GET", "DELETE"])
+@require_http_methods(["GET", "HEAD", "DELETE"])
 def report_page(request: HttpRequest, report_id: str) -> HttpResponse:
     report = get_report(report_id)
     if report is None:
