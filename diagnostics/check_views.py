@@ -32,7 +32,7 @@ from diagnostics.guards import checks_login, json_only
 from diagnostics.models import CheckRun
 from diagnostics.present import notice_text
 from diagnostics.ratelimit import rate_limited
-from diagnostics.redact import mask_url
+from diagnostics.redact import MASK, mask_url
 
 QUEUE_SPLIT = re.compile(r"[\s,]+")
 # Words for the stable status values (results and runs); the script reads them as data-label-*
@@ -156,6 +156,8 @@ def check_form(request: HttpRequest) -> HttpResponse:
         context = {"form": _masked(form), **_availability()}
         return render(request, "checks/form.html", context, status=400)
     initial = {key: request.GET.get(key, "") for key in ("broker_url", "vhost", "management_url")}
+    for key in ("broker_url", "management_url"):  # a shared link's password is not shown back
+        initial[key] = mask_url(initial[key]).replace(f":{MASK}@", "@")
     initial["queues"] = " ".join(request.GET.getlist("queue"))
     context = {"form": CheckForm(initial=initial), **_availability()}
     return render(request, "checks/form.html", context)

@@ -64,3 +64,11 @@ def test_unknown_check_fields_are_a_400_not_silently_ignored(client, field):
     assert response.status_code == 400
     assert response.json()["code"] == "bad-request"
     assert repr(field) in response.json()["error"] and "queues" in response.json()["error"]
+
+
+@pytest.mark.django_db
+def test_check_form_prefilled_from_a_link_does_not_show_its_password(client):
+    url = "/checks/?broker_url=amqp://svc:GetPw1@127.0.0.1:5672/eco2&management_url=http://a:GetPw2@127.0.0.1:15672"
+    form = client.get(url).content.decode().split('id="check-form"')[1]
+    assert "GetPw1" not in form and "GetPw2" not in form
+    assert 'value="amqp://svc@127.0.0.1:5672/eco2"' in form  # the password goes in its own field
