@@ -72,3 +72,15 @@ def test_check_form_prefilled_from_a_link_does_not_show_its_password(client):
     form = client.get(url).content.decode().split('id="check-form"')[1]
     assert "GetPw1" not in form and "GetPw2" not in form
     assert 'value="amqp://svc@127.0.0.1:5672/eco2"' in form  # the password goes in its own field
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path",
+    ["/accounts/password_reset/", "/accounts/password_change/", "/accounts/reset/x/y/"],
+)
+def test_no_password_reset_pages_on_a_site_that_sends_no_mail(client, path):
+    # They answered with the admin's "Password reset sent" while no mail could go out, and
+    # let anyone make the site dial SMTP on localhost:25 for any user's address.
+    assert client.get(path).status_code == 404
+    assert client.get("/accounts/login/").status_code == 200
