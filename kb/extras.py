@@ -70,13 +70,21 @@ def sitemap_xml(request: HttpRequest) -> HttpResponse:
     return HttpResponse(body, content_type="application/xml; charset=utf-8")
 
 
+def _short_name(name: str, limit: int = 16) -> str:
+    """OpenSearch's ShortName (16 characters at most), cut between words, not inside one."""
+    if len(name) <= limit:
+        return name
+    cut = name[: limit + 1].rsplit(" ", 1)[0].strip()
+    return cut if 0 < len(cut) <= limit else name[:limit]
+
+
 @require_safe
 def opensearch_xml(request: HttpRequest) -> HttpResponse:
     base = site_url(request)
     name = settings.KB_SITE_NAME
     body = f"""<?xml version="1.0" encoding="UTF-8"?>
 <OpenSearchDescription xmlns="http://a9.com/-/spec/opensearch/1.1/" xmlns:moz="http://www.mozilla.org/2006/browser/search/">
-<ShortName>{escape(name[:16])}</ShortName>
+<ShortName>{escape(_short_name(name))}</ShortName>
 <Description>{escape(name)}: Celery, RabbitMQ and Redis errors and fixes</Description>
 <InputEncoding>UTF-8</InputEncoding>
 <Image width="16" height="16" type="image/svg+xml">{escape(base)}/static/favicon.svg</Image>
