@@ -414,6 +414,12 @@ OUTCOMES: dict[str, dict[str, str]] = {
         "en": "{{where}} did not answer within {{timeout_s}} s",
         "ko": "{{where}}가 {{timeout_s}}초 안에 응답하지 않았다",
     },
+    "management.not-http": {
+        "en": "port {{port}} of {{host}} accepted the connection but gave no HTTP answer: not "
+        "the RabbitMQ management API (its port is usually 15672)",
+        "ko": "{{host}}의 {{port}} 포트가 연결은 받았지만 HTTP로 응답하지 않았다. RabbitMQ 관리 API가 "
+        "아니다(보통 15672 포트)",
+    },
     "management.unreachable": {
         "en": "cannot reach {{where}}",
         "ko": "{{where}}에 닿을 수 없다",
