@@ -31,7 +31,7 @@ from diagnostics.checks.service import RunsBusy, expire_stalled_run, run_as_dict
 from diagnostics.guards import checks_login, json_only
 from diagnostics.models import CheckRun
 from diagnostics.present import notice_text
-from diagnostics.ratelimit import rate_limited
+from diagnostics.ratelimit import over_limit, rate_limited, too_many, too_many_message
 from diagnostics.redact import MASK, mask_url
 
 QUEUE_SPLIT = re.compile(r"[\s,]+")
@@ -146,6 +146,11 @@ def check_form(request: HttpRequest) -> HttpResponse:
     """GET: the form (prefilled from ?vhost=&queue=&broker_url=); POST: start a run."""
     if request.method == "POST":
         form = CheckForm(request.POST)
+        if (over := over_limit("checks", request)) is not None:
+            form.is_valid()
+            form.add_error(None, too_many_message(*over))
+            context = {"form": _masked(form), **_availability()}
+            return too_many(render(request, "checks/form.html", context, status=429), over)
         if form.is_valid():
             try:
                 run = start_run(form.to_request())

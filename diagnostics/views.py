@@ -23,6 +23,7 @@ from diagnostics.models import UnansweredPaste
 from diagnostics.parsers import parse_paste
 from diagnostics.present import notice_text
 from diagnostics.ranking import WORDING
+from diagnostics.ratelimit import over_limit, too_many, too_many_message
 from diagnostics.redact import redact_text
 from diagnostics.reports import delete_report, get_report
 from diagnostics.services import diagnose_paste, present_report
@@ -73,6 +74,8 @@ def _page(request: HttpRequest, context: dict, status: int = 200) -> HttpRespons
 def diagnose_page(request: HttpRequest) -> HttpResponse:
     if request.method in ("GET", "HEAD"):
         return _page(request, {})
+    if (over := over_limit("diagnose", request)) is not None:
+        return too_many(_page(request, {"error": too_many_message(*over)}, 429), over)
     limit = settings.KB_PASTE_MAX_BYTES
     if content_length(request) > limit * FORM_OVERHEAD + 4096:
         message = _("The paste is over the limit of %(limit)s bytes.") % {"limit": f"{limit:,}"}
