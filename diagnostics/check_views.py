@@ -21,7 +21,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from diagnostics.checks import CheckRequest, HostNotAllowed, TargetError
 from diagnostics.checks.allowlist import load_allowlist
@@ -31,8 +31,8 @@ from diagnostics.checks.service import RunsBusy, expire_stalled_run, run_as_dict
 from diagnostics.guards import checks_login, json_only
 from diagnostics.models import CheckRun
 from diagnostics.present import notice_text
-from diagnostics.ratelimit import rate_limited
-from diagnostics.redact import mask_url
+from diagnostics.ratelimit import over_limit, rate_limited, too_many, too_many_message
+from diagnostics.redact import MASK, mask_url
 
 QUEUE_SPLIT = re.compile(r"[\s,]+")
 # Words for the stable status values (results and runs); the script reads them as data-label-*
@@ -46,6 +46,22 @@ STATUS_LABELS = {
     "running": _("running"),
     "done": _("done"),
 }
+# The JSON API's fields (CheckRequest.from_fields) and the language JSON clients may send.
+API_FIELDS = frozenset(
+    {
+        "broker_url",
+        "password",
+        "management_url",
+        "management_user",
+        "management_password",
+        "vhost",
+        "queues",
+        "config",
+        "consumer_timeout_ms",
+        "tls_verify",
+        "lang",
+    }
+)
 FORM_FIELDS = (
     "broker_url",
     "password",
@@ -124,12 +140,17 @@ def _masked(form: CheckForm) -> CheckForm:
     return form
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @checks_login
 def check_form(request: HttpRequest) -> HttpResponse:
     """GET: the form (prefilled from ?vhost=&queue=&broker_url=); POST: start a run."""
     if request.method == "POST":
         form = CheckForm(request.POST)
+        if (over := over_limit("checks", request)) is not None:
+            form.is_valid()
+            form.add_error(None, too_many_message(*over))
+            context = {"form": _masked(form), **_availability()}
+            return too_many(render(request, "checks/form.html", context, status=429), over)
         if form.is_valid():
             try:
                 run = start_run(form.to_request())
@@ -140,6 +161,8 @@ def check_form(request: HttpRequest) -> HttpResponse:
         context = {"form": _masked(form), **_availability()}
         return render(request, "checks/form.html", context, status=400)
     initial = {key: request.GET.get(key, "") for key in ("broker_url", "vhost", "management_url")}
+    for key in ("broker_url", "management_url"):  # a shared link's password is not shown back
+        initial[key] = mask_url(initial[key]).replace(f":{MASK}@", "@")
     initial["queues"] = " ".join(request.GET.getlist("queue"))
     context = {"form": CheckForm(initial=initial), **_availability()}
     return render(request, "checks/form.html", context)
@@ -151,7 +174,7 @@ def _availability() -> dict[str, Any]:
 
 
 @never_cache
-@require_GET
+@require_safe
 @checks_login
 def check_run_page(request: HttpRequest, run_id: str) -> HttpResponse:
     """The run: results so far, the checks still to come, and a summary once done."""
@@ -198,6 +221,15 @@ def api_start_check(request: HttpRequest) -> JsonResponse:
         return _json_error("the body must be JSON", 400, "bad-json")
     if not isinstance(body, dict):
         return _json_error("the body must be a JSON object", 400, "bad-json")
+    unknown = sorted(str(key)[:40] for key in body if key not in API_FIELDS)
+    if unknown:  # a misspelt field ("queue") must not silently check nothing
+        hint = ' (did you mean "queues", a list?)' if "queue" in unknown else ""
+        return _json_error(
+            f"unknown field(s) {', '.join(map(repr, unknown[:5]))}{hint}; the fields are "
+            + ", ".join(sorted(API_FIELDS)),
+            400,
+            "bad-request",
+        )
     try:
         run = start_run(CheckRequest.from_fields(body, timeout=settings.KB_CHECK_TIMEOUT))
     except HostNotAllowed as exc:
@@ -210,7 +242,7 @@ def api_start_check(request: HttpRequest) -> JsonResponse:
 
 
 @never_cache
-@require_GET
+@require_safe
 @checks_login
 def api_check_status(request: HttpRequest, run_id: str) -> JsonResponse:
     """GET /api/checks/<id> -> {"id", "status", "target", "results", ...}."""

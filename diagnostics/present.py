@@ -78,6 +78,16 @@ OUTCOMES: dict[str, dict[str, str]] = {
         "ko": "vhost '{{vhost}}'에 큐 '{{queue}}'가 없는데 앱은 선언하지 않고(no_declare) 소비한다. "
         "소비자는 404 NOT_FOUND - no queue '{{queue}}' in vhost '{{vhost}}'를 받는다",
     },
+    "queue.missing.no-config": {
+        "en": "no queue '{{queue}}' in vhost '{{vhost}}': nothing has declared it yet. A Celery "
+        "worker declares the queues it consumes when it starts, so none consumes it now; a "
+        "consumer with no_declare gets 404 NOT_FOUND - no queue '{{queue}}' in vhost "
+        "'{{vhost}}' (give the config to tell which)",
+        "ko": "vhost '{{vhost}}'에 큐 '{{queue}}'가 없다. 아직 아무도 선언하지 않았다. Celery 워커는 "
+        "시작할 때 소비할 큐를 선언하므로 지금 이 큐를 소비하는 워커는 없다. no_declare로 소비하면 "
+        "404 NOT_FOUND - no queue '{{queue}}' in vhost '{{vhost}}'를 받는다(설정을 주면 어느 쪽인지 "
+        "판단한다)",
+    },
     "queue.missing.undeclared": {
         "en": "no queue '{{queue}}' in vhost '{{vhost}}' and nothing in the given config "
         "declares it: consumers get 404 NOT_FOUND - no queue '{{queue}}' in vhost '{{vhost}}'",
@@ -403,6 +413,12 @@ OUTCOMES: dict[str, dict[str, str]] = {
     "management.timeout": {
         "en": "{{where}} did not answer within {{timeout_s}} s",
         "ko": "{{where}}가 {{timeout_s}}초 안에 응답하지 않았다",
+    },
+    "management.not-http": {
+        "en": "port {{port}} of {{host}} accepted the connection but gave no HTTP answer: not "
+        "the RabbitMQ management API (its port is usually 15672)",
+        "ko": "{{host}}의 {{port}} 포트가 연결은 받았지만 HTTP로 응답하지 않았다. RabbitMQ 관리 API가 "
+        "아니다(보통 15672 포트)",
     },
     "management.unreachable": {
         "en": "cannot reach {{where}}",

@@ -1,4 +1,4 @@
-"""Per-client rate limits for the POST APIs (diagnose, live checks).
+"""Per-client rate limits for the POST APIs (diagnose, live checks) and their forms.
 
 A fixed window per client address, counted in Django's default cache, which
 every web process shares: Redis when `KB_CACHE_URL` / `REDIS_URL` is set, else
@@ -27,7 +27,8 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 
 WINDOW_SECONDS = 60
 log = logging.getLogger(__name__)
@@ -65,6 +66,31 @@ def hit(scope: str, client: str, limit: int) -> int | None:
     if count > limit:
         return WINDOW_SECONDS - int(time.time() % WINDOW_SECONDS)
     return None
+
+
+def over_limit(scope: str, request: HttpRequest) -> tuple[int, int] | None:
+    """(limit, seconds to wait) when this client is over the scope's limit, else None.
+
+    The HTML forms (/diagnose/, /checks/) count in the same scope as their API, so a
+    client cannot step around the API's limit by posting the form instead.
+    """
+    limit = settings.KB_RATE_LIMITS.get(scope, 0)
+    if limit <= 0:
+        return None
+    wait = hit(scope, client_address(request), limit)
+    return None if wait is None else (limit, wait)
+
+
+def too_many_message(limit: int, wait: int) -> str:
+    """The forms' words for it, in the reader's language."""
+    return _(
+        "Too many requests from your address: at most %(limit)s a minute. Try again in %(wait)s s."
+    ) % {"limit": limit, "wait": wait}
+
+
+def too_many(response: HttpResponse, over: tuple[int, int]) -> HttpResponse:
+    response["Retry-After"] = str(over[1])
+    return response
 
 
 def rate_limited(scope: str) -> Callable:

@@ -21,13 +21,14 @@ What is recognised, by family (each pass below names its family):
   Discord and Teams webhooks, Telegram bot tokens, `/token/...` segments);
 - keys that name a secret, in Python, YAML, JSON, INI, XML and env files: any key
   holding password/passwd/pwd/secret/token/api key/access key/private key/
-  credentials/basic auth, any key ending in `_PASS`/`_PW`, and UPPERCASE env names
+  credentials/basic auth/Erlang cookie, any key ending in `_PASS`/`_PW`, and UPPERCASE env names
   ending in `KEY` (routing and binding keys excepted), with their values inline,
   on the following indented lines, or in a Kubernetes `env:` item's `value:`;
-- command lines of the ecosystem's tools: `--password`-like flags, rabbitmqctl
+- command lines of the ecosystem's tools: `--password`-like flags (`--erlang-cookie`), rabbitmqctl
   `add_user`/`change_password`/`authenticate_user` positional passwords,
   `rabbitmqadmin -p`, `redis-cli -a`, `mysql -pPW`, `docker login -p`,
-  `curl -u user:PW`, `flower --basic_auth=user:PW`, Redis `AUTH`/`requirepass`;
+  `curl -u user:PW`, `flower --basic_auth=user:PW`, Redis `AUTH`/`requirepass`/
+  `sentinel auth-pass` and ACL `>PW` rules;
 - well-known token formats wherever they stand: GitHub, GitLab, Slack, AWS key
   ids and secret keys, Google API keys, Stripe, npm, PyPI, SendGrid, OpenAI-style
   `sk-`, JWTs, PEM private keys, `Authorization:` headers and `Bearer` tokens,
@@ -85,7 +86,8 @@ _KEY_CHARS = r"[A-Za-z0-9_.\-]"
 _SECRET_KEY = (
     r"(?:" + _KEY_CHARS + r"*(?i:passw(?:or)?d|passwd|pwd|secret|token|api[_-]?key|access[_-]?key"
     r"|private[_-]?key|credentials?|basic[_-]?auth|auth[_-]?key|signing[_-]?key|encryption[_-]?key"
-    r"|master[_-]?key|session[_-]?key|client[_-]?key|dsn)" + _KEY_CHARS + r"*"
+    r"|master[_-]?key|session[_-]?key|client[_-]?key|account[_-]?key|dsn|erlang[_-]?cookie"
+    r"|rediscli[_-]?auth)" + _KEY_CHARS + r"*"
     r"|" + _KEY_CHARS + r"*[_.\-](?i:pass|pw)\b|\b(?i:pass)\b"
     r"|(?-i:[A-Z0-9_.\-]*[A-Z0-9_]KEY)\b)"
 )
@@ -129,10 +131,13 @@ _ENV_INLINE = re.compile(
     r"['\"]?value['\"]?\s*:\s*)(?P<secret>" + _QUOTED + r"|[^\s,}]+)"
 )
 _ARG = r"'[^'\n]*'|\"[^\"\n]*\"|[^\s'\"]+"  # one shell word: quoted, or up to a space
-# Redis: `requirepass x` / `masterauth x` (redis.conf, CONFIG SET), `AUTH [user] x`,
-# `redis-cli -a x`.
+# Redis: `requirepass x` / `masterauth x` (redis.conf, CONFIG SET), `sentinel auth-pass
+# <master> x` (sentinel.conf), `AUTH [user] x`, `redis-cli -a x`, and an ACL rule's `>x`
+# (`user celery on >x ~*` in redis.conf or users.acl, `ACL SETUSER celery on >x`).
 _REDIS_AUTH = re.compile(
     r"(?P<head>(?:^|[^\w-])(?:requirepass|masterauth)[ \t]+"
+    r"|(?:^|[^\w-])sentinel[ \t]+auth-pass[ \t]+\S+[ \t]+"
+    r"|(?:^[ \t]*user|(?i:\bACL[ \t]+SETUSER))[ \t]+\S+(?:[ \t]+[^\s>]\S*)*[ \t]+>"
     r"|^[ \t]*(?:[\w.:\[\]-]+>[ \t]*)?AUTH[ \t]+(?:[\w.@-]+[ \t]+)?"  # a command, prompt allowed
     r"|(?:^|[^\w-])redis-cli\b[^\n]{0,200}?[ \t]-a[ \t]+)(?P<secret>" + _ARG + ")",
     re.MULTILINE,
@@ -165,7 +170,7 @@ _ENV_DEFAULT = re.compile(
 # Command-line flags: --password hunter2, --password=hunter2, --redis-pass x, --api-key x.
 _FLAG = re.compile(
     r"(?P<head>(?:^|[^a-zA-Z\-])--[a-zA-Z\-_]*(?i:password|passwd|pass|pwd|secret|token|api[_-]?key"
-    r"|access[_-]?key)[a-zA-Z\-_]*(?:=|[ \t]+))(?P<secret>" + _ARG + ")"
+    r"|access[_-]?key|erlang[_-]?cookie)[a-zA-Z\-_]*(?:=|[ \t]+))(?P<secret>" + _ARG + ")"
 )
 _AUTH_HEADER = re.compile(
     r"(?P<head>\b(?:Proxy-)?Authorization\s*[:=]\s*['\"]?(?:Basic|Bearer|Token|Digest|JWT)?\s*)"

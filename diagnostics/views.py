@@ -23,6 +23,7 @@ from diagnostics.models import UnansweredPaste
 from diagnostics.parsers import parse_paste
 from diagnostics.present import notice_text
 from diagnostics.ranking import WORDING
+from diagnostics.ratelimit import over_limit, too_many, too_many_message
 from diagnostics.redact import redact_text
 from diagnostics.reports import delete_report, get_report
 from diagnostics.services import diagnose_paste, present_report
@@ -69,10 +70,12 @@ def _page(request: HttpRequest, context: dict, status: int = 200) -> HttpRespons
     return _noindex(render(request, "diagnostics/diagnose.html", context, status=status))
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def diagnose_page(request: HttpRequest) -> HttpResponse:
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return _page(request, {})
+    if (over := over_limit("diagnose", request)) is not None:
+        return too_many(_page(request, {"error": too_many_message(*over)}, 429), over)
     limit = settings.KB_PASTE_MAX_BYTES
     if content_length(request) > limit * FORM_OVERHEAD + 4096:
         message = _("The paste is over the limit of %(limit)s bytes.") % {"limit": f"{limit:,}"}
@@ -107,7 +110,7 @@ def diagnose_page(request: HttpRequest) -> HttpResponse:
 
 
 @csrf_exempt  # DELETE is authorised by the delete token, not a session
-@require_http_methods(["GET", "DELETE"])
+@require_http_methods(["GET", "HEAD", "DELETE"])
 def report_page(request: HttpRequest, report_id: str) -> HttpResponse:
     report = get_report(report_id)
     if report is None:

@@ -17,7 +17,7 @@ from xml.sax.saxutils import escape, quoteattr
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.html import escape as html_escape
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from kb import index
 from kb.context import site_url
@@ -34,7 +34,7 @@ def _plain(text: str) -> str:
     return text.replace("`", "")
 
 
-@require_GET
+@require_safe
 def robots_txt(request: HttpRequest) -> HttpResponse:
     lines = [
         "User-agent: *",
@@ -50,7 +50,7 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
 
 
-@require_GET
+@require_safe
 def sitemap_xml(request: HttpRequest) -> HttpResponse:
     base = site_url(request)
     kb = index.get_kb()
@@ -70,13 +70,21 @@ def sitemap_xml(request: HttpRequest) -> HttpResponse:
     return HttpResponse(body, content_type="application/xml; charset=utf-8")
 
 
-@require_GET
+def _short_name(name: str, limit: int = 16) -> str:
+    """OpenSearch's ShortName (16 characters at most), cut between words, not inside one."""
+    if len(name) <= limit:
+        return name
+    cut = name[: limit + 1].rsplit(" ", 1)[0].strip()
+    return cut if 0 < len(cut) <= limit else name[:limit]
+
+
+@require_safe
 def opensearch_xml(request: HttpRequest) -> HttpResponse:
     base = site_url(request)
     name = settings.KB_SITE_NAME
     body = f"""<?xml version="1.0" encoding="UTF-8"?>
 <OpenSearchDescription xmlns="http://a9.com/-/spec/opensearch/1.1/" xmlns:moz="http://www.mozilla.org/2006/browser/search/">
-<ShortName>{escape(name[:16])}</ShortName>
+<ShortName>{escape(_short_name(name))}</ShortName>
 <Description>{escape(name)}: Celery, RabbitMQ and Redis errors and fixes</Description>
 <InputEncoding>UTF-8</InputEncoding>
 <Image width="16" height="16" type="image/svg+xml">{escape(base)}/static/favicon.svg</Image>
@@ -88,7 +96,7 @@ def opensearch_xml(request: HttpRequest) -> HttpResponse:
     return HttpResponse(body, content_type="application/opensearchdescription+xml; charset=utf-8")
 
 
-@require_GET
+@require_safe
 def search_suggest(request: HttpRequest) -> JsonResponse:
     """OpenSearch suggestions: [query, [titles], [summaries], [urls]]."""
     query = request.GET.get("q", "")
@@ -104,7 +112,7 @@ def search_suggest(request: HttpRequest) -> JsonResponse:
     return JsonResponse(data, safe=False)
 
 
-@require_GET
+@require_safe
 def atom_feed(request: HttpRequest) -> HttpResponse:
     base = site_url(request)
     kb = index.get_kb()
@@ -150,7 +158,7 @@ def _source(entry, korean: bool) -> str | None:
         return None
 
 
-@require_GET
+@require_safe
 def raw_markdown(request: HttpRequest, slug: str) -> HttpResponse:
     """The entry as Markdown: title, summary, then the body (placeholders at their defaults)."""
     from django.http import Http404, HttpResponsePermanentRedirect
@@ -176,7 +184,7 @@ def raw_markdown(request: HttpRequest, slug: str) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def oembed(request: HttpRequest) -> HttpResponse:
     """oEmbed (https://oembed.com/): a rich summary card for an entry URL of this site."""
     url = request.GET.get("url", "")

@@ -29,15 +29,23 @@ MAX_REASON = 500
 
 
 def _without_query(url: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))[:300]
+    """The URL without query, fragment and `user:password@` (tokens in its path masked)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        netloc = f"[{host}]" if ":" in host else host
+        if parts.port is not None:
+            netloc += f":{parts.port}"
+    except ValueError:  # a malformed header: keep nothing of it
+        return ""
+    return redact_text(urlunsplit((parts.scheme, netloc, parts.path, "", "")))[:300]
 
 
 def record_not_found(request: HttpRequest) -> None:
     """Count a 404 by path and referring page (no query strings, nothing about the person)."""
-    path = request.path[:300]
-    if path.startswith(SKIP_PREFIXES):
+    if request.path.startswith(SKIP_PREFIXES):
         return
+    path = redact_text(request.path)[:300]  # a broker URL pasted after the site's address
     referrer = _without_query(request.headers.get("Referer", ""))
     try:
         with transaction.atomic():

@@ -164,7 +164,7 @@ class Entry:
         """HTML of one section with placeholders filled from `facts` (escaped), else defaults."""
         for section in self._templates(lang):
             if section["id"] == section_id:
-                return fill_placeholders(section["html"], facts or {}, self.defaults)
+                return fill_placeholders(section["html"], facts or {}, self.defaults, lang)
         return ""
 
     def _templates(self, lang: str) -> list[dict[str, str]]:

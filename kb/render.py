@@ -245,15 +245,20 @@ def _focusable_code(section_html: str) -> str:
     return section_html.replace("<pre>", '<pre tabindex="0">')
 
 
+# The tooltip of a value taken from the reader's paste, in the page's language.
+FACT_TITLE = {"en": "from your paste", "ko": "붙여 넣은 내용에서 찾은 값"}
+
+
 def fill_placeholders(
-    section_html: str, facts: Mapping[str, str], defaults: Mapping[str, str]
+    section_html: str, facts: Mapping[str, str], defaults: Mapping[str, str], lang: str = "en"
 ) -> str:
     """Replace placeholder tokens with the user's facts (escaped), else the defaults."""
+    title = FACT_TITLE.get(lang, FACT_TITLE["en"])
 
     def replace(match: re.Match[str]) -> str:
         name = bytes.fromhex(match.group(1)).decode()
         if facts.get(name):
-            return f'<span class="kb-fact" title="from your paste">{html.escape(str(facts[name]))}</span>'
+            return f'<span class="kb-fact" title="{title}">{html.escape(str(facts[name]))}</span>'
         if name in defaults:
             return f'<span class="kb-default">{html.escape(str(defaults[name]))}</span>'
         return html.escape("{{" + name + "}}")

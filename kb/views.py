@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from kb import index
 from kb.feedback import record_not_found
@@ -44,7 +44,7 @@ def entry_summary(entry: Entry) -> dict:
     }
 
 
-@require_GET
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     kb = index.get_kb()
     entries = kb.of_kind("entry")
@@ -64,7 +64,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def entry_index(request: HttpRequest) -> HttpResponse:
     kb = index.get_kb()
     component = request.GET.get("component", "")
@@ -121,13 +121,13 @@ def localize_anchor_labels(html: str) -> str:
     return html.replace(f'aria-label="{ANCHOR_LABEL}"', f'aria-label="{escape(label)}"')
 
 
-@require_GET
+@require_safe
 @cached_by_index
 def entry_page(request: HttpRequest, slug: str) -> HttpResponse:
     return _document(request, slug, "entry")
 
 
-@require_GET
+@require_safe
 @cached_by_index
 def guide_page(request: HttpRequest, slug: str) -> HttpResponse:
     return _document(request, slug, "guide")
@@ -146,7 +146,7 @@ def _limit(request: HttpRequest) -> int:
     return max(1, min(limit, SEARCH_MAX_LIMIT))
 
 
-@require_GET
+@require_safe
 @cached_by_index
 def search_page(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
@@ -177,7 +177,7 @@ def in_query_language(results: list[dict], query: str) -> list[dict]:
     return results
 
 
-@require_GET
+@require_safe
 @cached_by_index
 def api_entries(request: HttpRequest) -> JsonResponse:
     kb = index.get_kb()
@@ -185,7 +185,7 @@ def api_entries(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"entries": [entry_summary(e) for e in entries]})
 
 
-@require_GET
+@require_safe
 @cached_by_index
 def api_entry(request: HttpRequest, slug: str) -> HttpResponse:
     kb = index.get_kb()
@@ -209,7 +209,7 @@ def api_entry(request: HttpRequest, slug: str) -> HttpResponse:
     return JsonResponse(data)
 
 
-@require_GET
+@require_safe
 @cached_by_index
 def api_search(request: HttpRequest) -> JsonResponse:
     query = request.GET.get("q", "")

@@ -175,6 +175,9 @@ KO = {
     "Send": "보내기",
     "Language": "언어",
     "Too many answers, thank you.": "답변이 너무 많다. 고맙다.",
+    "Too many requests from your address: at most %(limit)s a minute. Try again in %(wait)s s.": (
+        "이 주소에서 요청이 너무 많다. 1분에 %(limit)s번까지다. %(wait)s초 뒤에 다시 해 보자."
+    ),
     "Sent to the editors (redacted). Thank you.": "편집자에게 보냈다 (비밀 값 가림). 고맙다.",
     "If nothing matches, send the paste (redacted) to the editors so they can add an entry": "맞는 항목이 없으면 붙여 넣은 내용을 (비밀 값을 가려) 편집자에게 보내 항목을 추가하게 하기",
     "Back": "돌아가기",

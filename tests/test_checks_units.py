@@ -183,3 +183,21 @@ def test_dns_lookup_has_its_own_deadline(monkeypatch):
     with pytest.raises(module.HostUnresolvable, match="timed out after 0.2 s"):
         module.resolve_host("slow.example", 5672, timeout=0.2)
     assert time.monotonic() - started < 15  # far below the resolver's 30 s
+
+
+def test_a_missing_queue_without_a_config_warns_instead_of_failing():
+    # review 2026-11-30: `--queue celery` alone on a fresh broker said FAIL "nothing in the
+    # given config declares it: consumers get 404" though no config was given and a Celery
+    # worker declares the queues it consumes when it starts.
+    from types import SimpleNamespace
+
+    from diagnostics.checks.expectations import AppExpectations
+    from diagnostics.checks.rabbitmq_queues import _missing_result
+    from diagnostics.present import present_check_result
+
+    plan = SimpleNamespace(expectations=AppExpectations(), vhost="/")
+    result = _missing_result(SimpleNamespace(plan=plan), "celery", None)
+    assert (result.status, result.entry) == ("warn", "queue-not-found")
+    message = present_check_result(result.as_dict(), kb=None, lang="en")["message"]
+    assert "given config" not in message and "declares the queues it consumes" in message
+    assert "404 NOT_FOUND" in present_check_result(result.as_dict(), kb=None, lang="ko")["message"]

@@ -171,3 +171,33 @@ def test_api_entry_in_korean(client, fixture_kb):
 def test_korean_query_lists_korean_titles_linking_to_korean_pages(client, fixture_kb):
     page = client.get("/search", {"q": "쿼럼 큐"}).content.decode()
     assert '<a href="/kb/quorum-qos/?lang=ko">쿼럼 큐가 전역 QoS를 거부함</a>' in page
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/",
+        "/kb/",
+        "/kb/quorum-qos/",
+        "/kb/quorum-qos.md",
+        "/search?q=qos",
+        "/api/entries",
+        "/api/entries/quorum-qos",
+        "/api/search?q=qos",
+        "/api/search/suggest?q=qos",
+        "/feed.atom",
+        "/sitemap.xml",
+        "/robots.txt",
+        "/opensearch.xml",
+        "/oembed?url=/kb/quorum-qos/",
+        "/diagnose/",
+        "/checks/",
+    ],
+)
+def test_pages_answer_head_like_get(client, fixture_kb, settings, url):
+    from tests.kb_fixtures import FIXTURE_CONTENT
+
+    settings.KB_CONTENT_DIR = FIXTURE_CONTENT  # for the .md
+    # review 2026-11-30: every page answered HEAD with 405, so link checkers and uptime
+    # probes (which ask HEAD first) reported the KB's links as broken
+    assert client.head(url).status_code == client.get(url).status_code == 200

@@ -65,3 +65,12 @@ def test_code_fences_inside_list_items_render_as_code():
     html = render_body(body).sections[0]["html"]
     assert "```" not in html
     assert '<span class="n">b</span>' in html and "<li>" in html
+
+
+def test_the_tooltip_of_a_value_from_the_paste_follows_the_page_language():
+    # review 2026-11-30: Korean diagnosis pages said "from your paste" on every filled value
+    fix = render_body("## Symptom\n\nx\n\n## Cause\n\ny\n\n## Fix\n\nQueue `{{queue}}`.\n")
+    html = next(s for s in fix.sections if s["id"] == "fix")["html"]
+    assert 'title="from your paste"' in fill_placeholders(html, {"queue": "q"}, {})
+    korean = fill_placeholders(html, {"queue": "q"}, {}, "ko")
+    assert 'title="붙여 넣은 내용에서 찾은 값"' in korean and "from your paste" not in korean

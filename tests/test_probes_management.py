@@ -29,6 +29,35 @@ def test_aliveness_test_is_refused_before_any_request():
     assert listener.accepted == []
 
 
+@pytest.mark.parametrize("greeting", [b"AMQP\x00\x00\x09\x01", b""])
+def test_a_port_that_speaks_no_http_is_named_not_unreachable(greeting):
+    # review 2026-11-30: the AMQP port given as the management URL said "cannot reach"
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+
+    def answer_and_close():
+        conn, _ = server.accept()
+        conn.recv(1024)
+        if greeting:
+            conn.sendall(greeting)
+        conn.close()
+
+    thread = threading.Thread(target=answer_and_close, daemon=True)
+    thread.start()
+    try:
+        with pytest.raises(ManagementError) as caught:
+            _client(server.getsockname()[1]).overview()
+    finally:
+        thread.join(5)
+        server.close()
+    assert caught.value.outcome == "management.not-http"
+    assert "gave no HTTP answer" in caught.value.detail
+
+
 def test_queue_fields_type_and_arguments(rabbitmq_url, rabbitmq_management_url):
     port = int(rabbitmq_management_url.rsplit(":", 1)[1])
     with hlc_vhost(rabbitmq_management_url, VHOST):

@@ -38,3 +38,31 @@ def test_closed_port_is_refused():
     with pytest.raises(ProbeFailure) as caught:
         open_client(endpoint, "127.0.0.1", timeout=1, tls=TlsOptions())
     assert caught.value.kind == "refused"
+
+
+def test_a_port_that_is_not_redis_is_named_without_credentials_too():
+    # review 2026-11-30: redis://host:5672 (RabbitMQ's port) said "cannot talk to ...:
+    # Connection reset by peer"; only a URL with a password got "not as a Redis server"
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+
+    def reset_like_rabbitmq():
+        conn, _ = server.accept()
+        conn.recv(1024)
+        conn.sendall(b"AMQP\x00\x00\x09\x01")
+        conn.close()
+
+    thread = threading.Thread(target=reset_like_rabbitmq, daemon=True)
+    thread.start()
+    endpoint = parse_endpoint(f"redis://127.0.0.1:{server.getsockname()[1]}/0")
+    try:
+        with pytest.raises(ProbeFailure) as caught:
+            open_client(endpoint, "127.0.0.1", timeout=2, tls=TlsOptions())
+    finally:
+        thread.join(5)
+        server.close()
+    assert caught.value.kind == "not-redis", caught.value.detail

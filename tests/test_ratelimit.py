@@ -112,3 +112,22 @@ def test_an_unreachable_cache_lets_requests_through_instead_of_failing(client, s
     statuses = [post(client, "/api/diagnose", {"text": "a"}).status_code for _ in range(3)]
     assert statuses == [200, 200, 200]
     assert "rate limit diagnose not counted" in caplog.text
+
+
+def test_the_forms_count_in_their_apis_limits(client, settings):
+    # review 2026-11-30: POST /diagnose/ and POST /checks/ ran unlimited while their
+    # APIs answered 429, so the limits were one form away from useless
+    settings.KB_RATE_LIMITS = {"diagnose": 2, "checks": 1}
+    assert post(client, "/api/diagnose", {"text": "hello"}).status_code == 200
+    assert client.post("/diagnose/", {"text": "hello"}).status_code == 200
+    limited = client.post("/diagnose/", {"text": "hello"})
+    assert limited.status_code == 429 and 0 < int(limited["Retry-After"]) <= 60
+    assert "Too many requests from your address: at most 2 a minute" in limited.content.decode()
+    korean = client.post("/diagnose/?lang=ko", {"text": "hello"})
+    assert "요청이 너무 많다" in korean.content.decode()
+
+    assert client.post("/checks/", {"broker_url": "amqp://10.255.255.1"}).status_code == 400
+    form = client.post("/checks/", {"broker_url": "amqp://u:FormPw1@10.255.255.1"})
+    assert form.status_code == 429 and "at most 1 a minute" in form.content.decode()
+    assert "FormPw1" not in form.content.decode()
+    assert post(client, "/api/checks", {"broker_url": "amqp://10.255.255.1"}).status_code == 429

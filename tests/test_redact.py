@@ -522,3 +522,56 @@ def test_line_loops_charge_one_step_per_line_visited():
         with budget.counting() as spent:
             redact_text(text + " ")  # a fresh text: the cache must not answer
         assert spent.work - spent.regex_work == steps, text
+
+
+# -- review (2026-11-30): the Erlang cookie, the key to every node of a RabbitMQ cluster --
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("RABBITMQ_ERLANG_COOKIE=ErlCookie134", "ErlCookie134"),
+        ('RABBITMQ_ERLANG_COOKIE: "ErlCookie132"', "ErlCookie132"),
+        ("rabbitmq:\n  auth:\n    erlangCookie: CookieSecret117\n", "CookieSecret117"),
+        ("  rabbitmq-erlang-cookie: RXJsYW5nQ29va2llMTMx\n", "RXJsYW5nQ29va2llMTMx"),
+        ("- name: RABBITMQ_ERLANG_COOKIE\n  value: ErlEnvItem135\n", "ErlEnvItem135"),
+        ("rabbitmqctl --erlang-cookie ErlFlag130 cluster_status", "ErlFlag130"),
+        ("erlang_cookie = 'ErlPy136'", "ErlPy136"),
+    ],
+)
+def test_erlang_cookies_are_masked(text, secret):
+    redacted = redact_text(text)
+    assert secret not in redacted and "****" in redacted, redacted
+
+
+def test_django_cookie_settings_are_not_taken_for_secrets():
+    text = "SESSION_COOKIE_SECURE = True\nCSRF_COOKIE_NAME = 'csrftoken'\n"
+    assert redact_text(text) == text
+
+
+# -- review (2026-11-30): Redis Sentinel and ACL passwords, redis-cli's env, Azure keys --
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("sentinel auth-pass mymaster SntPw17", "SntPw17"),
+        ("user default on >AclPw19 ~* &* +@all", "AclPw19"),
+        ("user celery on #9f86d0 >AclPw21 ~celery* +@all", "AclPw21"),
+        ("127.0.0.1:6379> ACL SETUSER celery on >AclPw20 ~celery* +@all", "AclPw20"),
+        ("REDISCLI_AUTH=RdPw16 redis-cli ping", "RdPw16"),
+        (
+            "result_backend = 'azureblockblob://DefaultEndpointsProtocol=https;AccountName=acct;"
+            "AccountKey=AzAcct5key==;EndpointSuffix=core.windows.net'",
+            "AzAcct5key",
+        ),
+    ],
+)
+def test_redis_sentinel_acl_and_azure_secrets_are_masked(text, secret):
+    redacted = redact_text(text)
+    assert secret not in redacted and "****" in redacted, redacted
+
+
+def test_redis_log_lines_with_user_and_arrows_are_kept():
+    for text in (
+        "user celery -> 10.0.0.5:6379 closed",
+        "user default on > 5 connections",
+        "2026-11-30 [info] accepting AMQP connection 10.0.0.5:51234 -> 10.0.0.9:5672",
+    ):
+        assert redact_text(text) == text

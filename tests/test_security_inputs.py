@@ -53,3 +53,34 @@ def test_tls_verify_must_be_a_boolean(client, value):
     response = client.post("/api/checks", body, content_type="application/json")
     assert response.status_code == 400
     assert "tls_verify must be true or false" in response.json()["error"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("field", ["queue", "brokerUrl", "text"])
+def test_unknown_check_fields_are_a_400_not_silently_ignored(client, field):
+    # {"queue": "celery"} (the CLI's --queue) used to start a run that said "no queue named"
+    body = json.dumps({"broker_url": "amqp://10.255.255.1", field: "celery"})
+    response = client.post("/api/checks", body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "bad-request"
+    assert repr(field) in response.json()["error"] and "queues" in response.json()["error"]
+
+
+@pytest.mark.django_db
+def test_check_form_prefilled_from_a_link_does_not_show_its_password(client):
+    url = "/checks/?broker_url=amqp://svc:GetPw1@127.0.0.1:5672/eco2&management_url=http://a:GetPw2@127.0.0.1:15672"
+    form = client.get(url).content.decode().split('id="check-form"')[1]
+    assert "GetPw1" not in form and "GetPw2" not in form
+    assert 'value="amqp://svc@127.0.0.1:5672/eco2"' in form  # the password goes in its own field
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path",
+    ["/accounts/password_reset/", "/accounts/password_change/", "/accounts/reset/x/y/"],
+)
+def test_no_password_reset_pages_on_a_site_that_sends_no_mail(client, path):
+    # They answered with the admin's "Password reset sent" while no mail could go out, and
+    # let anyone make the site dial SMTP on localhost:25 for any user's address.
+    assert client.get(path).status_code == 404
+    assert client.get("/accounts/login/").status_code == 200

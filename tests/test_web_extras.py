@@ -78,3 +78,11 @@ def test_previews_on_home_index_search_and_entries(client, fixture_kb):
         page = client.get(url).content.decode()
         assert 'property="og:title"' in page and 'property="og:image"' in page, url
         assert 'property="og:description"' in page, url
+
+
+def test_opensearch_short_name_is_cut_between_words(client, settings):
+    # review 2026-11-30: "Celery Troubleshooting KB" was offered as "Celery Troublesh"
+    root = ET.fromstring(client.get("/opensearch.xml").content)  # noqa: S314
+    short = root.find("{http://a9.com/-/spec/opensearch/1.1/}ShortName").text
+    assert len(short) <= 16 and settings.KB_SITE_NAME.startswith(short)
+    assert settings.KB_SITE_NAME[len(short) : len(short) + 1] in ("", " ")

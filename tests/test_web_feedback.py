@@ -28,6 +28,17 @@ def test_404_hits_are_counted_by_path_and_referrer_without_query_strings(client,
     assert NotFoundHit.objects.count() == 2
 
 
+def test_404_hits_keep_no_credentials_of_the_path_or_the_referrer(client, fixture_kb):
+    # review 2026-11-30: a broker URL typed after the site's address, a referrer with user:pw@
+    client.get("/amqp://guest:PathPw808@rabbit:5672/")
+    client.get("/kb/x/", HTTP_REFERER="https://admin:RefPw801@wiki.example/token/RefTok802abc")
+    stored = [(r.path, r.referrer) for r in NotFoundHit.objects.all()]
+    assert stored and not any(
+        secret in str(stored) for secret in ("PathPw808", "RefPw801", "admin:", "RefTok802abc")
+    ), stored
+    assert ("/kb/x/", "https://wiki.example/token/****") in stored
+
+
 def test_feedback_works_as_a_plain_form_and_redacts_the_reason(client, fixture_kb):
     response = client.post(
         "/feedback",

@@ -90,6 +90,17 @@ def _missing_result(ctx: RunContext, name: str, app: QueueDecl | None) -> CheckR
             outcome="queue.declared-at-start",
             evidence={**evidence, "app_source": app.source},
         )
+    if app is None and not ctx.plan.expectations.given:
+        # No config: a Celery worker declares the queues it consumes (the default), so a
+        # missing queue only says nothing has declared it yet; a 404 needs no_declare.
+        return CheckResult(
+            "queue",
+            title,
+            WARN,
+            entry=NOT_FOUND_ENTRY,
+            outcome="queue.missing.no-config",
+            evidence=evidence,
+        )
     return CheckResult(
         "queue",
         title,

@@ -30,6 +30,7 @@ from typing import Any
 from urllib.parse import quote
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 
 from diagnostics.probes.targets import ManagementTarget, TlsOptions
@@ -163,6 +164,17 @@ class ManagementClient:
                 evidence={"where": self.target.masked, "timeout_s": f"{self.timeout:g}"},
             ) from exc
         except requests.exceptions.ConnectionError as exc:
+            if isinstance(exc.args[0] if exc.args else None, urllib3.exceptions.ProtocolError):
+                # the port accepted the connection, then dropped it without an HTTP answer:
+                # something else listens there (the AMQP port, Redis)
+                raise ManagementError(
+                    "not-management",
+                    f"port {self.target.port} of {self.target.host} accepted the connection "
+                    f"but gave no HTTP answer: not the RabbitMQ management API (its port is "
+                    f"usually 15672)",
+                    outcome="management.not-http",
+                    evidence={"port": self.target.port, "host": self.target.host},
+                ) from exc
             raise ManagementError(
                 "refused",
                 f"cannot reach {self.target.masked}",

@@ -66,7 +66,10 @@ def open_client(
         client.ping()
     except Exception as exc:
         client.close()
-        raise classify_redis_error(exc, endpoint, timeout) from exc
+        failure = classify_redis_error(exc, endpoint, timeout)
+        if not (endpoint.username or endpoint.password or isinstance(exc, redis.ResponseError)):
+            failure = _not_redis(failure, exc, endpoint)  # this PING was the anonymous one
+        raise failure from exc
     return client
 
 
@@ -108,17 +111,21 @@ def confirm_redis(endpoint: Endpoint, common: dict[str, Any], timeout: float) ->
     except (redis.AuthenticationError, redis.ResponseError):
         return  # NOAUTH and friends: a Redis reply
     except Exception as exc:
-        failure = classify_redis_error(exc, endpoint, timeout)
-        if failure.kind in ("reset", "error") and "ssl" not in str(exc).lower():
-            failure = ProbeFailure(
-                "not-redis",
-                f"port {endpoint.port} of {endpoint.host} answered, but not as a Redis server "
-                f"(no credentials were sent): {exc}",
-                evidence={"port": endpoint.port, "host": endpoint.host, "error": str(exc)},
-            )
-        raise failure from exc
+        raise _not_redis(classify_redis_error(exc, endpoint, timeout), exc, endpoint) from exc
     finally:
         anonymous.close()
+
+
+def _not_redis(failure: ProbeFailure, exc: BaseException, endpoint: Endpoint) -> ProbeFailure:
+    """A peer that reset or garbled the anonymous PING is not Redis (TLS trouble aside)."""
+    if failure.kind in ("reset", "error") and "ssl" not in str(exc).lower():
+        return ProbeFailure(
+            "not-redis",
+            f"port {endpoint.port} of {endpoint.host} answered, but not as a Redis server "
+            f"(no credentials were sent): {exc}",
+            evidence={"port": endpoint.port, "host": endpoint.host, "error": str(exc)},
+        )
+    return failure
 
 
 def classify_redis_error(exc: BaseException, endpoint: Endpoint, timeout: float) -> ProbeFailure:
