@@ -263,6 +263,9 @@ def answer_from(
 
 
 def top3_from(row: Row, probabilities: list[float], min_p: float = 0.02) -> list[str]:
+    """The first three matches the engine would show (learned_rank.listed)."""
+    from diagnostics.learned_rank import listed
+
     slugs = list(row.signals.candidates)
     ranked = sorted(zip(slugs, probabilities[:-1], strict=False), key=lambda p: (-p[1], p[0]))
-    return [s for s, p in ranked if p >= min_p][:3]
+    return [s for s, _ in listed(ranked, row.signals.candidates, min_p)][:3]

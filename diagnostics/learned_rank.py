@@ -53,6 +53,13 @@ from diagnostics.signals import (
 WEIGHTS_PATH = Path(__file__).with_name("ranker_weights.json")
 MAX_MATCHES = 5
 MIN_PROBABILITY = 0.02  # below this an entry is not worth listing (also stored in the JSON)
+# ...unless its own evidence is strong: a signature of at least this weight (the weight at
+# which a hit on a context line counts too, signals.CONTEXT_MAX_WEIGHT) or an error-level
+# rule finding. The probabilities answer "which entry is this paste about", so in a paste
+# with three distinct errors the other two fell below 0.02 and were not shown at all;
+# every cause with evidence is listed (issue 10, "several causes in one paste").
+STRONG_SIGNATURE = 0.8
+STRONG_RULE = 0.9
 _lock = threading.Lock()
 _cache: dict[str, Any] = {}
 
@@ -152,7 +159,7 @@ def rank_paste(
 
 def ranking_from(signals: PasteSignals, model: RankerModel) -> Ranking:
     ranked, null = model.probabilities(signals)
-    ranked = [(s, p) for s, p in ranked if p >= model.min_probability][:MAX_MATCHES]
+    ranked = listed(ranked, signals.candidates, model.min_probability)
     if not ranked:
         return Ranking("none", [], learned=True)
     top_slug, top_p = ranked[0]
@@ -175,6 +182,25 @@ def ranking_from(signals: PasteSignals, model: RankerModel) -> Ranking:
         item.confidence = "high" if position == 0 and overall == "high" else "possible"
         items.append(item)
     return Ranking(overall, items, learned=True)
+
+
+def listed(
+    ranked: list[tuple[str, float]], candidates: dict[str, Any], min_probability: float
+) -> list[tuple[str, float]]:
+    """The matches shown, best first: the entries at `min_probability` or more, then (when
+    there is a first match) those below it whose own evidence is strong, by probability; at
+    most MAX_MATCHES. The order stays the model's, so the first match, `none` and `high`
+    are decided as without the strong ones (bench/qualitylib mirrors this)."""
+    shown = [(s, p) for s, p in ranked if p >= min_probability]
+    if shown:
+        shown += [(s, p) for s, p in ranked if p < min_probability and strong(candidates[s])]
+    return shown[:MAX_MATCHES]
+
+
+def strong(c: Any) -> bool:
+    """A candidate (signals.Candidate) whose own evidence names its problem: a signature
+    of weight STRONG_SIGNATURE or more, or an error-level rule finding."""
+    return c.sig_max >= STRONG_SIGNATURE or c.rule >= STRONG_RULE
 
 
 def is_sure(

@@ -250,6 +250,54 @@ def test_an_exception_that_is_part_of_the_entrys_own_failure_keeps_high(kb):
     assert result.matches[0].slug == "unregistered-task" and result.confidence == "high"
 
 
+THREE_ERRORS = """\
+[2026-11-30 10:00:01,123: ERROR/MainProcess] consumer: Cannot connect to \
+amqp://guest:**@127.0.0.1:5672//: [Errno 111] Connection refused.
+amqp.exceptions.PreconditionFailed: Queue.declare: (406) PRECONDITION_FAILED - inequivalent \
+arg 'x-max-priority' for queue 'celery' in vhost '/': received the value '10' of type \
+'signedint' but current is none
+[2026-11-30 10:00:05,000: ERROR/MainProcess] Received unregistered task of type \
+'app.tasks.send_email'.
+The message has been ignored and discarded.
+"""
+
+
+def test_every_cause_with_strong_evidence_is_listed_with_its_line(kb):
+    """Three distinct errors in one paste: the probabilities answer "which entry is this
+    paste about" and gave the other two less than 0.02 (they were not shown at all); each
+    is listed, `possible`, quoting its own line, after the entries the model ranks."""
+    result = diagnose(THREE_ERRORS, kb=kb)
+    by_slug = {m.slug: m for m in result.matches}
+    causes = {"broker-connection-refused", "queue-arguments-mismatch", "unregistered-task"}
+    assert causes <= set(by_slug)
+    assert result.confidence == "possible"  # two problems in one paste: never `high`
+    quoted = {slug: {e["line"] for e in by_slug[slug].evidence if e.get("line")} for slug in causes}
+    assert all(quoted.values()), quoted
+    assert set().union(*quoted.values()) >= {1, 2, 3}  # each error line is someone's evidence
+    scores = [m.score for m in result.matches]
+    assert scores == sorted(scores, reverse=True)  # still the model's order
+
+
+def test_listed_appends_strong_entries_below_the_minimum_only_after_a_first_match():
+    from diagnostics.learned_rank import MAX_MATCHES, listed
+    from diagnostics.signals import Candidate
+
+    cands = {
+        "a": Candidate("a", bm25=1.0),
+        "b": Candidate("b", weights=[0.95]),  # a strong signature
+        "c": Candidate("c", weights=[0.5]),  # a weak one
+        "d": Candidate("d", rule=0.9),  # an error-level rule finding
+        "e": Candidate("e", rule=0.75),  # a warning
+    }
+    ranked = [("a", 0.9), ("b", 0.01), ("c", 0.01), ("d", 0.005), ("e", 0.004)]
+    assert [s for s, _ in listed(ranked, cands, 0.02)] == ["a", "b", "d"]
+    # no first match at or above the minimum: nothing is listed (the `none` answer)
+    assert listed([(s, p / 100) for s, p in ranked], cands, 0.02) == []
+    many = {f"s{i}": Candidate(f"s{i}", weights=[0.9]) for i in range(9)}
+    ranked = [("a", 0.9)] + [(s, 0.001) for s in many]
+    assert len(listed(ranked, {**cands, **many}, 0.02)) == MAX_MATCHES
+
+
 def test_a_paste_the_kb_does_not_cover_is_never_high_and_gets_search_results(kb):
     result = diagnose(
         "flower dashboard shows every task time in UTC instead of our local timezone", kb=kb
