@@ -381,16 +381,22 @@ def informative_text(parsed: Any, limit: int = MAX_SIGNAL_CHARS) -> str:
     raw: list[str] = []
     seen: set[str] = set()
     size = sum(len(h) for h in head)
-    for line in parsed.lines:
+    lines = parsed.lines
+    # the first lines up to `limit`, then the last ones up to twice that: a long log's
+    # error is usually at its end (a 9,000-line log ending in its one error read only
+    # the head, and the meaning signals pointed elsewhere)
+    end = len(lines)
+    for index, line in enumerate(lines):
+        if size >= limit:
+            end = index
+            break
+        size = _take(line, raw, seen, size)
+    tail: list[str] = []
+    for line in reversed(lines[end:]):
         if size >= 2 * limit:
             break
-        if not line.strip() or line in seen:
-            continue
-        seen.add(line)
-        if not is_context_line(line):
-            line = frame_words(line)
-            raw.append(line)
-            size += len(line)
+        size = _take(line, tail, seen, size)
+    raw += reversed(tail)
     errors: list[str] = []
     rest: list[str] = []
     kept: set[str] = set()
@@ -403,6 +409,18 @@ def informative_text(parsed: Any, limit: int = MAX_SIGNAL_CHARS) -> str:
         (errors if _has_error_word(cleaned) else rest).append(cleaned)
     text = "\n".join(head + errors + rest)
     return text[:limit]
+
+
+def _take(line: str, into: list[str], seen: set[str], size: int) -> int:
+    """informative_text's reading of one line: blank, repeated and context lines go."""
+    if not line.strip() or line in seen:
+        return size
+    seen.add(line)
+    if is_context_line(line):
+        return size
+    line = frame_words(line)
+    into.append(line)
+    return size + len(line)
 
 
 def query_terms(text: str) -> list[str]:

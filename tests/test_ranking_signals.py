@@ -278,6 +278,25 @@ def test_every_cause_with_strong_evidence_is_listed_with_its_line(kb):
     assert scores == sorted(scores, reverse=True)  # still the model's order
 
 
+def test_a_long_log_ending_in_its_error_is_answered_as_the_error_alone(kb):
+    """The meaning signals read the head and the tail of a long paste: 9,000 routine INFO
+    lines before the one error left them reading only the routine lines (the answer fell
+    from `high` to `possible` at 0.71)."""
+    error = (
+        "[2026-11-30 10:00:01,123: ERROR/MainProcess] consumer: Cannot connect to "
+        "amqp://guest:**@rabbit:5672//: [Errno 111] Connection refused.\n"
+    )
+    routine = "".join(
+        f"[2026-11-30 09:{i // 60 % 60:02d}:{i % 60:02d},000: INFO/MainProcess] Task "
+        f"app.tasks.sync[{i:08d}-aaaa] succeeded in 0.01s: None\n"
+        for i in range(9000)
+    )
+    alone, long = diagnose(error, kb=kb), diagnose(routine + error, kb=kb)
+    assert [m.slug for m in long.matches][:1] == [m.slug for m in alone.matches][:1]
+    assert long.confidence == alone.confidence
+    assert abs(long.matches[0].score - alone.matches[0].score) < 0.01
+
+
 def test_listed_appends_strong_entries_below_the_minimum_only_after_a_first_match():
     from diagnostics.learned_rank import MAX_MATCHES, listed
     from diagnostics.signals import Candidate
