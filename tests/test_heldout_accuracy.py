@@ -102,7 +102,9 @@ MIN_HIGH_SHARE = {
     "heldout5": 28 / 134,
     "heldout6": 23 / 124,  # sealed run: 36 `high`, 35 right
     "heldout7": 24 / 130,  # sealed run: 48 `high`, 44 right; eighth session 24 (l2 0.3)
-    "heldout8": 40 / 119,  # sealed run: 51 `high`, 48 right; eighth session 40 (l2 0.3)
+    # ninth session 39: a bare certificate failure (no broker on its line) is no longer
+    # `high` for broker-tls-errors (its generic signature 1.0 -> 0.8)
+    "heldout8": 39 / 119,  # sealed run: 51 `high`, 48 right; eighth session 40 (l2 0.3)
     "heldout9": 26 / 122,  # sealed run: 26 `high`, 25 right
     "heldout10": 30 / 129,  # sealed run: 30 `high`, 29 right
 }

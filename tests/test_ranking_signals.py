@@ -7,6 +7,7 @@ import sqlite3
 import pytest
 
 from diagnostics.engine import diagnose
+from diagnostics.ranking import WORDING
 from diagnostics.learned_rank import entry_thresholds, fit, high_threshold, load_model, predict
 from diagnostics.signals import bm25_scores, informative_text, is_context_line
 from kb.index import get_kb
@@ -295,6 +296,62 @@ def test_a_long_log_ending_in_its_error_is_answered_as_the_error_alone(kb):
     assert [m.slug for m in long.matches][:1] == [m.slug for m in alone.matches][:1]
     assert long.confidence == alone.confidence
     assert abs(long.matches[0].score - alone.matches[0].score) < 0.01
+
+
+WEB_API_ERRORS = {
+    "tls": """\
+Traceback (most recent call last):
+  File "/app/billing/tasks.py", line 12, in charge
+    stripe.Charge.create(amount=100)
+  File "/usr/local/lib/python3.11/site-packages/requests/adapters.py", line 517, in send
+    raise SSLError(e, request=request)
+requests.exceptions.SSLError: HTTPSConnectionPool(host='api.stripe.com', port=443): Max \
+retries exceeded with url: /v1/charges (Caused by SSLError(SSLCertVerificationError(1, \
+'[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get local issuer \
+certificate (_ssl.c:1006)')))
+""",
+    "refused": """\
+Traceback (most recent call last):
+  File "/app/billing/tasks.py", line 12, in charge
+    stripe.Charge.create(amount=100)
+  File "/usr/local/lib/python3.11/site-packages/requests/adapters.py", line 519, in send
+    raise ConnectionError(e, request=request)
+requests.exceptions.ConnectionError: HTTPSConnectionPool(host='api.stripe.com', port=443): \
+Max retries exceeded with url: /v1/charges (Caused by NewConnectionError('<urllib3.connection.\
+HTTPSConnection object at 0x7f0>: Failed to establish a new connection: [Errno 111] \
+Connection refused'))
+""",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(WEB_API_ERRORS))
+def test_a_tasks_own_web_api_call_is_not_the_brokers_tls_or_refusal(kb, kind):
+    """Every HTTPS client says CERTIFICATE_VERIFY_FAILED and Connection refused: on a line
+    that is a task's call to a web API (requests/urllib3, port 443) the broker entries'
+    generic signatures do not fire (they answered it at 0.995, first; a review finding)."""
+    result = diagnose(WEB_API_ERRORS[kind], kb=kb)
+    broker = {"broker-tls-errors", "broker-connection-refused"}
+    cited = [
+        m.slug
+        for m in result.matches
+        if m.slug in broker and any(e.get("source") != WORDING for e in m.evidence)
+    ]
+    assert cited == [] and result.confidence != "high"
+
+
+def test_a_bare_certificate_failure_is_not_high_for_the_broker(kb):
+    """No broker, no URL, no port on the line: the failure may be any TLS client's."""
+    bare = (
+        "ssl.SSLCertVerificationError: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify "
+        "failed: unable to get local issuer certificate (_ssl.c:1006)\n"
+    )
+    result = diagnose(bare, kb=kb)
+    assert result.matches[0].slug == "broker-tls-errors" and result.confidence == "possible"
+    broker = (
+        "[2026-11-30 10:00:01,123: ERROR/MainProcess] consumer: Cannot connect to "
+        "amqps://app:**@mq.internal:5671//: " + bare.split(": ", 1)[1]
+    )
+    assert diagnose(broker, kb=kb).confidence == "high"
 
 
 def test_listed_appends_strong_entries_below_the_minimum_only_after_a_first_match():
