@@ -199,7 +199,7 @@ def score(kb, sets, label: str, cosine_only: bool, answers: str | None = None) -
     import quality
     from train_ranker import train
 
-    from diagnostics.learned_rank import fit
+    from diagnostics.learned_rank import design, fit, predict
 
     subsets = {label: ALL}
     if cosine_only:
@@ -217,6 +217,7 @@ def score(kb, sets, label: str, cosine_only: bool, answers: str | None = None) -
         }
         floors = []
         per_paste = {}
+        candidates_top3: list[bool] = []
         for name in ("heldout", "heldout2", *q.FLOOR_SETS):
             shown[name] = quality.model_results(rows[name], weights, threshold, caps)
             if name in q.FLOOR_SETS:
@@ -224,12 +225,20 @@ def score(kb, sets, label: str, cosine_only: bool, answers: str | None = None) -
                 for row, r in zip(rows[name], shown[name], strict=True):
                     key = f"{name}/{row.item.path.parent.name}/{row.item.path.name}"
                     per_paste[key] = [r.expect, r.kind, r.top, r.confidence, r.probability]
+                    # the first three candidates even when the answer is `none`
+                    p = predict(weights, design(row.signals, row.item.expect)[0])
+                    listed = r.top or q.top3_from(row, p)
+                    candidates_top3.append(r.expect is None and r.top1 or r.expect in listed)
         if answers and name_ == label:
             Path(answers).write_text(json.dumps(per_paste, indent=1))
         shown["floors8-10"] = floors
         for name, results in list(shown.items()):
             shown[name + "/prose"] = [r for r in results if r.kind == "prose"]
         print(f"# {name_}: l2={l2} high_threshold={threshold} weights={weights}")
+        print(
+            f"# floors8-10 top-3 with the candidates listed under a `none` answer too: "
+            f"{sum(candidates_top3) / len(candidates_top3):.3f}"
+        )
         for name, results in shown.items():
             f = quality.figures(results)
             wrong = sum(r.confidence == "high" and not r.top1 for r in results)
