@@ -1,0 +1,419 @@
+"""The learned word signal of the ninth session (docs/ranking.md "Ninth session: learned
+words"), measured offline with nested out-of-fold stacking; not kept, nothing ships.
+
+    .venv/bin/python bench/words_experiment.py --off                      # the ranker as is
+    .venv/bin/python bench/words_experiment.py --k 3 --features p,rr,null  # with the words
+
+The word model: a multinomial logistic regression over the unigrams and bigrams of the
+paste's informative text (`signals.informative_text`, folded as the BM25 query is), one
+class per entry and one for "no entry fits"; binary features weighted by idf and
+L2-normalised per paste; numpy only (Nesterov's accelerated gradient, step 1/L, sparse
+products). Its features for the ranker: `p` (its probability of the entry), `rr` (1/rank
+among its first five entries), `null` (its probability of `_none`, a null feature); its
+first `--k` entries become candidates.
+
+Honesty: the word features of a row in the ranker's cross-validation fold f come from a
+word model trained without fold f (a scored row) or without folds f and g (a training row
+of fold g), so an out-of-fold answer uses no label of its fold, directly or through the
+word features; the final fit uses each training row's out-of-fold word features and the
+floors (heldout8..10, never trained on) a word model trained on all. Rows are cached in
+/tmp/words_rows.pkl (delete it after changing the KB).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import pickle
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import qualitylib as q  # noqa: E402
+
+from kb.textindex import WORD_PIECES, fold_for_signals  # noqa: E402
+
+CACHE = Path("/tmp/words_rows.pkl")
+
+
+NONE_CLASS = "_none"
+MAX_TERMS = 400  # distinct unigrams + bigrams read per paste (the text is <= 2,000 chars)
+
+
+def _is_cjk(term: str) -> bool:
+    return any(ord(ch) > 0x2E7F for ch in term)
+
+
+def paste_terms(text: str, stop: frozenset[str] = frozenset()) -> list[str]:
+    """Distinct unigrams and bigrams of `text` (folded as the paste's BM25 query is), in order."""
+    words = [
+        w
+        for w in WORD_PIECES.findall(fold_for_signals(text).lower())
+        if (len(w) >= 3 or _is_cjk(w)) and w not in stop and not w.isdigit()
+    ]
+    seen: set[str] = set()
+    out: list[str] = []
+    for i, word in enumerate(words):
+        for term in (word, f"{words[i - 1]} {word}" if i else None):
+            if term is not None and term not in seen:
+                seen.add(term)
+                out.append(term)
+                if len(out) >= MAX_TERMS:
+                    return out
+    return out
+
+
+@dataclass
+class WordModel:
+    classes: list[str]  # entry slugs and NONE_CLASS
+    bias: list[float]
+    idf: dict[str, float]  # the vocabulary and each term's weight
+    weights: dict[str, list[tuple[int, float]]]  # term -> (class index, weight), non-zero only
+
+    def probabilities(self, text: str, stop: frozenset[str] = frozenset()) -> dict[str, float]:
+        terms = [t for t in paste_terms(text, stop) if t in self.idf]
+        norm = math.sqrt(sum(self.idf[t] ** 2 for t in terms)) or 1.0
+        scores = list(self.bias)
+        for term in terms:
+            x = self.idf[term] / norm
+            for k, w in self.weights.get(term, ()):
+                scores[k] += x * w
+        top = max(scores)
+        exps = [math.exp(s - top) for s in scores]
+        total = sum(exps)
+        return {c: e / total for c, e in zip(self.classes, exps, strict=True)}
+
+
+MIN_DF = 2  # a term in fewer training texts than this is not in the vocabulary
+# the word model alone, out of fold over the training pastes: l2 3 → top-1 0.266,
+# 0.3 → 0.673, 0.1 → 0.714, 0.03 → 0.744 (docs/ranking.md)
+WORDS_L2 = 0.1
+ITERATIONS = 300
+MIN_WEIGHT = 1e-3  # smaller weights are not stored
+
+
+def train_words(
+    texts: list[str],
+    labels: list[str | None],
+    classes: list[str],
+    *,
+    sample_weights: list[float] | None = None,
+    stop: frozenset[str] = frozenset(),
+    l2: float = WORDS_L2,
+    iterations: int = ITERATIONS,
+) -> WordModel:
+    """Multinomial logistic regression, L2-regularised, by Nesterov's accelerated gradient
+    with the step 1/L (L bounds the Hessian: deterministic, no line search). `labels`: a
+    slug, or None for "no entry fits"."""
+    import numpy as np
+
+    docs = [paste_terms(t, stop) for t in texts]
+    df: dict[str, float] = {}
+    for terms in docs:
+        for t in terms:
+            df[t] = df.get(t, 0) + 1
+    vocab = sorted(t for t, n in df.items() if n >= MIN_DF)
+    index = {t: i for i, t in enumerate(vocab)}
+    n_docs = len(docs)
+    idf = {t: math.log((1 + n_docs) / (1 + df[t])) + 1.0 for t in vocab}
+    # the paste-by-term matrix, sparse (rows: CSR for X @ W, columns: CSC for X' @ G)
+    rows_of, cols_of, vals_of = [], [], []
+    for row, terms in enumerate(docs):
+        cols = [index[t] for t in terms if t in index]
+        if cols:
+            values = np.array([idf[vocab[c]] for c in cols])
+            rows_of += [row] * len(cols)
+            cols_of += cols
+            vals_of += list(values / np.linalg.norm(values))
+    # the bias as one more column, 1 in every row (regularised too)
+    rows_of += list(range(n_docs))
+    cols_of += [len(vocab)] * n_docs
+    vals_of += [1.0] * n_docs
+    r_idx, c_idx, vals = np.array(rows_of), np.array(cols_of), np.array(vals_of)
+    width = len(vocab) + 1
+    by_row = np.lexsort((c_idx, r_idx))  # every row and every column has an entry
+    row_starts = np.searchsorted(r_idx[by_row], np.arange(n_docs))
+    by_col = np.lexsort((r_idx, c_idx))
+    col_starts = np.searchsorted(c_idx[by_col], np.arange(width))
+
+    def times(w: Any) -> Any:  # X @ w
+        return np.add.reduceat(vals[by_row, None] * w[c_idx[by_row]], row_starts)
+
+    def times_t(g: Any) -> Any:  # X' @ g
+        return np.add.reduceat(vals[by_col, None] * g[r_idx[by_col]], col_starts)
+
+    class_index = {c: k for k, c in enumerate(classes)}
+    y = np.array([class_index[label or NONE_CLASS] for label in labels])
+    s = np.ones(n_docs) if sample_weights is None else np.asarray(sample_weights, dtype=float)
+    onehot = np.zeros((n_docs, len(classes)))
+    onehot[np.arange(n_docs), y] = 1.0
+    # Lipschitz constant of the gradient: 0.5 * largest eigenvalue of X' S X, plus l2
+    v = np.ones((width, 1)) / math.sqrt(width)
+    for _ in range(50):
+        v = times_t(s[:, None] * times(v))
+        v /= np.linalg.norm(v)
+    lipschitz = 0.5 * float((v * times_t(s[:, None] * times(v))).sum()) + l2
+    step = 1.0 / lipschitz
+    w = np.zeros((width, len(classes)))
+    previous = w
+    for t in range(1, iterations + 1):
+        look = w + (t - 2) / (t + 1) * (w - previous) if t > 1 else w
+        u = times(look)
+        u -= u.max(axis=1, keepdims=True)
+        p = np.exp(u)
+        p /= p.sum(axis=1, keepdims=True)
+        grad = times_t(s[:, None] * (p - onehot)) + l2 * look
+        previous, w = w, look - step * grad
+    weights: dict[str, list[tuple[int, float]]] = {}
+    for i, term in enumerate(vocab):
+        pairs = [(k, float(w[i, k])) for k in range(len(classes)) if abs(w[i, k]) >= MIN_WEIGHT]
+        if pairs:
+            weights[term] = pairs
+    return WordModel(list(classes), [float(b) for b in w[-1]], idf, weights)
+
+
+def collect_all(kb: Any) -> dict[str, list[tuple[q.Row, dict, dict]]]:
+    """Per set, each paste's row with every entry's cosine and setting score (a word-model
+    candidate that no other signal proposed gets its features from them)."""
+    from diagnostics.setting_names import paste_setting_names
+    from diagnostics.signals import _signal_connection, paste_signals
+    from kb.vectors import cosine_scores
+
+    if CACHE.exists():
+        return pickle.loads(CACHE.read_bytes())  # noqa: S301 - this script's own cache file
+    sets = {"training": q.training_items(kb)}
+    for name in q.FLOOR_SETS:
+        sets[name] = q.load_set(name)
+    table = _signal_connection(kb)
+    out = {}
+    for name, items in sets.items():
+        rows = []
+        for item in items:
+            parsed, hits, findings = q.paste_inputs(item.text, kb)
+            signals = paste_signals(kb, parsed, hits, findings)
+            sims = cosine_scores(kb, signals.text, top=5)
+            cos_all = {s: sims.of(s) for s in kb.entries} if sims else {}
+            names = paste_setting_names(parsed)
+            setting_all = table.settings.scores(names) if names else {}
+            row = q.Row(item, item.kind or q.infer_kind(item.text), signals, q.fold_of(item))
+            rows.append((row, cos_all, setting_all))
+        out[name] = rows
+    CACHE.write_bytes(pickle.dumps(out))
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--k", type=int, default=3, help="word-model candidates")
+    parser.add_argument("--features", default="p,rr,null")
+    parser.add_argument("--l2", type=float, default=WORDS_L2, help="the word model's")
+    parser.add_argument("--iters", type=int, default=ITERATIONS)
+    parser.add_argument("--exw", type=float, default=1.0, help="an example's weight")
+    parser.add_argument("--off", action="store_true", help="no word signal (baseline)")
+    args = parser.parse_args()
+    kb = q.setup()
+    import copy
+
+    from train_ranker import PRECISION_FOR_HIGH
+
+    from diagnostics.learned_rank import (
+        entry_thresholds,
+        fit,
+        high_threshold,
+        predict,
+        sure_up_to,
+        unlifted,
+    )
+    from diagnostics.signals import _STOP, FEATURES, NULL_FEATURES, Candidate
+
+    data = collect_all(kb)
+    training = data["training"]
+    feats = [f for f in args.features.split(",") if f]
+    entry_feats = [f for f in feats if f in ("p", "rr", "logp")]
+    null_feats = [f for f in feats if f in ("null",)]
+    if args.off:
+        entry_feats, null_feats = [], []
+    n, m = len(FEATURES), len(NULL_FEATURES)
+    dim = n + len(entry_feats) + m + len(null_feats)
+    classes = sorted(s for s, e in kb.entries.items() if e.kind == "entry") + [NONE_CLASS]
+    texts = [r.signals.text for r, _, _ in training]
+    labels = [r.item.expect for r, _, _ in training]
+    weights_s = [1.0 if q.is_paste(r) else args.exw for r, _, _ in training]
+    models: dict[frozenset, WordModel] = {}
+
+    def model_without(excluded: frozenset):
+        if excluded not in models:
+            keep = [i for i, (r, _, _) in enumerate(training) if r.fold not in excluded]
+            models[excluded] = train_words(
+                [texts[i] for i in keep],
+                [labels[i] for i in keep],
+                classes,
+                sample_weights=[weights_s[i] for i in keep],
+                stop=_STOP,
+                l2=args.l2,
+                iterations=args.iters,
+            )
+        return models[excluded]
+
+    def build(entry, model):
+        row, cos_all, setting_all = entry
+        signals = row.signals
+        probs = {} if model is None or args.off else model.probabilities(signals.text, _STOP)
+        ranked = sorted((c for c in probs if c != NONE_CLASS), key=lambda c: (-probs[c], c))
+        rank = {c: i + 1 for i, c in enumerate(ranked[:5])}
+        if args.k and probs:
+            extra = [c for c in ranked[: args.k] if c not in signals.candidates]
+            if extra:
+                signals = copy.copy(signals)
+                signals.candidates = dict(signals.candidates)
+                for slug in extra:
+                    signals.candidates[slug] = Candidate(
+                        slug, cos=cos_all.get(slug, 0.0), setting=setting_all.get(slug, 0.0)
+                    )
+        slugs = list(signals.candidates)
+        matrix = []
+        for s in slugs:
+            extra = []
+            for f in entry_feats:
+                p = probs.get(s, 0.0)
+                extra.append(
+                    p
+                    if f == "p"
+                    else (1.0 / rank[s] if s in rank else 0.0)
+                    if f == "rr"
+                    else max(math.log(max(p, 1e-9)) - math.log(probs[ranked[0]]), -10) / 10
+                )
+            matrix.append(signals.features(s) + extra + [0.0] * (m + len(null_feats)))
+        nulls = [probs.get(NONE_CLASS, 0.0) for _ in null_feats]
+        matrix.append([0.0] * (n + len(entry_feats)) + signals.null_features() + nulls)
+        expect = row.item.expect
+        target = slugs.index(expect) if expect in signals.candidates else len(slugs)
+        new_row = q.Row(row.item, row.kind, signals, row.fold)
+        return new_row, matrix, target
+
+    def gw(row):
+        return 1.0 if q.is_paste(row) else q.EXAMPLE_WEIGHT
+
+    # nested CV designs
+    folds = range(q.FOLDS)
+    test_design = {}
+    for f in folds:
+        mf = None if args.off else model_without(frozenset({f}))
+        for i, e in enumerate(training):
+            if e[0].fold == f:
+                test_design[i] = build(e, mf)
+    scored = []
+    train_designs = {}
+    for f in folds:
+        groups = []
+        for i, e in enumerate(training):
+            g = e[0].fold
+            if g == f:
+                continue
+            key = (f, i)
+            if key not in train_designs:
+                mfg = None if args.off else model_without(frozenset({f, g}))
+                train_designs[key] = build(e, mfg)
+            r, mat, t = train_designs[key]
+            groups.append((mat, t, gw(r)))
+        train_designs[f] = groups
+    for l2 in q.L2_GRID:
+        probs = {}
+        gates = {}
+        for f in folds:
+            w = fit(train_designs[f], l2, dim=dim)
+            for i, (r, mat, _) in test_design.items():
+                if r.fold == f:
+                    probs[i] = predict(w, mat)
+                    gates[i] = predict(unlifted(w), mat)
+        ll = sum(math.log(max(probs[i][test_design[i][2]], 1e-12)) for i in probs)
+        scored.append((ll, l2, probs, gates))
+        print(f"l2={l2} ll={ll:.1f}", flush=True)
+    ll, l2, probs, gates = max(scored, key=lambda s: (s[0], -s[1]))
+    answers = []
+    for i, (r, _, _) in test_design.items():
+        if not q.is_paste(r):
+            continue
+        a = q.answer_from(r, probs[i], threshold=2.0)
+        if a.slug is not None:
+            without = gates[i][list(r.signals.candidates).index(a.slug)]
+            sure = sure_up_to(r.signals.candidates[a.slug], a.probability, lambda w=without: w)
+            answers.append((a.slug, sure, a.slug == r.item.expect))
+    threshold = high_threshold([(p, ok) for _, p, ok in answers], precision=PRECISION_FOR_HIGH)
+    caps = entry_thresholds(answers, threshold)
+    print(f"chosen l2={l2} ll={ll:.1f} threshold={threshold:.4f} caps={len(caps)}")
+
+    def score(rows_probs):
+        res = []
+        for r, p, p0 in rows_probs:
+            a = q.answer_from(r, p, threshold, entry_thresholds=caps, unlifted=p0)
+            top = q.top3_from(r, p) if a.slug else []
+            res.append((r, a, top))
+        return res
+
+    def line(name, res):
+        nn = len(res)
+        t1 = sum(
+            (a.slug == r.item.expect) if r.item.expect else a.confidence != "high"
+            for r, a, _ in res
+        )
+        t3 = sum(
+            (r.item.expect in top) if r.item.expect else a.confidence != "high" for r, a, top in res
+        )
+        high = [(r, a) for r, a, _ in res if a.confidence == "high"]
+        wrong = sum(a.slug != r.item.expect for r, a in high)
+        nones = [(r, a) for r, a, _ in res if r.item.expect is None]
+        strict = sum(a.confidence == "none" for r, a in nones)
+        prose = [(r, a, top) for r, a, top in res if r.kind == "prose"]
+        pt1 = sum(
+            (a.slug == r.item.expect) if r.item.expect else a.confidence != "high"
+            for r, a, _ in prose
+        )
+        print(
+            f"{name:<10} n={nn:>4} top1={t1:>4} ({t1 / nn:.3f}) top3={t3:>4} ({t3 / nn:.3f}) "
+            f"high={len(high):>3} ({len(high) / nn:.3f}) wrong_high={wrong} "
+            f"none_strict={strict}/{len(nones)} prose_top1={pt1}/{len(prose)}"
+        )
+        return res
+
+    results = {}
+    for name in q.TRAINING_SETS:
+        sel = [
+            (test_design[i][0], probs[i], gates[i])
+            for i in test_design
+            if q.is_paste(test_design[i][0]) and q.set_of(test_design[i][0]) == name
+        ]
+        results[name] = line(name, score(sel))
+    # final: OOF word features for the training rows, ranker on all, word model on all
+    final_groups = []
+    for i in range(len(training)):
+        r, mat, t = test_design[i]
+        final_groups.append((mat, t, gw(r)))
+    w = fit(final_groups, l2, dim=dim)
+    full = None if args.off else model_without(frozenset())
+    for name in q.FLOOR_SETS:
+        sel = []
+        for e in data[name]:
+            r, mat, t = build(e, full)
+            sel.append((r, predict(w, mat), predict(unlifted(w), mat)))
+        results[name] = line(name, score(sel))
+    out = Path(f"/tmp/words_res_{'off' if args.off else args.features}_{args.k}_{args.l2}.pkl")
+    out.write_bytes(
+        pickle.dumps(
+            {
+                k: [
+                    (r.item.path.as_posix(), r.item.expect, a.slug, a.confidence, top)
+                    for r, a, top in v
+                ]
+                for k, v in results.items()
+            }
+        )
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
