@@ -48,7 +48,8 @@ from tests.corpus_loader import LABEL_ALIASES, NONE_FOLDER  # noqa: E402
 
 TESTS = ROOT / "tests"
 DEFAULT_SET = "queries_real8"
-SEALED: frozenset[str] = frozenset({"queries_real8"})  # queries_real3..7 are spent (scored once each)
+# queries_real3..7 are spent (scored once each)
+SEALED: frozenset[str] = frozenset({"queries_real8"})
 
 
 def set_folder(name: str) -> Path:

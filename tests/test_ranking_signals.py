@@ -7,8 +7,8 @@ import sqlite3
 import pytest
 
 from diagnostics.engine import diagnose
-from diagnostics.ranking import WORDING
 from diagnostics.learned_rank import entry_thresholds, fit, high_threshold, load_model, predict
+from diagnostics.ranking import WORDING
 from diagnostics.signals import bm25_scores, informative_text, is_context_line
 from kb.index import get_kb
 from kb.textindex import fold_for_index, fold_for_signals, query_pieces
