@@ -7,7 +7,8 @@ Pass one runs every pattern signature of every entry at once: an RE2 set
 (`re2.Set`, linear in the text whatever the patterns, sub-linear in their
 number) over the paste's logical lines joined by newlines. Pass two runs
 only the signatures that hit, line by line, to collect evidence lines and
-named-group facts. Exception signatures never touch the text: they are looked
+named-group facts (a URL's path captured as `vhost_path` becomes the fact
+`vhost`, as kombu reads it). Exception signatures never touch the text: they are looked
 up by class name in a dict against the exceptions the traceback parser found,
 then their `message` regex runs on that exception's message.
 
@@ -25,7 +26,7 @@ from typing import Any
 
 import re2
 
-from diagnostics.facts import ExceptionFact
+from diagnostics.facts import ExceptionFact, kombu_vhost
 from diagnostics.redact import redact_text
 
 SET_CHUNK = 1_500
@@ -269,7 +270,21 @@ def _named_groups(match: Any) -> dict[str, str]:
         groups = match.groupdict()
     except Exception:  # re2 matches without named groups
         return {}
-    return {k: redact_text(v)[:200] for k, v in groups.items() if v}
+    facts = {k: redact_text(v)[:200] for k, v in groups.items() if v}
+    return _url_facts(facts)
+
+
+def _url_facts(facts: dict[str, str]) -> dict[str, str]:
+    """A broker URL's path, captured as `vhost_path` ("//", "/eco2", "/%2F"), becomes the
+    fact `vhost` as kombu reads it (diagnostics.facts.kombu_vhost): "/", "eco2", "/".
+
+    RE2 cannot percent-decode, and a vhost named in a RabbitMQ message (`vhost '/'`) is
+    captured as `vhost` itself: only a URL's path needs this reading.
+    """
+    path = facts.pop("vhost_path", None)
+    if path is not None and path.startswith("/") and "vhost" not in facts:
+        facts["vhost"] = kombu_vhost(path)[:200]
+    return facts
 
 
 def _evidence(number: int, text: str, sig: CompiledSignature) -> dict[str, Any]:

@@ -728,10 +728,14 @@ def present_match(match: dict[str, Any], kb: Any, lang: str = "en") -> dict[str,
         out.setdefault("title", match.get("slug", ""))
         out.setdefault("url", "")
         out.setdefault("fix", "")
+        out.setdefault("examples", {})
     else:
         out["title"] = entry_title(entry, lang)
         out["url"] = entry_url(entry, lang)
-        out["fix"] = entry.render_section("fix", complete_facts(facts), lang)
+        filled = complete_facts(facts)
+        out["fix"] = entry.render_section("fix", filled, lang)
+        # the fix's values the paste did not give: shown as examples, and named under it
+        out["examples"] = entry.section_defaults("fix", filled, lang)
     out["check_url"] = live_check_url(match.get("slug", ""), facts)
     return out
 

@@ -158,6 +158,12 @@ def _source(entry, korean: bool) -> str | None:
         return None
 
 
+EXAMPLES_NOTE = {
+    "en": "Example values, not yours: {values}. Replace them with your own names and settings.",
+    "ko": "예시 값(자신의 값이 아님): {values}. 자신의 이름과 설정 값으로 바꿔 쓴다.",
+}
+
+
 @require_safe
 def raw_markdown(request: HttpRequest, slug: str) -> HttpResponse:
     """The entry as Markdown: title, summary, then the body (placeholders at their defaults)."""
@@ -174,11 +180,17 @@ def raw_markdown(request: HttpRequest, slug: str) -> HttpResponse:
     if source is None:
         raise Http404(slug)
     body = _FRONT_MATTER.sub("", source, count=1).strip("\n")
+    shown = {m.group(1) for m in PLACEHOLDER.finditer(body) if m.group(1) in entry.defaults}
     body = PLACEHOLDER.sub(lambda m: entry.defaults.get(m.group(1), m.group(0)), body)
     title = entry.title_ko if korean and entry.title_ko else entry.title
     summary = entry.summary_ko if korean and entry.summary_ko else entry.summary
     link = f"{site_url(request)}{entry.url}" + ("?lang=ko" if korean else "")
-    text = f"# {title}\n\n{summary}\n\nSource: <{link}>\n\n{body}\n"
+    # plain text cannot mark a value: say which ones are examples, once
+    note = ""
+    if shown:
+        values = ", ".join(f"`{entry.defaults[name]}`" for name in sorted(shown))
+        note = EXAMPLES_NOTE["ko" if korean else "en"].format(values=values) + "\n\n"
+    text = f"# {title}\n\n{summary}\n\nSource: <{link}>\n\n{note}{body}\n"
     response = HttpResponse(text, content_type="text/markdown; charset=utf-8")
     response["Link"] = f'<{site_url(request)}{entry.url}>; rel="canonical"'
     return response

@@ -20,7 +20,13 @@ from typing import Any
 import yaml
 from django.urls import reverse
 
-from kb.render import PLACEHOLDER, RenderedBody, fill_placeholders, render_body
+from kb.render import (
+    PLACEHOLDER,
+    RenderedBody,
+    defaults_shown,
+    fill_placeholders,
+    render_body,
+)
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 COMPONENTS = {
@@ -154,7 +160,7 @@ class Entry:
     def sections_in(self, lang: str) -> list[Section]:
         """The body's sections in `lang` ("ko" falls back to English when there is no .ko.md)."""
         return [
-            Section(s["id"], s["title"], fill_placeholders(s["html"], {}, self.defaults))
+            Section(s["id"], s["title"], fill_placeholders(s["html"], {}, self.defaults, lang))
             for s in self._templates(lang)
         ]
 
@@ -166,6 +172,15 @@ class Entry:
             if section["id"] == section_id:
                 return fill_placeholders(section["html"], facts or {}, self.defaults, lang)
         return ""
+
+    def section_defaults(
+        self, section_id: str, facts: Mapping[str, str] | None = None, lang: str = "en"
+    ) -> dict[str, str]:
+        """The example values (defaults) one section shows where `facts` give none."""
+        for section in self._templates(lang):
+            if section["id"] == section_id:
+                return defaults_shown(section["html"], facts or {}, self.defaults)
+        return {}
 
     def _templates(self, lang: str) -> list[dict[str, str]]:
         if lang == "ko" and self.section_templates_ko:

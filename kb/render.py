@@ -247,20 +247,53 @@ def _focusable_code(section_html: str) -> str:
 
 # The tooltip of a value taken from the reader's paste, in the page's language.
 FACT_TITLE = {"en": "from your paste", "ko": "붙여 넣은 내용에서 찾은 값"}
+# ... and of a value the paste did not give: the entry's `defaults`, an example to replace.
+# The words are the span's title (a tooltip, and its accessible description); the span is
+# styled as a placeholder (`.kb-default` in static/kb.css), and the pages say once, in text,
+# what that style means (`kb/_example_note.html`).
+DEFAULT_TITLE = {
+    "en": "example value: replace with yours",
+    "ko": "예시 값: 자신의 값으로 바꿔 쓴다",
+}
+DEFAULT_CLASS = "kb-default"
 
 
 def fill_placeholders(
     section_html: str, facts: Mapping[str, str], defaults: Mapping[str, str], lang: str = "en"
 ) -> str:
-    """Replace placeholder tokens with the user's facts (escaped), else the defaults."""
-    title = FACT_TITLE.get(lang, FACT_TITLE["en"])
+    """Replace placeholder tokens with the user's facts (escaped), else the defaults.
+
+    The two never look alike: a fact is a `kb-fact` span titled "from your paste", a
+    default a `kb-default` span titled "example value: replace with yours".
+    """
+    fact_title = FACT_TITLE.get(lang, FACT_TITLE["en"])
+    default_title = DEFAULT_TITLE.get(lang, DEFAULT_TITLE["en"])
 
     def replace(match: re.Match[str]) -> str:
         name = bytes.fromhex(match.group(1)).decode()
         if facts.get(name):
-            return f'<span class="kb-fact" title="{title}">{html.escape(str(facts[name]))}</span>'
+            value = html.escape(str(facts[name]))
+            return f'<span class="kb-fact" title="{fact_title}">{value}</span>'
         if name in defaults:
-            return f'<span class="kb-default">{html.escape(str(defaults[name]))}</span>'
+            value = html.escape(str(defaults[name]))
+            return f'<span class="{DEFAULT_CLASS}" title="{default_title}">{value}</span>'
         return html.escape("{{" + name + "}}")
 
     return _TOKEN.sub(replace, section_html)
+
+
+def uses_defaults(filled_html: str) -> bool:
+    """True when filled HTML shows at least one default (an example value)."""
+    return f'<span class="{DEFAULT_CLASS}"' in filled_html
+
+
+def defaults_shown(
+    section_html: str, facts: Mapping[str, str], defaults: Mapping[str, str]
+) -> dict[str, str]:
+    """The placeholders of a (not yet filled) section that would show their default, in order."""
+    out: dict[str, str] = {}
+    for match in _TOKEN.finditer(section_html):
+        name = bytes.fromhex(match.group(1)).decode()
+        if not facts.get(name) and name in defaults:
+            out.setdefault(name, str(defaults[name]))
+    return out

@@ -23,7 +23,7 @@ from kb import index
 from kb.feedback import record_not_found
 from kb.loader import Entry
 from kb.pagecache import cached_by_index
-from kb.render import ANCHOR_LABEL
+from kb.render import ANCHOR_LABEL, uses_defaults
 from kb.search import corrected_query, exact_match, search
 from kb.textindex import HANGUL_RUN
 
@@ -91,6 +91,7 @@ def _document(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
         return HttpResponsePermanentRedirect(entry.url + query)
     korean = get_language() == "ko"  # ?lang=ko, the language cookie, or Accept-Language
     related = [kb.entries[s] for s in entry.related if s in kb.entries]
+    sections = entry.sections_in("ko" if korean else "en")
     return render(
         request,
         "kb/entry.html",
@@ -102,8 +103,10 @@ def _document(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
                     "title": mark_safe(s.title),  # noqa: S308 - our rendered content
                     "html": mark_safe(localize_anchor_labels(s.html)),  # noqa: S308 - ours
                 }
-                for s in entry.sections_in("ko" if korean else "en")
+                for s in sections
             ],
+            # the body shows example values (defaults, dashed): say once what they are
+            "has_examples": any(uses_defaults(s.html) for s in sections),
             "body_lang": "ko" if korean and entry.has_korean_body else "en",
             "related": related,
             "korean": korean,

@@ -115,6 +115,13 @@ KO = {
     "possible": "가능",
     "Fix": "해결",
     "(filled in with the names from your paste)": "(붙여 넣은 내용의 이름으로 채움)",
+    "example": "예시",
+    "Not in your paste, so shown as example values (dashed): replace them with yours:": (
+        "붙여 넣은 내용에 없어 예시 값(점선 상자)으로 보여 준다. 자신의 값으로 바꿔 쓴다:"
+    ),
+    "Values in a dashed box are example values, not yours: replace them with your own names and settings.": (
+        "점선 상자 안의 값은 예시 값이다. 자신의 이름과 설정 값으로 바꿔 쓴다."
+    ),
     "in vhost": "vhost",
     "on my broker": "내 브로커에서 점검",
     "read-only": "읽기 전용",

@@ -1,8 +1,12 @@
 """The shipped content: every promised slug is live, complete and linkable."""
 
+import re
+from pathlib import Path
+
 import pytest
 
 from kb.index import get_kb
+from kb.render import PLACEHOLDER
 from tests.corpus_loader import KNOWN_SLUGS, SEED_SLUGS
 
 GUIDE_ANCHORS = [
@@ -94,3 +98,39 @@ def test_formal_ending_detection():
         map(is_formal_ending, ["설정합니다", "됩니다", "없습니다", "확인하세요", "보내십시오"])
     )
     assert not any(map(is_formal_ending, ["아니다", "설정한다", "된다", "없다", "세다"]))
+
+
+# A placeholder shows the entry's default when the paste has no value for it, so a sentence
+# must not state it as the reader's own ("7200 s here", "your current value is 3600 s").
+_OWNED = re.compile(
+    r"\bs here\b|\bhere it is\b|\bhere the\b|\bon this broker\b|\byour current value\b"
+    r"|여기서는|이번에|현재 값은|이 브로커에서는",
+    re.I,
+)
+_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
+
+
+def _sentences_with_placeholders(text: str):
+    """The prose of a body (code blocks left out), sentence by sentence, that has a placeholder."""
+    body = text.split("\n---\n", 1)[1] if text.startswith("---") else text
+    fence, prose = False, []
+    for line in body.split("\n"):
+        if _FENCE.match(line):
+            fence = not fence
+        elif not fence:
+            prose.append(line.strip())
+    for paragraph in " ".join(prose).split("  "):
+        for sentence in re.split(r"(?<=[.!?다])\s+", paragraph):
+            if PLACEHOLDER.search(sentence):
+                yield sentence
+
+
+def test_no_sentence_states_a_default_as_the_readers_own_value():
+    root = Path(__file__).resolve().parent.parent / "content"
+    owned = [
+        f"{path.name}: {line.strip()}"
+        for path in sorted(root.rglob("*.md"))
+        for line in _sentences_with_placeholders(path.read_text(encoding="utf-8"))
+        if _OWNED.search(line)
+    ]
+    assert owned == []

@@ -149,7 +149,10 @@ def test_korean_body_with_the_same_anchors(client, fixture_kb):
     page = client.get("/kb/quorum-qos/?lang=ko").content.decode()
     assert '<h1 lang="ko">쿼럼 큐가 전역 QoS를 거부함</h1>' in page
     assert '<section lang="ko" id="fix">' in page and "쿼럼으로 선언한다" in page
-    assert '<span class="kb-default">my.queue</span>' in page
+    assert (
+        '<span class="kb-default" title="예시 값: 자신의 값으로 바꿔 쓴다">my.queue</span>' in page
+    )
+    assert "점선 상자 안의 값은 예시 값이다" in page
     assert 'hreflang="ko"' in page
     english = client.get("/kb/quorum-qos/").content.decode()
     assert '<section lang="en" id="fix">' in english and "쿼럼으로 선언한다" not in english

@@ -1,6 +1,15 @@
 """Rendering: stable anchors, server-side highlighting, placeholders filled and escaped."""
 
-from kb.render import fill_placeholders, render_body, slugify_heading
+import re
+from pathlib import Path
+
+from kb.render import (
+    defaults_shown,
+    fill_placeholders,
+    render_body,
+    slugify_heading,
+    uses_defaults,
+)
 
 BODY = """## 증상
 Text.
@@ -45,7 +54,12 @@ def test_placeholders_are_filled_escaped_even_inside_code():
     assert "<script>" not in filled
     assert filled.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 2
     default = fill_placeholders(fix, {}, {"queue": "my.queue"})
-    assert default.count('<span class="kb-default">my.queue</span>') == 2
+    assert (
+        default.count(
+            '<span class="kb-default" title="example value: replace with yours">my.queue</span>'
+        )
+        == 2
+    )
 
 
 def test_headings_inside_code_fences_are_not_sections():
@@ -74,3 +88,29 @@ def test_the_tooltip_of_a_value_from_the_paste_follows_the_page_language():
     assert 'title="from your paste"' in fill_placeholders(html, {"queue": "q"}, {})
     korean = fill_placeholders(html, {"queue": "q"}, {}, "ko")
     assert 'title="붙여 넣은 내용에서 찾은 값"' in korean and "from your paste" not in korean
+
+
+def test_a_default_is_marked_as_an_example_never_like_a_value_from_the_paste():
+    # review 2026-11-30: "the largest countdown/ETA/retry delay (7200 s here)" showed the
+    # entry's default in an unstyled, unexplained span, as if it were the reader's own value
+    fix = render_body("## Symptom\n\nx\n\n## Cause\n\ny\n\n## Fix\n\nQueue `{{queue}}`.\n")
+    html = next(s for s in fix.sections if s["id"] == "fix")["html"]
+    default = fill_placeholders(html, {}, {"queue": "my.queue"})
+    assert (
+        '<span class="kb-default" title="example value: replace with yours">my.queue</span>'
+        in default
+    )
+    assert "kb-fact" not in default and "from your paste" not in default
+    korean = fill_placeholders(html, {}, {"queue": "my.queue"}, "ko")
+    assert 'title="예시 값: 자신의 값으로 바꿔 쓴다"' in korean and "example value" not in korean
+    fact = fill_placeholders(html, {"queue": "q"}, {"queue": "my.queue"})
+    assert "kb-default" not in fact and "example value" not in fact
+    assert uses_defaults(default) and not uses_defaults(fact)
+    assert defaults_shown(html, {}, {"queue": "my.queue"}) == {"queue": "my.queue"}
+    assert defaults_shown(html, {"queue": "q"}, {"queue": "my.queue"}) == {}
+
+
+def test_the_example_style_is_defined_and_not_colour_alone():
+    css = (Path(__file__).resolve().parent.parent / "static" / "kb.css").read_text()
+    rule = re.search(r"\.kb-default \{([^}]*)\}", css)
+    assert rule and "dashed" in rule.group(1) and "italic" in rule.group(1)

@@ -8,6 +8,7 @@ import pytest
 
 from diagnostics.models import Report
 from diagnostics.present import complete_facts, fill_message, present_diagnosis
+from kb import index
 from tests.test_rules_config import EIGHT_PROBLEMS
 
 pytestmark = pytest.mark.django_db
@@ -216,3 +217,61 @@ def test_a_config_paste_gets_every_problem_worded_with_its_line(client):
         for finding in findings:
             assert finding["line"] and finding["message"] != finding["rule"], finding
             assert "{{" not in finding["message"], finding  # every placeholder filled
+
+
+REFUSED = (
+    "[2026-11-30 07:01:02,345: ERROR/MainProcess] consumer: Cannot connect to "
+    "amqp://user:**@rabbit.internal:5672{path}: [Errno 111] Connection refused.\n"
+    "Trying again in 2.00 seconds... (1/100)\n"
+)
+FROM_PASTE = '<span class="kb-fact" title="from your paste">{}</span>'
+EXAMPLE = '<span class="kb-default" title="example value: replace with yours">{}</span>'
+
+
+@pytest.mark.parametrize(
+    ("path", "vhost"),
+    [("/eco2", "eco2"), ("//", "/"), ("/%2F", "/"), ("/%2Feco2", "/eco2"), ("/my%2Fapp", "my/app")],
+)
+def test_the_broker_urls_path_is_the_vhost_the_fix_names(client, path, vhost):
+    # review 2026-11-30: "Cannot connect to amqp://user:**@host:5672/eco2" was answered with a
+    # fix naming the entry's default vhost `app`: the signature did not capture the vhost
+    match = post(client, text=REFUSED.format(path=path))["matches"][0]
+    assert match["slug"] == "broker-connection-refused"
+    assert match["facts"]["vhost"] == vhost and "vhost_path" not in match["facts"]
+    assert (match["facts"]["user"], match["facts"]["host"]) == ("user", "rabbit.internal")
+    assert FROM_PASTE.format(vhost) in match["fix"]
+    assert EXAMPLE.format("app") not in match["fix"] and "vhost" not in match["examples"]
+
+
+def test_a_url_without_a_path_leaves_the_vhost_an_example(client):
+    match = post(client, text=REFUSED.format(path=""))["matches"][0]
+    assert match["slug"] == "broker-connection-refused" and "vhost" not in match["facts"]
+    assert EXAMPLE.format("app") in match["fix"]
+    assert match["examples"] == {"vhost": "app"}  # user, host and port came from the paste
+
+
+def test_a_tls_failure_names_the_vhost_of_its_url(client):
+    line = (
+        "[2026-11-30 07:01:02,345: ERROR/MainProcess] consumer: Cannot connect to "
+        "amqps://guest:**@mq.example.com:5671/eco2: [SSL: CERTIFICATE_VERIFY_FAILED] "
+        "certificate verify failed: self-signed certificate (_ssl.c:1006).\n"
+    )
+    match = post(client, text=line)["matches"][0]
+    assert match["slug"] == "broker-tls-errors" and match["facts"]["vhost"] == "eco2"
+    assert FROM_PASTE.format("eco2") in match["fix"]
+
+
+def test_defaults_in_a_fix_are_examples_in_either_language(client):
+    """A value the paste did not give reads as an example, never as the reader's."""
+    paste = 'broker_url = "redis://redis:6379/0"\nbroker_transport_options = {"visibility_timeout": 600}\n'
+    paste += "Emails scheduled with countdown are sent twice on Redis.\n"
+    result = post(client, text=paste)
+    match = next(m for m in result["matches"] if m["slug"] == "redis-visibility-timeout")
+    assert match["facts"]["timeout"] == "600" and FROM_PASTE.format("600") in match["fix"]
+    assert match["examples"] == {"seconds": "7200"}
+    assert EXAMPLE.format("7200") in match["fix"]
+    assert "7200 s here" not in match["fix"] and "for example" in match["fix"]
+    korean = present_diagnosis(result, kb=index.get_kb(), lang="ko")
+    fix = next(m for m in korean["matches"] if m["slug"] == "redis-visibility-timeout")["fix"]
+    assert '<span class="kb-default" title="예시 값: 자신의 값으로 바꿔 쓴다">7200</span>' in fix
+    assert "여기서는" not in fix

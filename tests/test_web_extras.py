@@ -56,6 +56,10 @@ def test_raw_markdown_of_an_entry(client, fixture_kb, settings):
     assert response["Content-Type"].startswith("text/markdown")
     assert text.startswith("# Quorum queue refuses global QoS (540 NOT_IMPLEMENTED)\n")
     assert "## Fix" in text and "signatures:" not in text and "{{" not in text
+    # the defaults are plain text here: the note names them as examples (review 2026-11-30)
+    assert "\nExample values, not yours: `my.queue`, `/`. Replace them" in text
+    korean = client.get("/kb/quorum-qos.md?lang=ko").content.decode()
+    assert "\n예시 값(자신의 값이 아님): `my.queue`." in korean
     assert client.get("/kb/old-quorum-slug.md")["Location"] == "/kb/quorum-qos.md"
     assert client.get("/kb/nope.md").status_code == 404
 

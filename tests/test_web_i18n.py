@@ -98,3 +98,45 @@ def test_heading_links_inside_an_entry_body_are_labelled_in_the_readers_language
     assert body_anchors and set(body_anchors) == {"이 절의 링크"}
     english = client.get("/kb/package-init-reexport/?lang=en").content.decode()
     assert 'aria-label="Link to this section">#</a></h3>' in english
+
+
+REFUSED_NO_VHOST = (
+    "[2026-11-30 07:01:02,345: ERROR/MainProcess] consumer: Cannot connect to "
+    "amqp://user:**@rabbit.internal:5672: [Errno 111] Connection refused.\n"
+)
+
+
+@pytest.mark.django_db
+def test_example_values_are_explained_on_the_diagnosis_page_in_the_readers_language(client):
+    """review 2026-11-30: a default filled into the fix read as if it came from the paste."""
+    english = client.post("/diagnose/", {"text": REFUSED_NO_VHOST}).content.decode()
+    fix = english[
+        english.index('<div class="fix">') : english.index(
+            "</div>", english.index('class="example-note"')
+        )
+    ]
+    assert '<span class="kb-default" title="example value: replace with yours">app</span>' in fix
+    assert '<span class="kb-fact" title="from your paste">rabbit.internal</span>' in fix
+    assert "Not in your paste, so shown as example values (dashed)" in fix
+    assert "Virtual host <code>app</code>." in fix
+    korean = client.post(
+        "/diagnose/", {"text": REFUSED_NO_VHOST}, HTTP_ACCEPT_LANGUAGE="ko-KR,ko;q=0.9"
+    ).content.decode()
+    assert "붙여 넣은 내용에 없어 예시 값(점선 상자)으로 보여 준다" in korean
+    assert "가상 호스트(vhost) <code>app</code>." in korean
+    assert 'title="예시 값: 자신의 값으로 바꿔 쓴다">app</span>' in korean
+    assert "example value" not in korean and "Not in your paste" not in korean
+
+
+def test_example_values_are_explained_on_an_entry_page_in_the_readers_language(client):
+    english = client.get("/kb/redis-visibility-timeout/?lang=en").content.decode()
+    assert '<p class="example-note">' in english and "Values in a dashed box are example" in english
+    assert 'title="example value: replace with yours">7200</span> s)' in english
+    assert "s here)" not in english
+    korean = client.get("/kb/redis-visibility-timeout/?lang=ko").content.decode()
+    assert "점선 상자 안의 값은 예시 값이다" in korean
+    assert 'title="예시 값: 자신의 값으로 바꿔 쓴다">7200</span>초)' in korean
+    assert "example value" not in korean and "지연(여기서는" not in korean
+    # an entry whose body has no placeholder has nothing to explain
+    plain = client.get("/kb/chord-never-finishes/?lang=en").content.decode()
+    assert ("example-note" in plain) == ("kb-default" in plain)
