@@ -1,14 +1,13 @@
 """Shared by bench/train_ranker.py and bench/quality.py: sets, signals, cross-validation.
 
 Sets are folders of tests/ in the corpus format (tests/corpus_loader.py). The
-sealed set (heldout11, collected at the start of the ninth session and still growing; its
-titles queries_real8) is only read when a caller passes
+sealed set (none now: heldout10 and its titles queries_real7 were scored at the end of the
+eighth session; the next set goes in SEALED) is only read when a caller passes
 `sealed=True`, which only `bench/quality.py --sealed` does. The spent held-out sets
 (heldout3..heldout7: each scored once as a sealed set, read since) train the ranker with
 the corpus (TRAINING_SETS); their figures are out-of-fold like the corpus's. heldout8,
 spent at the end of the sixth session, heldout9, spent at the end of the seventh, and
-heldout10, spent at the end of the eighth, are not in it (docs/ranking.md says why);
-since the ninth session their answers calibrate `high` (CALIBRATION_SETS).
+heldout10, spent at the end of the eighth, are not in it (docs/ranking.md says why).
 """
 
 from __future__ import annotations
@@ -37,11 +36,6 @@ TRAINING_SETS = ("corpus", *SPENT)
 OPEN_SETS = ("corpus", "heldout", "heldout2")
 # Spent sets that are regression floors and not trained on (the ablation shows them too)
 FLOOR_SETS = ("heldout8", "heldout9", "heldout10")
-# Spent sets whose answers (the full fit's, never trained on) calibrate the `high` threshold
-# and the entries' own thresholds beside the training pastes' out-of-fold answers: the
-# out-of-fold answers alone set thresholds that were wrong on every fresh set (docs/ranking.md,
-# "Ninth session: `high` calibrated on answers to sets the weights never saw")
-CALIBRATION_SETS = FLOOR_SETS
 FOLDS = 5
 L2_GRID = (0.03, 0.1, 0.3, 1.0, 3.0)
 KINDS = ("log", "traceback", "config", "prose")

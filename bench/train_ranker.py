@@ -39,10 +39,7 @@ PRECISION_FOR_HIGH = 0.995
 
 
 def train(
-    rows: list[q.Row],
-    signals: tuple[str, ...],
-    sets: tuple[str, ...] = q.TRAINING_SETS,
-    calibration: list[q.Row] | None = None,
+    rows: list[q.Row], signals: tuple[str, ...], sets: tuple[str, ...] = q.TRAINING_SETS
 ) -> tuple[dict, list[list[float]], list[list[float]]]:
     """The model's JSON, and the out-of-fold probabilities of every row at the chosen L2
     with and without the setting signal's part."""
@@ -77,9 +74,8 @@ def train(
                 row.signals.candidates[answer.slug], answer.probability, lambda w=without: w
             )
             answers.append((answer.slug, sure, answer.slug == row.item.expect))
-    weights = fit(q.groups_of(rows), l2)
-    answers += calibration_answers(calibration or [], weights)
     threshold = high_threshold([(p, ok) for _, p, ok in answers], precision=PRECISION_FOR_HIGH)
+    weights = fit(q.groups_of(rows), l2)
     model = RankerModel(
         weights,
         threshold,
@@ -100,24 +96,6 @@ def train(
         },
     )
     return model.to_json(), probabilities, gate
-
-
-def calibration_answers(rows: list[q.Row], weights: list[float]) -> list[tuple]:
-    """(slug, sure_up_to, right) of the full fit's first answer to each calibration paste."""
-    from diagnostics.learned_rank import design, predict, sure_up_to, unlifted
-
-    out = []
-    for row in rows:
-        matrix, _, _ = design(row.signals, row.item.expect)
-        p, p0 = predict(weights, matrix), predict(unlifted(weights), matrix)
-        answer = q.answer_from(row, p, threshold=2.0)
-        if answer.slug is not None:
-            without = p0[list(row.signals.candidates).index(answer.slug)]
-            sure = sure_up_to(
-                row.signals.candidates[answer.slug], answer.probability, lambda w=without: w
-            )
-            out.append((answer.slug, sure, answer.slug == row.item.expect))
-    return out
 
 
 def main() -> int:
@@ -142,12 +120,7 @@ def main() -> int:
     exclude = tuple(s for s in args.exclude.split(",") if s)
     rows = q.collect(q.training_items(kb, exclude), kb, use=frozenset(signals))
     sets = tuple(name for name in q.TRAINING_SETS if name not in exclude)
-    calibration = q.collect(
-        [item for name in q.CALIBRATION_SETS for item in q.load_set(name)],
-        kb,
-        use=frozenset(signals),
-    )
-    data, probabilities, gate = train(rows, signals, sets, calibration)
+    data, probabilities, gate = train(rows, signals, sets)
     hits = high = high_right = 0
     pastes = [
         (row, p, p0)
