@@ -14,6 +14,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,9 +24,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
+from diagnostics.api import body_limit, content_length
 from diagnostics.checks import CheckRequest, HostNotAllowed, TargetError
 from diagnostics.checks.allowlist import load_allowlist
-from diagnostics.checks.plan import URL_MAX_CHARS
+from diagnostics.checks.plan import URL_MAX_CHARS, ConfigTooLarge
 from diagnostics.checks.results import SEVERITY, count_statuses
 from diagnostics.checks.service import RunsBusy, expire_stalled_run, run_as_dict, start_run
 from diagnostics.guards import checks_login, json_only
@@ -33,6 +35,7 @@ from diagnostics.models import CheckRun
 from diagnostics.present import notice_text
 from diagnostics.ratelimit import over_limit, rate_limited, too_many, too_many_message
 from diagnostics.redact import MASK, mask_url
+from diagnostics.views import FORM_OVERHEAD
 
 QUEUE_SPLIT = re.compile(r"[\s,]+")
 # Words for the stable status values (results and runs); the script reads them as data-label-*
@@ -62,6 +65,8 @@ API_FIELDS = frozenset(
         "lang",
     }
 )
+# Room in a request for the fields beside the config (URLs, passwords, 50 queue names)
+FIELDS_ROOM = 64 * 1024
 FORM_FIELDS = (
     "broker_url",
     "password",
@@ -118,8 +123,8 @@ class CheckForm(forms.Form):
 
     def clean_config(self) -> str:
         text = self.cleaned_data["config"]
-        if len(text.encode()) > settings.KB_PASTE_MAX_BYTES:
-            raise forms.ValidationError("the config is larger than KB_PASTE_MAX_BYTES")
+        if len(text.encode("utf-8", "surrogatepass")) > settings.KB_PASTE_MAX_BYTES:
+            raise forms.ValidationError(_config_too_large(), code="too-large")
         return text
 
     def to_request(self) -> CheckRequest:
@@ -129,6 +134,12 @@ class CheckForm(forms.Form):
         fields["queues"] = [q for q in QUEUE_SPLIT.split(data["queues"]) if q]
         fields["tls_verify"] = not data["no_verify"]
         return CheckRequest.from_fields(fields, timeout=settings.KB_CHECK_TIMEOUT)
+
+
+def _config_too_large() -> str:
+    """The refusal of a config over the limit, in the page's language (the API's words)."""
+    lang = "ko" if get_language() == "ko" else "en"
+    return notice_text(str(ConfigTooLarge(settings.KB_PASTE_MAX_BYTES)), lang)
 
 
 def _masked(form: CheckForm) -> CheckForm:
@@ -145,6 +156,14 @@ def _masked(form: CheckForm) -> CheckForm:
 def check_form(request: HttpRequest) -> HttpResponse:
     """GET: the form (prefilled from ?vhost=&queue=&broker_url=); POST: start a run."""
     if request.method == "POST":
+        if content_length(request) > settings.KB_PASTE_MAX_BYTES * FORM_OVERHEAD + FIELDS_ROOM:
+            # refused before the body is read, like an oversized paste (Django's own
+            # limit would answer a bare 400 when request.POST is read)
+            context = {"form": CheckForm(), "error": _config_too_large(), **_availability()}
+            if (over := over_limit("checks", request)) is not None:
+                context["error"] = too_many_message(*over)
+                return too_many(render(request, "checks/form.html", context, status=429), over)
+            return render(request, "checks/form.html", context, status=413)
         form = CheckForm(request.POST)
         if (over := over_limit("checks", request)) is not None:
             form.is_valid()
@@ -159,7 +178,8 @@ def check_form(request: HttpRequest) -> HttpResponse:
             else:
                 return redirect("checks:run", run_id=run.id)
         context = {"form": _masked(form), **_availability()}
-        return render(request, "checks/form.html", context, status=400)
+        status = 413 if form.has_error("config", "too-large") else 400
+        return render(request, "checks/form.html", context, status=status)
     initial = {key: request.GET.get(key, "") for key in ("broker_url", "vhost", "management_url")}
     for key in ("broker_url", "management_url"):  # a shared link's password is not shown back
         initial[key] = mask_url(initial[key]).replace(f":{MASK}@", "@")
@@ -208,15 +228,29 @@ def _json_error(message: str, status: int, code: str) -> JsonResponse:
     return JsonResponse({"error": message, "code": code}, status=status)
 
 
+def _too_large() -> JsonResponse:
+    """A body too large to read: its config would be over the limit (as /api/diagnose
+    answers a body too large for a paste with the paste's limit)."""
+    return _json_error(str(ConfigTooLarge(settings.KB_PASTE_MAX_BYTES)), 413, "too-large")
+
+
 @csrf_exempt  # JSON only (415 otherwise): a cross-site POST needs a preflight, never granted
 @require_http_methods(["POST"])
 @json_only
 @checks_login
 @rate_limited("checks")
 def api_start_check(request: HttpRequest) -> JsonResponse:
-    """POST /api/checks {"broker_url", ...} -> 201 {"id", "url"}."""
+    """POST /api/checks {"broker_url", ...} -> 201 {"id", "url"}.
+
+    A config over KB_PASTE_MAX_BYTES, or a body too large to hold one, is a 413 like
+    /api/diagnose's; the body's size is judged from its Content-Length before it is read.
+    """
+    if content_length(request) > body_limit() + FIELDS_ROOM:
+        return _too_large()
     try:
         body = json.loads(request.body or b"{}")
+    except RequestDataTooBig:
+        return _too_large()
     except (ValueError, RecursionError):  # RecursionError: deeply nested arrays
         return _json_error("the body must be JSON", 400, "bad-json")
     if not isinstance(body, dict):
@@ -236,6 +270,8 @@ def api_start_check(request: HttpRequest) -> JsonResponse:
         return _json_error(str(exc), 403, "host-not-allowed")
     except RunsBusy as exc:
         return _json_error(str(exc), 429, "busy")
+    except ConfigTooLarge as exc:
+        return _json_error(str(exc), 413, "too-large")
     except TargetError as exc:
         return _json_error(str(exc), 400, "bad-request")
     return JsonResponse({"id": run.id, "url": reverse("checks:run", args=[run.id])}, status=201)

@@ -564,7 +564,9 @@ NOTICE_SHAPES_KO = _shapes(
         r"The paste must be text\.": r"붙여 넣은 내용은 텍스트여야 한다.",
         r"The paste is nested too deeply to analyse\.": r"붙여 넣은 내용이 너무 깊이 중첩되어 "
         r"분석할 수 없다.",
-        # the live check's pasted config (diagnostics.checks.expectations)
+        # the live check's pasted config (diagnostics.checks.expectations, .plan)
+        rf"The config is over the limit of {NUMBER} bytes\.": r"붙여 넣은 설정이 한도 "
+        r"\1바이트를 넘는다.",
         r"(?s)the pasted config could not be read: (.+)": r"붙여 넣은 설정을 읽을 수 없다: \1",
         r"the pasted text holds no Celery config, worker command or queue definition": r"붙여 "
         r"넣은 내용에 Celery 설정, 워커 명령, 큐 정의가 없다",

@@ -29,6 +29,9 @@ What is recognised, by family (each pass below names its family):
   `rabbitmqadmin -p`, `redis-cli -a`, `mysql -pPW`, `docker login -p`,
   `curl -u user:PW`, `flower --basic_auth=user:PW`, Redis `AUTH`/`requirepass`/
   `sentinel auth-pass` and ACL `>PW` rules;
+- what a shell session printed: the line after a command that prints an Erlang
+  cookie (`sudo cat /var/lib/rabbitmq/.erlang.cookie`, `kubectl exec ... -- cat ...`,
+  `docker exec rabbit cat .erlang.cookie`) is the cookie, a token no key names;
 - well-known token formats wherever they stand: GitHub, GitLab, Slack, AWS key
   ids and secret keys, Google API keys, Stripe, npm, PyPI, SendGrid, OpenAI-style
   `sk-`, JWTs, PEM private keys, `Authorization:` headers and `Bearer` tokens,
@@ -200,6 +203,32 @@ _PRIVATE_KEY = re.compile(
     r"-----BEGIN [A-Z ]*PRIVATE KEY( BLOCK)?-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY"
     r"( BLOCK)?-----|\z)"
 )
+# A command that prints an Erlang cookie: `cat` (`head`, `type`, `Get-Content`...) of an
+# .erlang.cookie file, after a prompt, `sudo`, `docker exec rabbit`, `kubectl exec ... --`;
+# a Kubernetes Secret's cookie read with `kubectl get secret`; the cookie's variable
+# echoed. Its output, the next line, is the cookie: a single token without a key to
+# name it (`ABCDEFGHIJKLMNOPQRST`).
+_COOKIE_MENTION = re.compile(r"(?i:erlang)[\\._-]*(?i:cookie)")
+_COOKIE_COMMAND = re.compile(
+    r"(?:^|[;|&(`'\"]|[$#>%]|[ \t]--|\b(?:sudo|doas|su|exec|ssh|run)\b[^\n]*?)[ \t]*"
+    r"(?P<cmd>(?:cat|tac|head|tail|more|less|bat|batcat|type|Get-Content|gc)[ \t][^\n|;&>]*?"
+    r"\.erlang\.cookie\b"
+    r"|(?:echo|printenv)[ \t][^\n|;&>]*?(?i:erlang[_-]?cookie)"
+    r"|(?:kubectl|oc)\b[^\n]*\bget[ \t]+secrets?\b[^\n]*(?i:erlang)[\\._-]*(?i:cookie))"
+)
+# ... unless its output goes to a file or through a digest: `> /tmp/c`, `| wc -c`, `| md5sum`
+_COOKIE_NOT_PRINTED = re.compile(
+    r"(?i:cookie)[^\n]*?(?:[ \t]1?>>?[ \t]*[^&\s]"
+    r"|\|[ \t]*(?:wc|md5sum|sha\d*sum|cksum|b2sum|xxd|od|hexdump|grep[ \t]+-c|stat|file)\b)"
+)
+_PROMPT = re.compile(r"^[ \t]*(?P<prompt>[^\n$#>%]{0,60}[$#>%])(?:[ \t]|$)")
+# Lines a command may print before the cookie: sudo's and ssh's password prompts,
+# kubectl's notices.
+_COOKIE_PREAMBLE = re.compile(
+    r"^[ \t]*(?:\[sudo\][^\n]*|(?i:password)[^\n]*:|[^\n]*'s password:|Defaulted container[^\n]*"
+    r"|Unable to use a TTY[^\n]*|(?i:enter passphrase)[^\n]*)[ \t]*$"
+)
+COOKIE_LOOKAHEAD = 6  # lines searched after the command for its output
 _SECRET_KIND = re.compile(r"(?m)['\"]?kind['\"]?\s*:\s*['\"]?Secret\b")
 _DOCUMENT_START = re.compile(r"(?m)(^---[^\n]*\n)")
 _DATA_KEY = re.compile(r"['\"]?(?:data|stringData)['\"]?[ \t]*:[ \t]*")
@@ -363,6 +392,66 @@ def _mask_secret_data(document: str, red: _Redaction) -> str:
     return "\n".join(lines)
 
 
+def _redact_cookie_output(text: str, red: _Redaction) -> str:
+    """The line a command printing an Erlang cookie printed: the cookie, alone on its
+    line (after a password prompt or kubectl's notice), or followed by the shell's
+    prompt when the file has no final newline (`ABCDEFGHIJKLMNOPQRSTroot@rabbit-0:/#`).
+    The same cookie on the lines right after (one per node) goes too."""
+    lines = text.split("\n")
+    changed = False
+    for number, line in enumerate(lines):
+        if "ookie" not in line and "OOKIE" not in line:
+            continue
+        command = _COOKIE_COMMAND.search(line) if _COOKIE_MENTION.search(line) else None
+        if command is None or _COOKIE_NOT_PRINTED.search(line[command.start(1) :]):
+            continue
+        prompt = _PROMPT.match(line[: command.start(1)])
+        changed |= _mask_cookie_after(lines, number, prompt.group("prompt") if prompt else "", red)
+    return "\n".join(lines) if changed else text
+
+
+def _mask_cookie_after(lines: list[str], number: int, prompt: str, red: _Redaction) -> bool:
+    preambles = 0
+    for near in range(number + 1, min(number + 1 + COOKIE_LOOKAHEAD, len(lines))):
+        budget.charge(1)
+        line = lines[near]
+        content = line.strip()
+        if not content:
+            continue
+        if preambles < 2 and _COOKIE_PREAMBLE.match(line):
+            preambles += 1
+            continue
+        cookie = _cookie_of(content, prompt)
+        if not cookie:
+            return False
+        red.keep(cookie)
+        lines[near] = line.replace(cookie, MASK, 1)
+        for after in range(near + 1, min(near + 1 + COOKIE_LOOKAHEAD, len(lines))):
+            if lines[after].strip() != cookie:  # the same cookie printed by every node
+                break
+            lines[after] = lines[after].replace(cookie, MASK, 1)
+        return True
+    return False
+
+
+def _cookie_of(content: str, prompt: str) -> str:
+    """The cookie in the first line a cookie-printing command printed, or ''."""
+    token = content.split(None, 1)[0]
+    if prompt and content.startswith(prompt):  # the next command: nothing was printed
+        return ""
+    if prompt and token != content:  # the cookie, then the prompt and the next command
+        at = content.find(prompt)
+        cookie = content[:at] if at > 0 else ""
+        return cookie if cookie and cookie == token[: len(cookie)] and " " not in cookie else ""
+    if token != content or token in ("$", "#", ">", "%", MASK):
+        return ""
+    if not any(char.isalnum() for char in token):  # a Markdown fence, a rule
+        return ""
+    if prompt and token.endswith(prompt):
+        return token[: -len(prompt)]
+    return token
+
+
 # (pattern, mask the whole match?) in the order they run
 _TOKEN_PASSES = (
     (_URL_PASSWORD, False),
@@ -410,6 +499,8 @@ def _run(text: str) -> tuple[str, frozenset[str]]:
     text = _redact_kubernetes_secret_data(text, red)
     text = _redact_key_blocks(text, red)
     text = _redact_env_pairs(text, red)
+    if "ookie" in text or "OOKIE" in text:
+        text = _redact_cookie_output(text, red)
     # ... then token shapes, then the generic `key = value` forms last. Most texts
     # (evidence lines, log lines) hold none: one scan with the union of the passes
     # says so. Passes only change text they match, so when the union finds nothing

@@ -367,6 +367,8 @@ HOSTILE = {
     "scheme": "a" * 200_000 + "://",
     "spaces after key": "password:" + " " * 200_000 + "x",
     "env names": "env:\n" + "  name: DB_PASSWORD\n" * 10_000,
+    "cookie commands": "$ sudo cat .erlang.cookie\nQWERTYUIOPASDFGHJKLZ\n" * 10_000,
+    "one cookie command": "sudo exec sudo cat " * 20_000 + ".erlang.cookie\nx",
 }
 
 
@@ -575,3 +577,69 @@ def test_redis_log_lines_with_user_and_arrows_are_kept():
         "2026-11-30 [info] accepting AMQP connection 10.0.0.5:51234 -> 10.0.0.9:5672",
     ):
         assert redact_text(text) == text
+
+
+# -- review (2026-11-30): a shell session that prints the .erlang.cookie file --
+COOKIE = "QWERTYUIOPASDFGHJKLZ"  # RabbitMQ's default shape: 20 uppercase letters
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        (f"$ sudo cat /var/lib/rabbitmq/.erlang.cookie\n{COOKIE}\n$ rabbitmqctl status\n", COOKIE),
+        (f"cat ~/.erlang.cookie\n\n{COOKIE}\n", COOKIE),
+        (
+            "$ kubectl exec -it rabbitmq-server-0 -c rabbitmq -- cat /var/lib/rabbitmq/"
+            '.erlang.cookie\nDefaulted container "rabbitmq" out of: rabbitmq, setup-container '
+            f"(init)\n{COOKIE}\n",
+            COOKIE,
+        ),
+        ("docker exec rabbit cat .erlang.cookie\nmy-own.Cookie_42\n", "my-own.Cookie_42"),
+        (
+            "ubuntu@node1:~$ sudo cat /var/lib/rabbitmq/.erlang.cookie\n"
+            f"[sudo] password for ubuntu:\n{COOKIE}\n",
+            COOKIE,
+        ),
+        (  # no final newline in the file: the prompt follows the cookie on its line
+            f"root@rabbit-0:/# cat /var/lib/rabbitmq/.erlang.cookie\n{COOKIE}root@rabbit-0:/# ls\n",
+            COOKIE,
+        ),
+        (f"$ cat /var/lib/rabbitmq/.erlang.cookie 2>/dev/null\r\n{COOKIE}\r\n", COOKIE),
+        (f"PS C:\\Users\\me> type $env:USERPROFILE\\.erlang.cookie\n{COOKIE}\n", COOKIE),
+        (
+            "$ kubectl get secret rabbit-erlang-cookie -o jsonpath='{.data.\\.erlang\\.cookie}'"
+            f" | base64 -d\n{COOKIE}\n",
+            COOKIE,
+        ),
+        (f"$ echo $RABBITMQ_ERLANG_COOKIE\n{COOKIE}\n", COOKIE),
+    ],
+)
+def test_printed_erlang_cookie_files_are_masked(text, secret):
+    redacted = redact_text(text)
+    assert secret not in redacted and "****" in redacted, redacted
+    assert secret in find_secrets(text)  # so evidence quoting the line alone is scrubbed too
+
+
+def test_printed_erlang_cookie_keeps_the_command_and_every_node_s_copy_goes():
+    text = (
+        "$ for p in 0 1 2; do kubectl exec rabbit-$p -- cat /var/lib/rabbitmq/.erlang.cookie;"
+        f" echo; done\n{COOKIE}\n{COOKIE}\n{COOKIE}\n$ rabbitmqctl cluster_status\nError: x\n"
+    )
+    assert redact_text(text) == text.replace(COOKIE, "****")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "root@rabbit-0:/# cat /var/lib/rabbitmq/.erlang.cookie\nroot@rabbit-0:/# ls\n",
+        "$ cat /var/lib/rabbitmq/.erlang.cookie | wc -c\n20\n",
+        "$ cat /var/lib/rabbitmq/.erlang.cookie > /tmp/cookie\ndone\n",
+        "```\n$ cat .erlang.cookie\n```\nnext\n",
+        "Read more about the .erlang.cookie file\nhere\n",
+        "$ ls -l /var/lib/rabbitmq/.erlang.cookie\nok\n",
+        "$ cat /etc/rabbitmq/rabbitmq.conf\nloopback_users.guest=false\n",
+        "$ cat /var/lib/rabbitmq/.erlang.cookie\n\n\n\n\n\n\nlater\n",  # too far to be its output
+    ],
+)
+def test_lines_that_are_not_a_printed_cookie_are_kept(text):
+    assert redact_text(text) == text

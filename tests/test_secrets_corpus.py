@@ -177,6 +177,15 @@ SHAPES = [
         "-----BEGIN RSA PRIVATE KEY-----\n{s}\n-----END RSA PRIVATE KEY-----",
         lambda seed: "MIIEow" + token(seed, 58, B64),
     ),
+    Shape(  # a printed .erlang.cookie file: RabbitMQ's default shape, and one users set
+        "printed erlang cookie",
+        "$ sudo cat /var/lib/rabbitmq/.erlang.cookie\n{s}",
+        lambda seed: token(seed, 20, string.ascii_uppercase),
+    ),
+    Shape(
+        "kubectl exec cat erlang cookie",
+        "$ kubectl exec rabbitmq-0 -- cat /var/lib/rabbitmq/.erlang.cookie\n{s}",
+    ),
     # YAML: manifests and compose files
     Shape("yaml password key", "  password: {s}", kind="yaml"),
     Shape("yaml block scalar", "  token: |\n    {s}", kind="yaml"),

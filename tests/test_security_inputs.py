@@ -84,3 +84,63 @@ def test_no_password_reset_pages_on_a_site_that_sends_no_mail(client, path):
     # let anyone make the site dial SMTP on localhost:25 for any user's address.
     assert client.get(path).status_code == 404
     assert client.get("/accounts/login/").status_code == 200
+
+
+# -- review (2026-11-30): a config over KB_PASTE_MAX_BYTES is refused like an oversized paste --
+@pytest.mark.django_db
+def test_a_config_over_the_limit_is_a_413_like_an_oversized_paste(client, settings):
+    settings.KB_PASTE_MAX_BYTES = 1000
+    settings.KB_BROKER_ALLOWED_HOSTS = ["127.0.0.0/8"]  # no run starts: 192.0.2.7 is refused
+    big = "broker_url = 'amqp://192.0.2.7//'\n" + "# x\n" * 300
+    paste = client.post("/api/diagnose", {"text": big}, content_type="application/json")
+    check = client.post(
+        "/api/checks",
+        {"broker_url": "amqp://192.0.2.7//", "config": big},
+        content_type="application/json",
+    )
+    assert paste.status_code == check.status_code == 413
+    assert paste.json()["error"] == "The paste is over the limit of 1,000 bytes."
+    assert check.json() == {
+        "error": "The config is over the limit of 1,000 bytes.",
+        "code": "too-large",
+    }
+    small = client.post(
+        "/api/checks",
+        {"broker_url": "amqp://192.0.2.7//", "config": "x" * 1000},
+        content_type="application/json",
+    )
+    assert small.status_code == 403  # at the limit: on to the allowlist, which refuses the host
+
+
+@pytest.mark.django_db
+def test_a_body_too_large_for_a_config_is_a_413_before_it_is_read(client, settings):
+    settings.KB_PASTE_MAX_BYTES = 1000
+    body = json.dumps({"broker_url": "amqp://192.0.2.7//", "config": "x" * 200_000})
+    response = client.post("/api/checks", body, content_type="application/json")
+    assert response.status_code == 413
+    assert response.json()["error"] == "The config is over the limit of 1,000 bytes."
+
+
+@pytest.mark.django_db
+def test_the_check_form_says_a_config_is_over_the_limit_in_bytes(client, settings):
+    settings.KB_PASTE_MAX_BYTES = 1000
+    fields = {"broker_url": "amqp://u:FormPw7@192.0.2.7//", "config": "# x\n" * 300}
+    response = client.post("/checks/", fields)
+    html = response.content.decode()
+    assert response.status_code == 413
+    assert "The config is over the limit of 1,000 bytes." in html
+    assert "KB_PASTE_MAX_BYTES" not in html and "FormPw7" not in html
+    korean = client.post("/checks/", fields, HTTP_ACCEPT_LANGUAGE="ko-KR,ko;q=0.9")
+    assert korean.status_code == 413
+    assert "붙여 넣은 설정이 한도 1,000바이트를 넘는다." in korean.content.decode()
+    huge = client.post("/checks/", {**fields, "config": "x" * 200_000})  # not even read
+    assert huge.status_code == 413
+    assert "The config is over the limit of 1,000 bytes." in huge.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_config_with_a_lone_surrogate_is_a_400_not_a_500(client):
+    # JSON may escape a lone surrogate ("\ud800"); measuring the config's size crashed on it
+    body = '{"broker_url": "amqp://192.0.2.7//", "config": "x\\ud800y"}'
+    response = client.post("/api/checks", body, content_type="application/json")
+    assert response.status_code == 400 and response.json()["code"] == "bad-request"

@@ -65,7 +65,19 @@ BLOCKS = (
     'export DB_PASSWORD="env pw secret"\nDB_PASSWORD=plain env secret\n'
     "broker_url = 'amqp://svc:pw@x/yzz@rabbit:5672//'\n"
 )
+COOKIE_SESSION = (  # a shell session printing .erlang.cookie files: the cookie, unnamed
+    "root@rabbit-0:/# cat /var/lib/rabbitmq/.erlang.cookie\n"
+    "CKQWERTYUIOPASDFGHJZ\n"
+    "root@rabbit-0:/# exit\n"
+    "$ sudo docker exec rabbit cat .erlang.cookie\n"
+    "[sudo] password for ops:\n"
+    "own-Cookie_Token.77\n"
+    "$ celery -A proj worker -Q scan.vision\n"
+    "amqp.exceptions.NotImplemented: (540, \"NOT_IMPLEMENTED - queue 'scan.vision' in vhost "
+    "'eco2' does not support global qos\")\n"
+)
 END_TO_END = [
+    (COOKIE_SESSION, ["CKQWERTYUIOPASDFGHJZ", "own-Cookie_Token.77"]),
     (K8S, ["pg/secretzz", "secretzz", "k8svalsecret", "erzz"]),
     (REFUSED, ["pa/ss", "ss'wd"]),
     (BLOCKS, ["blockline1secret", "foldedtokensecret", "env pw secret", "plain env secret", "yzz"]),

@@ -2,7 +2,8 @@
 
 `prepare_plan(request)` parses the URLs, resolves every target and checks it
 against the allowlist, and parses the pasted config. It raises
-`TargetError` / `HostNotAllowed` (the CLI exits 2, the API answers 400) so a
+`TargetError` / `HostNotAllowed` (the CLI exits 2, the API answers 400; a config
+over KB_PASTE_MAX_BYTES, `ConfigTooLarge`, 413 like an oversized paste) so a
 refused run never opens a socket to the broker.
 """
 
@@ -38,6 +39,14 @@ FIELD_MAX_CHARS = {
     "management_password": 500,
     "vhost": 500,
 }
+
+
+class ConfigTooLarge(TargetError):
+    """The pasted config is over KB_PASTE_MAX_BYTES: refused like an oversized paste (413)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"The config is over the limit of {limit:,} bytes.")
+        self.limit = limit
 
 
 @dataclass
@@ -98,8 +107,13 @@ class CheckRequest:
         if not isinstance(tls_verify, bool):  # "no" must not silently mean "verify"
             raise TargetError("tls_verify must be true or false")
         config = text("config")
-        if config and len(config.encode()) > settings.KB_PASTE_MAX_BYTES:
-            raise TargetError("config is larger than KB_PASTE_MAX_BYTES")
+        if config and len(config.encode("utf-8", "surrogatepass")) > settings.KB_PASTE_MAX_BYTES:
+            raise ConfigTooLarge(settings.KB_PASTE_MAX_BYTES)
+        if config and not config.isascii():
+            try:
+                config.encode()
+            except UnicodeEncodeError as exc:  # JSON's "\ud800": no text to parse or store
+                raise TargetError("config is not valid UTF-8 (a lone surrogate)") from exc
         return cls(
             broker_url=broker_url,
             password=text("password"),
