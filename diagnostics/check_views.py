@@ -49,24 +49,7 @@ STATUS_LABELS = {
     "running": _("running"),
     "done": _("done"),
 }
-# The JSON API's fields (CheckRequest.from_fields) and the language JSON clients may send.
-API_FIELDS = frozenset(
-    {
-        "broker_url",
-        "password",
-        "management_url",
-        "management_user",
-        "management_password",
-        "vhost",
-        "queues",
-        "config",
-        "consumer_timeout_ms",
-        "tls_verify",
-        "lang",
-    }
-)
-# Room in a request for the fields beside the config (URLs, passwords, 50 queue names)
-FIELDS_ROOM = 64 * 1024
+# The form's fields
 FORM_FIELDS = (
     "broker_url",
     "password",
@@ -77,6 +60,11 @@ FORM_FIELDS = (
     "config",
     "consumer_timeout_ms",
 )
+# The JSON API's fields (CheckRequest.from_fields): the form's, the queue list, TLS
+# verification and the language JSON clients may send.
+API_FIELDS = frozenset({*FORM_FIELDS, "queues", "tls_verify", "lang"})
+# Room in a request for the fields beside the config (URLs, passwords, 50 queue names)
+FIELDS_ROOM = 64 * 1024
 
 
 class CheckForm(forms.Form):
