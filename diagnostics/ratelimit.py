@@ -99,20 +99,18 @@ def rate_limited(scope: str) -> Callable:
     def decorate(view: Callable) -> Callable:
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs):
-            limit = settings.KB_RATE_LIMITS.get(scope, 0)
-            if limit > 0:
-                wait = hit(scope, client_address(request), limit)
-                if wait is not None:
-                    response = JsonResponse(
-                        {
-                            "error": f"Too many requests: at most {limit} a minute. Try again in {wait} s.",
-                            "code": "rate-limited",
-                        },
-                        status=429,
-                    )
-                    response["Retry-After"] = str(wait)
-                    return response
-            return view(request, *args, **kwargs)
+            over = over_limit(scope, request)
+            if over is None:
+                return view(request, *args, **kwargs)
+            limit, wait = over
+            response = JsonResponse(
+                {
+                    "error": f"Too many requests: at most {limit} a minute. Try again in {wait} s.",
+                    "code": "rate-limited",
+                },
+                status=429,
+            )
+            return too_many(response, over)
 
         return wrapper
 
