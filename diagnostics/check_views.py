@@ -27,7 +27,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from diagnostics.api import body_limit, content_length
 from diagnostics.checks import CheckRequest, HostNotAllowed, TargetError
 from diagnostics.checks.allowlist import load_allowlist
-from diagnostics.checks.plan import URL_MAX_CHARS, ConfigTooLarge
+from diagnostics.checks.plan import URL_MAX_CHARS, ConfigTooLarge, config_too_large
 from diagnostics.checks.results import SEVERITY, count_statuses
 from diagnostics.checks.service import RunsBusy, expire_stalled_run, run_as_dict, start_run
 from diagnostics.guards import checks_login, json_only
@@ -111,7 +111,7 @@ class CheckForm(forms.Form):
 
     def clean_config(self) -> str:
         text = self.cleaned_data["config"]
-        if len(text.encode("utf-8", "surrogatepass")) > settings.KB_PASTE_MAX_BYTES:
+        if config_too_large(text):
             raise forms.ValidationError(_config_too_large(), code="too-large")
         return text
 

@@ -49,6 +49,12 @@ class ConfigTooLarge(TargetError):
         self.limit = limit
 
 
+def config_too_large(config: str) -> bool:
+    """Whether a pasted config is over KB_PASTE_MAX_BYTES (its UTF-8 bytes, a lone surrogate
+    from JSON counted as it came): the API and the form refuse it alike."""
+    return len(config.encode("utf-8", "surrogatepass")) > settings.KB_PASTE_MAX_BYTES
+
+
 @dataclass
 class CheckRequest:
     """What the user asked for. Holds secrets: lives in memory for the run only."""
@@ -107,7 +113,7 @@ class CheckRequest:
         if not isinstance(tls_verify, bool):  # "no" must not silently mean "verify"
             raise TargetError("tls_verify must be true or false")
         config = text("config")
-        if config and len(config.encode("utf-8", "surrogatepass")) > settings.KB_PASTE_MAX_BYTES:
+        if config and config_too_large(config):
             raise ConfigTooLarge(settings.KB_PASTE_MAX_BYTES)
         if config and not config.isascii():
             try:
