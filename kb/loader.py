@@ -168,19 +168,22 @@ class Entry:
         self, section_id: str, facts: Mapping[str, str] | None = None, lang: str = "en"
     ) -> str:
         """HTML of one section with placeholders filled from `facts` (escaped), else defaults."""
-        for section in self._templates(lang):
-            if section["id"] == section_id:
-                return fill_placeholders(section["html"], facts or {}, self.defaults, lang)
-        return ""
+        template = self._section_template(section_id, lang)
+        return fill_placeholders(template, facts or {}, self.defaults, lang) if template else ""
 
     def section_defaults(
         self, section_id: str, facts: Mapping[str, str] | None = None, lang: str = "en"
     ) -> dict[str, str]:
         """The example values (defaults) one section shows where `facts` give none."""
+        template = self._section_template(section_id, lang)
+        return defaults_shown(template, facts or {}, self.defaults) if template else {}
+
+    def _section_template(self, section_id: str, lang: str) -> str | None:
+        """The unfilled HTML of one section in `lang`, or None when the entry has none."""
         for section in self._templates(lang):
             if section["id"] == section_id:
-                return defaults_shown(section["html"], facts or {}, self.defaults)
-        return {}
+                return section["html"]
+        return None
 
     def _templates(self, lang: str) -> list[dict[str, str]]:
         if lang == "ko" and self.section_templates_ko:
