@@ -444,7 +444,10 @@ def prefixed_lowercase(config: CeleryConfigFact) -> dict[str, str]:
     a name not in capitals. Never read: Django's settings keep only uppercase names, Celery's
     namespace looks up `CELERY_` + the name in capitals, and without a namespace the spelling
     is no Celery setting at all (Celery 5.7: `app.conf.broker_url` stays None either way).
-    A setting also spelt in capitals somewhere in the paste is not counted."""
+    A setting also spelt in capitals somewhere in the paste is not counted, nor any under
+    another namespace (`config_from_object(..., namespace="X")` reads `X_` names)."""
+    if config.config_namespace not in (None, "CELERY"):
+        return {}
     spelled = set(config.name_lines)
     out: dict[str, str] = {}
     for raw in config.module_settings:
@@ -465,7 +468,7 @@ def judge_prefixed_lowercase(config: CeleryConfigFact) -> list[Finding]:
     then runs on defaults (the broker on amqp://guest@localhost:5672//) without a warning.
     """
     names = prefixed_lowercase(config)
-    if not names or config.config_namespace not in (None, "CELERY"):
+    if not names:
         return []
     raws = sorted(names, key=lambda raw: config.module_settings[raw])
     first = raws[0]
@@ -484,8 +487,7 @@ def effective_config(config: CeleryConfigFact) -> CeleryConfigFact:
     """`config` without the settings Celery never reads (`outside_namespace`,
     `prefixed_lowercase`): not judged."""
     unread = {name: name for name in outside_namespace(config)}
-    if config.config_namespace in (None, "CELERY"):
-        unread.update(prefixed_lowercase(config))
+    unread.update(prefixed_lowercase(config))
     if not unread:
         return config
     ignored = set(unread.values())
