@@ -192,7 +192,7 @@ def raw_markdown(request: HttpRequest, slug: str) -> HttpResponse:
         note = EXAMPLES_NOTE["ko" if korean else "en"].format(values=values) + "\n\n"
     text = f"# {title}\n\n{summary}\n\nSource: <{link}>\n\n{note}{body}\n"
     response = HttpResponse(text, content_type="text/markdown; charset=utf-8")
-    response["Link"] = f'<{site_url(request)}{entry.url}>; rel="canonical"'
+    response["Link"] = f'<{link}>; rel="canonical"'  # the page in the language shown
     return response
 
 

@@ -154,7 +154,11 @@ def test_korean_body_with_the_same_anchors(client, fixture_kb):
     )
     assert "점선 상자 안의 값은 예시 값이다" in page
     assert 'hreflang="ko"' in page
+    # each language's page is its own canonical: search engines keep the Korean one
+    assert '<link rel="canonical" href="http://testserver/kb/quorum-qos/?lang=ko">' in page
     english = client.get("/kb/quorum-qos/").content.decode()
+    assert '<link rel="canonical" href="http://testserver/kb/quorum-qos/">' in english
+    assert 'hreflang="x-default" href="http://testserver/kb/quorum-qos/"' in english
     assert '<section lang="en" id="fix">' in english and "쿼럼으로 선언한다" not in english
 
 

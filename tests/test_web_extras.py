@@ -58,8 +58,12 @@ def test_raw_markdown_of_an_entry(client, fixture_kb, settings):
     assert "## Fix" in text and "signatures:" not in text and "{{" not in text
     # the defaults are plain text here: the note names them as examples (review 2026-11-30)
     assert "\nExample values, not yours: `my.queue`, `/`. Replace them" in text
-    korean = client.get("/kb/quorum-qos.md?lang=ko").content.decode()
+    assert response["Link"] == '<http://testserver/kb/quorum-qos/>; rel="canonical"'
+    korean_response = client.get("/kb/quorum-qos.md?lang=ko")
+    korean = korean_response.content.decode()
     assert "\n예시 값(자신의 값이 아님): `my.queue`." in korean
+    # the Korean text's canonical is the Korean page, not the English one
+    assert korean_response["Link"] == '<http://testserver/kb/quorum-qos/?lang=ko>; rel="canonical"'
     assert client.get("/kb/old-quorum-slug.md")["Location"] == "/kb/quorum-qos.md"
     assert client.get("/kb/nope.md").status_code == 404
 
