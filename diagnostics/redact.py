@@ -163,8 +163,12 @@ _XML_SECRET = re.compile(
     r"(?P<tail></[\w:.-]*(?:password|passwd|secret|token)[\w:.-]*>)",
     re.IGNORECASE,
 )
-# Cookie headers carry session secrets
-_COOKIE = re.compile(r"(?P<head>\b(?:Set-)?Cookie[ \t]*:[ \t]*)(?P<secret>[^\n]+)", re.IGNORECASE)
+# Cookie headers carry session secrets; a file name ending in cookie (`.erlang.cookie: Permission
+# denied`) is not a header: the word may not follow a dot, a slash or a word character
+_COOKIE = re.compile(
+    r"(?P<head>(?:^|[^\w./\n-])(?:Set-)?Cookie[ \t]*:[ \t]*)(?P<secret>[^\n]+)",
+    re.IGNORECASE | re.MULTILINE,
+)
 # Defaults of secret environment variables: os.environ.get("DB_PASSWORD", "x"), getenv(...)
 _ENV_DEFAULT = re.compile(
     r"(?P<head>(?:environ\.get|environ\.setdefault|getenv)\(\s*['\"](?P<key>" + _SECRET_KEY + r")"
