@@ -53,6 +53,7 @@ FEATURES = (
     "rule",  # strongest rule finding (error 0.9, warning 0.75, info 0.4)
     "bm25_rel",  # BM25 / best BM25 of this paste
     "bm25_rr",  # 1 / BM25 rank (0 outside the top K)
+    "bm25_head_rel",  # head-only BM25 (weights 1:0) / best head-only BM25 of this paste
     "cos",  # cosine similarity to the entry vector
     "cos_gap",  # cosine minus the best cosine of this paste (<= 0)
     "cos_rr",  # 1 / cosine rank (0 outside the top K)
@@ -270,6 +271,7 @@ class Candidate:
     facts: dict[str, str] = field(default_factory=dict)
     bm25: float = 0.0
     bm25_rank: int = 0  # 1-based; 0 = not in the top K
+    bm25_head: float = 0.0  # BM25 with `signal_fts`'s head column alone (HEAD_ONLY)
     cos: float = 0.0
     cos_rank: int = 0
     setting: float = 0.0  # BM25 of the paste's setting names (diagnostics/setting_names.py)
@@ -297,6 +299,7 @@ class Candidate:
 class PasteSignals:
     candidates: dict[str, Candidate]
     best_bm25: float = 0.0
+    best_head: float = 0.0
     best_cos: float = 0.0
     prose: bool = False
     config: bool = False
@@ -315,6 +318,7 @@ class PasteSignals:
             c.rule,
             c.bm25 / self.best_bm25 if self.best_bm25 > 0 else 0.0,
             1.0 / c.bm25_rank if c.bm25_rank else 0.0,
+            c.bm25_head / self.best_head if self.best_head > 0 else 0.0,
             c.cos,
             c.cos - self.best_cos,
             1.0 / c.cos_rank if c.cos_rank else 0.0,
@@ -506,12 +510,18 @@ def _signal_connection(kb: Any) -> SignalTable | None:
     return connection
 
 
-def bm25_scores(kb: Any, text: str, limit: int = TOP_K) -> list[tuple[str, float]]:
+def bm25_scores(
+    kb: Any,
+    text: str,
+    limit: int = TOP_K,
+    weights: tuple[float, float] | None = None,
+) -> list[tuple[str, float]]:
     """Best entries for the paste's words by BM25 (higher is better), best first.
 
     Two tables: the entries' English and Korean text, and their Chinese, Japanese and
     Russian search terms (asked only for the paste's non-ASCII terms, Cyrillic words cut
-    to a stem). An entry found in both gets the sum of its two scores."""
+    to a stem). An entry found in both gets the sum of its two scores. `weights`: the
+    head and body column weights of the first table (default HEAD_WEIGHT, BODY_WEIGHT)."""
     table = _signal_connection(kb)
     if table is None:
         return []
@@ -531,9 +541,18 @@ def bm25_scores(kb: Any, text: str, limit: int = TOP_K) -> list[tuple[str, float
             (t for t in terms if t in known and known[t] <= max(1, total // 2)),
             key=lambda t: known[t],
         )[:MAX_QUERY_TERMS]
-        for slug, score in _bm25_query(table, name, chosen, limit):
+        for slug, score in _bm25_query(table, name, chosen, limit, weights):
             scores[slug] = scores.get(slug, 0.0) + score
     return sorted(scores.items(), key=lambda item: -item[1])[:limit]
+
+
+# Head-only BM25 (column weights 1:0 on `signal_fts`, plus the foreign-words table as in
+# bm25_scores): the ranker's `bm25_head_rel` beside the 1:1 score (docs/ranking.md, tenth
+# session; a body-only feature beside it measured worse). Kept for the best
+# COLUMN_SCORE_LIMIT entries so that candidates found by the other signals get theirs too;
+# it adds no candidates.
+HEAD_ONLY = (1.0, 0.0)
+COLUMN_SCORE_LIMIT = 4 * TOP_K
 
 
 # BM25 column weights of `signal_fts`: the entry's head (title, summary, symptom phrases, KO
@@ -551,19 +570,25 @@ _BM25_SQL = {
 
 
 def _bm25_query(
-    table: SignalTable, name: str, terms: list[str], limit: int
+    table: SignalTable,
+    name: str,
+    terms: list[str],
+    limit: int,
+    weights: tuple[float, float] | None = None,
 ) -> list[tuple[str, float]]:
-    """BM25 answers of one FTS table for `terms`, remembered per table (read-only)."""
+    """BM25 answers of one FTS table for `terms` (`weights`: head and body of
+    `signal_fts`), remembered per table (read-only)."""
     if not terms:
         return []
     expression = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
-    key = (name, expression, limit)
+    weights = weights or (HEAD_WEIGHT, BODY_WEIGHT)
+    key = (name, expression, limit, weights if name == "signal_fts" else None)
     answer = table.answers.get(key)
     if answer is None:
         try:
-            params = (expression, limit)
+            params: tuple[Any, ...] = (expression, limit)
             if name == "signal_fts":
-                params = (HEAD_WEIGHT, BODY_WEIGHT, expression, limit)
+                params = (*weights, expression, limit)
             ranked = table.connection.execute(_BM25_SQL[name], params).fetchall()
         except sqlite3.Error:
             return []
@@ -689,6 +714,7 @@ def paste_signals(
     configured = bool(parsed.config or parsed.yaml_docs)
     signals.prose = not (logged or configured)
     signals.config = configured and not logged
+    head_of: dict[str, float] = {}
     if "bm25" in use:
         ranked = bm25_scores(kb, text)
         if ranked:
@@ -697,6 +723,9 @@ def paste_signals(
             if slug in entries:
                 item = candidate(slug)
                 item.bm25, item.bm25_rank = score, rank
+        head = bm25_scores(kb, text, COLUMN_SCORE_LIMIT, HEAD_ONLY)
+        signals.best_head = head[0][1] if head else 0.0
+        head_of = dict(head)
     if "setting" in use:
         scores, best = setting_scores(kb, parsed)
         for slug in best:
@@ -713,4 +742,6 @@ def paste_signals(
                     candidate(slug).cos_rank = rank
             for slug, item in candidates.items():
                 item.cos = similarities.of(slug)
+    for slug, item in candidates.items():
+        item.bm25_head = head_of.get(slug, 0.0)
     return signals

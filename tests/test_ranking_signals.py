@@ -69,8 +69,9 @@ def test_the_retry_notice_alone_is_context_even_wrapped_into_the_error_above(kb)
     # cause (connection refused) and the single clean error text is `high`
     assert [m.slug for m in result.matches][:1] == ["broker-access-refused"]
     assert "broker-connection-refused" not in [m.slug for m in result.matches]
-    # far ahead of anything else (`high` before the sixth session's threshold of 0.997)
-    assert result.matches[0].score > 0.98
+    # far ahead of anything else (`high` before the sixth session's threshold of 0.997;
+    # 0.958 with the tenth session's head-only BM25 feature, still alone: the next < 0.02)
+    assert result.matches[0].score > 0.95
     assert len(result.matches) == 1 or result.matches[1].score < 0.02
     alone = diagnose("Trying again in 2.00 seconds... (1/100)\n", kb=kb)
     assert all(m.slug != "broker-connection-refused" or not m.weights for m in alone.matches)
