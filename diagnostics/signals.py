@@ -53,8 +53,6 @@ FEATURES = (
     "rule",  # strongest rule finding (error 0.9, warning 0.75, info 0.4)
     "bm25_rel",  # BM25 / best BM25 of this paste
     "bm25_rr",  # 1 / BM25 rank (0 outside the top K)
-    "bm25s_rel",  # stemmed BM25 (Porter, `signal_stem`) / best stemmed BM25 of this paste
-    "bm25s_rr",  # 1 / stemmed BM25 rank (0 outside the top K)
     "cos",  # cosine similarity to the entry vector
     "cos_gap",  # cosine minus the best cosine of this paste (<= 0)
     "cos_rr",  # 1 / cosine rank (0 outside the top K)
@@ -272,8 +270,6 @@ class Candidate:
     facts: dict[str, str] = field(default_factory=dict)
     bm25: float = 0.0
     bm25_rank: int = 0  # 1-based; 0 = not in the top K
-    bm25s: float = 0.0  # the same over the stemmed table
-    bm25s_rank: int = 0
     cos: float = 0.0
     cos_rank: int = 0
     setting: float = 0.0  # BM25 of the paste's setting names (diagnostics/setting_names.py)
@@ -301,7 +297,6 @@ class Candidate:
 class PasteSignals:
     candidates: dict[str, Candidate]
     best_bm25: float = 0.0
-    best_bm25s: float = 0.0
     best_cos: float = 0.0
     prose: bool = False
     config: bool = False
@@ -320,8 +315,6 @@ class PasteSignals:
             c.rule,
             c.bm25 / self.best_bm25 if self.best_bm25 > 0 else 0.0,
             1.0 / c.bm25_rank if c.bm25_rank else 0.0,
-            c.bm25s / self.best_bm25s if self.best_bm25s > 0 else 0.0,
-            1.0 / c.bm25s_rank if c.bm25s_rank else 0.0,
             c.cos,
             c.cos - self.best_cos,
             1.0 / c.cos_rank if c.cos_rank else 0.0,
@@ -471,10 +464,6 @@ class SignalTable:
             ]
         except sqlite3.Error:
             self.foreign_freq, self.foreign_total = {}, 0
-        try:  # the same text stemmed (an index built before it has no table)
-            self.stem_freq = dict(connection.execute("SELECT term, doc FROM signal_stem_vocab"))
-        except sqlite3.Error:
-            self.stem_freq = {}
         self.settings = SettingIndex(connection)
 
     def close(self) -> None:
@@ -547,82 +536,6 @@ def bm25_scores(kb: Any, text: str, limit: int = TOP_K) -> list[tuple[str, float
     return sorted(scores.items(), key=lambda item: -item[1])[:limit]
 
 
-class _Stemmer:
-    """FTS5's own Porter stems of query terms (a one-thread in-memory table whose
-    `instance` vocabulary says each row's stem), so the stemmed table's document
-    frequencies can choose the terms as the unstemmed ones do."""
-
-    def __init__(self) -> None:
-        self.connection = sqlite3.connect(":memory:")
-        self.connection.executescript(
-            "CREATE VIRTUAL TABLE words USING fts5(w, "
-            "tokenize = 'porter unicode61 remove_diacritics 2');"
-            "CREATE VIRTUAL TABLE words_vocab USING fts5vocab(words, instance);"
-        )
-        self.known: dict[str, str] = {}
-
-    def stems(self, terms: list[str]) -> dict[str, str]:
-        new = [t for t in terms if t not in self.known]
-        if new:
-            if len(self.known) > 50_000:
-                self.known.clear()
-            with self.connection:
-                self.connection.execute("DELETE FROM words")
-                self.connection.executemany(
-                    "INSERT INTO words(rowid, w) VALUES (?, ?)", list(enumerate(new, 1))
-                )
-                rows = self.connection.execute(
-                    "SELECT doc, term FROM words_vocab ORDER BY doc, offset"
-                ).fetchall()
-            first: dict[int, str] = {}
-            for doc, term in rows:
-                first.setdefault(doc, term)
-            for i, term in enumerate(new, 1):
-                self.known[term] = first.get(i, term)
-        return {t: self.known[t] for t in terms}
-
-
-def _stemmer() -> _Stemmer:
-    stemmer = getattr(_local, "stemmer", None)
-    if stemmer is None:
-        stemmer = _local.stemmer = _Stemmer()
-    return stemmer
-
-
-def stemmed_bm25_scores(kb: Any, text: str, limit: int = TOP_K) -> list[tuple[str, float]]:
-    """Best entries for the paste's words by BM25 over the entries' stemmed text
-    (`signal_stem`, FTS5's Porter tokenizer), best first. The terms are chosen by their
-    stems' document frequencies; FTS5 stems the query's words itself."""
-    table = _signal_connection(kb)
-    if table is None or not table.stem_freq:
-        return []
-    terms = query_terms(fold_for_index(text))
-    stems = _stemmer().stems(terms)
-    known, total = table.stem_freq, table.total
-    by_stem: dict[str, str] = {}
-    for term in terms:
-        stem = stems[term]
-        if stem in known and known[stem] <= max(1, total // 2):
-            by_stem.setdefault(stem, term)
-    chosen = [by_stem[s] for s in sorted(by_stem, key=lambda s: known[s])[:MAX_QUERY_TERMS]]
-    scores = dict(_bm25_query(table, "signal_stem", chosen, limit))
-    # the entries' Chinese, Japanese and Russian terms as in bm25_scores: without them the
-    # stemmed signal is silent on foreign prose, and the ranker learns to trust BM25 less
-    for slug, score in _foreign_bm25(table, text, limit):
-        scores[slug] = scores.get(slug, 0.0) + score
-    return sorted(scores.items(), key=lambda item: -item[1])[:limit]
-
-
-def _foreign_bm25(table: SignalTable, text: str, limit: int) -> list[tuple[str, float]]:
-    terms = [t for t in query_terms(fold_for_signals(text)) if not t.isascii()]
-    known, total = table.foreign_freq, table.foreign_total
-    chosen = sorted(
-        (t for t in terms if t in known and known[t] <= max(1, total // 2)),
-        key=lambda t: known[t],
-    )[:MAX_QUERY_TERMS]
-    return _bm25_query(table, "signal_i18n", chosen, limit)
-
-
 # BM25 column weights of `signal_fts`: the entry's head (title, summary, symptom phrases, KO
 # words) and its body (the Symptom and Cause sections). FTS5 normalises by the whole row's
 # length, so 1:1 is exactly the one-column ranking. 2:1 (a head word counts twice) raised
@@ -632,8 +545,6 @@ HEAD_WEIGHT, BODY_WEIGHT = 1.0, 1.0
 _BM25_SQL = {
     "signal_fts": "SELECT slug, bm25(signal_fts, 0, ?, ?) AS rank FROM signal_fts "
     "WHERE signal_fts MATCH ? ORDER BY rank LIMIT ?",
-    "signal_stem": "SELECT slug, bm25(signal_stem, 0, ?, ?) AS rank FROM signal_stem "
-    "WHERE signal_stem MATCH ? ORDER BY rank LIMIT ?",
     "signal_i18n": "SELECT slug, bm25(signal_i18n) AS rank FROM signal_i18n "
     "WHERE signal_i18n MATCH ? ORDER BY rank LIMIT ?",
 }
@@ -651,7 +562,7 @@ def _bm25_query(
     if answer is None:
         try:
             params = (expression, limit)
-            if name in ("signal_fts", "signal_stem"):
+            if name == "signal_fts":
                 params = (HEAD_WEIGHT, BODY_WEIGHT, expression, limit)
             ranked = table.connection.execute(_BM25_SQL[name], params).fetchall()
         except sqlite3.Error:
@@ -786,13 +697,6 @@ def paste_signals(
             if slug in entries:
                 item = candidate(slug)
                 item.bm25, item.bm25_rank = score, rank
-        ranked = stemmed_bm25_scores(kb, text)
-        if ranked:
-            signals.best_bm25s = ranked[0][1]
-        for rank, (slug, score) in enumerate(ranked, start=1):
-            if slug in entries:
-                item = candidate(slug)
-                item.bm25s, item.bm25s_rank = score, rank
     if "setting" in use:
         scores, best = setting_scores(kb, parsed)
         for slug in best:

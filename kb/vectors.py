@@ -273,10 +273,6 @@ CREATE VIRTUAL TABLE IF NOT EXISTS signal_fts USING fts5(
     slug UNINDEXED, text, body, tokenize = 'unicode61 remove_diacritics 2'
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS signal_vocab USING fts5vocab(signal_fts, row);
-CREATE VIRTUAL TABLE IF NOT EXISTS signal_stem USING fts5(
-    slug UNINDEXED, text, body, tokenize = 'porter unicode61 remove_diacritics 2'
-);
-CREATE VIRTUAL TABLE IF NOT EXISTS signal_stem_vocab USING fts5vocab(signal_stem, row);
 CREATE VIRTUAL TABLE IF NOT EXISTS signal_i18n USING fts5(
     slug UNINDEXED, text, tokenize = 'unicode61 remove_diacritics 2'
 );
@@ -286,15 +282,14 @@ CREATE VIRTUAL TABLE IF NOT EXISTS signal_i18n_vocab USING fts5vocab(signal_i18n
 
 def write_signal_fts(connection: sqlite3.Connection, entries: list[Any]) -> None:
     connection.executescript(SIGNAL_FTS_SCHEMA)
-    rows = [
-        (e.slug, *(fold_for_index(part) for part in entry_signal_columns(e)))
-        for e in sorted(entries, key=lambda e: e.slug)
-        if e.kind == "entry"
-    ]
-    connection.executemany("INSERT INTO signal_fts(slug, text, body) VALUES (?, ?, ?)", rows)
-    # the same text under FTS5's Porter stemmer (`dropping` and `drops` both `drop`): a
-    # second BM25 signal beside the unstemmed one (diagnostics/signals.py, `bm25s_*`)
-    connection.executemany("INSERT INTO signal_stem(slug, text, body) VALUES (?, ?, ?)", rows)
+    connection.executemany(
+        "INSERT INTO signal_fts(slug, text, body) VALUES (?, ?, ?)",
+        [
+            (e.slug, *(fold_for_index(part) for part in entry_signal_columns(e)))
+            for e in sorted(entries, key=lambda e: e.slug)
+            if e.kind == "entry"
+        ],
+    )
     connection.executemany(
         "INSERT INTO signal_i18n(slug, text) VALUES (?, ?)",
         [
