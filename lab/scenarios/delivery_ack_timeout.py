@@ -84,7 +84,8 @@ def run(lab) -> None:
     line = log.wait_for(r"has timed out waiting for delivery acknowledgement", timeout=5)
     if line:
         lines = [x for x in log.lines() if "delivery acknowledgement" in x][:2]
-        lab.diagnose("\n".join(lines), "broker log")
+        # first at 0.9966 against 0.9967 since the tenth session's retrain (lab/README.md)
+        lab.diagnose("\n".join(lines), "broker log", confidence="possible")
 
     fixed.wait_for(r"Task exports\.build\[.*\] succeeded", timeout=TASK_SECONDS + 30)
     lab.expect("Unrecoverable error" not in fixed.text(), "the fixed worker was closed too")
