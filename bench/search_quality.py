@@ -116,8 +116,8 @@ def main() -> None:
         parser.error(str(error))
     if args.set in SEALED and not args.sealed:
         parser.error(f"tests/{args.set} is sealed: pass --sealed to score it (once)")
-    if args.misses and args.set == DEFAULT_SET:
-        parser.error(f"tests/{args.set} is the sealed set: its rows are never printed")
+    if args.misses and args.set in SEALED:
+        parser.error(f"tests/{args.set} is sealed: its rows are never printed")
     rows = load_queries(folder)
     if not rows:
         parser.error(f"no rows in tests/{args.set}/*.tsv")
