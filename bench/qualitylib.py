@@ -1,8 +1,8 @@
 """Shared by bench/train_ranker.py and bench/quality.py: sets, signals, cross-validation.
 
 Sets are folders of tests/ in the corpus format (tests/corpus_loader.py). The
-sealed set (none now: heldout11 and its titles queries_real8 were scored at the end of the
-tenth session; the next set goes in SEALED) is only read when a caller passes
+sealed set (heldout12, started at the end of the tenth session; heldout11 and its titles
+queries_real8 were scored at the end of the tenth session) is only read when a caller passes
 `sealed=True`, which only `bench/quality.py --sealed` does. The spent held-out sets
 (heldout3..heldout7: each scored once as a sealed set, read since) train the ranker with
 the corpus (TRAINING_SETS); their figures are out-of-fold like the corpus's. heldout8,
@@ -27,7 +27,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 # Sealed: collected for the next measurement, nobody has seen the engine's answers.
 # heldout11 and queries_real8 were scored once at the end of the tenth session (spent since).
-SEALED: frozenset[str] = frozenset()
+SEALED: frozenset[str] = frozenset({"heldout12"})  # started at the end of the tenth session
 # Spent held-out sets: each was scored once as a sealed set, then read to find weaknesses.
 # Their pastes train the ranker's weights and thresholds with the corpus (never signatures
 # or examples): 647 real pastes that the corpus lacked, with 90 `_none` near-misses that
