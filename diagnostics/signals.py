@@ -522,10 +522,17 @@ def bm25_scores(
     Russian search terms (asked only for the paste's non-ASCII terms, Cyrillic words cut
     to a stem). An entry found in both gets the sum of its two scores. `weights`: the
     head and body column weights of the first table (default HEAD_WEIGHT, BODY_WEIGHT)."""
+    return bm25_views(kb, text, ((limit, weights),))[0]
+
+
+def bm25_views(
+    kb: Any, text: str, views: tuple[tuple[int, tuple[float, float] | None], ...]
+) -> list[list[tuple[str, float]]]:
+    """bm25_scores for each (limit, weights) of `views`: the paste's terms are read and
+    chosen once for all of them."""
     table = _signal_connection(kb)
     if table is None:
-        return []
-    scores: dict[str, float] = {}
+        return [[] for _ in views]
     queries = (
         ("signal_fts", query_terms(fold_for_index(text)), table.doc_freq, table.total),
         (
@@ -535,15 +542,25 @@ def bm25_scores(
             table.foreign_total,
         ),
     )
-    for name, terms, known, total in queries:
-        # the rarest terms carry the most; very common ones only slow FTS5 down
-        chosen = sorted(
-            (t for t in terms if t in known and known[t] <= max(1, total // 2)),
-            key=lambda t: known[t],
-        )[:MAX_QUERY_TERMS]
-        for slug, score in _bm25_query(table, name, chosen, limit, weights):
-            scores[slug] = scores.get(slug, 0.0) + score
-    return sorted(scores.items(), key=lambda item: -item[1])[:limit]
+    # the rarest terms carry the most; very common ones only slow FTS5 down
+    chosen = [
+        (
+            name,
+            sorted(
+                (t for t in terms if t in known and known[t] <= max(1, total // 2)),
+                key=lambda t: known[t],
+            )[:MAX_QUERY_TERMS],
+        )
+        for name, terms, known, total in queries
+    ]
+    answers = []
+    for limit, weights in views:
+        scores: dict[str, float] = {}
+        for name, terms in chosen:
+            for slug, score in _bm25_query(table, name, terms, limit, weights):
+                scores[slug] = scores.get(slug, 0.0) + score
+        answers.append(sorted(scores.items(), key=lambda item: -item[1])[:limit])
+    return answers
 
 
 # Head-only BM25 (column weights 1:0 on `signal_fts`, plus the foreign-words table as in
@@ -716,14 +733,13 @@ def paste_signals(
     signals.config = configured and not logged
     head_of: dict[str, float] = {}
     if "bm25" in use:
-        ranked = bm25_scores(kb, text)
+        ranked, head = bm25_views(kb, text, ((TOP_K, None), (COLUMN_SCORE_LIMIT, HEAD_ONLY)))
         if ranked:
             signals.best_bm25 = ranked[0][1]
         for rank, (slug, score) in enumerate(ranked, start=1):
             if slug in entries:
                 item = candidate(slug)
                 item.bm25, item.bm25_rank = score, rank
-        head = bm25_scores(kb, text, COLUMN_SCORE_LIMIT, HEAD_ONLY)
         signals.best_head = head[0][1] if head else 0.0
         head_of = dict(head)
     if "setting" in use:
