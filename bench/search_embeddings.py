@@ -84,9 +84,13 @@ def main() -> None:
     feats = args.feats.split(",")
     data = {}
     for name in sets:
+        expected_of = {
+            row["query"]: fusion.LABEL_ALIASES.get(row["expected"], row["expected"])
+            for row in fusion.load_queries(fusion.set_folder(name))
+        }
         groups = []
-        for x, y, candidates, query in fusion.collect(name):
-            expected = candidates[y] if y >= 0 else None
+        for x, _, candidates, query in fusion.collect(name):
+            expected = expected_of[query]  # e5 may add it when the fusion had not
             similarity = matrix @ title_vector[query]
             order = [int(i) for i in np.argsort(-similarity)]
             rank = {slugs[i]: r + 1 for r, i in enumerate(order)}
@@ -103,8 +107,6 @@ def main() -> None:
                 value = float(similarity[slugs.index(slug)]) if slug in slugs else 0.0
                 extra = {"cos": value, "gap": value - best, "rr": 1.0 / rank.get(slug, math.inf)}
                 features.append(row + [extra[f] for f in feats])
-            if expected is None:  # the expected entry may be one e5 added
-                expected = _expected(fusion, name, query)
             y = candidates.index(expected) if expected in candidates else -1
             groups.append((np.array(features, float), y, candidates, query))
         data[name] = groups
@@ -131,13 +133,6 @@ def main() -> None:
             f"  with e5, out-of-fold {after[0]}/{after[1]}"
         )
     print(f"all: shipped {totals[0]}/{totals[1]}  with e5, out-of-fold {totals[2]}/{totals[3]}")
-
-
-def _expected(fusion, name: str, query: str) -> str | None:
-    for row in fusion.load_queries(fusion.set_folder(name)):
-        if row["query"] == query:
-            return fusion.LABEL_ALIASES.get(row["expected"], row["expected"])
-    return None
 
 
 if __name__ == "__main__":
