@@ -47,7 +47,7 @@ _current_budget = _budget_var.get
 class Pattern:
     """A compiled RE2 pattern with the `re.Pattern` methods the parsers use."""
 
-    __slots__ = ("_regex", "pattern", "flags", "_on_empty", "needs")
+    __slots__ = ("_regex", "pattern", "flags", "_on_empty", "needs", "_groupindex")
 
     def __init__(self, pattern: str, flags: int = 0, needs: tuple[str, ...] = ()) -> None:
         inline = "".join(letter for flag, letter in _INLINE.items() if flags & flag)
@@ -57,6 +57,8 @@ class Pattern:
         # Each call costs microseconds of wrapper overhead: the answer for an empty line
         # (the blanked middle of a long paste has thousands) is computed once.
         self._on_empty = self._regex.match("")
+        # the wrapper rebuilds this dict from RE2 on every `m.group(name)`: built once here
+        self._groupindex = self._regex.groupindex
         self.needs = _checked_needs(needs, flags, self._on_empty)
 
     def _charge(self, text: str) -> None:
@@ -82,7 +84,7 @@ class Pattern:
         spans = self._regex._regexp.Match(anchor, text.encode("ascii"), pos, len(text))
         if spans[0] == _NO_SPAN:
             return None
-        return re2._Match(self._regex, text, pos, len(text), spans)
+        return _Match(self._regex, text, pos, len(text), spans, self._groupindex)
 
     def match(self, text: str, pos: int = 0) -> Any:
         return self._first(_ANCHOR_START, text, pos)
@@ -112,6 +114,30 @@ class Pattern:
 
     def __repr__(self) -> str:
         return f"linear_re.compile({self.pattern!r}, {self.flags})"
+
+
+class _Match(re2._Match):
+    """The wrapper's match object, reading named groups from its pattern's index built
+    once (the wrapper asks RE2 for every group name and count on every access)."""
+
+    __slots__ = ("_index",)
+
+    def __init__(
+        self, regexp: Any, text: str, pos: int, endpos: int, spans: Any, index: dict
+    ) -> None:
+        super().__init__(regexp, text, pos, endpos, spans)
+        self._index = index
+
+    def __getitem__(self, group: int | str) -> str | None:
+        if not isinstance(group, int):
+            try:
+                group = self._index[group]
+            except KeyError:
+                raise IndexError("bad group name") from None
+        if not 0 <= group < len(self._spans):
+            raise IndexError("bad group index")
+        start, end = self._spans[group]
+        return None if start == -1 else self._text[start:end]
 
 
 def compile(pattern: str, flags: int = 0, needs: tuple[str, ...] = ()) -> Pattern:  # noqa: A001

@@ -108,3 +108,23 @@ def test_a_skipped_call_is_charged_like_a_scanned_one():
 def test_needs_that_could_change_an_answer_are_refused(pattern, flags, needs):
     with pytest.raises(ValueError):
         linear_re.compile(pattern, flags, needs=needs)
+
+
+@pytest.mark.parametrize("text", ["key=v1 tail", "key= tail", "ünï key=v2", "nothing here"])
+def test_match_groups_read_like_the_wrappers_own(text):
+    """The fast ASCII path builds its own match object (linear_re._Match, group names read
+    from an index built once): groups by name and number, unmatched groups and bad names
+    answer as the wrapper's match does."""
+    pattern = linear_re.compile(r"(?P<key>key)=(?P<value>v\d)?(\s+(?P<rest>\w+))?")
+    ours, theirs = pattern.search(text), pattern._regex.search(text)
+    assert (ours is None) == (theirs is None)
+    if ours is None:
+        return
+    for group in ("key", "value", "rest", 0, 1, 2, 3, 4):
+        assert ours.group(group) == theirs.group(group), group
+    assert ours.groups() == theirs.groups()
+    assert ours.groupdict() == theirs.groupdict()
+    assert [ours.span(n) for n in range(5)] == [theirs.span(n) for n in range(5)]
+    for bad in ("nope", 5):
+        with pytest.raises(IndexError):
+            ours.group(bad)
