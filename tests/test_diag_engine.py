@@ -289,3 +289,38 @@ def test_scanning_lines_with_the_sets_finds_the_same_hits(django_db_blocker, mon
             assert by_sets == hits(10**9, item.text), item.text[:200]
             compared += bool(by_sets)
     assert compared > 200
+
+
+def test_splitting_the_signatures_into_several_sets_finds_the_same_hits(
+    django_db_blocker, monkeypatch
+):
+    """The real KB's signatures fit one RE2 set (matcher.SET_CHUNK); a large KB is split
+    into several, each offset into the signature list. Split into sets of 7, the matcher
+    finds the same hits on the corpus and open held-out pastes as with one set."""
+    from pathlib import Path
+
+    from diagnostics import matcher as matcher_module
+    from diagnostics.parsers import parse_paste
+    from kb.index import get_kb
+    from tests.corpus_loader import load_corpus
+
+    with django_db_blocker.unblock():
+        entries = list(get_kb().entries.values())
+    whole = matcher_module.Matcher(entries)
+    monkeypatch.setattr(matcher_module, "SET_CHUNK", 7)
+    split = matcher_module.Matcher(entries)
+    assert len(whole.sets) == 1 and len(split.sets) == -(-len(split.patterns) // 7) > 10
+
+    def hits(matcher, text: str) -> list:
+        parsed = parse_paste(text)
+        found = matcher.match(parsed.logical, parsed.exceptions, parsed.lines)
+        return sorted((h.signature.slug, h.signature.index, str(h.evidence)) for h in found)
+
+    root = Path(__file__).resolve().parent
+    compared = 0
+    for name in ("corpus", "heldout", "heldout2"):
+        for item in load_corpus(root / name):
+            found = hits(whole, item.text)
+            assert found == hits(split, item.text), item.text[:200]
+            compared += bool(found)
+    assert compared > 200
