@@ -101,11 +101,12 @@ def cv_results(
     threshold: float,
     caps: dict[str, float] | None = None,
     sets: tuple[str, ...] | None = None,
+    prior_l2: float | None = None,
 ) -> list[Result]:
     """Out-of-fold results of the training rows of `sets` (default: every set; the
-    entries' examples train, not scored)."""
+    entries' examples train, not scored); `prior_l2`: with the entries' intercepts."""
     gate: list[list[float]] = [[] for _ in rows]
-    probabilities = q.cv_probabilities(rows, l2, gate)
+    probabilities = q.cv_probabilities(rows, l2, gate, prior_l2=prior_l2)
     out = []
     for row, p, p0 in zip(rows, probabilities, gate, strict=True):
         if not q.is_paste(row) or (sets is not None and q.set_of(row) not in sets):
@@ -117,13 +118,19 @@ def cv_results(
 
 
 def model_results(
-    rows: list[q.Row], weights: list[float], threshold: float, caps: dict[str, float] | None = None
+    rows: list[q.Row],
+    weights: list[float],
+    threshold: float,
+    caps: dict[str, float] | None = None,
+    priors: dict[str, float] | None = None,
 ) -> list[Result]:
     from diagnostics.learned_rank import design, predict, unlifted
 
+    index = {slug: column for column, slug in enumerate(priors or {})}
+    weights = list(weights) + list((priors or {}).values())
     out = []
     for row in rows:
-        matrix = design(row.signals, row.item.expect)[0]
+        matrix = design(row.signals, row.item.expect, index)[0]
         p = predict(weights, matrix)
         p0 = predict(unlifted(weights), matrix)
         answer = q.answer_from(row, p, threshold, entry_thresholds=caps, unlifted=p0)
@@ -208,15 +215,20 @@ def run_set(name: str, kb, *, sealed: bool, baseline: bool) -> tuple[list[Result
     if name in trained.get("sets", ()):
         rows = q.collect(q.training_items(kb), kb, use=frozenset(model.signals))
         l2 = trained.get("l2", 1.0)
-        results = cv_results(rows, l2, model.high_threshold, model.entry_high_thresholds, (name,))
+        results = cv_results(
+            rows,
+            l2,
+            model.high_threshold,
+            model.entry_high_thresholds,
+            (name,),
+            trained.get("prior_l2"),
+        )
         return results, "learned ranking, out-of-fold"
     return engine_results(items, kb), "learned ranking"
 
 
 def ablate(kb) -> None:
     from train_ranker import train
-
-    from diagnostics.learned_rank import fit
 
     subsets = {
         "all": ("signature", "bm25", "cosine", "setting"),
@@ -239,16 +251,21 @@ def ablate(kb) -> None:
     for label, use in subsets.items():
         rows = {name: q.collect(items, kb, use=frozenset(use)) for name, items in sets.items()}
         data, _, _ = train(rows["training"], use)
-        weights = fit(q.groups_of(rows["training"]), data["trained"]["l2"])
+        weights, priors = data["weights"], data.get("entry_priors")
         caps = data["entry_high_thresholds"]
         for name in sorted(shown_sets, key=lambda n: (n != "corpus", n != "spent", n)):
             if name in ("corpus", "spent"):
                 which = ("corpus",) if name == "corpus" else q.SPENT
                 results = cv_results(
-                    rows["training"], data["trained"]["l2"], data["high_threshold"], caps, which
+                    rows["training"],
+                    data["trained"]["l2"],
+                    data["high_threshold"],
+                    caps,
+                    which,
+                    data["trained"]["prior_l2"],
                 )
             else:
-                results = model_results(rows[name], weights, data["high_threshold"], caps)
+                results = model_results(rows[name], weights, data["high_threshold"], caps, priors)
             f = figures(results)
             shown = name + ("*" if name in ("corpus", "spent") else "")
             print(

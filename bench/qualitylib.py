@@ -39,6 +39,9 @@ OPEN_SETS = ("corpus", "heldout", "heldout2")
 FLOOR_SETS = ("heldout8", "heldout9", "heldout10", "heldout11")
 FOLDS = 5
 L2_GRID = (0.03, 0.1, 0.3, 1.0, 3.0)
+# L2 strengths tried for the entries' intercepts (learned_rank.RankerModel.entry_priors),
+# at the features' chosen L2; None: no intercepts. The best out-of-fold log-likelihood wins.
+PRIOR_L2_GRID: tuple[float | None, ...] = (None, 1.0, 3.0, 10.0, 30.0)
 KINDS = ("log", "traceback", "config", "prose")
 # How many corpus pastes an entry's example counts as in training: the build refuses an
 # index where an example does not rank its entry first, so the examples are constraints
@@ -193,28 +196,42 @@ def infer_kind(text: str) -> str:
     return "prose"
 
 
-def groups_of(rows: list[Row]) -> list[tuple[list[list[float]], int]]:
+def prior_index(rows: list[Row]) -> dict[str, int]:
+    """slug -> intercept column: every entry that is a candidate or the answer of a row."""
+    slugs = {s for row in rows for s in row.signals.candidates}
+    slugs |= {row.item.expect for row in rows if row.item.expect}
+    return {slug: column for column, slug in enumerate(sorted(slugs))}
+
+
+def groups_of(
+    rows: list[Row], priors: dict[str, int] | None = None
+) -> list[tuple[list[list[float]], int]]:
     from diagnostics.learned_rank import design
 
     out = []
     for row in rows:
-        matrix, target, _ = design(row.signals, row.item.expect)
+        matrix, target, _ = design(row.signals, row.item.expect, priors)
         out.append((matrix, target, 1.0 if is_paste(row) else EXAMPLE_WEIGHT))
     return out
 
 
 def cv_probabilities(
-    rows: list[Row], l2: float, unlifted_out: list[list[float]] | None = None
+    rows: list[Row],
+    l2: float,
+    unlifted_out: list[list[float]] | None = None,
+    prior_l2: float | None = None,
 ) -> list[list[float]]:
     """Out-of-fold probabilities per row (alternatives in design order: candidates, null);
-    `unlifted_out` receives the same without the setting signal's part (the `high` gate)."""
+    `unlifted_out` receives the same without the setting signal's part (the `high` gate).
+    `prior_l2`: fit the entries' intercepts too, at that L2 strength (an entry none of the
+    training fold's rows has gets 0)."""
     from diagnostics.learned_rank import fit, predict, unlifted
 
-    groups = groups_of(rows)
+    groups = groups_of(rows, prior_index(rows) if prior_l2 is not None else None)
     out: list[list[float]] = [[] for _ in rows]
     for fold in range(FOLDS):
         train = [g for g, r in zip(groups, rows, strict=False) if r.fold != fold]
-        weights = fit(train, l2)
+        weights = fit(train, l2, prior_l2=prior_l2)
         for index, (group, row) in enumerate(zip(groups, rows, strict=False)):
             if row.fold == fold:
                 out[index] = predict(weights, group[0])

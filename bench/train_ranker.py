@@ -50,6 +50,7 @@ def train(
         high_threshold,
         sure_up_to,
     )
+    from diagnostics.signals import FEATURES, NULL_FEATURES  # the model's columns
 
     scored = []
     for l2 in q.L2_GRID:
@@ -57,6 +58,21 @@ def train(
         probabilities = q.cv_probabilities(rows, l2, gate)
         scored.append((q.log_likelihood(rows, probabilities), l2, probabilities, gate))
     best_ll, l2, probabilities, gate = max(scored, key=lambda s: (s[0], -s[1]))
+    # the entries' intercepts, at the features' L2: kept only when they raise the
+    # out-of-fold log-likelihood (None: without them)
+    prior_l2 = None
+    for strength in q.PRIOR_L2_GRID:
+        if strength is None:
+            continue
+        gate_p: list[list[float]] = [[] for _ in rows]
+        p_p = q.cv_probabilities(rows, l2, gate_p, prior_l2=strength)
+        ll = q.log_likelihood(rows, p_p)
+        print(
+            f"train_ranker prior_l2={strength} cv_log_likelihood={ll:.3f} "
+            f"(best before: {best_ll:.3f})"
+        )
+        if ll > best_ll:
+            best_ll, prior_l2, probabilities, gate = ll, strength, p_p, gate_p
     # each first answer at the highest threshold the gates would let it be `high` at: an
     # answer they keep at `possible` (two problems in one paste) cannot make `high` wrong.
     # Real pastes only: the entries' examples are written to match their signatures (the
@@ -75,11 +91,19 @@ def train(
             )
             answers.append((answer.slug, sure, answer.slug == row.item.expect))
     threshold = high_threshold([(p, ok) for _, p, ok in answers], precision=PRECISION_FOR_HIGH)
-    weights = fit(q.groups_of(rows), l2)
+    n = len(FEATURES) + len(NULL_FEATURES)
+    index = q.prior_index(rows) if prior_l2 is not None else None
+    weights = fit(q.groups_of(rows, index), l2, prior_l2=prior_l2)
+    priors = {
+        slug: weights[n + column]
+        for slug, column in (index or {}).items()
+        if abs(weights[n + column]) >= 5e-7
+    }
     model = RankerModel(
-        weights,
+        weights[:n],
         threshold,
         entry_high_thresholds=entry_thresholds(answers, threshold),
+        entry_priors=priors,
         signals=signals,
         meta={
             "trained": {
@@ -90,6 +114,8 @@ def train(
                 "folds": q.FOLDS,
                 "l2": l2,
                 "l2_grid": list(q.L2_GRID),
+                "prior_l2": prior_l2,
+                "prior_l2_grid": list(q.PRIOR_L2_GRID),
                 "cv_log_likelihood": round(best_ll, 3),
                 "precision_for_high": PRECISION_FOR_HIGH,
             }

@@ -9,7 +9,8 @@ trained weights (no `ranker_weights.json`, or one written for other features)
 it runs the single-signal ranking of diagnostics/ranking.py instead.
 
 The model is a conditional logit (multinomial logistic regression over the
-candidates of one paste): each candidate entry has utility `w · features`, a
+candidates of one paste): each candidate entry has utility `w · features` plus its
+own intercept (`entry_priors`, strongly L2-regularised; 0 for an entry without one), a
 "no entry fits" alternative has utility `v · null_features`, and a softmax over
 them gives each entry's probability of being the answer. `w`, `v`, the
 regularisation strength and the `high` threshold are all fitted by
@@ -72,6 +73,8 @@ class RankerModel:
     signals: tuple[str, ...] = SIGNAL_KINDS
     meta: dict[str, Any] | None = None
     entry_high_thresholds: dict[str, float] = field(default_factory=dict)
+    # per-entry intercept, added to the entry's utility (0 for an entry without one)
+    entry_priors: dict[str, float] = field(default_factory=dict)
 
     def threshold_for(self, slug: str) -> float:
         """The probability at which `slug` as the first answer is `high`."""
@@ -84,8 +87,10 @@ class RankerModel:
         slugs = list(signals.candidates)
         weights = self.weights if setting else unlifted(self.weights)
         w, v = weights[:n], weights[n:]
+        priors = self.entry_priors
         utilities = [
-            sum(a * b for a, b in zip(w, signals.features(s), strict=False)) for s in slugs
+            sum(a * b for a, b in zip(w, signals.features(s), strict=False)) + priors.get(s, 0.0)
+            for s in slugs
         ]
         null = sum(a * b for a, b in zip(v, signals.null_features(), strict=False))
         return slugs, utilities, null
@@ -114,6 +119,11 @@ class RankerModel:
             # rounded up: a rounded-down threshold could let the next (wrong) answer through
             "high_threshold": math.ceil(self.high_threshold * 1e6) / 1e6,
             "entry_high_thresholds": dict(sorted(self.entry_high_thresholds.items())),
+            **(
+                {"entry_priors": {k: round(v, 6) for k, v in sorted(self.entry_priors.items())}}
+                if self.entry_priors
+                else {}
+            ),
             "min_probability": self.min_probability,
             "signals": list(self.signals),
             **(self.meta or {}),
@@ -141,6 +151,7 @@ def load_model(path: Path = WEIGHTS_PATH) -> RankerModel | None:
                     entry_high_thresholds={
                         k: float(v) for k, v in data.get("entry_high_thresholds", {}).items()
                     },
+                    entry_priors={k: float(v) for k, v in data.get("entry_priors", {}).items()},
                 )
         _cache[key] = model
         return model
@@ -252,24 +263,40 @@ def _evidence(c: Any, signals: PasteSignals) -> list[dict[str, Any]]:
 # --- training (bench/train_ranker.py) ---------------------------------------
 
 
-def design(signals: PasteSignals, expect: str | None) -> tuple[list[list[float]], int, list[str]]:
-    """Rows of one paste's alternatives (candidates, then null) and the index of the right one."""
+def design(
+    signals: PasteSignals, expect: str | None, priors: dict[str, int] | None = None
+) -> tuple[list[list[float]], int, list[str]]:
+    """Rows of one paste's alternatives (candidates, then null) and the index of the right one.
+    `priors` (slug -> column): one indicator column per entry after the features, whose
+    weights are the entries' intercepts (`entry_priors`)."""
     n, m = len(FEATURES), len(NULL_FEATURES)
+    k = len(priors or {})
     slugs = list(signals.candidates)
-    rows = [signals.features(s) + [0.0] * m for s in slugs]
-    rows.append([0.0] * n + signals.null_features())
+    rows = []
+    for s in slugs:
+        onehot = [0.0] * k
+        if priors and s in priors:
+            onehot[priors[s]] = 1.0
+        rows.append(signals.features(s) + [0.0] * m + onehot)
+    rows.append([0.0] * n + signals.null_features() + [0.0] * k)
     target = slugs.index(expect) if expect in signals.candidates else len(slugs)
     return rows, target, slugs
 
 
 def fit(
-    groups: list[tuple[Any, ...]], l2: float, iterations: int = 100, dim: int | None = None
+    groups: list[tuple[Any, ...]],
+    l2: float,
+    iterations: int = 100,
+    dim: int | None = None,
+    prior_l2: float | None = None,
 ) -> list[float]:
     """Newton's method on the L2-regularised conditional-logit log-likelihood.
 
     A group is (rows, target) or (rows, target, weight): a weight counts the paste
     that many times. `dim`: the rows' width, the ranker's features by default (the /search
-    fusion of bench/search_fusion.py fits its own four).
+    fusion of bench/search_fusion.py fits its own four). `prior_l2`: the L2 strength of
+    the columns after the features (the entries' intercepts, `design(priors=...)`);
+    the rows' width is then read from the groups.
 
     Each step is damped by backtracking (halved until the objective decreases): a
     full Newton step overshoots when some pastes are almost separable, and then
@@ -277,11 +304,14 @@ def fit(
     """
     import numpy as np
 
-    dim = dim or len(FEATURES) + len(NULL_FEATURES)
+    base = dim or len(FEATURES) + len(NULL_FEATURES)
     data = [(np.asarray(g[0], dtype=float), g[1], g[2] if len(g) > 2 else 1.0) for g in groups]
+    dim = data[0][0].shape[1] if prior_l2 is not None and data else base
+    penalty = np.full(dim, float(l2))
+    penalty[base:] = prior_l2 if prior_l2 is not None else l2
 
     def objective(w: Any) -> float:
-        total = 0.5 * l2 * float(w @ w)
+        total = 0.5 * float(w @ (penalty * w))
         for x, target, weight in data:
             u = x @ w
             top = u.max()
@@ -291,8 +321,8 @@ def fit(
     w = np.zeros(dim)
     current = objective(w)
     for _ in range(iterations):
-        grad = l2 * w
-        hess = l2 * np.eye(dim)
+        grad = penalty * w
+        hess = np.diag(penalty)
         for x, target, weight in data:
             u = x @ w
             p = np.exp(u - u.max())

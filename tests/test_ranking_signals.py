@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import pytest
@@ -414,6 +415,29 @@ def test_fit_learns_which_feature_points_at_the_answer():
     assert weights[0] > 1.0
     probabilities = predict(weights, [good, bad, null])
     assert probabilities[0] > 0.8
+
+
+def test_entry_intercepts_are_fitted_shrunk_and_round_trip_through_the_json(tmp_path):
+    # two candidates with equal features; entry "a" is the answer 3 times in 4: its
+    # intercept (prior) rises above "b"'s, less so under a stronger L2
+    from diagnostics.learned_rank import RankerModel
+    from diagnostics.signals import FEATURES, NULL_FEATURES
+
+    n, m = len(FEATURES), len(NULL_FEATURES)
+    row = [0.0] * (n + m)
+    null = [0.0] * n + [1.0] + [0.0] * (m - 1)
+    a, b = [*row, 1.0, 0.0], [*row, 0.0, 1.0]
+    groups = [([a, b, [*null, 0.0, 0.0]], 0)] * 15 + [([a, b, [*null, 0.0, 0.0]], 1)] * 5
+    weak = fit(groups, l2=0.1, prior_l2=0.1)
+    strong = fit(groups, l2=0.1, prior_l2=10.0)
+    assert len(weak) == n + m + 2
+    assert weak[n + m] - weak[n + m + 1] > strong[n + m] - strong[n + m + 1] > 0
+    model = load_model()
+    assert model is not None
+    with_priors = RankerModel(model.weights, model.high_threshold, entry_priors={"x": 0.5})
+    path = tmp_path / "weights.json"
+    path.write_text(json.dumps(with_priors.to_json()), encoding="utf-8")
+    assert load_model(path).entry_priors == {"x": 0.5}
 
 
 def test_high_threshold_is_the_lowest_probability_that_stays_precise():
