@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/prose_misses.py            # every training set
     .venv/bin/python bench/prose_misses.py --set heldout4 --text 300
+    .venv/bin/python bench/prose_misses.py --set heldout5 --kind all   # every kind
 
 Only the training sets (qualitylib.TRAINING_SETS: the corpus and the spent heldout3..7)
 are read; the floors (heldout8..11) are the judge and never listed. The answers are the
@@ -25,6 +26,7 @@ import qualitylib as q  # noqa: E402
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--set", action="append", choices=q.TRAINING_SETS)
+    parser.add_argument("--kind", default="prose", help="a kind, or `all` (default prose)")
     parser.add_argument("--text", type=int, default=240, help="characters of each paste shown")
     args = parser.parse_args()
     sets = tuple(args.set or q.TRAINING_SETS)
@@ -40,7 +42,7 @@ def main() -> int:
     pairs: Counter[tuple[str, str]] = Counter()
     total = wrong = 0
     for row, p, p0 in zip(rows, probabilities, gate, strict=True):
-        if not q.is_paste(row) or q.set_of(row) not in sets or row.kind != "prose":
+        if not q.is_paste(row) or q.set_of(row) not in sets or args.kind not in ("all", row.kind):
             continue
         total += 1
         answer = q.answer_from(
@@ -57,7 +59,7 @@ def main() -> int:
         print(f"{q.set_of(row)}/{row.item.path.name}: expected {expect or '_none'}")
         print(f"  answered {top or '-'} ({answer.confidence}, {answer.probability:.2f})")
         print(f"  {text}\n")
-    print(f"prose misses: {wrong}/{total}")
+    print(f"{args.kind} misses: {wrong}/{total}")
     for (expect, answered), n in pairs.most_common():
         print(f"  {n} {expect} -> {answered}")
     return 0
