@@ -72,6 +72,9 @@ FLOORS = {
     # scored once as a sealed set at the end of the tenth session's work: 108/134; not
     # trained on
     "heldout11": 108 / 134,
+    # scored once as a sealed set at the end of the eleventh session's work: 93/126; not
+    # trained on
+    "heldout12": 93 / 126,
 }
 # Share of `high` answers measured with the ranker trained on the 556-paste corpus at
 # 99.5% precision (threshold 0.9954): corpus 247/556, heldout 35/59, heldout2 22/44,
@@ -118,6 +121,7 @@ MIN_HIGH_SHARE = {
     "heldout9": 25 / 122,  # sealed run: 26 `high`, 25 right; eleventh session 25 (intercepts)
     "heldout10": 27 / 129,  # sealed run: 30 `high`, 29 right; tenth session 27, all right
     "heldout11": 27 / 134,  # sealed run (tenth session): 27 `high`, all right
+    "heldout12": 26 / 126,  # sealed run (eleventh session): 26 `high`, 25 right
 }
 # The one wrong `high` of heldout4's sealed run, kept visible rather than dropped: a paste
 # about RabbitMQ 3.0 moving mirroring from the `x-ha-policy` argument to policies, answered
@@ -164,6 +168,11 @@ KNOWN_WRONG_HIGH = {
     # its first label was queue-not-found, moved to `_none` before the run by the blind
     # second labelling (the thread's cause is a Celery bug fixed by a patch).
     "heldout10": {"_none/hustoknow-celery23-no-exchange-reply-celeryd-pidbox-worker-dies.txt"},
+    # heldout12's sealed run (eleventh session) had one: lettuce 131, a Java client that sent
+    # the user part of a Heroku Redis URL as the password (a client bug fixed in lettuce,
+    # `_none`), answered broker-access-refused at `high` on Redis's own `ERR invalid
+    # password`: like heldout7's rebus paste, a client bug behind the entry's exact error.
+    "heldout12": {"_none/lettuce-131-heroku-uri-username-invalid-password.txt"},
     # heldout6's sealed run had one: a macOS `spawn` start method failing with the unpack
     # error windows-prefork-unpack explained for Windows only (labelled `_none`). The entry
     # now covers spawned children on any platform (reproduced with Celery 5.6.2 and a forced
