@@ -159,7 +159,7 @@ def test_priority_without_x_max_priority_warns(full_run):
 
 def test_backlog_without_consumers_warns(full_run):
     [result] = _queue_results(full_run, "queue-backlog", "hlc_backlog")
-    assert result["status"] == "warn"
+    assert (result["status"], result["entry"]) == ("warn", "queue-without-consumer")
     assert result["evidence"]["messages_ready"] == 3
 
 

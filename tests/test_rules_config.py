@@ -369,6 +369,13 @@ CASES = {
         "celery -A proj worker -Q urgent,b\n",
         ("mixed-short-and-long-queues", "mixed-workload-queue"),
     ),
+    "routed-queue-without-worker": (
+        "task_routes = {'proj.build_report': {'queue': 'reports'}}\n\n"
+        "celery -A proj worker -Q celery\n",
+        "task_routes = {'proj.build_report': {'queue': 'reports'}}\n\n"
+        "celery -A proj worker -Q celery,reports\n",
+        ("routed-queue-without-worker", "queue-without-consumer"),
+    ),
     # values wrong by themselves (diagnostics.rules.setting_values; docs/config-rules.md)
     "soft-limit-at-hard-limit": (
         "task_soft_time_limit = 360\ntask_time_limit = 360\n",
@@ -463,6 +470,29 @@ def test_a_pasted_worker_command_never_gives_an_unregistered_task_finding():
         "task_routes = {'proj.export': {'queue': 'reports'}}\n\ncelery -A proj worker -Q reports\n"
     )
     assert "unregistered-routed-task" not in {f.rule for f in run_rules(parse_paste(paste))}
+
+
+def test_routed_queue_without_worker_names_the_task_queue_and_the_workers_lists():
+    paste = (
+        "task_routes = {'proj.build_report': {'queue': 'reports'}}\n\n"
+        "celery -A proj worker -Q celery -n a@%h\ncelery -A proj worker -Q Reports -n b@%h\n"
+    )
+    [finding] = [
+        f for f in run_rules(parse_paste(paste)) if f.rule == "routed-queue-without-worker"
+    ]
+    assert (finding.entry, finding.severity) == ("queue-without-consumer", "warning")
+    assert finding.line == 1
+    assert finding.evidence["queue"] == "reports"
+    assert finding.evidence["workers"] == ["Reports", "celery"]
+
+
+def test_a_worker_without_queues_gives_no_routed_queue_finding():
+    # without -Q a worker consumes task_queues (or the default queue), which the paste may not show
+    paste = (
+        "task_routes = {'proj.build_report': {'queue': 'reports'}}\n\n"
+        "celery -A proj worker -Q celery\ncelery -A proj worker\n"
+    )
+    assert "routed-queue-without-worker" not in {f.rule for f in run_rules(parse_paste(paste))}
 
 
 def test_transient_queue_finding_names_what_celery_declares():

@@ -16,6 +16,7 @@ from diagnostics.checks.runner import Emitter, RunContext
 from diagnostics.facts import BrokerFact, QueueDecl
 from diagnostics.probes.amqp import inspect_queue
 from diagnostics.rules.queue_declarations import (
+    NO_CONSUMER_ENTRY,
     NOT_FOUND_ENTRY,
     compare_queue,
     judge_fanout_binding,
@@ -195,6 +196,7 @@ def _emit_backlog(emit: Emitter, name: str, ready: int, consumers: int) -> None:
                 WARN,
                 outcome="queue-backlog.no-consumer",
                 evidence={"queue": name, "messages_ready": ready, "consumers": 0},
+                entry=NO_CONSUMER_ENTRY,
             )
         )
 

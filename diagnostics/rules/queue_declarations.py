@@ -25,8 +25,9 @@ from diagnostics.rules.base import RuleSpec
 ARGS_ENTRY = "queue-arguments-mismatch"
 QOS_ENTRY = "quorum-queue-global-qos"
 NOT_FOUND_ENTRY = "queue-not-found"
+NO_CONSUMER_ENTRY = "queue-without-consumer"
 # Entries a diagnosis naming a queue may confirm with the live queue check (?queue=...).
-LINKED_FROM_DIAGNOSIS = (ARGS_ENTRY, QOS_ENTRY, NOT_FOUND_ENTRY)
+LINKED_FROM_DIAGNOSIS = (ARGS_ENTRY, QOS_ENTRY, NOT_FOUND_ENTRY, NO_CONSUMER_ENTRY)
 PRIORITY_ENTRY = "priority-not-applied"
 FANOUT_ENTRY = "fanout-shared-queue"
 _COMPARED = ("queue", "vhost", "current", "app_source", "broker_source", "error")

@@ -9,6 +9,9 @@ paste (pool, -Q). Two judgements are heuristics and say so in their words:
 * `mixed-workload-queue`: one worker consuming queues of short and of long
   tasks (judged from the time limits of the tasks routed there, else the names).
 
+`queue-without-consumer`: a task routed to a queue that none of the pasted worker
+commands names in its -Q list (judged only when every pasted worker names its queues).
+
 `unregistered-task` needs what the worker registers, which only a live worker
 tells (`registered` is None for a command line), so a paste skips it.
 
@@ -42,8 +45,12 @@ SINGLE_SLOT_WORKERS_RESERVE = RuleSpec(
     "prefetch-starvation",
     ("workers", "multiplier", "reserved", "acks_late"),
 )
+ROUTED_QUEUE_WITHOUT_WORKER = RuleSpec(
+    "routed-queue-without-worker", "queue-without-consumer", ("task", "queue", "workers")
+)
 SPECS = (
     UNREGISTERED_ROUTED_TASK,
+    ROUTED_QUEUE_WITHOUT_WORKER,
     PREFORK_MAIN_PROCESS_STATE,
     MIXED_SHORT_AND_LONG_QUEUES,
     SINGLE_SLOT_WORKERS_RESERVE,
@@ -185,6 +192,31 @@ def judge_single_slot_reserve(
     return findings[:1]
 
 
+def judge_routed_queue_without_worker(
+    config: CeleryConfigFact | None, commands: list[WorkerCommand]
+) -> list[Finding]:
+    """Tasks routed to a queue that no pasted `celery worker` command consumes.
+
+    Judged only when every pasted worker command names its queues (-Q): a worker
+    without -Q consumes `task_queues` (or `task_default_queue`), which a paste seldom
+    shows whole. warning: the paste may not show every worker the site runs.
+    """
+    if config is None or not commands or any(not command.queues for command in commands):
+        return []
+    consumed = {queue for command in commands for queue in command.queues}
+    lists = sorted({",".join(command.queues) for command in commands})
+    findings = []
+    for task, route in config.routes.items():
+        queue = route.get("queue") if isinstance(route, dict) else None
+        if isinstance(queue, str) and queue and queue not in consumed:
+            findings.append(
+                ROUTED_QUEUE_WITHOUT_WORKER.finding(
+                    "warning", config.route_lines.get(task), task=task, queue=queue, workers=lists
+                )
+            )
+    return findings
+
+
 def command_workers(parsed: ParsedPaste) -> list[WorkerFact]:
     """The workers the paste's `celery worker` command lines start."""
     return [
@@ -211,4 +243,5 @@ def judge(parsed: ParsedPaste) -> list[Finding]:
     findings = judge_prefork_cache(workers, fills).findings
     findings.extend(judge_mixed_workload(parsed.config, workers).findings)
     findings.extend(judge_single_slot_reserve(parsed.config, parsed.worker_commands))
+    findings.extend(judge_routed_queue_without_worker(parsed.config, parsed.worker_commands))
     return findings
