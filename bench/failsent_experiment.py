@@ -164,14 +164,7 @@ def main() -> int:
         print(quality.last_line(name, results))
         if name in q.FLOOR_SETS:
             floors += results
-    high = [r for r in floors if r.confidence == "high"]
-    prose = [r for r in floors if r.kind == "prose"]
-    print(
-        f"floors n={len(floors)} top1={sum(r.top1 for r in floors)} "
-        f"top3={sum(r.top3 for r in floors)} high={len(high)} "
-        f"wrong_high={sum(not (r.expect is not None and r.top1) for r in high)} "
-        f"prose n={len(prose)} top1={sum(r.top1 for r in prose)} top3={sum(r.top3 for r in prose)}"
-    )
+    print(quality.floors_counts(floors))
     print("* out-of-fold (5-fold CV); the others with the full fit")
     return 0
 

@@ -113,16 +113,7 @@ def main() -> int:
             results = quality.model_results(floor_rows[name], weights, threshold, caps)
             print("  " + quality.last_line(name, results))
             floors += results
-        high = [r for r in floors if r.confidence == "high"]
-        prose = [r for r in floors if r.kind == "prose"]
-        print(
-            f"  floors n={len(floors)} top1={sum(r.top1 for r in floors)} "
-            f"top3={sum(r.top3 for r in floors)} high={len(high)} "
-            f"wrong_high={sum(not (r.expect is not None and r.top1) for r in high)} "
-            f"prose n={len(prose)} top1={sum(r.top1 for r in prose)} "
-            f"top3={sum(r.top3 for r in prose)}",
-            flush=True,
-        )
+        print("  " + quality.floors_counts(floors), flush=True)
     return 0
 
 

@@ -202,6 +202,20 @@ def last_line(name: str, results: list[Result]) -> str:
     )
 
 
+def floors_counts(results: list[Result]) -> str:
+    """Counts over pooled floor-set results, for the experiment scripts: right at top-1 and
+    top-3, `high` answers and the wrong ones among them, and the same for prose."""
+    high = [r for r in results if r.confidence == "high"]
+    prose = [r for r in results if r.kind == "prose"]
+    return (
+        f"floors n={len(results)} top1={sum(r.top1 for r in results)} "
+        f"top3={sum(r.top3 for r in results)} high={len(high)} "
+        f"wrong_high={sum(not (r.expect is not None and r.top1) for r in high)} "
+        f"prose n={len(prose)} top1={sum(r.top1 for r in prose)} "
+        f"top3={sum(r.top3 for r in prose)}"
+    )
+
+
 def run_set(name: str, kb, *, sealed: bool, baseline: bool) -> tuple[list[Result], str]:
     """The set's results, and how they were obtained (the report's heading)."""
     from diagnostics import learned_rank
