@@ -28,7 +28,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 # Sealed: collected for the next measurement, nobody has seen the engine's answers.
 # heldout12 and queries_real9 were scored once at the end of the eleventh session's engine
 # work (spent since), as heldout11 and queries_real8 were at the end of the tenth.
-SEALED: frozenset[str] = frozenset({"heldout13"})  # started in the eleventh session
+SEALED: frozenset[str] = frozenset({"heldout13", "heldout14"})  # heldout14: twelfth session
 # Spent held-out sets: each was scored once as a sealed set, then read to find weaknesses.
 # Their pastes train the ranker's weights and thresholds with the corpus (never signatures
 # or examples): 647 real pastes that the corpus lacked, with 90 `_none` near-misses that

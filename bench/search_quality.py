@@ -17,7 +17,8 @@ rows) was scored once at the end of the seventh (top-1 0.528, top-3 0.742) and i
 `queries_real7` (the titles of tests/heldout10's threads) was scored once at the end of the
 eighth session (top-1 0.642, top-3 0.698) and `queries_real8` (tests/heldout11's) at the end of
 the tenth (top-1 0.448, top-3 0.597); `queries_real9` (tests/heldout12's) at the end of the
-eleventh (top-1 0.465, top-3 0.718); `queries_real10` (tests/heldout13's titles) is sealed.
+eleventh (top-1 0.465, top-3 0.718); `queries_real10` (tests/heldout13's titles) and `queries_real11`
+(tests/heldout14's, started) are sealed.
 
     python bench/search_quality.py --sealed                       # tests/queries_real10 (sealed)
     python bench/search_quality.py --set queries_real2            # spent: a tuning figure
@@ -50,7 +51,7 @@ from tests.corpus_loader import LABEL_ALIASES, NONE_FOLDER  # noqa: E402
 
 TESTS = ROOT / "tests"
 DEFAULT_SET = "queries_real10"
-SEALED: frozenset[str] = frozenset({"queries_real10"})  # queries_real3..9 are spent
+SEALED: frozenset[str] = frozenset({"queries_real10", "queries_real11"})  # 3..9 are spent
 
 
 def set_folder(name: str) -> Path:
