@@ -313,11 +313,9 @@ def main() -> int:
         if knn is not None:
             return knn
         if args.reports_only:
-            excluded = frozenset({-1})
+            excluded = frozenset(range(q.FOLDS))  # every fold left out: the reports alone
         if excluded not in models:
             keep = [i for i, (r, _, _) in enumerate(training) if r.fold not in excluded]
-            if args.reports_only:
-                keep = []
             models[excluded] = train_words(
                 [texts[i] for i in keep] + report_texts,
                 [labels[i] for i in keep] + report_labels,
@@ -433,12 +431,11 @@ def main() -> int:
 
     def score(rows_probs):
         res = []
-        for item in rows_probs:
-            r, p, p0 = item[:3]
+        for r, p, p0, without_words in rows_probs:
             a = q.answer_from(r, p, threshold, entry_thresholds=caps, unlifted=p0)
-            if args.gate and a.confidence == "high" and len(item) > 3:
+            if args.gate and a.confidence == "high":
                 needed = max(threshold, caps.get(a.slug, 0.0))
-                if item[3][list(r.signals.candidates).index(a.slug)] < needed:
+                if without_words[list(r.signals.candidates).index(a.slug)] < needed:
                     a = q.Answer(a.slug, "possible", a.probability)
             top = q.top3_from(r, p) if a.slug else []
             res.append((r, a, top))

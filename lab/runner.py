@@ -323,18 +323,26 @@ class Lab:
         self.on_cleanup(client.flushdb)
         return self.redis_url
 
-    def check_finds(self, entry: str | None = None, **request: Any) -> dict[str, Any]:
-        """Run the live checks; one must fail or warn and link the entry."""
-        entry = entry or self.slug
-        deadline = time.monotonic() + 12  # the management API's counters lag a few seconds
+    def _check_until(
+        self, entry: str, found: bool, request: dict[str, Any]
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """Run the live checks until some (`found`) or none of them fail or warn linking
+        `entry`, for at most 12 s: the management API's counters lag a few seconds behind
+        the broker, after the failure is caused and after it is fixed."""
+        deadline = time.monotonic() + 12
         while True:
             results = self.check(**request)
             hits = [
                 r for r in results if r.get("entry") == entry and r["status"] in ("fail", "warn")
             ]
-            if hits or time.monotonic() > deadline:
-                break
+            if bool(hits) == found or time.monotonic() > deadline:
+                return results, hits
             time.sleep(1.5)
+
+    def check_finds(self, entry: str | None = None, **request: Any) -> dict[str, Any]:
+        """Run the live checks; one must fail or warn and link the entry."""
+        entry = entry or self.slug
+        results, hits = self._check_until(entry, True, request)
         self.expect(
             hits,
             f"no live check linked {entry!r} with fail/warn: "
@@ -346,8 +354,7 @@ class Lab:
     def check_clean(self, entry: str | None = None, **request: Any) -> None:
         """Run the live checks again after the fix: nothing links the entry any more."""
         entry = entry or self.slug
-        results = self.check(**request)
-        hits = [r for r in results if r.get("entry") == entry and r["status"] in ("fail", "warn")]
+        _, hits = self._check_until(entry, False, request)
         self.expect(not hits, f"after the fix the live check still reports: {hits}")
         self.step("live check passes after the fix")
 
