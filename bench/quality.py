@@ -106,12 +106,13 @@ def cv_results(
     """Out-of-fold results of the training rows of `sets` (default: every set; the
     entries' examples train, not scored); `prior_l2`: with the entries' intercepts."""
     gate: list[list[float]] = [[] for _ in rows]
-    probabilities = q.cv_probabilities(rows, l2, gate, prior_l2=prior_l2)
+    gate_w: list[list[float]] = [[] for _ in rows]
+    probabilities = q.cv_probabilities(rows, l2, gate, prior_l2=prior_l2, wordless_out=gate_w)
     out = []
-    for row, p, p0 in zip(rows, probabilities, gate, strict=True):
+    for row, p, p0, pw in zip(rows, probabilities, gate, gate_w, strict=True):
         if not q.is_paste(row) or (sets is not None and q.set_of(row) not in sets):
             continue
-        answer = q.answer_from(row, p, threshold, entry_thresholds=caps, unlifted=p0)
+        answer = q.answer_from(row, p, threshold, entry_thresholds=caps, unlifted=p0, wordless=pw)
         top = q.top3_from(row, p) if answer.slug else []
         out.append(Result(row.item.expect, row.kind, top, answer.confidence, answer.probability))
     return out
@@ -124,7 +125,7 @@ def model_results(
     caps: dict[str, float] | None = None,
     priors: dict[str, float] | None = None,
 ) -> list[Result]:
-    from diagnostics.learned_rank import design, predict, unlifted
+    from diagnostics.learned_rank import design, predict, unlifted, wordless
 
     index = {slug: column for column, slug in enumerate(priors or {})}
     weights = list(weights) + list((priors or {}).values())
@@ -133,7 +134,8 @@ def model_results(
         matrix = design(row.signals, row.item.expect, index)[0]
         p = predict(weights, matrix)
         p0 = predict(unlifted(weights), matrix)
-        answer = q.answer_from(row, p, threshold, entry_thresholds=caps, unlifted=p0)
+        pw = predict(wordless(weights), matrix)
+        answer = q.answer_from(row, p, threshold, entry_thresholds=caps, unlifted=p0, wordless=pw)
         top = q.top3_from(row, p) if answer.slug else []
         out.append(Result(row.item.expect, row.kind, top, answer.confidence, answer.probability))
     return out
@@ -227,7 +229,7 @@ def run_set(name: str, kb, *, sealed: bool, baseline: bool) -> tuple[list[Result
     model = learned_rank.load_model()
     trained = (model.meta or {}).get("trained", {}) if model else {}
     if name in trained.get("sets", ()):
-        rows = q.collect(q.training_items(kb), kb, use=frozenset(model.signals))
+        rows, _ = q.training_rows(kb, frozenset(model.signals))
         l2 = trained.get("l2", 1.0)
         results = cv_results(
             rows,
@@ -245,25 +247,32 @@ def ablate(kb) -> None:
     from train_ranker import train
 
     subsets = {
-        "all": ("signature", "bm25", "cosine", "setting"),
-        "-signature": ("bm25", "cosine", "setting"),
-        "-bm25": ("signature", "cosine", "setting"),
-        "-cosine": ("signature", "bm25", "setting"),
-        "-setting": ("signature", "bm25", "cosine"),
+        "all": ("signature", "bm25", "cosine", "setting", "words"),
+        "-signature": ("bm25", "cosine", "setting", "words"),
+        "-bm25": ("signature", "cosine", "setting", "words"),
+        "-cosine": ("signature", "bm25", "setting", "words"),
+        "-setting": ("signature", "bm25", "cosine", "words"),
+        "-words": ("signature", "bm25", "cosine", "setting"),
         "signature only": ("signature",),
         "bm25 only": ("bm25",),
         "cosine only": ("cosine",),
+        "words only": ("words",),
     }
-    sets = {"training": q.training_items(kb)}  # out-of-fold per training set
-    sets.update({name: q.load_set(name) for name in q.OPEN_SETS if name != "corpus"})
+    sets = {name: q.load_set(name) for name in q.OPEN_SETS if name != "corpus"}
     sets.update({name: q.load_set(name) for name in q.FLOOR_SETS})
-    shown_sets = ("corpus", "spent", *sets.keys() - {"training"})
+    shown_sets = ("corpus", "spent", *sets.keys())
     print(
         f"{'signals':<15} {'set':<9} {'n':>4} {'top1':>6} {'top3':>6} "
         f"{'conf_wrong':>10} {'high_prec':>9} {'high_share':>10}"
     )
     for label, use in subsets.items():
-        rows = {name: q.collect(items, kb, use=frozenset(use)) for name, items in sets.items()}
+        # out-of-fold per training set (word features from the word model without the fold)
+        training, words = q.training_rows(kb, frozenset(use))
+        rows = {
+            name: q.collect(items, kb, use=frozenset(use), words_for=lambda item, w=words: w)
+            for name, items in sets.items()
+        }
+        rows["training"] = training
         data, _, _ = train(rows["training"], use)
         weights, priors = data["weights"], data.get("entry_priors")
         caps = data["entry_high_thresholds"]

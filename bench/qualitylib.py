@@ -17,6 +17,7 @@ import hashlib
 import os
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -144,15 +145,110 @@ def fold_of(item: Any) -> int:
     return int(hashlib.sha256(key).hexdigest(), 16) % FOLDS
 
 
-def collect(items: list[Any], kb: Any, use: frozenset[str] | None = None) -> list[Row]:
-    from diagnostics.signals import paste_signals
+def collect(
+    items: list[Any],
+    kb: Any,
+    use: frozenset[str] | None = None,
+    words_for: Callable[[Any], Any] | None = None,
+) -> list[Row]:
+    """Each item's row. `words_for(item)`: the word model its signals read (default: the
+    shipped one); training_rows passes each fold's."""
+    from diagnostics.signals import SHIPPED, paste_signals
 
     rows = []
     for item in items:
         parsed, hits, findings = paste_inputs(item.text, kb)
-        signals = paste_signals(kb, parsed, hits, findings, use=use)
+        words = SHIPPED if words_for is None else words_for(item)
+        signals = paste_signals(kb, parsed, hits, findings, use=use, words=words)
         rows.append(Row(item, item.kind or infer_kind(item.text), signals, fold_of(item)))
     return rows
+
+
+# --- the word model's training (diagnostics/words.py) ------------------------------------
+
+REPORTS = ROOT / "bench" / "data" / "synthetic_reports"
+WORDS_CACHE = ROOT / ".cache" / "words"  # gitignored
+
+
+def word_classes(kb: Any) -> list[str]:
+    from diagnostics.words import NONE_CLASS
+
+    return sorted(s for s, e in kb.entries.items() if e.kind == "entry") + [NONE_CLASS]
+
+
+def reports(classes: list[str]) -> tuple[list[str], list[str]]:
+    """The users' reports of bench/data/synthetic_reports (texts, their entries' slugs)."""
+    import yaml
+
+    texts: list[str] = []
+    labels: list[str] = []
+    for path in sorted(REPORTS.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if data["slug"] in classes:
+            texts += [str(t) for t in data["reports"]]
+            labels += [data["slug"]] * len(data["reports"])
+    return texts, labels
+
+
+def signal_text(text: str) -> str:
+    """What the word model reads of a paste (signals.informative_text, as paste_signals)."""
+    from diagnostics.engine import analysed_part, decode_paste
+    from diagnostics.parsers import parse_paste
+    from diagnostics.signals import informative_text
+
+    return informative_text(parse_paste(analysed_part(decode_paste(text))[0]))
+
+
+def word_models(kb: Any, items: list[Any]) -> tuple[Any, dict[int, Any]]:
+    """The word model trained on `items` and the reports (what ships), and per fold the one
+    trained without that fold's items (what a training row's word features come from).
+    Stored pruned, as shipped; cached under WORDS_CACHE by a hash of everything they are
+    trained from (a fresh checkout trains FOLDS + 1 models, about a minute each)."""
+    from diagnostics import words as w
+    from diagnostics.signals import _STOP
+
+    classes = word_classes(kb)
+    texts = [signal_text(item.text) for item in items]
+    labels = [item.expect if item.expect in classes else None for item in items]
+    folds = [fold_of(item) for item in items]
+    more_texts, more_labels = reports(classes)
+    key = hashlib.sha256(
+        repr(
+            (texts, labels, folds, more_texts, more_labels, classes, sorted(_STOP))
+            + (w.WORDS_L2, w.ITERATIONS, w.MIN_DF, w.MIN_WEIGHT, w.MAX_TERMS)
+        ).encode()
+        + (ROOT / "diagnostics" / "words.py").read_bytes()
+    ).hexdigest()[:16]
+
+    def model_without(fold: int | None) -> Any:
+        path = WORDS_CACHE / f"{key}-{'all' if fold is None else fold}.npz"
+        if path.exists():
+            return w.read_words(path)
+        keep = [i for i, f in enumerate(folds) if f != fold]
+        model = w.train_words(
+            [texts[i] for i in keep] + more_texts,
+            [labels[i] for i in keep] + more_labels,
+            classes,
+            stop=_STOP,
+        ).pruned()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        model.save(path)
+        return w.read_words(path)
+
+    return model_without(None), {fold: model_without(fold) for fold in range(FOLDS)}
+
+
+def training_rows(
+    kb: Any, use: frozenset[str] | None = None, exclude: tuple[str, ...] = ()
+) -> tuple[list[Row], Any]:
+    """The ranker's training rows, each with word features from the word model trained
+    without its fold (stacking: the ranker learns what the word signal is worth on a paste
+    it has not seen), and the word model trained on all of them (what ships)."""
+    items = training_items(kb, exclude)
+    if use is not None and "words" not in use:
+        return collect(items, kb, use, words_for=lambda item: None), None
+    full, by_fold = word_models(kb, items)
+    return collect(items, kb, use, words_for=lambda item: by_fold[fold_of(item)]), full
 
 
 _TRACEBACK = re.compile(
@@ -221,12 +317,13 @@ def cv_probabilities(
     l2: float,
     unlifted_out: list[list[float]] | None = None,
     prior_l2: float | None = None,
+    wordless_out: list[list[float]] | None = None,
 ) -> list[list[float]]:
     """Out-of-fold probabilities per row (alternatives in design order: candidates, null);
-    `unlifted_out` receives the same without the setting signal's part (the `high` gate).
-    `prior_l2`: fit the entries' intercepts too, at that L2 strength (an entry none of the
-    training fold's rows has gets 0)."""
-    from diagnostics.learned_rank import fit, predict, unlifted
+    `unlifted_out` receives the same without the setting signal's part, `wordless_out`
+    without the word signal's (the `high` gates). `prior_l2`: fit the entries' intercepts
+    too, at that L2 strength (an entry none of the training fold's rows has gets 0)."""
+    from diagnostics.learned_rank import fit, predict, unlifted, wordless
 
     groups = groups_of(rows, prior_index(rows) if prior_l2 is not None else None)
     out: list[list[float]] = [[] for _ in rows]
@@ -238,6 +335,8 @@ def cv_probabilities(
                 out[index] = predict(weights, group[0])
                 if unlifted_out is not None:
                     unlifted_out[index] = predict(unlifted(weights), group[0])
+                if wordless_out is not None:
+                    wordless_out[index] = predict(wordless(weights), group[0])
     return out
 
 
@@ -262,8 +361,10 @@ def answer_from(
     min_p: float = 0.02,
     entry_thresholds: dict[str, float] | None = None,
     unlifted: list[float] | None = None,
+    wordless: list[float] | None = None,
 ) -> Answer:
-    """The answer the engine would give with these probabilities (mirrors ranking_from)."""
+    """The answer the engine would give with these probabilities (mirrors ranking_from);
+    `unlifted`, `wordless`: without the setting signal's, the word signal's part."""
     from diagnostics.learned_rank import is_sure
 
     slugs = list(row.signals.candidates)
@@ -277,7 +378,8 @@ def answer_from(
         return Answer(None, "none", null)
     needed = max(threshold, (entry_thresholds or {}).get(slug, 0.0))
     without_setting = None if unlifted is None else (lambda: unlifted[slugs.index(slug)])
-    sure = is_sure(row.signals.candidates[slug], p, needed, without_setting)
+    without_words = None if wordless is None else (lambda: wordless[slugs.index(slug)])
+    sure = is_sure(row.signals.candidates[slug], p, needed, without_setting, without_words)
     return Answer(slug, "high" if sure else "possible", p)
 
 

@@ -44,6 +44,9 @@ SPENT = (
     "queries_real4",
     "queries_real5",
     "queries_real6",
+    "queries_real7",
+    "queries_real8",
+    "queries_real9",
     "queries_ko",
 )
 assert not SEALED & set(SPENT)

@@ -2,9 +2,14 @@
 
     .venv/bin/python manage.py kb_build          # the index must hold this content's vectors
     .venv/bin/python bench/train_ranker.py       # prints the CV figures, writes the JSON
+                                                 # and diagnostics/word_weights.npz
     .venv/bin/python bench/train_ranker.py --check   # exit 1 if the committed JSON is stale
 
-Steps (docs/ranking.md): compute the signals of every paste of qualitylib.TRAINING_SETS
+Steps (docs/ranking.md): train the word model (diagnostics/words.py) on the same pastes,
+examples and counter-examples plus bench/data/synthetic_reports, once on all of them
+(written to diagnostics/word_weights.npz) and once without each fold (each training row's
+word features come from the model that did not see its fold; the six models are cached
+under .cache/words by a hash of their inputs, about 40 s each to train); compute the signals of every paste of qualitylib.TRAINING_SETS
 (tests/corpus and the spent held-out sets) and of every entry's examples (labelled with
 the entry) and counter-examples (labelled "no entry fits") with the current KB; 5-fold
 cross-validation (folds by a hash of the file name) for each L2 strength of a small grid,
@@ -56,24 +61,29 @@ def train(
     scored = []
     for l2 in q.L2_GRID:
         gate: list[list[float]] = [[] for _ in rows]  # without the setting signal's part
-        probabilities = q.cv_probabilities(rows, l2, gate)
-        scored.append((q.log_likelihood(rows, probabilities), l2, probabilities, gate))
-    best_ll, l2, probabilities, gate = max(scored, key=lambda s: (s[0], -s[1]))
+        gate_w: list[list[float]] = [[] for _ in rows]  # without the word signal's part
+        probabilities = q.cv_probabilities(rows, l2, gate, wordless_out=gate_w)
+        scored.append((q.log_likelihood(rows, probabilities), l2, probabilities, gate, gate_w))
+    best_ll, l2, probabilities, gate, gate_w = max(scored, key=lambda s: (s[0], -s[1]))
     # the entries' intercepts, at the features' L2: kept only when they raise the
-    # out-of-fold log-likelihood (None: without them)
+    # out-of-fold log-likelihood (None: without them). Not with the word signal: the word
+    # model's own per-entry bias already carries how often each entry is the answer, and
+    # both together raised the out-of-fold log-likelihood (-635.6 against -640.7) while the
+    # floors fell (top-1 513 against 517 of 630, 8 wrong `high` against 5; docs/ranking.md)
     prior_l2 = None
-    for strength in q.PRIOR_L2_GRID:
+    for strength in q.PRIOR_L2_GRID if "words" not in signals else ():
         if strength is None:
             continue
         gate_p: list[list[float]] = [[] for _ in rows]
-        p_p = q.cv_probabilities(rows, l2, gate_p, prior_l2=strength)
+        gate_pw: list[list[float]] = [[] for _ in rows]
+        p_p = q.cv_probabilities(rows, l2, gate_p, prior_l2=strength, wordless_out=gate_pw)
         ll = q.log_likelihood(rows, p_p)
         print(
             f"train_ranker prior_l2={strength} cv_log_likelihood={ll:.3f} "
             f"(best before: {best_ll:.3f})"
         )
         if ll > best_ll:
-            best_ll, prior_l2, probabilities, gate = ll, strength, p_p, gate_p
+            best_ll, prior_l2, probabilities, gate, gate_w = ll, strength, p_p, gate_p, gate_pw
     # each first answer at the highest threshold the gates would let it be `high` at: an
     # answer they keep at `possible` (two problems in one paste) cannot make `high` wrong.
     # Real pastes only: the entries' examples are written to match their signatures (the
@@ -81,14 +91,17 @@ def train(
     # 0.9970 to 0.9900 and let near-misses of new sets through (docs/ranking.md, seventh
     # session)
     answers = []
-    for row, p, p0 in zip(rows, probabilities, gate, strict=True):
+    for row, p, p0, pw in zip(rows, probabilities, gate, gate_w, strict=True):
         if not q.is_paste(row):
             continue
         answer = q.answer_from(row, p, threshold=2.0)
         if answer.slug is not None:
-            without = p0[list(row.signals.candidates).index(answer.slug)]
+            at = list(row.signals.candidates).index(answer.slug)
             sure = sure_up_to(
-                row.signals.candidates[answer.slug], answer.probability, lambda w=without: w
+                row.signals.candidates[answer.slug],
+                answer.probability,
+                lambda w=p0[at]: w,
+                lambda w=pw[at]: w,
             )
             answers.append((answer.slug, sure, answer.slug == row.item.expect))
     threshold = high_threshold([(p, ok) for _, p, ok in answers], precision=PRECISION_FOR_HIGH)
@@ -122,7 +135,7 @@ def train(
             }
         },
     )
-    return model.to_json(), probabilities, gate
+    return model.to_json(), probabilities, (gate, gate_w)
 
 
 def main() -> int:
@@ -131,36 +144,41 @@ def main() -> int:
     parser.add_argument("--check", action="store_true", help="compare with the committed file")
     parser.add_argument(
         "--signals",
-        default="signature,bm25,cosine,setting",
-        help="comma-separated subset of signature,bm25,cosine,setting",
+        default="signature,bm25,cosine,setting,words",
+        help="comma-separated subset of signature,bm25,cosine,setting,words",
     )
     parser.add_argument(
         "--exclude",
         default="",
         help="comma-separated training sets to leave out (an experiment: score them after)",
     )
+    parser.add_argument(
+        "--words-output", default=None, help="default: diagnostics/word_weights.npz"
+    )
     args = parser.parse_args()
     kb = q.setup()
     from diagnostics.learned_rank import WEIGHTS_PATH
+    from diagnostics.words import WORDS_PATH, read_words
 
     signals = tuple(s for s in args.signals.split(",") if s)
     exclude = tuple(s for s in args.exclude.split(",") if s)
-    rows = q.collect(q.training_items(kb, exclude), kb, use=frozenset(signals))
+    rows, words = q.training_rows(kb, frozenset(signals), exclude)
     sets = tuple(name for name in q.TRAINING_SETS if name not in exclude)
-    data, probabilities, gate = train(rows, signals, sets)
+    data, probabilities, (gate, gate_w) = train(rows, signals, sets)
     hits = high = high_right = 0
     pastes = [
-        (row, p, p0)
-        for row, p, p0 in zip(rows, probabilities, gate, strict=True)
+        (row, p, p0, pw)
+        for row, p, p0, pw in zip(rows, probabilities, gate, gate_w, strict=True)
         if q.is_paste(row)
     ]
-    for row, p, p0 in pastes:
+    for row, p, p0, pw in pastes:
         answer = q.answer_from(
             row,
             p,
             data["high_threshold"],
             entry_thresholds=data["entry_high_thresholds"],
             unlifted=p0,
+            wordless=pw,
         )
         right = answer.slug == row.item.expect
         hits += right if row.item.expect else answer.confidence != "high"
@@ -174,6 +192,7 @@ def main() -> int:
     }
     text = json.dumps(data, indent=2, sort_keys=True) + "\n"
     output = Path(args.output) if args.output else WEIGHTS_PATH
+    words_output = Path(args.words_output) if args.words_output else WORDS_PATH
     print(
         f"train_ranker pastes={len(pastes)} examples={len(rows) - len(pastes)} l2={data['trained']['l2']} "
         f"high_threshold={data['high_threshold']:.4f} cv_top1={data['cv']['top1']:.3f} "
@@ -187,10 +206,45 @@ def main() -> int:
         ):
             print(f"{output} is stale: run bench/train_ranker.py and commit it", file=sys.stderr)
             return 1
+        committed = read_words(words_output) if words_output.exists() else None
+        if words is not None and not same_words(committed, words):
+            print(
+                f"{words_output} is stale: run bench/train_ranker.py and commit it",
+                file=sys.stderr,
+            )
+            return 1
         return 0
     output.write_text(text, encoding="utf-8")
     print(f"wrote {output}")
+    if words is not None:
+        words.save(words_output)
+        print(f"wrote {words_output}")
     return 0
+
+
+def same_words(committed: Any, fresh: Any) -> bool:
+    """Whether two word models (diagnostics/words.WordModel) are the same up to float noise:
+    the same classes, terms and stop words, and numbers within CHECK_TOLERANCE (a weight
+    stored as 0 on one side may be up to MIN_WEIGHT on the other: pruning's edge)."""
+    import numpy as np
+
+    from diagnostics.words import MIN_WEIGHT  # the pruning's edge
+
+    if committed is None or fresh is None:
+        return committed is fresh
+    if (committed.classes, committed.terms, committed.stop) != (
+        fresh.classes,
+        fresh.terms,
+        fresh.stop,
+    ):
+        return False
+    for a, b in ((committed.idf, fresh.idf), (committed.bias, fresh.bias)):
+        if not np.allclose(a, b, rtol=0, atol=CHECK_TOLERANCE):
+            return False
+    a, b = np.asarray(committed.weights), np.asarray(fresh.weights)
+    close = np.abs(a - b) <= CHECK_TOLERANCE
+    edge = ((a == 0) | (b == 0)) & (np.abs(a - b) <= MIN_WEIGHT + CHECK_TOLERANCE)
+    return bool((close | edge).all())
 
 
 # Newton's method sums in an order numpy and the machine's load choose, so a weight can land

@@ -43,7 +43,6 @@ import math
 import os
 import pickle
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -51,145 +50,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import qualitylib as q  # noqa: E402
 
-from kb.textindex import WORD_PIECES, fold_for_signals  # noqa: E402
-
 CACHE = Path(os.environ.get("EXP_CACHE", "/tmp/words_rows.pkl"))
 
 
-NONE_CLASS = "_none"
-MAX_TERMS = 400  # distinct unigrams + bigrams read per paste (the text is <= 2,000 chars)
-
-
-def _is_cjk(term: str) -> bool:
-    return any(ord(ch) > 0x2E7F for ch in term)
-
-
-def paste_terms(text: str, stop: frozenset[str] = frozenset()) -> list[str]:
-    """Distinct unigrams and bigrams of `text` (folded as the paste's BM25 query is), in order."""
-    words = [
-        w
-        for w in WORD_PIECES.findall(fold_for_signals(text).lower())
-        if (len(w) >= 3 or _is_cjk(w)) and w not in stop and not w.isdigit()
-    ]
-    seen: set[str] = set()
-    out: list[str] = []
-    for i, word in enumerate(words):
-        for term in (word, f"{words[i - 1]} {word}" if i else None):
-            if term is not None and term not in seen:
-                seen.add(term)
-                out.append(term)
-                if len(out) >= MAX_TERMS:
-                    return out
-    return out
-
-
-@dataclass
-class WordModel:
-    classes: list[str]  # entry slugs and NONE_CLASS
-    bias: list[float]
-    idf: dict[str, float]  # the vocabulary and each term's weight
-    weights: dict[str, list[tuple[int, float]]]  # term -> (class index, weight), non-zero only
-
-    def probabilities(self, text: str, stop: frozenset[str] = frozenset()) -> dict[str, float]:
-        terms = [t for t in paste_terms(text, stop) if t in self.idf]
-        norm = math.sqrt(sum(self.idf[t] ** 2 for t in terms)) or 1.0
-        scores = list(self.bias)
-        for term in terms:
-            x = self.idf[term] / norm
-            for k, w in self.weights.get(term, ()):
-                scores[k] += x * w
-        top = max(scores)
-        exps = [math.exp(s - top) for s in scores]
-        total = sum(exps)
-        return {c: e / total for c, e in zip(self.classes, exps, strict=True)}
-
-
-MIN_DF = 2  # a term in fewer training texts than this is not in the vocabulary
-# the word model alone, out of fold over the training pastes: l2 3 → top-1 0.266,
-# 0.3 → 0.673, 0.1 → 0.714, 0.03 → 0.744 (docs/ranking.md)
-WORDS_L2 = 0.1
-ITERATIONS = 300
-MIN_WEIGHT = 1e-3  # smaller weights are not stored
-
-
-def train_words(
-    texts: list[str],
-    labels: list[str | None],
-    classes: list[str],
-    *,
-    sample_weights: list[float] | None = None,
-    stop: frozenset[str] = frozenset(),
-    l2: float = WORDS_L2,
-    iterations: int = ITERATIONS,
-) -> WordModel:
-    """Multinomial logistic regression, L2-regularised, by Nesterov's accelerated gradient
-    with the step 1/L (L bounds the Hessian: deterministic, no line search). `labels`: a
-    slug, or None for "no entry fits"."""
-    import numpy as np
-
-    docs = [paste_terms(t, stop) for t in texts]
-    df: dict[str, float] = {}
-    for terms in docs:
-        for t in terms:
-            df[t] = df.get(t, 0) + 1
-    vocab = sorted(t for t, n in df.items() if n >= MIN_DF)
-    index = {t: i for i, t in enumerate(vocab)}
-    n_docs = len(docs)
-    idf = {t: math.log((1 + n_docs) / (1 + df[t])) + 1.0 for t in vocab}
-    # the paste-by-term matrix, sparse (rows: CSR for X @ W, columns: CSC for X' @ G)
-    rows_of, cols_of, vals_of = [], [], []
-    for row, terms in enumerate(docs):
-        cols = [index[t] for t in terms if t in index]
-        if cols:
-            values = np.array([idf[vocab[c]] for c in cols])
-            rows_of += [row] * len(cols)
-            cols_of += cols
-            vals_of += list(values / np.linalg.norm(values))
-    # the bias as one more column, 1 in every row (regularised too)
-    rows_of += list(range(n_docs))
-    cols_of += [len(vocab)] * n_docs
-    vals_of += [1.0] * n_docs
-    r_idx, c_idx, vals = np.array(rows_of), np.array(cols_of), np.array(vals_of)
-    width = len(vocab) + 1
-    by_row = np.lexsort((c_idx, r_idx))  # every row and every column has an entry
-    row_starts = np.searchsorted(r_idx[by_row], np.arange(n_docs))
-    by_col = np.lexsort((r_idx, c_idx))
-    col_starts = np.searchsorted(c_idx[by_col], np.arange(width))
-
-    def times(w: Any) -> Any:  # X @ w
-        return np.add.reduceat(vals[by_row, None] * w[c_idx[by_row]], row_starts)
-
-    def times_t(g: Any) -> Any:  # X' @ g
-        return np.add.reduceat(vals[by_col, None] * g[r_idx[by_col]], col_starts)
-
-    class_index = {c: k for k, c in enumerate(classes)}
-    y = np.array([class_index[label or NONE_CLASS] for label in labels])
-    s = np.ones(n_docs) if sample_weights is None else np.asarray(sample_weights, dtype=float)
-    onehot = np.zeros((n_docs, len(classes)))
-    onehot[np.arange(n_docs), y] = 1.0
-    # Lipschitz constant of the gradient: 0.5 * largest eigenvalue of X' S X, plus l2
-    v = np.ones((width, 1)) / math.sqrt(width)
-    for _ in range(50):
-        v = times_t(s[:, None] * times(v))
-        v /= np.linalg.norm(v)
-    lipschitz = 0.5 * float((v * times_t(s[:, None] * times(v))).sum()) + l2
-    step = 1.0 / lipschitz
-    w = np.zeros((width, len(classes)))
-    previous = w
-    for t in range(1, iterations + 1):
-        look = w + (t - 2) / (t + 1) * (w - previous) if t > 1 else w
-        u = times(look)
-        u -= u.max(axis=1, keepdims=True)
-        p = np.exp(u)
-        p /= p.sum(axis=1, keepdims=True)
-        grad = times_t(s[:, None] * (p - onehot)) + l2 * look
-        previous, w = w, look - step * grad
-    weights: dict[str, list[tuple[int, float]]] = {}
-    for i, term in enumerate(vocab):
-        pairs = [(k, float(w[i, k])) for k in range(len(classes)) if abs(w[i, k]) >= MIN_WEIGHT]
-        if pairs:
-            weights[term] = pairs
-    return WordModel(list(classes), [float(b) for b in w[-1]], idf, weights)
+# the word model itself ships since the thirteenth session: diagnostics/words.py
+from diagnostics.words import ITERATIONS, NONE_CLASS, WORDS_L2, WordModel, train_words  # noqa: E402
 
 
 def collect_all(kb: Any) -> dict[str, list[tuple[q.Row, dict, dict]]]:
@@ -210,7 +75,8 @@ def collect_all(kb: Any) -> dict[str, list[tuple[q.Row, dict, dict]]]:
         rows = []
         for item in items:
             parsed, hits, findings = q.paste_inputs(item.text, kb)
-            signals = paste_signals(kb, parsed, hits, findings)
+            # without the shipped word model: this script adds its own word features
+            signals = paste_signals(kb, parsed, hits, findings, words=None)
             sims = cosine_scores(kb, signals.text, top=5)
             cos_all = {s: sims.of(s) for s in kb.entries} if sims else {}
             names = paste_setting_names(parsed)
@@ -293,7 +159,7 @@ def main() -> int:
             self.labels = np.array(report_labels)
             self.slugs = sorted(set(report_labels))
 
-        def probabilities(self, text, stop=frozenset()):
+        def probabilities(self, text):
             import numpy as np
 
             v = self.model.embed_one(text)
@@ -330,7 +196,7 @@ def main() -> int:
     def build(entry, model):
         row, cos_all, setting_all = entry
         signals = row.signals
-        probs = {} if model is None or args.off else model.probabilities(signals.text, _STOP)
+        probs = {} if model is None or args.off else model.probabilities(signals.text)
         ranked = sorted((c for c in probs if c != NONE_CLASS), key=lambda c: (-probs[c], c))
         rank = {c: i + 1 for i, c in enumerate(ranked[:5])}
         if args.k and probs:

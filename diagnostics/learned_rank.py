@@ -22,7 +22,8 @@ trained `high_threshold` (the lowest value at which the cross-validated answers 
 real pastes, not the entries' examples, that the gates of `is_sure` allow are right
 >= 99.5%) and exceeds the entry's own threshold,
 if it has one (the highest cross-validated probability at which an answer naming it was
-wrong), and `is_sure`'s gates pass; other entries are `possible`. When the "no
+wrong), and `is_sure`'s gates pass (among them: the same answer without the setting and the
+word signals' parts reaches the threshold too); other entries are `possible`. When the "no
 entry fits" alternative is the most probable, the paste gets `none` (and the
 engine adds full-text search results), unless the top entry has precise
 (signature or rule) evidence, which is shown as `possible`.
@@ -81,11 +82,12 @@ class RankerModel:
         return max(self.high_threshold, self.entry_high_thresholds.get(slug, 0.0))
 
     def utilities(
-        self, signals: PasteSignals, *, setting: bool = True
+        self, signals: PasteSignals, *, setting: bool = True, words: bool = True
     ) -> tuple[list[str], list[float], float]:
         n = len(FEATURES)
         slugs = list(signals.candidates)
         weights = self.weights if setting else unlifted(self.weights)
+        weights = weights if words else wordless(weights)
         w, v = weights[:n], weights[n:]
         priors = self.entry_priors
         utilities = [
@@ -96,11 +98,12 @@ class RankerModel:
         return slugs, utilities, null
 
     def probabilities(
-        self, signals: PasteSignals, *, setting: bool = True
+        self, signals: PasteSignals, *, setting: bool = True, words: bool = True
     ) -> tuple[list[tuple[str, float]], float]:
         """Candidates with their probability (best first) and the null alternative's
-        (`setting=False`: without the setting signal's part, for the `high` gate)."""
-        slugs, utilities, null = self.utilities(signals, setting=setting)
+        (`setting=False`, `words=False`: without the setting signal's or the word signal's
+        part, for the `high` gate)."""
+        slugs, utilities, null = self.utilities(signals, setting=setting, words=words)
         top = max([null, *utilities])
         exps = [math.exp(u - top) for u in utilities]
         null_exp = math.exp(null - top)
@@ -182,6 +185,7 @@ def ranking_from(signals: PasteSignals, model: RankerModel) -> Ranking:
         top_p,
         model.threshold_for(top_slug),
         lambda: dict(model.probabilities(signals, setting=False)[0]).get(top_slug, 0.0),
+        lambda: dict(model.probabilities(signals, words=False)[0]).get(top_slug, 0.0),
     )
     overall = "high" if sure else "possible"
     items = []
@@ -219,25 +223,35 @@ def is_sure(
     probability: float,
     needed: float,
     without_setting: Callable[[], float] | None,
+    without_words: Callable[[], float] | None = None,
 ) -> bool:
     """Whether the first entry (`top`, a Candidate) is `high`: its probability reaches
     `needed`, the paste has no exception its evidence leaves unexplained (two problems in
-    one paste: never sure which one is asked about), and, when the setting signal
+    one paste: never sure which one is asked about), when the setting signal
     counted for it, it reaches `needed` without that signal's part too (the settings a
-    paste sets say what it is about, not that its problem happened). `without_setting`
-    gives that second probability when asked (None: not known, no gate).
-    ranking_from and bench/qualitylib.answer_from both decide with this."""
-    return sure_up_to(top, probability, without_setting) >= needed
+    paste sets say what it is about, not that its problem happened), and it reaches `needed`
+    without the word signal's part (diagnostics/words.py: the words people use for a
+    problem say what they ask about, not that it happened to them either).
+    `without_setting` and `without_words` give those probabilities when asked (None: not
+    known, no gate). ranking_from and bench/qualitylib.answer_from both decide with this."""
+    return sure_up_to(top, probability, without_setting, without_words) >= needed
 
 
-def sure_up_to(top: Any, probability: float, without_setting: Callable[[], float] | None) -> float:
+def sure_up_to(
+    top: Any,
+    probability: float,
+    without_setting: Callable[[], float] | None,
+    without_words: Callable[[], float] | None = None,
+) -> float:
     """The highest threshold at which this answer is `high` (is_sure's gates; 0.0: never).
     bench/train_ranker.py chooses the threshold over these values, so an answer the gates
     keep at `possible` whatever its probability does not raise the threshold for others."""
     if top.leaves_exception:
         return 0.0
     if top.setting > 0 and without_setting is not None:
-        return min(probability, without_setting())
+        probability = min(probability, without_setting())
+    if without_words is not None:
+        probability = min(probability, without_words())
     return probability
 
 
@@ -349,9 +363,20 @@ def fit(
 SETTING_FEATURE = FEATURES.index("setting")
 
 
+WORD_FEATURES = frozenset(
+    [FEATURES.index("word_p"), FEATURES.index("word_rr")]
+    + [len(FEATURES) + NULL_FEATURES.index("null_word")]
+)
+
+
 def unlifted(weights: list[float]) -> list[float]:
     """The weights without the setting signal's (the `high` gate's second opinion)."""
     return [0.0 if i == SETTING_FEATURE else w for i, w in enumerate(weights)]
+
+
+def wordless(weights: list[float]) -> list[float]:
+    """The weights without the word signal's (the `high` gate's third opinion)."""
+    return [0.0 if i in WORD_FEATURES else w for i, w in enumerate(weights)]
 
 
 def predict(weights: list[float], rows: list[list[float]]) -> list[float]:

@@ -2,9 +2,9 @@
 
     >>> signals = paste_signals(kb, parsed, hits, findings)
     >>> signals.features("queue-arguments-mismatch")
-    [0.95, 1.0, 0.69, 0.0, 1.0, 1.0, 0.41, 0.0, 1.0, 0.2]   # in the order of FEATURES
+    [0.95, 1.0, 0.69, 0.0, 1.0, 1.0, 1.0, 0.41, 0.0, 1.0, 0.2, 0.0, 0.83, 1.0]  # FEATURES
 
-Three kinds of signal, each computed once per paste:
+Four kinds of signal, each computed once per paste:
 
 * **signature evidence** (precise): the entry's distinct signature hits combined
   as before (`1 - prod(1 - 0.95 w)`), the strongest weight, how many there are,
@@ -18,9 +18,12 @@ Three kinds of signal, each computed once per paste:
   for a KB held only in memory, the same table in an in-memory SQLite).
 * **semantic similarity**: cosine between the paste's WordLlama vector and
   the entry's (kb/vectors.py; entry vectors come from the index).
+* **learned words** (diagnostics/words.py): a word model trained on labelled pastes and
+  users' reports gives each entry a probability from the words people use for its
+  problem, and "no entry fits" one too.
 
 Candidates are the entries with signature or rule evidence plus the top
-`TOP_K` entries of each meaning signal. Each candidate gets a feature vector
+`TOP_K` entries of BM25 and the cosine, and the word model's first WORD_CANDIDATES. Each candidate gets a feature vector
 (FEATURES); diagnostics/learned_rank.py turns it into a probability.
 """
 
@@ -36,15 +39,17 @@ from typing import Any
 from diagnostics import linear_re as re
 from diagnostics.ranking import finding_evidence, finding_facts, finding_weight
 from diagnostics.setting_names import paste_setting_names, write_setting_table
+from diagnostics.words import NONE_CLASS, WORD_CANDIDATES, WORD_RANKS, load_words
 from kb.textindex import WORD_PIECES, fold_for_index, fold_for_signals
 from kb.vectors import cosine_scores, write_signal_fts
 
 TOP_K = 5
-SIGNAL_KINDS = ("signature", "bm25", "cosine", "setting")
+SIGNAL_KINDS = ("signature", "bm25", "cosine", "setting", "words")
 MAX_QUERY_TERMS = 32
 ANSWER_CACHE_SIZE = 512  # BM25 answers kept per signal table
 MAX_SIGNAL_CHARS = 2000
 CONTEXT_MAX_WEIGHT = 0.8
+SHIPPED: Any = object()  # paste_signals(words=...) default: the shipped word model
 
 FEATURES = (
     "sig_score",  # combined signature evidence, 1 - prod(1 - 0.95 w)
@@ -59,9 +64,18 @@ FEATURES = (
     "cos_rr",  # 1 / cosine rank (0 outside the top K)
     "sig_lead",  # strongest weight minus the best other entry's strongest weight
     "setting",  # log(1 + BM25 of the paste's setting names against the entry's)
+    "word_p",  # the word model's probability of the entry (diagnostics/words.py)
+    "word_rr",  # 1 / the entry's rank in the word model's order (0 outside its first five)
 )
 # The "no entry fits" alternative: its utility is a bias plus these paste-level values.
-NULL_FEATURES = ("null_bias", "null_best_sig", "null_best_cos", "null_prose", "null_config")
+NULL_FEATURES = (
+    "null_bias",
+    "null_best_sig",
+    "null_best_cos",
+    "null_prose",
+    "null_config",
+    "null_word",  # the word model's probability of "no entry fits"
+)
 
 # Lines that describe the set-up rather than the failure (issue 10: context lines
 # never create a match on their own).
@@ -275,6 +289,8 @@ class Candidate:
     cos: float = 0.0
     cos_rank: int = 0
     setting: float = 0.0  # BM25 of the paste's setting names (diagnostics/setting_names.py)
+    word_p: float = 0.0  # the word model's probability (diagnostics/words.py)
+    word_rank: int = 0  # 1-based among the word model's first WORD_RANKS; 0 = not there
     # an exception of the paste that none of this entry's evidence lines is: the paste
     # has a second problem, and the entry may not be the one the user is asking about
     leaves_exception: bool = False
@@ -304,6 +320,7 @@ class PasteSignals:
     prose: bool = False
     config: bool = False
     text: str = ""
+    null_word: float = 0.0  # the word model's probability of "no entry fits"
 
     def features(self, slug: str) -> list[float]:
         c = self.candidates[slug]
@@ -324,6 +341,8 @@ class PasteSignals:
             1.0 / c.cos_rank if c.cos_rank else 0.0,
             c.sig_max - others,
             math.log1p(c.setting),
+            c.word_p,
+            1.0 / c.word_rank if c.word_rank else 0.0,
         ]
 
     def null_features(self) -> list[float]:
@@ -331,7 +350,14 @@ class PasteSignals:
             (max(c.sig_max, c.rule) for c in self.candidates.values()),
             default=0.0,
         )
-        return [1.0, best_sig, self.best_cos, float(self.prose), float(self.config)]
+        return [
+            1.0,
+            best_sig,
+            self.best_cos,
+            float(self.prose),
+            float(self.config),
+            self.null_word,
+        ]
 
 
 _CONTEXT_HINTS = (
@@ -678,9 +704,11 @@ def paste_signals(
     findings: list[Any],
     *,
     use: frozenset[str] | None = None,
+    words: Any = SHIPPED,
 ) -> PasteSignals:
     """Every candidate entry of this paste with its signals. `use` limits the signal kinds
-    (subset of SIGNAL_KINDS) for ablation."""
+    (subset of SIGNAL_KINDS) for ablation. `words`: the word model (diagnostics/words.py;
+    by default the shipped one; bench/train_ranker.py passes each fold's)."""
     use = use or frozenset(SIGNAL_KINDS)
     entries = kb.entries
     candidates: dict[str, Candidate] = {}
@@ -742,6 +770,20 @@ def paste_signals(
                 item.bm25, item.bm25_rank = score, rank
         signals.best_head = head[0][1] if head else 0.0
         head_of = dict(head)
+    word_probabilities: dict[str, float] = {}
+    word_rank: dict[str, int] = {}
+    if "words" in use:
+        model = load_words() if words is SHIPPED else words
+        if model is not None:
+            word_probabilities = model.probabilities(text)
+            signals.null_word = word_probabilities.get(NONE_CLASS, 0.0)
+            ranked_words = sorted(
+                (s for s in word_probabilities if s in entries),
+                key=lambda s: (-word_probabilities[s], s),
+            )[:WORD_RANKS]
+            word_rank = {slug: rank for rank, slug in enumerate(ranked_words, start=1)}
+            for slug in ranked_words[:WORD_CANDIDATES]:
+                candidate(slug)
     if "setting" in use:
         scores, best = setting_scores(kb, parsed)
         for slug in best:
@@ -760,4 +802,6 @@ def paste_signals(
                 item.cos = similarities.of(slug)
     for slug, item in candidates.items():
         item.bm25_head = head_of.get(slug, 0.0)
+        item.word_p = word_probabilities.get(slug, 0.0)
+        item.word_rank = word_rank.get(slug, 0)
     return signals

@@ -34,12 +34,14 @@ CORPUS_ROOT = Path(__file__).parent / "corpus"
 # clients and languages added, 634 in all): 578/634, out-of-fold 0.910. Eighth session (two
 # rpc:// pastes relabelled from _none; the training's grid now picks l2 0.3, a tie with 0.1 in
 # out-of-fold log-likelihood): 577/634.
-MIN_ACCURACY = 577 / 634
+# Thirteenth session (the word signal, which has read these pastes: in-sample): 625/639.
+MIN_ACCURACY = 625 / 639
 # `high` answers measured: 315/634 (out-of-fold 0.495; sixth session, trained on the corpus
 # and the spent sets heldout3..7, threshold 0.9900); every one right. Seventh session, the
 # threshold chosen over the real pastes only (0.9967 after its config rules): 202/634, every
 # one right. Eighth session (threshold 0.9965, l2 0.3): 205/634.
-MIN_HIGH_SHARE = 205 / 634
+# Thirteenth session (the word signal's `high` gate, threshold 0.9488): 196/639.
+MIN_HIGH_SHARE = 196 / 639
 HIGH = "high"
 
 
