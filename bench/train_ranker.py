@@ -101,7 +101,7 @@ def train(
                 row.signals.candidates[answer.slug],
                 answer.probability,
                 lambda w=p0[at]: w,
-                lambda w=pw[at]: w,
+                lambda r=row, w=pw, s=answer.slug: q.first_of(r, w) == s,
             )
             answers.append((answer.slug, sure, answer.slug == row.item.expect))
     threshold = high_threshold([(p, ok) for _, p, ok in answers], precision=PRECISION_FOR_HIGH)

@@ -22,8 +22,8 @@ trained `high_threshold` (the lowest value at which the cross-validated answers 
 real pastes, not the entries' examples, that the gates of `is_sure` allow are right
 >= 99.5%) and exceeds the entry's own threshold,
 if it has one (the highest cross-validated probability at which an answer naming it was
-wrong), and `is_sure`'s gates pass (among them: the same answer without the setting and the
-word signals' parts reaches the threshold too); other entries are `possible`. When the "no
+wrong), and `is_sure`'s gates pass (among them: the answer reaches the threshold without the
+setting signal's part too, and is the first without the word signal's); other entries are `possible`. When the "no
 entry fits" alternative is the most probable, the paste gets `none` (and the
 engine adds full-text search results), unless the top entry has precise
 (signature or rule) evidence, which is shown as `possible`.
@@ -185,7 +185,7 @@ def ranking_from(signals: PasteSignals, model: RankerModel) -> Ranking:
         top_p,
         model.threshold_for(top_slug),
         lambda: dict(model.probabilities(signals, setting=False)[0]).get(top_slug, 0.0),
-        lambda: dict(model.probabilities(signals, words=False)[0]).get(top_slug, 0.0),
+        lambda: model.probabilities(signals, words=False)[0][0][0] == top_slug,
     )
     overall = "high" if sure else "possible"
     items = []
@@ -223,25 +223,26 @@ def is_sure(
     probability: float,
     needed: float,
     without_setting: Callable[[], float] | None,
-    without_words: Callable[[], float] | None = None,
+    first_without_words: Callable[[], bool] | None = None,
 ) -> bool:
     """Whether the first entry (`top`, a Candidate) is `high`: its probability reaches
     `needed`, the paste has no exception its evidence leaves unexplained (two problems in
     one paste: never sure which one is asked about), when the setting signal
     counted for it, it reaches `needed` without that signal's part too (the settings a
-    paste sets say what it is about, not that its problem happened), and it reaches `needed`
-    without the word signal's part (diagnostics/words.py: the words people use for a
-    problem say what they ask about, not that it happened to them either).
-    `without_setting` and `without_words` give those probabilities when asked (None: not
-    known, no gate). ranking_from and bench/qualitylib.answer_from both decide with this."""
-    return sure_up_to(top, probability, without_setting, without_words) >= needed
+    paste sets say what it is about, not that its problem happened), and it is the first
+    entry without the word signal's part too (diagnostics/words.py: the words people use for
+    a problem may make the evidence's answer surer, but never choose the `high` answer).
+    `without_setting` gives that probability, `first_without_words` that answer, when asked
+    (None: not known, no gate). ranking_from and bench/qualitylib.answer_from both decide
+    with this."""
+    return sure_up_to(top, probability, without_setting, first_without_words) >= needed
 
 
 def sure_up_to(
     top: Any,
     probability: float,
     without_setting: Callable[[], float] | None,
-    without_words: Callable[[], float] | None = None,
+    first_without_words: Callable[[], bool] | None = None,
 ) -> float:
     """The highest threshold at which this answer is `high` (is_sure's gates; 0.0: never).
     bench/train_ranker.py chooses the threshold over these values, so an answer the gates
@@ -250,8 +251,8 @@ def sure_up_to(
         return 0.0
     if top.setting > 0 and without_setting is not None:
         probability = min(probability, without_setting())
-    if without_words is not None:
-        probability = min(probability, without_words())
+    if first_without_words is not None and not first_without_words():
+        return 0.0
     return probability
 
 

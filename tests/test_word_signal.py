@@ -136,11 +136,12 @@ def test_the_high_gate_drops_only_the_word_weights():
     ]
 
 
-def test_an_answer_sure_only_through_the_words_is_not_high():
+def test_an_answer_the_words_chose_is_not_high():
     top = Candidate("x")
-    assert is_sure(top, 0.999, 0.99, None, lambda: 0.999)
-    assert not is_sure(top, 0.999, 0.99, None, lambda: 0.6)
+    assert is_sure(top, 0.999, 0.99, None, lambda: True)
+    assert not is_sure(top, 0.999, 0.99, None, lambda: False)
     assert is_sure(top, 0.999, 0.99, None, None)  # no gate known
+    assert not is_sure(top, 0.98, 0.99, None, lambda: True)
 
 
 def test_the_word_check_tolerates_pruning_edges_but_not_a_real_change():
