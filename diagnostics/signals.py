@@ -22,9 +22,9 @@ Four kinds of signal, each computed once per paste:
   users' reports gives each entry a probability from the words people use for its
   problem, and "no entry fits" one too.
 
-Candidates are the entries with signature or rule evidence plus the top
-`TOP_K` entries of BM25 and the cosine, and the word model's first WORD_CANDIDATES. Each candidate gets a feature vector
-(FEATURES); diagnostics/learned_rank.py turns it into a probability.
+Candidates are the entries with signature or rule evidence plus the top `TOP_K` entries of
+BM25 and of the cosine, and the word model's first WORD_CANDIDATES. Each candidate gets a
+feature vector (FEATURES); diagnostics/learned_rank.py turns it into a probability.
 """
 
 from __future__ import annotations

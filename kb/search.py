@@ -683,7 +683,8 @@ def _combine(
 # Fusion with the paste ranker (diagnostics/learned_rank.py) for a query the meaning signal
 # reads (three content words or more, or Chinese/Japanese): a conditional logit over four
 # features of each candidate, fitted on the spent title sets (bench/search_fusion.py derives
-# them, leave-one-set-out figures in docs/ranking.md "Eighth session: /search ranked with the paste ranker too"), scaled so that the
+# them, leave-one-set-out figures in docs/ranking.md "Eighth session: /search ranked with the
+# paste ranker too"; refitted for the word signal, "Thirteenth session"), scaled so that the
 # search score's own weight is 1.
 FUSE_SEARCH_RR = 0.13  # per unit of 1 / the entry's rank in search's own order
 FUSE_RANKER_LOG_P = 0.07  # per unit of ln(the paste ranker's probability of the entry)
