@@ -310,7 +310,14 @@ def groups_of(
     out = []
     for row in rows:
         matrix, target, _ = design(row.signals, row.item.expect, priors)
-        out.append((matrix, target, 1.0 if is_paste(row) else EXAMPLE_WEIGHT))
+        weight = 1.0 if is_paste(row) else EXAMPLE_WEIGHT
+        if row.item.expect is not None and row.item.expect not in row.signals.candidates:
+            # the right entry is not a candidate: nothing to learn about which candidate to
+            # prefer, and as a target for the null it taught "no entry fits" to mean "the
+            # candidates are weak" (thirteenth session: trained without these rows, the
+            # null answers `none` less often where an entry was right; docs/ranking.md)
+            weight = 0.0
+        out.append((matrix, target, weight))
     return out
 
 

@@ -9,9 +9,11 @@ Steps (docs/ranking.md): train the word model (diagnostics/words.py) on the same
 examples and counter-examples plus bench/data/synthetic_reports, once on all of them
 (written to diagnostics/word_weights.npz) and once without each fold (each training row's
 word features come from the model that did not see its fold; the six models are cached
-under .cache/words by a hash of their inputs, about 40 s each to train); compute the signals of every paste of qualitylib.TRAINING_SETS
-(tests/corpus and the spent held-out sets) and of every entry's examples (labelled with
-the entry) and counter-examples (labelled "no entry fits") with the current KB; 5-fold
+under .cache/words by a hash of their inputs, about 40 s each to train); compute the
+signals of every paste of qualitylib.TRAINING_SETS (tests/corpus and the spent held-out
+sets) and of every entry's examples (labelled with the entry) and counter-examples
+(labelled "no entry fits") with the current KB (a paste whose entry is not among its
+candidates does not train: qualitylib.groups_of); 5-fold
 cross-validation (folds by a hash of the file name) for each L2 strength of a small grid,
 keeping the one with the best out-of-fold log-likelihood; the `high` threshold is the
 lowest value at which the out-of-fold answers to the real pastes (not the entries'

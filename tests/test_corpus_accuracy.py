@@ -40,8 +40,8 @@ MIN_ACCURACY = 625 / 639
 # and the spent sets heldout3..7, threshold 0.9900); every one right. Seventh session, the
 # threshold chosen over the real pastes only (0.9967 after its config rules): 202/634, every
 # one right. Eighth session (threshold 0.9965, l2 0.3): 205/634.
-# Thirteenth session (the word signal, threshold 0.9921): 307/639.
-MIN_HIGH_SHARE = 307 / 639
+# Thirteenth session (the word signal, threshold 0.9924): 304/639.
+MIN_HIGH_SHARE = 304 / 639
 HIGH = "high"
 
 
