@@ -178,13 +178,14 @@ def word_classes(kb: Any) -> list[str]:
     return sorted(s for s, e in kb.entries.items() if e.kind == "entry") + [NONE_CLASS]
 
 
-def reports(classes: list[str]) -> tuple[list[str], list[str]]:
-    """The users' reports of bench/data/synthetic_reports (texts, their entries' slugs)."""
+def reports(classes: list[str], folder: Path = REPORTS) -> tuple[list[str], list[str]]:
+    """The users' reports of `folder` (texts, their entries' slugs), for the entries among
+    `classes`."""
     import yaml
 
     texts: list[str] = []
     labels: list[str] = []
-    for path in sorted(REPORTS.glob("*.yaml")):
+    for path in sorted(folder.glob("*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         if data["slug"] in classes:
             texts += [str(t) for t in data["reports"]]
@@ -235,7 +236,7 @@ def word_models(kb: Any, items: list[Any]) -> tuple[Any, dict[int, Any]]:
         ).pruned()
         path.parent.mkdir(parents=True, exist_ok=True)
         model.save(path)
-        return w.read_words(path)
+        return model
 
     return model_without(None), {fold: model_without(fold) for fold in range(FOLDS)}
 
@@ -378,8 +379,7 @@ def answer_from(
 
     slugs = list(row.signals.candidates)
     null = probabilities[-1]
-    ranked = sorted(zip(slugs, probabilities[:-1], strict=False), key=lambda p: (-p[1], p[0]))
-    ranked = [(s, p) for s, p in ranked if p >= min_p]
+    ranked = [(s, p) for s, p in ranked_by(row, probabilities) if p >= min_p]
     if not ranked:
         return Answer(None, "none", null)
     slug, p = ranked[0]
@@ -392,11 +392,16 @@ def answer_from(
     return Answer(slug, "high" if sure else "possible", p)
 
 
+def ranked_by(row: Row, probabilities: list[float]) -> list[tuple[str, float]]:
+    """The row's candidates with these probabilities, best first (ties by slug, as
+    RankerModel.probabilities orders them); the null alternative left out."""
+    pairs = zip(row.signals.candidates, probabilities[:-1], strict=False)
+    return sorted(pairs, key=lambda p: (-p[1], p[0]))
+
+
 def first_of(row: Row, probabilities: list[float]) -> str | None:
-    """The first entry by these probabilities (ties by slug, as ranking_from orders them)."""
-    ranked = sorted(
-        zip(row.signals.candidates, probabilities[:-1], strict=False), key=lambda p: (-p[1], p[0])
-    )
+    """The first entry by these probabilities."""
+    ranked = ranked_by(row, probabilities)
     return ranked[0][0] if ranked else None
 
 
@@ -404,6 +409,5 @@ def top3_from(row: Row, probabilities: list[float], min_p: float = 0.02) -> list
     """The first three matches the engine would show (learned_rank.listed)."""
     from diagnostics.learned_rank import listed
 
-    slugs = list(row.signals.candidates)
-    ranked = sorted(zip(slugs, probabilities[:-1], strict=False), key=lambda p: (-p[1], p[0]))
+    ranked = ranked_by(row, probabilities)
     return [s for s, _ in listed(ranked, row.signals.candidates, min_p)][:3]

@@ -1,7 +1,9 @@
 """The learned word signal of the ninth session (docs/ranking.md "Ninth session: learned
 words"), and the twelfth session's word model taught by users' reports written for each
 entry (docs/ranking.md "Twelfth session"); measured offline with nested out-of-fold
-stacking; not kept, nothing ships.
+stacking. The thirteenth session shipped a word model with the reports
+(diagnostics/words.py, trained by bench/train_ranker.py with single-level stacking); this
+script keeps measuring variants of it against the ranker without it.
 
     .venv/bin/python bench/words_experiment.py --off                       # the ranker as is
     .venv/bin/python bench/words_experiment.py --k 3 --features p,rr,null  # learned words
@@ -127,23 +129,16 @@ def main() -> int:
         entry_feats, null_feats = [], []
     n, m = len(FEATURES), len(NULL_FEATURES)
     dim = n + len(entry_feats) + m + len(null_feats)
-    classes = sorted(s for s, e in kb.entries.items() if e.kind == "entry") + [NONE_CLASS]
+    classes = q.word_classes(kb)
     texts = [r.signals.text for r, _, _ in training]
     labels = [r.item.expect for r, _, _ in training]
     weights_s = [1.0 if q.is_paste(r) else args.exw for r, _, _ in training]
     models: dict[frozenset, WordModel] = {}
-    import yaml
-
     report_texts: list[str] = []
     report_labels: list[str | None] = []
     if args.reports:
-        for f in sorted(Path(args.reports).glob("*.yaml")):
-            d = yaml.safe_load(f.read_text())
-            if d["slug"] not in classes:
-                continue
-            for t in d["reports"]:
-                report_texts.append(str(t))
-                report_labels.append(d["slug"])
+        report_texts, labelled = q.reports(classes, Path(args.reports))
+        report_labels = list(labelled)
         print(f"reports: {len(report_texts)} texts of {len(set(report_labels))} entries")
 
     class Knn:

@@ -235,6 +235,10 @@ def is_sure(
     `without_setting` gives that probability, `first_without_words` that answer, when asked
     (None: not known, no gate). ranking_from and bench/qualitylib.answer_from both decide
     with this."""
+    # below `needed` already: the gates (each a second pass over the candidates) can only
+    # lower it
+    if probability < needed:
+        return False
     return sure_up_to(top, probability, without_setting, first_without_words) >= needed
 
 
