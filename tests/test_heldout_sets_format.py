@@ -90,9 +90,10 @@ MINIMUM_OF = {
     "heldout13": {"pastes": 120, "prose": 70, "config": 13, "log+traceback": 37},
     # heldout14 (sealed, started): 13 pastes from one collector at the end of the twelfth
     # session, with heldout13 complete and unscored; 105 more from eight collectors in the
-    # thirteenth, each round checked by a blind second labelling (13 disputed taken out); to
-    # grow to 120 or more before its one run (tests/heldout14/README.md)
-    "heldout14": {"pastes": 118, "prose": 75, "config": 9, "log+traceback": 34},
+    # thirteenth, each round checked by a blind second labelling (13 disputed taken out); 3
+    # more at the start of the fourteenth (2 disputed taken out), before its one run
+    # (tests/heldout14/README.md)
+    "heldout14": {"pastes": 121, "prose": 78, "config": 9, "log+traceback": 34},
 }
 
 
@@ -147,7 +148,7 @@ QUERY_COLUMNS = ["query", "expected", "source", "language"]
         ("queries_real8", "heldout11", 80),
         ("queries_real9", "heldout12", 84),
         ("queries_real10", "heldout13", 71),
-        ("queries_real11", "heldout14", 91),
+        ("queries_real11", "heldout14", 94),
     ],
 )
 def test_real_titles_carry_their_paste_label(folder, pastes, min_rows):
