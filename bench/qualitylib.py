@@ -179,13 +179,13 @@ def word_classes(kb: Any) -> list[str]:
 
 
 def reports(classes: list[str], folder: Path = REPORTS) -> tuple[list[str], list[str]]:
-    """The users' reports of `folder` (texts, their entries' slugs), for the entries among
-    `classes`."""
+    """The users' reports of `folder` and of its `second/` batch (texts, their entries'
+    slugs), for the entries among `classes`."""
     import yaml
 
     texts: list[str] = []
     labels: list[str] = []
-    for path in sorted(folder.glob("*.yaml")):
+    for path in sorted(folder.glob("*.yaml")) + sorted(folder.glob("second/*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         if data["slug"] in classes:
             texts += [str(t) for t in data["reports"]]

@@ -47,6 +47,7 @@ SPENT = (
     "queries_real7",
     "queries_real8",
     "queries_real9",
+    "queries_real10",
     "queries_ko",
 )
 assert not SEALED & set(SPENT)

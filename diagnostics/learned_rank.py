@@ -55,6 +55,8 @@ from diagnostics.signals import (
 WEIGHTS_PATH = Path(__file__).with_name("ranker_weights.json")
 MAX_MATCHES = 5
 MIN_PROBABILITY = 0.02  # below this an entry is not worth listing (also stored in the JSON)
+# a `none` answer's candidates passed on to lead its search results (Ranking.closest)
+CLOSEST = 3
 # ...unless its own evidence is strong: a signature of at least this weight (the weight at
 # which a hit on a context line counts too, signals.CONTEXT_MAX_WEIGHT) or an error-level
 # rule finding. The probabilities answer "which entry is this paste about", so in a paste
@@ -172,14 +174,15 @@ def rank_paste(
 
 
 def ranking_from(signals: PasteSignals, model: RankerModel) -> Ranking:
-    ranked, null = model.probabilities(signals)
-    ranked = listed(ranked, signals.candidates, model.min_probability)
+    everything, null = model.probabilities(signals)
+    ranked = listed(everything, signals.candidates, model.min_probability)
+    closest = everything[:CLOSEST]
     if not ranked:
-        return Ranking("none", [], learned=True)
+        return Ranking("none", [], learned=True, closest=closest)
     top_slug, top_p = ranked[0]
     top = signals.candidates[top_slug]
     if null > top_p and not top.precise:
-        return Ranking("none", [], learned=True)
+        return Ranking("none", [], learned=True, closest=closest)
     sure = is_sure(
         top,
         top_p,
@@ -265,16 +268,22 @@ def _evidence(c: Any, signals: PasteSignals) -> list[dict[str, Any]]:
     if evidence:
         return evidence
     first = next((line for line in signals.text.splitlines() if line.strip()), "")
-
+    ranks = [
+        f"{name} rank {rank}"
+        for name, rank in (
+            ("BM25", c.bm25_rank),
+            ("semantic", c.cos_rank),
+            ("word model", c.word_rank),
+        )
+        if rank
+    ]
     return [
         {
             "line": None,
             "text": redact_text(first)[:300],
             "source": WORDING,
-            "signature": (
-                "similar wording to the entry's symptom and cause "
-                f"(BM25 rank {c.bm25_rank or '-'}, semantic rank {c.cos_rank or '-'})"
-            ),
+            "signature": "similar wording to the entry's symptom and cause"
+            + (f" ({', '.join(ranks)})" if ranks else ""),
         }
     ]
 

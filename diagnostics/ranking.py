@@ -54,6 +54,9 @@ class Ranking:
     # learned (diagnostics/learned_rank.py): no match means `none` plus search results;
     # this single-signal ranking lets the engine try its prose fallback instead
     learned: bool = False
+    # a `none` answer's closest entries, as the model ranked them (slug, probability):
+    # not matches, but they lead the search results shown with it (diagnostics/engine.py)
+    closest: list[tuple[str, float]] = field(default_factory=list)
 
 
 def rank_entries(

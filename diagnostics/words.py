@@ -15,7 +15,7 @@ prose (bench/ceiling.py, docs/ranking.md "Thirteenth session").
 
 Trained by `bench/train_ranker.py` (numpy only: Nesterov's accelerated gradient with the
 step 1/L, deterministic) on the ranker's training pastes, the entries' examples and
-counter-examples, and `bench/data/synthetic_reports/` (30 reports per entry, written from
+counter-examples, and `bench/data/synthetic_reports/` (30 reports per entry, and 20 more in `second/`, written from
 the entry alone); stored in `diagnostics/word_weights.npz`. The ranker reads three of its
 values (signals.FEATURES `word_p`, `word_rr`; NULL_FEATURES `null_word`), and its first
 WORD_CANDIDATES entries become candidates. Its weights for the ranker's training rows come

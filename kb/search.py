@@ -684,11 +684,12 @@ def _combine(
 # reads (three content words or more, or Chinese/Japanese): a conditional logit over four
 # features of each candidate, fitted on the spent title sets (bench/search_fusion.py derives
 # them, leave-one-set-out figures in docs/ranking.md "Eighth session: /search ranked with the
-# paste ranker too"; refitted for the word signal, "Thirteenth session"), scaled so that the
-# search score's own weight is 1.
-FUSE_SEARCH_RR = 0.13  # per unit of 1 / the entry's rank in search's own order
-FUSE_RANKER_LOG_P = 0.07  # per unit of ln(the paste ranker's probability of the entry)
-FUSE_RANKER_RR = 0.77  # per unit of 1 / the entry's rank in the paste ranker's order
+# paste ranker too"; refitted for the word signal, "Thirteenth session", and for the ranker
+# without BM25 with queries_real10 added, "Fourteenth session"), scaled so that the search
+# score's own weight is 1.
+FUSE_SEARCH_RR = 0.31  # per unit of 1 / the entry's rank in search's own order
+FUSE_RANKER_LOG_P = 0.05  # per unit of ln(the paste ranker's probability of the entry)
+FUSE_RANKER_RR = 0.82  # per unit of 1 / the entry's rank in the paste ranker's order
 FUSE_MIN_P = 1e-4  # the probability of an entry the paste ranker does not name
 
 

@@ -48,6 +48,24 @@ def test_synthetic_reports_name_existing_entries():
         assert len(set(reports)) == len(reports), path.name
 
 
+def test_second_batch_of_reports_names_existing_entries_and_repeats_none():
+    first = {
+        str(r)
+        for path in (DATA / "synthetic_reports").glob("*.yaml")
+        for r in yaml.safe_load(path.read_text(encoding="utf-8"))["reports"]
+    }
+    files = sorted((DATA / "synthetic_reports" / "second").glob("*.yaml"))
+    assert {path.stem for path in files} == {
+        path.stem for path in (DATA / "synthetic_reports").glob("*.yaml")
+    }
+    for path in files:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        assert data["slug"] == path.stem and path.stem in SLUGS, path.name
+        reports = [str(r) for r in data["reports"]]
+        assert len(reports) == 20 and all(r.strip() for r in reports), path.name
+        assert len(set(reports)) == len(reports) and not first & set(reports), path.name
+
+
 def test_weights_check_ignores_only_float_noise():
     """`bench/train_ranker.py --check` (run by `make test`): a weight on the other side of its
     sixth decimal is the same model; any other difference is a stale file."""

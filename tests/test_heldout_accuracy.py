@@ -61,7 +61,8 @@ FLOORS = {
     # eleventh session (per-entry intercepts, queue-without-consumer): 109/119
     # thirteenth session (the word signal, diagnostics/words.py): 107/119; the two lost are
     # pastes whose error text the word model reads as "no entry fits" (docs/ranking.md)
-    "heldout8": 107 / 119,
+    # fourteenth session (no BM25 features): 104/119
+    "heldout8": 104 / 119,
     # scored once as a sealed set at the end of the seventh session's work: 83/122; not
     # trained on; after it, missing-worker-dependency reads Python 2's unquoted
     # `No module named librabbitmq` (in-sample now): 84/122; eighth session, after error texts
@@ -70,11 +71,13 @@ FLOORS = {
     # 89/122
     # eleventh session (the floors raised to the measured figures): 95/122
     # thirteenth session (the word signal): 92/122
+    # fourteenth session (no BM25 features): 92/122
     "heldout9": 92 / 122,
     # scored once as a sealed set at the end of the eighth session's work: 100/129; not
     # trained on
     # eleventh session: 104/129
     # thirteenth session (the word signal): 107/129
+    # fourteenth session (no BM25 features): 107/129
     "heldout10": 107 / 129,
     # scored once as a sealed set at the end of the tenth session's work: 108/134; not
     # trained on
@@ -82,16 +85,19 @@ FLOORS = {
     # every entry's BM25 statistics and the retrained weights; none of the two lost pastes is
     # answered with the new entry)
     # thirteenth session (the word signal): 112/134
-    "heldout11": 112 / 134,
+    # fourteenth session (no BM25 features): 113/134
+    "heldout11": 113 / 134,
     # scored once as a sealed set at the end of the eleventh session's work: 93/126; not
     # trained on
     # after it, signatures for five of its misses' error texts (in-sample since): 97/126
     # thirteenth session (the word signal): 101/126
-    "heldout12": 101 / 126,
+    # fourteenth session (no BM25 features): 100/126
+    "heldout12": 100 / 126,
     # scored once as a sealed set at the end of the thirteenth session's work (the word
     # signal, a336764): 74/120 (the twelfth session's engine: 69/120); not trained on.
     # The engine shipped after it (a looser word gate, the null trained on `_none` only): 74
-    "heldout13": 74 / 120,
+    # fourteenth session (no BM25 features, a second batch of users' reports): 75/120
+    "heldout13": 75 / 120,
 }
 # Share of `high` answers measured with the ranker trained on the 556-paste corpus at
 # 99.5% precision (threshold 0.9954): corpus 247/556, heldout 35/59, heldout2 22/44,
@@ -128,23 +134,26 @@ FLOORS = {
 # one; the null trained on "no entry fits" only): more `high` answers on most sets (corpus
 # 205 -> 304, heldout3 26 -> 43, heldout8 36 -> 45), two more wrong near-misses on the floors
 # (listed below); the floors are the measured figures.
+# Fourteenth session: without BM25's features (threshold 0.9940) `high` moves on most sets,
+# mostly down (heldout4 43 -> 36, heldout9 30 -> 26), up on heldout2, heldout5 and heldout13;
+# one more wrong near-miss on heldout13 (listed below); the floors are the measured figures.
 MIN_HIGH_SHARE = {
-    "corpus": 304 / 639,
+    "corpus": 291 / 639,
     "heldout": 31 / 59,
-    "heldout2": 20 / 44,  # eleventh session: 18 -> 14 with the per-entry intercepts
-    "heldout3": 43 / 124,
-    "heldout4": 43 / 135,
-    "heldout5": 43 / 134,
-    "heldout6": 37 / 124,  # sealed run: 36 `high`, 35 right
-    "heldout7": 39 / 130,  # sealed run: 48 `high`, 44 right; eighth session 24 (l2 0.3)
+    "heldout2": 22 / 44,  # eleventh session: 18 -> 14 with the per-entry intercepts
+    "heldout3": 42 / 124,
+    "heldout4": 36 / 135,
+    "heldout5": 45 / 134,
+    "heldout6": 36 / 124,  # sealed run: 36 `high`, 35 right
+    "heldout7": 37 / 130,  # sealed run: 48 `high`, 44 right; eighth session 24 (l2 0.3)
     # ninth session 39: a bare certificate failure (no broker on its line) is no longer
     # `high` for broker-tls-errors (its generic signature 1.0 -> 0.8)
-    "heldout8": 45 / 119,  # sealed run: 51 `high`, 48 right; eighth session 40 (l2 0.3)
-    "heldout9": 30 / 122,  # sealed run: 26 `high`, 25 right; eleventh session 25 (intercepts)
-    "heldout10": 31 / 129,  # sealed run: 30 `high`, 29 right; tenth session 27, all right
-    "heldout11": 34 / 134,  # sealed run (tenth session): 27 `high`, all right
-    "heldout12": 31 / 126,  # sealed run (eleventh session): 26 `high`, 25 right
-    "heldout13": 20 / 120,  # sealed run (thirteenth session, a336764): 17 `high`, all right
+    "heldout8": 46 / 119,  # sealed run: 51 `high`, 48 right; eighth session 40 (l2 0.3)
+    "heldout9": 26 / 122,  # sealed run: 26 `high`, 25 right; eleventh session 25 (intercepts)
+    "heldout10": 29 / 129,  # sealed run: 30 `high`, 29 right; tenth session 27, all right
+    "heldout11": 32 / 134,  # sealed run (tenth session): 27 `high`, all right
+    "heldout12": 32 / 126,  # sealed run (eleventh session): 26 `high`, 25 right
+    "heldout13": 23 / 120,  # sealed run (thirteenth session, a336764): 17 `high`, all right
 }
 # The one wrong `high` of heldout4's sealed run, kept visible rather than dropped: a paste
 # about RabbitMQ 3.0 moving mirroring from the `x-ha-policy` argument to policies, answered
@@ -215,6 +224,12 @@ KNOWN_WRONG_HIGH = {
         "_none/quarkus-37960-oom-after-connection-forced-reconnect.txt",
         "_none/celery-5075-pickle-accept-content-second-worker-gossip-contentdisallowed.txt",
     },
+    # heldout13's sealed run had none. Since the fourteenth session (no BM25 features) one
+    # near-miss is `high`: airflow 26542, a worker that logs Redis's `Error 111 ... Connection
+    # refused` while Redis restarts, reconnects and then never consumes again (a kombu
+    # reconnect bug fixed upstream, `_none`), answered broker-connection-refused on the
+    # refusal it really logged: a cause behind the entry's own error again.
+    "heldout13": {"_none/airflow-26542-worker-catatonic-after-redis-restart.txt"},
     # heldout6's sealed run had one: a macOS `spawn` start method failing with the unpack
     # error windows-prefork-unpack explained for Windows only (labelled `_none`). The entry
     # now covers spawned children on any platform (reproduced with Celery 5.6.2 and a forced

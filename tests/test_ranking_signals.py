@@ -399,7 +399,7 @@ def test_committed_ranker_weights_load_and_high_is_reachable():
     model = load_model()
     assert model is not None, "diagnostics/ranker_weights.json is missing or stale"
     assert 0.5 < model.high_threshold <= 1.0
-    assert set(model.signals) == {"signature", "bm25", "cosine", "setting", "words"}
+    assert set(model.signals) == {"signature", "cosine", "setting", "words"}  # not BM25
 
 
 def test_fit_learns_which_feature_points_at_the_answer():
@@ -608,3 +608,54 @@ def test_error_word_test_answers_like_the_pattern():
         assert _has_error_word(line) == expected, line
         hits += expected
     assert 100 < hits < len(lines)
+
+
+def test_a_none_answer_keeps_the_entries_the_model_ranked_closest(kb):
+    """When "no entry fits" wins, the model's first candidates are not matches, but they are
+    passed on (Ranking.closest, best first) to lead the search results."""
+    from dataclasses import replace
+
+    from diagnostics.engine import analysed_part
+    from diagnostics.learned_rank import CLOSEST, ranking_from
+    from diagnostics.matcher import get_matcher
+    from diagnostics.parsers import parse_paste
+    from diagnostics.rules import run_rules
+    from diagnostics.signals import FEATURES, paste_signals
+
+    paste = "celery tasks stay PENDING and the worker never receives them since the deploy"
+    parsed = parse_paste(analysed_part(paste)[0])
+    hits = get_matcher(kb).match(parsed.logical, parsed.exceptions, parsed.lines)
+    model = load_model()
+    assert model is not None
+    signals = paste_signals(kb, parsed, hits, run_rules(parsed), use=frozenset(model.signals))
+    answered = ranking_from(signals, model)
+    assert answered.confidence != "none" and answered.closest == []  # matches, nothing more
+    weights = list(model.weights)
+    weights[len(FEATURES)] += 50.0  # null_bias: "no entry fits" always wins
+    refusing = replace(model, weights=weights)
+    ranked, _ = refusing.probabilities(signals)
+    none = ranking_from(signals, refusing)
+    assert none.confidence == "none" and none.items == []
+    assert none.closest == ranked[:CLOSEST] and len(none.closest) == CLOSEST
+    assert [s for s, _ in none.closest][0] == answered.items[0].slug  # the same order
+
+
+def test_a_none_answer_shows_the_closest_entries_first_among_the_search_results(kb, monkeypatch):
+    from diagnostics import engine
+    from diagnostics.ranking import Ranking
+
+    closest = [("queue-without-consumer", 0.31), ("tasks-lost-on-deploy", 0.12)]
+    monkeypatch.setattr(
+        engine, "rank_paste", lambda *a, **k: Ranking("none", [], learned=True, closest=closest)
+    )
+    paste = "jobs are queued but never processed, the dashboard shows them waiting for hours"
+    result = diagnose(paste, kb=kb)
+    assert result.confidence == "none" and result.matches == []
+    slugs = [hit.slug for hit in result.search_results]
+    assert slugs[:2] == ["queue-without-consumer", "tasks-lost-on-deploy"]
+    assert len(slugs) == len(set(slugs)) == engine.SEARCH_RESULTS  # then search's, once each
+    assert all(hit.title == kb.entries[hit.slug].title for hit in result.search_results)
+    # without a search index (or a query): the closest entries alone, in the model's order
+    monkeypatch.setattr(engine, "search", lambda *a, **k: [])
+    result = diagnose(paste, kb=kb)
+    assert [hit.slug for hit in result.search_results] == [s for s, _ in closest]
