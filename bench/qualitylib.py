@@ -41,15 +41,7 @@ SPENT = ("heldout3", "heldout4", "heldout5", "heldout6", "heldout7")
 TRAINING_SETS = ("corpus", *SPENT)
 OPEN_SETS = ("corpus", "heldout", "heldout2")
 # Spent sets that are regression floors and not trained on (the ablation shows them too)
-FLOOR_SETS = (
-    "heldout8",
-    "heldout9",
-    "heldout10",
-    "heldout11",
-    "heldout12",
-    "heldout13",
-    "heldout14",
-)
+FLOOR_SETS = tuple(f"heldout{n}" for n in range(8, 15))  # heldout8..heldout14
 FOLDS = 5
 L2_GRID = (0.03, 0.1, 0.3, 1.0, 3.0)
 # L2 strengths tried for the entries' intercepts (learned_rank.RankerModel.entry_priors),
