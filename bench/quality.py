@@ -244,20 +244,21 @@ def run_set(name: str, kb, *, sealed: bool, baseline: bool) -> tuple[list[Result
 
 
 def ablate(kb) -> None:
-    from train_ranker import train
+    from train_ranker import SHIPPED_SIGNALS, train
 
-    subsets = {
-        "all": ("signature", "bm25", "cosine", "setting", "words"),
-        "-signature": ("bm25", "cosine", "setting", "words"),
-        "-bm25": ("signature", "cosine", "setting", "words"),
-        "-cosine": ("signature", "bm25", "setting", "words"),
-        "-setting": ("signature", "bm25", "cosine", "words"),
-        "-words": ("signature", "bm25", "cosine", "setting"),
-        "signature only": ("signature",),
-        "bm25 only": ("bm25",),
-        "cosine only": ("cosine",),
-        "words only": ("words",),
-    }
+    from diagnostics.signals import SIGNAL_KINDS
+
+    # the shipped signals, each one left out, each unshipped one added, and each alone
+    subsets = {"shipped": SHIPPED_SIGNALS}
+    subsets.update({f"-{s}": tuple(x for x in SHIPPED_SIGNALS if x != s) for s in SHIPPED_SIGNALS})
+    subsets.update(
+        {
+            f"+{s}": tuple(x for x in SIGNAL_KINDS if x in SHIPPED_SIGNALS or x == s)
+            for s in SIGNAL_KINDS
+            if s not in SHIPPED_SIGNALS
+        }
+    )
+    subsets.update({f"{s} only": (s,) for s in SIGNAL_KINDS})
     sets = {name: q.load_set(name) for name in q.OPEN_SETS if name != "corpus"}
     sets.update({name: q.load_set(name) for name in q.FLOOR_SETS})
     shown_sets = ("corpus", "spent", *sets.keys())
