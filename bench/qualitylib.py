@@ -9,7 +9,8 @@ the corpus (TRAINING_SETS); their figures are out-of-fold like the corpus's. hel
 spent at the end of the sixth session, heldout9, spent at the end of the seventh, and
 heldout10, spent at the end of the eighth, heldout11, spent at the end of the tenth,
 heldout12, spent at the end of the eleventh, heldout13, spent at the end of the
-thirteenth, and heldout14, spent at the end of the fourteenth, are not in it (FLOOR_SETS; docs/ranking.md says why).
+thirteenth, and heldout14, spent at the end of the fourteenth, are not in it (FLOOR_SETS;
+docs/ranking.md says why).
 """
 
 from __future__ import annotations

@@ -17,7 +17,6 @@ single-signal ranking of diagnostics/ranking.py runs instead.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from html import escape
 from typing import Any
 
 from diagnostics import budget
@@ -263,7 +262,7 @@ def _search(
     shown: search alone 766, the two fused as /search fuses them 769, the ranker's first 772.
     """
     first = [
-        SearchHit(entry.slug, entry.title, entry.summary, entry.url, escape(entry.summary), p)
+        SearchHit.of_entry(entry, p)
         for slug, p in closest or []
         if (entry := kb.entries.get(slug)) is not None
     ]

@@ -59,6 +59,7 @@ from pathlib import Path
 from diagnostics.matcher import get_matcher
 from kb import index as kb_index
 from kb.index import KnowledgeBase
+from kb.loader import Entry
 from kb.textindex import (
     CJK_RUN,
     HANGUL_RUN,
@@ -87,6 +88,13 @@ class SearchHit:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+    @classmethod
+    def of_entry(cls, entry: Entry, score: float) -> SearchHit:
+        """An entry no word matched, shown with its summary as the snippet."""
+        return cls(
+            entry.slug, entry.title, entry.summary, entry.url, html.escape(entry.summary), score
+        )
 
 
 def _connection(path: Path) -> sqlite3.Connection:
@@ -668,9 +676,7 @@ def _combine(
         entry = kb.entries.get(slug)
         if entry is None:
             continue
-        hit = by_slug.get(slug) or SearchHit(
-            entry.slug, entry.title, entry.summary, entry.url, html.escape(entry.summary), 0.0
-        )
+        hit = by_slug.get(slug) or SearchHit.of_entry(entry, 0.0)
         score = max(hit.score, 0.0) / best_bm25 + ALL_WORDS_BONUS * (slug in every)
         score += SIGNATURE_WEIGHT * signed.get(slug, 0.0)
         if similarities is not None:
@@ -734,9 +740,7 @@ def _fused(
     for slug in ranker_rank:
         entry = kb.entries.get(slug)
         if slug not in by_slug and entry is not None:
-            by_slug[slug] = SearchHit(
-                entry.slug, entry.title, entry.summary, entry.url, html.escape(entry.summary), floor
-            )
+            by_slug[slug] = SearchHit.of_entry(entry, floor)
     scored = []
     for slug, hit in by_slug.items():
         score = hit.score
@@ -848,9 +852,7 @@ def _exact_first(
     rest = [hit for hit in hits if hit.slug != exact.slug]
     top = next((hit for hit in hits if hit.slug == exact.slug), None)
     if top is None:
-        top = SearchHit(
-            exact.slug, exact.title, exact.summary, exact.url, html.escape(exact.summary), 0.0
-        )
+        top = SearchHit.of_entry(exact, 0.0)
     top.score = max([top.score, *(hit.score for hit in rest)]) + 1.0
     return [top, *rest][:limit]
 

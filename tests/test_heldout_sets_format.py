@@ -84,13 +84,13 @@ MINIMUM_OF = {
     # engine work, each round checked by a blind second labelling; 15 of them configs
     # (tests/heldout12/README.md)
     "heldout12": {"pastes": 126, "prose": 76, "config": 15, "log+traceback": 35},
-    # heldout13 (scored once at the end of the thirteenth session, spent): 25 pastes from four collectors in the eleventh session, after
-    # heldout12's sealed run, grown to 120 by ten more at the start of the twelfth, before its
+    # heldout13 (scored once at the end of the thirteenth session, spent): 25 pastes from
+    # four collectors in the eleventh session, after heldout12's sealed run, grown to 120 by ten more at the start of the twelfth, before its
     # engine work, each round checked by a blind second labelling; 13 of them configs
     # (tests/heldout13/README.md)
     "heldout13": {"pastes": 120, "prose": 70, "config": 13, "log+traceback": 37},
-    # heldout14 (scored once at the end of the fourteenth session, spent): 13 pastes from one collector at the end of the twelfth
-    # session, with heldout13 complete and unscored; 105 more from eight collectors in the
+    # heldout14 (scored once at the end of the fourteenth session, spent): 13 pastes from
+    # one collector at the end of the twelfth session, with heldout13 complete and unscored; 105 more from eight collectors in the
     # thirteenth, each round checked by a blind second labelling (13 disputed taken out); 3
     # more at the start of the fourteenth (2 disputed taken out), before its one run
     # (tests/heldout14/README.md)
