@@ -95,10 +95,11 @@ MINIMUM_OF = {
     # more at the start of the fourteenth (2 disputed taken out), before its one run
     # (tests/heldout14/README.md)
     "heldout14": {"pastes": 121, "prose": 78, "config": 9, "log+traceback": 34},
-    # heldout15 (sealed, started): 13 pastes from three collectors in the fourteenth session,
-    # with heldout14 complete and unscored, checked by a blind second labelling (2 unclear
-    # taken out); no config yet (tests/heldout15/README.md)
-    "heldout15": {"pastes": 13, "prose": 11, "config": 0, "log+traceback": 2},
+    # heldout15 (sealed, growing): 13 pastes from three collectors in the fourteenth session,
+    # 66 more from ten at the start of the fifteenth, each round checked by a blind second
+    # labelling (2 unclear and 5 disputed taken out); 16 of them configs
+    # (tests/heldout15/README.md). Still short of MINIMUM's 120: grown before its one run.
+    "heldout15": {"pastes": 79, "prose": 40, "config": 16, "log+traceback": 23},
 }
 
 
@@ -154,7 +155,7 @@ QUERY_COLUMNS = ["query", "expected", "source", "language"]
         ("queries_real9", "heldout12", 84),
         ("queries_real10", "heldout13", 71),
         ("queries_real11", "heldout14", 94),
-        ("queries_real12", "heldout15", 10),
+        ("queries_real12", "heldout15", 58),
     ],
 )
 def test_real_titles_carry_their_paste_label(folder, pastes, min_rows):
