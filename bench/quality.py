@@ -298,7 +298,7 @@ def ablate(kb) -> None:
             )
     print(
         "* out-of-fold (5-fold CV over the corpus and the spent sets heldout3..7); "
-        "the others use the full fit (heldout8 and later: floors, not trained on)"
+        "the others use the full fit (heldout12 and later: floors, not trained on)"
     )
 
 

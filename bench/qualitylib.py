@@ -4,13 +4,11 @@ Sets are folders of tests/ in the corpus format (tests/corpus_loader.py). The
 sealed set (SEALED: heldout15, started in the fourteenth session; heldout14 and its titles
 queries_real11 were scored at the end of the fourteenth) is only read when a caller
 passes `sealed=True`, which only `bench/quality.py --sealed` does. The spent held-out sets
-(heldout3..heldout7: each scored once as a sealed set, read since) train the ranker with
-the corpus (TRAINING_SETS); their figures are out-of-fold like the corpus's. heldout8,
-spent at the end of the sixth session, heldout9, spent at the end of the seventh, and
-heldout10, spent at the end of the eighth, heldout11, spent at the end of the tenth,
-heldout12, spent at the end of the eleventh, heldout13, spent at the end of the
-thirteenth, and heldout14, spent at the end of the fourteenth, are not in it (FLOOR_SETS;
-docs/ranking.md says why).
+(heldout3..heldout11: each scored once as a sealed set, read since) train the ranker with
+the corpus (TRAINING_SETS); their figures are out-of-fold like the corpus's (heldout8..11
+since the fifteenth session: docs/ranking.md "Fifteenth session"). heldout12, spent at the
+end of the eleventh session, heldout13, spent at the end of the thirteenth, and heldout14,
+spent at the end of the fourteenth, are not in it (FLOOR_SETS).
 """
 
 from __future__ import annotations
@@ -35,14 +33,16 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 # queries_real11 at the end of the fourteenth (BM25 out of the ranker).
 SEALED: frozenset[str] = frozenset({"heldout15"})  # started in the fourteenth session
 # Spent held-out sets: each was scored once as a sealed set, then read to find weaknesses.
-# Their pastes train the ranker's weights and thresholds with the corpus (never signatures
-# or examples): 647 real pastes that the corpus lacked, with 90 `_none` near-misses that
-# calibrate `high` (docs/ranking.md "Sixth session: the spent sets train the ranker").
-SPENT = ("heldout3", "heldout4", "heldout5", "heldout6", "heldout7")
+# Their pastes train the ranker's weights and thresholds and the word model with the corpus
+# (never signatures or examples): 647 real pastes that the corpus lacked, with 90 `_none`
+# near-misses that calibrate `high` (docs/ranking.md "Sixth session: the spent sets train
+# the ranker"), and 504 more since the fifteenth session (heldout8..11).
+SPENT = tuple(f"heldout{n}" for n in range(3, 12))  # heldout3..heldout11
 TRAINING_SETS = ("corpus", *SPENT)
 OPEN_SETS = ("corpus", "heldout", "heldout2")
-# Spent sets that are regression floors and not trained on (the ablation shows them too)
-FLOOR_SETS = tuple(f"heldout{n}" for n in range(8, 15))  # heldout8..heldout14
+# Spent sets that are regression floors and not trained on (the ablation shows them too);
+# heldout8..11 were floors too until the fifteenth session
+FLOOR_SETS = tuple(f"heldout{n}" for n in range(12, 15))  # heldout12..heldout14
 FOLDS = 5
 L2_GRID = (0.03, 0.1, 0.3, 1.0, 3.0)
 # L2 strengths tried for the entries' intercepts (learned_rank.RankerModel.entry_priors),

@@ -230,7 +230,10 @@ def is_sure(
 ) -> bool:
     """Whether the first entry (`top`, a Candidate) is `high`: its probability reaches
     `needed`, the paste has no exception its evidence leaves unexplained (two problems in
-    one paste: never sure which one is asked about), when the setting signal
+    one paste: never sure which one is asked about), its evidence is not only errors quoted
+    in someone's sentences (signals.in_sentence: "I get "NOAUTH Authentication required"
+    when I set a password" is how near-misses with another cause read, more often than the
+    software's own log line or traceback does), when the setting signal
     counted for it, it reaches `needed` without that signal's part too (the settings a
     paste sets say what it is about, not that its problem happened), and it is the first
     entry without the word signal's part too (diagnostics/words.py: the words people use for
@@ -254,7 +257,7 @@ def sure_up_to(
     """The highest threshold at which this answer is `high` (is_sure's gates; 0.0: never).
     bench/train_ranker.py chooses the threshold over these values, so an answer the gates
     keep at `possible` whatever its probability does not raise the threshold for others."""
-    if top.leaves_exception:
+    if top.leaves_exception or top.only_quoted:
         return 0.0
     if top.setting > 0 and without_setting is not None:
         probability = min(probability, without_setting())

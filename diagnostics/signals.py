@@ -291,6 +291,9 @@ class Candidate:
     setting: float = 0.0  # BM25 of the paste's setting names (diagnostics/setting_names.py)
     word_p: float = 0.0  # the word model's probability (diagnostics/words.py)
     word_rank: int = 0  # 1-based among the word model's first WORD_RANKS; 0 = not there
+    # how many of its signatures hit only inside someone's sentences ("I get a "NOAUTH
+    # Authentication required" error when ..."), never on a line the software printed
+    quoted_hits: int = 0
     # an exception of the paste that none of this entry's evidence lines is: the paste
     # has a second problem, and the entry may not be the one the user is asking about
     leaves_exception: bool = False
@@ -305,6 +308,12 @@ class Candidate:
     @property
     def sig_max(self) -> float:
         return max(self.weights, default=0.0)
+
+    @property
+    def only_quoted(self) -> bool:
+        """Its evidence is errors quoted in someone's sentences, nothing the software printed
+        and no rule finding."""
+        return bool(self.weights) and self.quoted_hits == len(self.weights) and not self.rule
 
     @property
     def precise(self) -> bool:
@@ -397,6 +406,33 @@ def _context_only(hit: Any, context_lines: list[str]) -> bool:
         if regex is None or rest == text or regex.search(rest):
             return False
     return True
+
+
+# someone's sentence: three or more plain words from its start (after list and quote marks,
+# with quoted or backticked spans taken out) and a word of someone telling what happened to
+# them; a line the software printed starts with a name, a code, a bracket, a number or
+# `Word:`, and its messages ("No nodes replied within time constraint.") tell no one's story
+_QUOTED_SPAN = re.compile(r'"[^"]*"|`[^`]*`|“[^”]*”')
+_SENTENCE = re.compile(r"^[\s>*#|\-]*[A-Za-z][a-z']*,?(?:\s+[A-Za-z][a-z']*,?){2,}(?:\s|$)")
+_TELLING = re.compile(
+    r"\b(?:I|I'm|I've|I'd|we|we're|we've|my|our|me|us|you|your|get|gets|getting|got|try|"
+    r"trying|tried|see|seeing|saw|results|happens|happened|when|whenever|keeps?|throws?)\b",
+    re.IGNORECASE,
+)
+
+
+def in_sentence(text: str) -> bool:
+    """Whether a paste line is someone's sentence rather than the software's output."""
+    told = _QUOTED_SPAN.sub(" ", text)
+    return bool(_SENTENCE.match(told) and _TELLING.search(told))
+
+
+def _only_in_sentences(hit: Any, logged_lines: set[int]) -> bool:
+    """True when every evidence line of the hit is a sentence, none a log record."""
+    evidence = [e for e in hit.evidence if e.get("text")]
+    return bool(evidence) and all(
+        e.get("line") not in logged_lines and in_sentence(e["text"]) for e in evidence
+    )
 
 
 def informative_text(parsed: Any, limit: int = MAX_SIGNAL_CHARS) -> str:
@@ -717,6 +753,7 @@ def paste_signals(
         return candidates.setdefault(slug, Candidate(slug))
 
     context_lines: list[str] | None = None  # computed on the first weak hit
+    logged_lines: set[int] | None = None  # the log records' lines, on the first hit
     if "signature" in use:
         for hit in sorted(hits, key=lambda h: -h.signature.weight):
             slug = hit.signature.slug
@@ -733,6 +770,10 @@ def paste_signals(
                 continue
             item.weights.append(weight)
             item.evidence.extend(hit.evidence)
+            if logged_lines is None:
+                logged_lines = {record.line for record in parsed.log_lines}
+            if _only_in_sentences(hit, logged_lines):
+                item.quoted_hits += 1
             for key, value in hit.facts.items():
                 item.facts.setdefault(key, value)
         for finding in findings:

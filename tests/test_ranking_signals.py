@@ -10,7 +10,7 @@ import pytest
 from diagnostics.engine import diagnose
 from diagnostics.learned_rank import entry_thresholds, fit, high_threshold, load_model, predict
 from diagnostics.ranking import WORDING
-from diagnostics.signals import bm25_scores, informative_text, is_context_line
+from diagnostics.signals import bm25_scores, in_sentence, informative_text, is_context_line
 from kb.index import get_kb
 from kb.textindex import fold_for_index, fold_for_signals, query_pieces
 from kb.vectors import DIM, get_model
@@ -75,7 +75,11 @@ def test_the_retry_notice_alone_is_context_even_wrapped_into_the_error_above(kb)
     assert result.matches[0].score > 0.95
     assert len(result.matches) == 1 or result.matches[1].score < 0.02
     alone = diagnose("Trying again in 2.00 seconds... (1/100)\n", kb=kb)
-    assert all(m.slug != "broker-connection-refused" or not m.weights for m in alone.matches)
+    # (the entry may still be listed by wording, never by a signature hit on the notice)
+    assert all(
+        m.slug != "broker-connection-refused" or all(e["source"] == WORDING for e in m.evidence)
+        for m in alone.matches
+    )
 
 
 def test_a_clean_single_error_text_of_one_entry_is_first_by_far(kb):
@@ -251,6 +255,71 @@ def test_an_exception_that_is_part_of_the_entrys_own_failure_keeps_high(kb):
     )
     result = diagnose(paste, kb=kb)
     assert result.matches[0].slug == "unregistered-task" and result.confidence == "high"
+
+
+@pytest.mark.parametrize(
+    "line, told",
+    [
+        (
+            'get "ResponseError: NOAUTH Authentication required." when I set the redis password',
+            True,
+        ),
+        (
+            "Currently I am trying to connect to rabbitmq but I am getting the following error.",
+            True,
+        ),
+        ("When I run `celery -A proj inspect active`, the response is `Error: No nodes`", True),
+        ("> we see this error every time the worker starts", True),
+        ("redis.exceptions.AuthenticationError: Authentication required.", False),
+        ("[2026-11-30 10:00:01,123: ERROR/MainProcess] consumer: Cannot connect to x", False),
+        ("ACCESS_REFUSED - Login was refused using authentication mechanism PLAIN.", False),
+        # the software's own sentences tell no one's story
+        ("No nodes replied within time constraint.", False),
+        ("Received unregistered task of type 'app.tasks.x'.", False),
+        ("Error 111 connecting to 127.0.0.1:6379. Connection refused.", False),
+    ],
+)
+def test_someones_sentence_is_told_apart_from_the_softwares_output(line, told):
+    assert in_sentence(line) is told
+
+
+SAID_AND_LOGGED = (
+    'I get "NOAUTH Authentication required." when I set a password in the redis URL\n',
+    "[2026-11-30 10:00:01,123: ERROR/MainProcess] consumer: Cannot connect to "
+    "redis://:**@127.0.0.1:6379/0: Authentication required..\n",
+)
+
+
+def test_an_error_only_quoted_in_someones_sentence_is_never_high(kb):
+    """Near-misses that carry an entry's exact error text most often quote it in a sentence
+    about another cause (a client bug, a firewall): the entry is listed, never `high`; the
+    same error as the worker logged it can be."""
+    said = diagnose(SAID_AND_LOGGED[0], kb=kb)
+    assert said.matches[0].slug == "broker-access-refused"
+    assert said.confidence == "possible"
+    both = diagnose("".join(SAID_AND_LOGGED), kb=kb)
+    assert both.matches[0].slug == "broker-access-refused"
+    assert both.matches[0].evidence[0]["line"] in (1, 2)
+
+
+def test_kombus_no_hostname_warning_keeps_the_refusal_after_it_from_high(kb):
+    """kombu falls back to localhost when the URL has no host left (reserved characters in
+    the password, or an empty variable): the refusal that follows is answered, but not
+    `high`, since the warning is evidence for the credentials' entry too; without the
+    warning the same refusal is `high`."""
+    warning = (
+        "[2025-12-18 18:22:21,542: WARNING/MainProcess] No hostname was supplied. "
+        "Reverting to default 'localhost'\n"
+    )
+    refusal = (
+        "[2025-12-18 18:22:21,858: ERROR/MainProcess] consumer: Cannot connect to "
+        "amqp://guest:**@localhost:5672//: [Errno 111] Connection refused.\n"
+    )
+    alone = diagnose(refusal, kb=kb)
+    assert alone.matches[0].slug == "broker-connection-refused" and alone.confidence == "high"
+    both = diagnose(warning + refusal, kb=kb)
+    assert both.matches[0].slug == "broker-connection-refused"
+    assert both.confidence == "possible"
 
 
 THREE_ERRORS = """\
@@ -524,10 +593,10 @@ def test_sealed_sets_are_not_read_without_the_flag(monkeypatch):
     qualitylib = _qualitylib()
     # nothing is sealed between the eighth session's run and the next set: seal a spent set
     # to check the guard itself
-    monkeypatch.setattr(qualitylib, "SEALED", frozenset({"heldout9"}))
+    monkeypatch.setattr(qualitylib, "SEALED", frozenset({"heldout13"}))
     with pytest.raises(SystemExit):
-        qualitylib.load_set("heldout9")
-    assert len(qualitylib.load_set("heldout9", sealed=True)) == 122
+        qualitylib.load_set("heldout13")
+    assert len(qualitylib.load_set("heldout13", sealed=True)) == 120
     # the spent sets train the ranker: read without the flag, never the sealed one
     assert set(qualitylib.SPENT) <= set(qualitylib.TRAINING_SETS)
     assert not qualitylib.SEALED & set(qualitylib.TRAINING_SETS)

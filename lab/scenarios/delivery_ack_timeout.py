@@ -80,7 +80,8 @@ def run(lab) -> None:
     code = broken.exited(TASK_SECONDS + 20)
     lab.expect(code == 1, f"the broken worker exit code: {code}")
     capture = segment(broken.text(), r"Unrecoverable error", max_lines=80)
-    lab.diagnose(capture, "worker log: 406 after consumer_timeout")
+    # first at 0.9936 against 0.9940 since the fifteenth session's retrain (lab/README.md)
+    lab.diagnose(capture, "worker log: 406 after consumer_timeout", confidence="possible")
     line = log.wait_for(r"has timed out waiting for delivery acknowledgement", timeout=5)
     if line:
         lines = [x for x in log.lines() if "delivery acknowledgement" in x][:2]
