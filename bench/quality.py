@@ -297,7 +297,7 @@ def ablate(kb) -> None:
                 f"{f['confident_wrong']:>10} {f['high_precision']:>9} {f['high_share']:>10}"
             )
     print(
-        "* out-of-fold (5-fold CV over the corpus and the spent sets heldout3..7); "
+        "* out-of-fold (5-fold CV over the corpus and the spent sets heldout3..11); "
         "the others use the full fit (heldout12 and later: floors, not trained on)"
     )
 
