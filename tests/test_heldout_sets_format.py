@@ -95,8 +95,8 @@ MINIMUM_OF = {
     # more at the start of the fourteenth (2 disputed taken out), before its one run
     # (tests/heldout14/README.md)
     "heldout14": {"pastes": 121, "prose": 78, "config": 9, "log+traceback": 34},
-    # heldout15 (sealed, growing): 13 pastes from three collectors in the fourteenth session,
-    # 108 more from sixteen in the fifteenth, each round checked by a blind second labelling
+    # heldout15 (scored once at the end of the fifteenth session): 13 pastes from three
+    # collectors in the fourteenth session, 108 more from sixteen in the fifteenth, each round checked by a blind second labelling
     # (2 unclear and 7 disputed taken out); 23 of them configs (tests/heldout15/README.md)
     "heldout15": {"pastes": 121, "prose": 62, "config": 23, "log+traceback": 36},
 }
