@@ -1,10 +1,10 @@
 """Shared by bench/train_ranker.py and bench/quality.py: sets, signals, cross-validation.
 
-Sets are folders of tests/ in the corpus format (tests/corpus_loader.py). A
-sealed set (SEALED: none since heldout15 and its titles queries_real12 were scored at the end
-of the fifteenth session; the next one is collected before the next engine work) is only
-read when a caller passes `sealed=True`, which only `bench/quality.py --sealed` does. The spent held-out sets
-(heldout3..heldout11: each scored once as a sealed set, read since) train the ranker with
+Sets are folders of tests/ in the corpus format (tests/corpus_loader.py). A sealed set
+(SEALED: none since heldout15 and its titles queries_real12 were scored at the end of the
+fifteenth session; the next one is collected before the next engine work) is only read when
+a caller passes `sealed=True`, which only `bench/quality.py --sealed` does. The spent held-out
+sets (heldout3..heldout11: each scored once as a sealed set, read since) train the ranker with
 the corpus (TRAINING_SETS); their figures are out-of-fold like the corpus's (heldout8..11
 since the fifteenth session: docs/ranking.md "Fifteenth session"). heldout12, spent at the
 end of the eleventh session, heldout13, spent at the end of the thirteenth, heldout14, spent
