@@ -1,8 +1,8 @@
 """Shared by bench/train_ranker.py and bench/quality.py: sets, signals, cross-validation.
 
 Sets are folders of tests/ in the corpus format (tests/corpus_loader.py). A sealed set
-(SEALED: none since heldout15 and its titles queries_real12 were scored at the end of the
-fifteenth session; the next one is collected before the next engine work) is only read when
+(SEALED: heldout16 and its titles queries_real13, collected in the sixteenth session before
+its engine work was measured on anything but spent sets) is only read when
 a caller passes `sealed=True`, which only `bench/quality.py --sealed` does. The spent held-out
 sets (heldout3..heldout11: each scored once as a sealed set, read since) train the ranker with
 the corpus (TRAINING_SETS); their figures are out-of-fold like the corpus's (heldout8..11
@@ -33,7 +33,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 # heldout13 and queries_real10 at the end of the thirteenth (the word signal), heldout14 and
 # queries_real11 at the end of the fourteenth (BM25 out of the ranker), heldout15 and
 # queries_real12 at the end of the fifteenth (heldout8..11 in training, the sentence gate).
-SEALED: frozenset[str] = frozenset()  # the next set (heldout16) is not started yet
+SEALED: frozenset[str] = frozenset({"heldout16"})  # collected in the sixteenth session
 # Spent held-out sets: each was scored once as a sealed set, then read to find weaknesses.
 # Their pastes train the ranker's weights and thresholds and the word model with the corpus
 # (never signatures or examples): 647 real pastes that the corpus lacked, with 90 `_none`
