@@ -2,14 +2,12 @@
 
 Sets are folders of tests/ in the corpus format (tests/corpus_loader.py). A sealed set
 (SEALED: heldout16 and its titles queries_real13, collected in the sixteenth session before
-its engine work was measured on anything but spent sets) is only read when
-a caller passes `sealed=True`, which only `bench/quality.py --sealed` does. The spent held-out
-sets (heldout3..heldout11: each scored once as a sealed set, read since) train the ranker with
-the corpus (TRAINING_SETS); their figures are out-of-fold like the corpus's (heldout8..11
-since the fifteenth session: docs/ranking.md "Fifteenth session"). heldout12, spent at the
-end of the eleventh session, heldout13, spent at the end of the thirteenth, heldout14, spent
-at the end of the fourteenth, and heldout15, spent at the end of the fifteenth, are not in it
-(FLOOR_SETS).
+its engine work was measured on anything but spent sets) is only read when a caller passes
+`sealed=True`, which only `bench/quality.py --sealed` does. The spent held-out sets
+(heldout3..heldout14: each scored once as a sealed set, read since) train the ranker with the
+corpus (TRAINING_SETS); their figures are out-of-fold like the corpus's (heldout8..11 since the
+fifteenth session, heldout12..14 since the sixteenth: docs/ranking.md). heldout15, spent at the
+end of the fifteenth session, is not in it (FLOOR_SETS).
 """
 
 from __future__ import annotations
@@ -38,13 +36,14 @@ SEALED: frozenset[str] = frozenset({"heldout16"})  # collected in the sixteenth 
 # Their pastes train the ranker's weights and thresholds and the word model with the corpus
 # (never signatures or examples): 647 real pastes that the corpus lacked, with 90 `_none`
 # near-misses that calibrate `high` (docs/ranking.md "Sixth session: the spent sets train
-# the ranker"), and 504 more since the fifteenth session (heldout8..11).
-SPENT = tuple(f"heldout{n}" for n in range(3, 12))  # heldout3..heldout11
+# the ranker"), 504 more since the fifteenth session (heldout8..11) and 367 more since the
+# sixteenth (heldout12..14, with the first 39 real pastes of queue-without-consumer).
+SPENT = tuple(f"heldout{n}" for n in range(3, 15))  # heldout3..heldout14
 TRAINING_SETS = ("corpus", *SPENT)
 OPEN_SETS = ("corpus", "heldout", "heldout2")
 # Spent sets that are regression floors and not trained on (the ablation shows them too);
-# heldout8..11 were floors too until the fifteenth session
-FLOOR_SETS = tuple(f"heldout{n}" for n in range(12, 16))  # heldout12..heldout15
+# heldout8..11 were floors too until the fifteenth session, heldout12..14 until the sixteenth
+FLOOR_SETS = ("heldout15",)
 FOLDS = 5
 L2_GRID = (0.03, 0.1, 0.3, 1.0, 3.0)
 # L2 strengths tried for the entries' intercepts (learned_rank.RankerModel.entry_priors),

@@ -731,6 +731,7 @@ def present_match(match: dict[str, Any], kb: Any, lang: str = "en") -> dict[str,
         out.setdefault("url", "")
         out.setdefault("fix", "")
         out.setdefault("examples", {})
+        out.setdefault("confirm", "")
     else:
         out["title"] = entry_title(entry, lang)
         out["url"] = entry_url(entry, lang)
@@ -738,6 +739,8 @@ def present_match(match: dict[str, Any], kb: Any, lang: str = "en") -> dict[str,
         out["fix"] = entry.render_section("fix", filled, lang)
         # the fix's values the paste did not give: shown as examples, and named under it
         out["examples"] = entry.section_defaults("fix", filled, lang)
+        # the one check that tells the reader whether this cause is theirs
+        out["confirm"] = entry.render_confirm(filled, lang)
     out["check_url"] = live_check_url(match.get("slug", ""), facts)
     return out
 

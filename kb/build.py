@@ -60,6 +60,7 @@ class Policy:
     min_keywords_ko: int = 2
     korean_body: bool = True
     references: bool = True  # a `## References` section
+    confirm: bool = True  # a `confirm` question (shown beside each match of a diagnosis)
     code_references: bool = True  # rules' messages, slugs named by code, templates, corpora
 
 
@@ -67,7 +68,12 @@ SITE_POLICY = Policy()
 # The tiny KB under tests/fixtures tests the machinery, not the content: no corpus or
 # code points at it and its entries are one-liners. Examples and signatures still run.
 FIXTURE_POLICY = Policy(
-    min_examples=1, min_keywords_ko=1, korean_body=False, references=False, code_references=False
+    min_examples=1,
+    min_keywords_ko=1,
+    korean_body=False,
+    references=False,
+    code_references=False,
+    confirm=False,
 )
 
 
@@ -196,6 +202,8 @@ def check_completeness(entries: list[Entry], policy: Policy) -> list[ContentErro
             error("title_ko", f"needs a Korean body ({entry.slug}.ko.md)")
         if policy.references and "references" not in {s["id"] for s in entry.section_templates}:
             error("title", "needs a '## References' section")
+        if policy.confirm and not entry.confirm:
+            error("title", "needs 'confirm: {en: ..., ko: ...}', the question that confirms it")
     return errors
 
 

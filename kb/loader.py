@@ -25,6 +25,7 @@ from kb.render import (
     RenderedBody,
     defaults_shown,
     fill_placeholders,
+    inline_html,
     render_body,
 )
 
@@ -68,6 +69,7 @@ KNOWN_KEYS = set(ENTRY_KEYS_REQUIRED) | {
     "defaults",
     "messages",
     "not_reproducible",
+    "confirm",
     *FOREIGN_KEYWORDS,
 }
 MESSAGE_LANGS = ("en", "ko")
@@ -75,6 +77,9 @@ MESSAGE_PLACEHOLDER = re.compile(r"\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}")
 MIN_EXAMPLES = 3
 MIN_COUNTER_EXAMPLES = 1
 MIN_KEYWORDS_KO = 2
+# `confirm`: one yes/no question per language that tells a reader whether this entry's cause
+# is theirs (shown beside each match of a diagnosis)
+MAX_CONFIRM_CHARS = 240
 
 
 @dataclass(frozen=True)
@@ -138,6 +143,8 @@ class Entry:
     examples: list[str] = field(default_factory=list)
     counter_examples: list[str] = field(default_factory=list)
     messages: dict[str, dict[str, str]] = field(default_factory=dict)  # rule id -> {en, ko}
+    # {en, ko}: the one check that tells whether this entry is the reader's problem
+    confirm: dict[str, str] = field(default_factory=dict)
     section_templates: list[dict[str, str]] = field(default_factory=list)
     body_text: str = ""
     section_templates_ko: list[dict[str, str]] = field(default_factory=list)
@@ -163,6 +170,11 @@ class Entry:
             Section(s["id"], s["title"], fill_placeholders(s["html"], {}, self.defaults, lang))
             for s in self._templates(lang)
         ]
+
+    def render_confirm(self, facts: Mapping[str, str] | None = None, lang: str = "en") -> str:
+        """HTML of the `confirm` question in `lang`, its names filled from `facts`, else defaults."""
+        text = self.confirm.get(lang) or self.confirm.get("en", "")
+        return inline_html(text, facts or {}, self.defaults, lang) if text else ""
 
     def render_section(
         self, section_id: str, facts: Mapping[str, str] | None = None, lang: str = "en"
@@ -407,7 +419,32 @@ def _build_entry(
         examples=str_list("examples"),
         counter_examples=str_list("counter_examples"),
         messages=_build_messages(data.get("messages"), lines.get("messages", 1), error),
+        confirm=_build_confirm(data.get("confirm"), defaults, lines.get("confirm", 1), error),
     )
+
+
+def _build_confirm(raw: Any, defaults: dict, line: int, error) -> dict[str, str]:
+    """`confirm: {en: "...", ko: "..."}`: a yes/no question whose placeholders are defaults."""
+    if raw is None:
+        return {}
+    texts = _strip_lines(raw)
+    if not isinstance(texts, dict) or sorted(texts) != sorted(MESSAGE_LANGS):
+        error(line, "'confirm' must be a mapping with a string for each of en, ko")
+        return {}
+    out = {}
+    for lang in MESSAGE_LANGS:
+        text = texts[lang]
+        if not isinstance(text, str) or not text.strip():
+            error(line, f"confirm.{lang} must be a non-empty string")
+            continue
+        text = " ".join(text.split())
+        if len(text) > MAX_CONFIRM_CHARS:
+            error(line, f"confirm.{lang} is {len(text)} characters (at most {MAX_CONFIRM_CHARS})")
+        unknown = sorted(set(MESSAGE_PLACEHOLDER.findall(text)) - {str(k) for k in defaults})
+        if unknown:
+            error(line, f"confirm.{lang} uses {unknown}: only the entry's defaults are filled")
+        out[lang] = text
+    return out
 
 
 def _build_messages(raw: Any, line: int, error) -> dict[str, dict[str, str]]:

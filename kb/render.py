@@ -282,6 +282,21 @@ def fill_placeholders(
     return _TOKEN.sub(replace, section_html)
 
 
+_CODE_SPAN = re.compile(r"`([^`]+)`")
+
+
+def inline_html(
+    text: str, facts: Mapping[str, str], defaults: Mapping[str, str], lang: str = "en"
+) -> str:
+    """One line of plain text as HTML: escaped, `code` spans, placeholders filled.
+
+    For short front-matter texts (an entry's `confirm` question): no other Markdown."""
+    escaped = html.escape(text, quote=False)
+    with_code = _CODE_SPAN.sub(lambda m: f"<code>{m.group(1)}</code>", escaped)
+    tokens = PLACEHOLDER.sub(lambda m: placeholder_token(m.group(1)), with_code)
+    return fill_placeholders(tokens, facts, defaults, lang)
+
+
 def uses_defaults(filled_html: str) -> bool:
     """True when filled HTML shows at least one default (an example value)."""
     return f'<span class="{DEFAULT_CLASS}"' in filled_html

@@ -157,7 +157,7 @@ def test_as_dict_holds_keys_and_evidence_and_the_presenter_adds_the_words(kb):
     assert set(match) == {"slug", "confidence", "score", "evidence", "facts"}
     assert set(match["evidence"][0]) == {"line", "text", "signature"}
     shown = present_diagnosis(data, kb=kb)["matches"][0]
-    assert set(shown) == set(match) | {"title", "url", "fix", "check_url", "examples"}
+    assert set(shown) == set(match) | {"title", "url", "fix", "check_url", "examples", "confirm"}
     # the fix's values the paste did not give are named: the QoS line gives the queue
     assert shown["examples"] == {}
     bare = present_match({"slug": "quorum-queue-global-qos", "facts": {}}, kb=kb)

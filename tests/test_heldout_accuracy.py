@@ -41,8 +41,8 @@ TESTS = Path(__file__).parent
 # heldout6 116/124 (heldout3..6 were read for that work: tuning figures). One paste below.
 FLOORS = {
     "heldout": 58 / 59,  # eighth session: 57/59
-    "heldout2": 43 / 44,  # eighth session: 42/44
-    "heldout3": 119 / 124,  # eighth session: 113/124
+    "heldout2": 44 / 44,  # eighth session: 42/44
+    "heldout3": 121 / 124,  # eighth session: 113/124
     # tenth session 123/135 and heldout6 115/124 in-sample with `bm25_head_rel` (their
     # out-of-fold figures, and the floors', rose or held in sum: docs/ranking.md)
     "heldout4": 135 / 135,  # eighth session: 124/135
@@ -51,7 +51,7 @@ FLOORS = {
     # priority-not-applied; another moved on the retrain); one below
     "heldout5": 132 / 134,  # eighth session: 119/134
     # scored once as a sealed set at the end of the fourth session's work: 96/124
-    "heldout6": 123 / 124,  # seventh and eighth session: 117/124 in-sample; tenth 115
+    "heldout6": 124 / 124,  # seventh and eighth session: 117/124 in-sample; tenth 115
     # scored once as a sealed set at the end of the fifth session's work: 102/130; after it,
     # worker-lost-oom no longer takes a native crash (SIGSEGV/SIGABRT): 103/130
     "heldout7": 128 / 130,  # sixth session: 105/130, seventh 106, eighth 107 (in-sample)
@@ -72,13 +72,13 @@ FLOORS = {
     # eleventh session (the floors raised to the measured figures): 95/122
     # thirteenth session (the word signal): 92/122
     # fourteenth session (no BM25 features): 92/122
-    "heldout9": 121 / 122,
+    "heldout9": 120 / 122,
     # scored once as a sealed set at the end of the eighth session's work: 100/129; not
     # trained on
     # eleventh session: 104/129
     # thirteenth session (the word signal): 107/129
     # fourteenth session (no BM25 features): 107/129
-    "heldout10": 126 / 129,
+    "heldout10": 127 / 129,
     # scored once as a sealed set at the end of the tenth session's work: 108/134; not
     # trained on
     # eleventh session: 106/134 after the entry queue-without-consumer (a 55th entry moves
@@ -86,27 +86,29 @@ FLOORS = {
     # answered with the new entry)
     # thirteenth session (the word signal): 112/134
     # fourteenth session (no BM25 features): 113/134
-    "heldout11": 133 / 134,
+    "heldout11": 134 / 134,
     # scored once as a sealed set at the end of the eleventh session's work: 93/126; not
     # trained on
     # after it, signatures for five of its misses' error texts (in-sample since): 97/126
     # thirteenth session (the word signal): 101/126
     # fourteenth session (no BM25 features): 100/126
-    "heldout12": 108 / 126,
+    "heldout12": 124 / 126,
     # scored once as a sealed set at the end of the thirteenth session's work (the word
     # signal, a336764): 74/120 (the twelfth session's engine: 69/120); not trained on.
     # The engine shipped after it (a looser word gate, the null trained on `_none` only): 74
     # fourteenth session (no BM25 features, a second batch of users' reports): 75/120
-    "heldout13": 77 / 120,
+    "heldout13": 119 / 120,
     # scored once as a sealed set at the end of the fourteenth session's work (BM25 out of the
     # ranker, b5a77ea): 69/121 (the thirteenth session's engine: 68/121); not trained on
     # fifteenth session (heldout8..11 train the ranker and the word model, sentence-only
     # evidence is never `high`): heldout12 100 -> 108, heldout13 75 -> 77, heldout14 69 -> 72;
     # heldout3..11 are in-sample since (the word model has read them), so near 100%
-    "heldout14": 72 / 121,
+    "heldout14": 120 / 121,
     # scored once as a sealed set at the end of the fifteenth session's work (4d5e65b): 76/121
-    # (the fourteenth session's engine: 78/121); not trained on
-    "heldout15": 76 / 121,
+    # (the fourteenth session's engine: 78/121); not trained on. Sixteenth session (heldout12..14
+    # train the ranker and the word model; other libraries' texts in three entries): 85/121,
+    # and heldout12..14 are in-sample since (near 100%); heldout9 121 -> 120 in the retrain
+    "heldout15": 85 / 121,
 }
 # Share of `high` answers measured with the ranker trained on the 556-paste corpus at
 # 99.5% precision (threshold 0.9954): corpus 247/556, heldout 35/59, heldout2 22/44,
@@ -151,24 +153,27 @@ FLOORS = {
 # `high` (learned_rank.is_sure): fewer `high` answers on every set (corpus 291 -> 221,
 # heldout12..14 76 -> 54) and none wrong on any set, the listed near-misses included;
 # the floors are the measured figures.
+# Sixteenth session: heldout12..14 train the ranker too (threshold 0.9930, out of 2,157
+# pastes): `high` a little lower on most sets (corpus 221 -> 216), higher on heldout12 and
+# heldout14 (in-sample now), none wrong on any set; the floors are the measured figures.
 MIN_HIGH_SHARE = {
-    "corpus": 221 / 639,
+    "corpus": 216 / 639,
     "heldout": 27 / 59,
-    "heldout2": 18 / 44,  # eleventh session: 18 -> 14 with the per-entry intercepts
-    "heldout3": 31 / 124,
-    "heldout4": 27 / 135,
+    "heldout2": 17 / 44,  # eleventh session: 18 -> 14 with the per-entry intercepts
+    "heldout3": 30 / 124,
+    "heldout4": 25 / 135,
     "heldout5": 36 / 134,
-    "heldout6": 29 / 124,  # sealed run: 36 `high`, 35 right
+    "heldout6": 25 / 124,  # sealed run: 36 `high`, 35 right
     "heldout7": 28 / 130,  # sealed run: 48 `high`, 44 right; eighth session 24 (l2 0.3)
     # ninth session 39: a bare certificate failure (no broker on its line) is no longer
     # `high` for broker-tls-errors (its generic signature 1.0 -> 0.8)
-    "heldout8": 38 / 119,  # sealed run: 51 `high`, 48 right; eighth session 40 (l2 0.3)
-    "heldout9": 27 / 122,  # sealed run: 26 `high`, 25 right; eleventh session 25 (intercepts)
+    "heldout8": 36 / 119,  # sealed run: 51 `high`, 48 right; eighth session 40 (l2 0.3)
+    "heldout9": 26 / 122,  # sealed run: 26 `high`, 25 right; eleventh session 25 (intercepts)
     "heldout10": 24 / 129,  # sealed run: 30 `high`, 29 right; tenth session 27, all right
-    "heldout11": 31 / 134,  # sealed run (tenth session): 27 `high`, all right
-    "heldout12": 21 / 126,  # sealed run (eleventh session): 26 `high`, 25 right
+    "heldout11": 29 / 134,  # sealed run (tenth session): 27 `high`, all right
+    "heldout12": 25 / 126,  # sealed run (eleventh session): 26 `high`, 25 right
     "heldout13": 18 / 120,  # sealed run (thirteenth session, a336764): 17 `high`, all right
-    "heldout14": 15 / 121,  # sealed run (fourteenth session, b5a77ea): 22 `high`, 20 right
+    "heldout14": 17 / 121,  # sealed run (fourteenth session, b5a77ea): 22 `high`, 20 right
     "heldout15": 21 / 121,  # sealed run (fifteenth session, 4d5e65b): 21 `high`, all right
 }
 # The one wrong `high` of heldout4's sealed run, kept visible rather than dropped: a paste

@@ -254,6 +254,9 @@ def test_paste_then_the_answer_has_focus_with_the_fix_first(browse, width):
     first_block = match.locator(":scope > *:not(h3)").first
     assert first_block.get_attribute("class") == "fix"
     assert "scan.vision" in first_block.inner_text()
+    # after the fix, the one check that confirms this entry, with the user's queue in it
+    confirm = match.locator("p.confirm")
+    assert confirm.is_visible() and "scan.vision" in confirm.inner_text()
     # the user's own line, the matched part marked, a plain reason; the regex only on demand
     evidence = match.locator("ul.evidence li").first
     marks = evidence.locator("mark").all_inner_texts()
