@@ -100,7 +100,8 @@ MINIMUM_OF = {
     # collectors in the fourteenth session, 108 more from sixteen in the fifteenth, each round checked by a blind second labelling
     # (2 unclear and 7 disputed taken out); 23 of them configs (tests/heldout15/README.md)
     "heldout15": {"pastes": 121, "prose": 62, "config": 23, "log+traceback": 36},
-    # heldout16 (sealed): 110 pastes from fifteen collectors at the start of the sixteenth
+    # heldout16 (scored once at the end of the sixteenth session): 110 pastes from fifteen
+    # collectors at the start of the sixteenth
     # session, while its engine work was measured on spent sets only, each round checked by a
     # blind second labelling (14 disputed and 3 vendor articles taken out); the public ground
     # gave 110, not 120: most threads with a visible cause are used (tests/heldout16/README.md)
