@@ -107,6 +107,8 @@ def _document(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
             ],
             # the body shows example values (defaults, dashed): say once what they are
             "has_examples": any(uses_defaults(s.html) for s in sections),
+            # the one check that tells a reader whether this is their problem (example values)
+            "confirm": mark_safe(entry.render_confirm({}, "ko" if korean else "en")),  # noqa: S308 - ours, escaped
             "body_lang": "ko" if korean and entry.has_korean_body else "en",
             "related": related,
             "korean": korean,

@@ -44,3 +44,10 @@ def edited_kb(settings, tmp_path):
         return serve_index(settings, content, tmp_path / "edited-index.sqlite3")
 
     return build
+
+
+def copy_fixture_content(tmp_path: Path) -> Path:
+    """A private copy of the fixture KB's content folder, for a test to edit."""
+    target = tmp_path / "content"
+    shutil.copytree(FIXTURE_CONTENT, target)
+    return target

@@ -4,14 +4,13 @@ beside every match of a diagnosis in the reader's language."""
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
 from kb.build import FIXTURE_POLICY, Policy, load_content
 from kb.render import inline_html
-from tests.kb_fixtures import FIXTURE_CONTENT
+from tests.kb_fixtures import copy_fixture_content
 
 QOS_LINE = (
     "amqp.exceptions.AMQPNotImplementedError: Basic.consume: (540) NOT_IMPLEMENTED - queue "
@@ -21,9 +20,7 @@ QOS_LINE = (
 
 @pytest.fixture
 def content(tmp_path) -> Path:
-    target = tmp_path / "content"
-    shutil.copytree(FIXTURE_CONTENT, target)
-    return target
+    return copy_fixture_content(tmp_path)
 
 
 def with_confirm(content: Path, confirm: str) -> None:
@@ -122,3 +119,31 @@ def test_a_korean_reader_gets_the_korean_question(client):
     first_en = confirm_paragraphs(english)[0]
     ko_word = next(w for w in entry.confirm["ko"].split() if re.fullmatch(r"[가-힣]+[?.,]?", w))
     assert ko_word in first_ko and ko_word not in first_en
+
+
+@pytest.mark.django_db
+def test_the_entry_page_asks_the_same_question_with_example_values(client):
+    from kb.index import get_kb
+
+    entry = get_kb().resolve("queue-without-consumer")
+    page = client.get("/kb/queue-without-consumer/").content.decode()
+    (paragraph,) = confirm_paragraphs(page)
+    assert "<code>rabbitmqctl list_queues" in paragraph
+    # no paste here: the queue is the entry's example value, marked as one
+    assert re.search(r'<span class="kb-default"[^>]*>reports</span>', paragraph)
+    korean = client.get("/kb/queue-without-consumer/?lang=ko").content.decode()
+    ko_word = next(w for w in entry.confirm["ko"].split() if re.fullmatch(r"[가-힣]+[?.,]?", w))
+    assert ko_word in confirm_paragraphs(korean)[0]
+
+
+@pytest.mark.django_db
+def test_the_cli_prints_each_matchs_question_as_plain_text(tmp_path, capsys):
+    from django.core.management import call_command
+
+    paste = tmp_path / "paste.txt"
+    paste.write_text(QOS_LINE)
+    with pytest.raises(SystemExit):
+        call_command("diagnose", str(paste))
+    checks = [line for line in capsys.readouterr().out.splitlines() if line.startswith("  check: ")]
+    assert checks and "orders.fast" in checks[0]
+    assert "<" not in checks[0] and "&quot;" not in checks[0] and "&#x27;" not in checks[0]

@@ -1,6 +1,5 @@
 """The content build: validation errors with file:line, atomic and idempotent rebuilds."""
 
-import shutil
 import sqlite3
 from pathlib import Path
 
@@ -11,14 +10,12 @@ from django.core.management.base import CommandError
 from diagnostics import validation
 from kb.build import FIXTURE_POLICY, Policy, build_index, load_content
 from kb.index import IndexUnavailable, get_kb
-from tests.kb_fixtures import FIXTURE_CONTENT
+from tests.kb_fixtures import copy_fixture_content
 
 
 @pytest.fixture
 def content(tmp_path) -> Path:
-    target = tmp_path / "content"
-    shutil.copytree(FIXTURE_CONTENT, target)
-    return target
+    return copy_fixture_content(tmp_path)
 
 
 def write(path: Path, text: str) -> None:

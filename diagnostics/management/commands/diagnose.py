@@ -7,7 +7,9 @@ Colour only when stdout is a TTY. `--json` prints the API's JSON body.
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
@@ -72,6 +74,8 @@ def render_text(result: dict, *, colour: bool) -> str:
             paint(f"{match['title']}", BOLD) + f"  [{match['confidence']}, score "
             f"{match['score']:.2f}]  {match['url']}"
         )
+        if match.get("confirm"):  # the entry's one check, as plain text
+            lines.append("  check: " + html.unescape(re.sub(r"<[^>]+>", "", match["confirm"])))
         for item in match["evidence"]:
             where = f"line {item['line']}: " if item.get("line") else ""
             lines.append(f"  {where}{item['text']}")
