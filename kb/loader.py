@@ -428,7 +428,7 @@ def _build_confirm(raw: Any, defaults: dict, line: int, error) -> dict[str, str]
     if raw is None:
         return {}
     texts = _strip_lines(raw)
-    if not isinstance(texts, dict) or sorted(texts) != sorted(MESSAGE_LANGS):
+    if not isinstance(texts, dict) or set(texts) != set(MESSAGE_LANGS):
         error(line, "'confirm' must be a mapping with a string for each of en, ko")
         return {}
     out = {}

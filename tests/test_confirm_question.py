@@ -61,6 +61,8 @@ def test_a_confirm_question_is_checked_at_build(content):
     [
         ('confirm: {en: "Is it?"}', "'confirm' must be a mapping with a string for each of en, ko"),
         ('confirm: "Is it?"', "'confirm' must be a mapping with a string for each of en, ko"),
+        # a key YAML reads as a number: a clear error, not a crash comparing the keys
+        ('confirm: {en: "Is it?", 1: "?"}', "'confirm' must be a mapping with a string for each"),
         ('confirm: {en: "", ko: "?"}', "confirm.en must be a non-empty string"),
         (f'confirm: {{en: "{"x" * 241}", ko: "?"}}', "confirm.en is 241 characters (at most 240)"),
     ],
