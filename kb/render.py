@@ -282,7 +282,12 @@ def fill_placeholders(
     return _TOKEN.sub(replace, section_html)
 
 
-_CODE_SPAN = re.compile(r"`([^`]+)`")
+_BACKTICKS = re.compile(r"`([^`]+)`")
+
+
+def inline_code_html(text: str) -> str:
+    """Our short texts (titles, summaries, `confirm`) as HTML: escaped, `x` as <code>x</code>."""
+    return _BACKTICKS.sub(r"<code>\1</code>", html.escape(text))
 
 
 def inline_html(
@@ -291,9 +296,7 @@ def inline_html(
     """One line of plain text as HTML: escaped, `code` spans, placeholders filled.
 
     For short front-matter texts (an entry's `confirm` question): no other Markdown."""
-    escaped = html.escape(text, quote=False)
-    with_code = _CODE_SPAN.sub(lambda m: f"<code>{m.group(1)}</code>", escaped)
-    tokens = PLACEHOLDER.sub(lambda m: placeholder_token(m.group(1)), with_code)
+    tokens = PLACEHOLDER.sub(lambda m: placeholder_token(m.group(1)), inline_code_html(text))
     return fill_placeholders(tokens, facts, defaults, lang)
 
 

@@ -3,8 +3,9 @@
 import re
 
 from django import template
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
+
+from kb.render import inline_code_html
 
 register = template.Library()
 _BACKTICKS = re.compile(r"`([^`]+)`")
@@ -13,7 +14,7 @@ _BACKTICKS = re.compile(r"`([^`]+)`")
 @register.filter
 def inline_code(text: str) -> str:
     """Escape, then show `x` as <code>x</code>."""
-    return mark_safe(_BACKTICKS.sub(r"<code>\1</code>", escape(text)))  # noqa: S308 - escaped first
+    return mark_safe(inline_code_html(text))  # noqa: S308 - escaped first
 
 
 @register.filter
