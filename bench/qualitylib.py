@@ -1,9 +1,8 @@
 """Shared by bench/train_ranker.py and bench/quality.py: sets, signals, cross-validation.
 
 Sets are folders of tests/ in the corpus format (tests/corpus_loader.py). A sealed set
-(SEALED: none since heldout16 and its titles queries_real13 were scored at the end of the
-sixteenth session; the next one is collected before the next engine work) is only read when a
-caller passes `sealed=True`, which only `bench/quality.py --sealed` does. The spent held-out sets
+(SEALED: heldout17 and its titles queries_real14, collected at the start of the seventeenth
+session before its engine work) is only read when a caller passes `sealed=True`, which only `bench/quality.py --sealed` does. The spent held-out sets
 (heldout3..heldout14: each scored once as a sealed set, read since) train the ranker with the
 corpus (TRAINING_SETS); their figures are out-of-fold like the corpus's (heldout8..11 since the
 fifteenth session, heldout12..14 since the sixteenth: docs/ranking.md). heldout15, spent at the
@@ -34,7 +33,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 # queries_real12 at the end of the fifteenth (heldout8..11 in training, the sentence gate),
 # heldout16 and queries_real13 at the end of the sixteenth (heldout12..14 in training, other
 # libraries' texts).
-SEALED: frozenset[str] = frozenset()  # the next set (heldout17) is not started yet
+# heldout17: collected at the start of the seventeenth session, before its engine work
+SEALED: frozenset[str] = frozenset({"heldout17"})
 # Spent held-out sets: each was scored once as a sealed set, then read to find weaknesses.
 # Their pastes train the ranker's weights and thresholds and the word model with the corpus
 # (never signatures or examples): 647 real pastes that the corpus lacked, with 90 `_none`

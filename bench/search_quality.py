@@ -54,7 +54,7 @@ from tests.corpus_loader import LABEL_ALIASES, NONE_FOLDER  # noqa: E402
 
 TESTS = ROOT / "tests"
 DEFAULT_SET = "queries_real13"
-SEALED: frozenset[str] = frozenset()  # 3..13 are spent
+SEALED: frozenset[str] = frozenset({"queries_real14"})  # heldout17's titles
 
 
 def set_folder(name: str) -> Path:
