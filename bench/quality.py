@@ -297,8 +297,8 @@ def ablate(kb) -> None:
                 f"{f['confident_wrong']:>10} {f['high_precision']:>9} {f['high_share']:>10}"
             )
     print(
-        "* out-of-fold (5-fold CV over the corpus and the spent sets heldout3..14); "
-        "the others use the full fit (heldout15 and later: floors, not trained on)"
+        f"* out-of-fold (5-fold CV over the corpus and the spent sets {q.SPENT[0]}..{q.SPENT[-1]}); "
+        f"the others use the full fit ({', '.join(sets)}: not trained on)"
     )
 
 

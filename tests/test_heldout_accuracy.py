@@ -41,7 +41,7 @@ TESTS = Path(__file__).parent
 # heldout6 116/124 (heldout3..6 were read for that work: tuning figures). One paste below.
 FLOORS = {
     "heldout": 58 / 59,  # eighth session: 57/59
-    "heldout2": 44 / 44,  # eighth session: 42/44
+    "heldout2": 43 / 44,  # eighth session: 42/44
     "heldout3": 121 / 124,  # eighth session: 113/124
     # tenth session 123/135 and heldout6 115/124 in-sample with `bm25_head_rel` (their
     # out-of-fold figures, and the floors', rose or held in sum: docs/ranking.md)
@@ -51,7 +51,7 @@ FLOORS = {
     # priority-not-applied; another moved on the retrain); one below
     "heldout5": 132 / 134,  # eighth session: 119/134
     # scored once as a sealed set at the end of the fourth session's work: 96/124
-    "heldout6": 124 / 124,  # seventh and eighth session: 117/124 in-sample; tenth 115
+    "heldout6": 123 / 124,  # seventh and eighth session: 117/124 in-sample; tenth 115
     # scored once as a sealed set at the end of the fifth session's work: 102/130; after it,
     # worker-lost-oom no longer takes a native crash (SIGSEGV/SIGABRT): 103/130
     "heldout7": 128 / 130,  # sixth session: 105/130, seventh 106, eighth 107 (in-sample)
@@ -72,13 +72,13 @@ FLOORS = {
     # eleventh session (the floors raised to the measured figures): 95/122
     # thirteenth session (the word signal): 92/122
     # fourteenth session (no BM25 features): 92/122
-    "heldout9": 120 / 122,
+    "heldout9": 119 / 122,
     # scored once as a sealed set at the end of the eighth session's work: 100/129; not
     # trained on
     # eleventh session: 104/129
     # thirteenth session (the word signal): 107/129
     # fourteenth session (no BM25 features): 107/129
-    "heldout10": 127 / 129,
+    "heldout10": 126 / 129,
     # scored once as a sealed set at the end of the tenth session's work: 108/134; not
     # trained on
     # eleventh session: 106/134 after the entry queue-without-consumer (a 55th entry moves
@@ -86,7 +86,7 @@ FLOORS = {
     # answered with the new entry)
     # thirteenth session (the word signal): 112/134
     # fourteenth session (no BM25 features): 113/134
-    "heldout11": 134 / 134,
+    "heldout11": 133 / 134,
     # scored once as a sealed set at the end of the eleventh session's work: 93/126; not
     # trained on
     # after it, signatures for five of its misses' error texts (in-sample since): 97/126
@@ -108,10 +108,14 @@ FLOORS = {
     # (the fourteenth session's engine: 78/121); not trained on. Sixteenth session (heldout12..14
     # train the ranker and the word model; other libraries' texts in three entries): 85/121,
     # and heldout12..14 are in-sample since (near 100%); heldout9 121 -> 120 in the retrain
-    "heldout15": 85 / 121,
+    "heldout15": 117 / 121,
     # scored once as a sealed set at the end of the sixteenth session's work (fcd1743): 77/110
-    # (the fifteenth session's engine: 72/110); not trained on
-    "heldout16": 77 / 110,
+    # (the fifteenth session's engine: 72/110). Seventeenth session: heldout15..16 train the
+    # ranker and the word model (in-sample since, near 100%); before that, with heldout15 in
+    # training and other libraries' texts for unregistered-task: 82/110. The retrain (l2 3.0,
+    # EXAMPLE_WEIGHT 8) moves heldout2, heldout6, heldout9, heldout10 and heldout11 down by one
+    # paste each (in-sample sets; docs/ranking.md, "Seventeenth session")
+    "heldout16": 106 / 110,
 }
 # Share of `high` answers measured with the ranker trained on the 556-paste corpus at
 # 99.5% precision (threshold 0.9954): corpus 247/556, heldout 35/59, heldout2 22/44,
@@ -159,26 +163,30 @@ FLOORS = {
 # Sixteenth session: heldout12..14 train the ranker too (threshold 0.9930, out of 2,157
 # pastes): `high` a little lower on most sets (corpus 221 -> 216), higher on heldout12 and
 # heldout14 (in-sample now), none wrong on any set; the floors are the measured figures.
+# Seventeenth session: heldout15..16 (231 pastes, 28 of them `_none`) train the ranker too;
+# the threshold rises to 0.9948 (l2 3.0): fewer `high` answers on most sets (corpus 216 ->
+# 208, heldout3 30 -> 26, heldout5 36 -> 32), none wrong on any set; the floors are the
+# measured figures.
 MIN_HIGH_SHARE = {
-    "corpus": 216 / 639,
-    "heldout": 27 / 59,
-    "heldout2": 17 / 44,  # eleventh session: 18 -> 14 with the per-entry intercepts
-    "heldout3": 30 / 124,
-    "heldout4": 25 / 135,
-    "heldout5": 36 / 134,
-    "heldout6": 25 / 124,  # sealed run: 36 `high`, 35 right
-    "heldout7": 28 / 130,  # sealed run: 48 `high`, 44 right; eighth session 24 (l2 0.3)
+    "corpus": 208 / 639,
+    "heldout": 26 / 59,
+    "heldout2": 19 / 44,  # eleventh session: 18 -> 14 with the per-entry intercepts
+    "heldout3": 26 / 124,
+    "heldout4": 26 / 135,
+    "heldout5": 32 / 134,
+    "heldout6": 24 / 124,  # sealed run: 36 `high`, 35 right
+    "heldout7": 25 / 130,  # sealed run: 48 `high`, 44 right; eighth session 24 (l2 0.3)
     # ninth session 39: a bare certificate failure (no broker on its line) is no longer
     # `high` for broker-tls-errors (its generic signature 1.0 -> 0.8)
-    "heldout8": 36 / 119,  # sealed run: 51 `high`, 48 right; eighth session 40 (l2 0.3)
-    "heldout9": 26 / 122,  # sealed run: 26 `high`, 25 right; eleventh session 25 (intercepts)
-    "heldout10": 24 / 129,  # sealed run: 30 `high`, 29 right; tenth session 27, all right
-    "heldout11": 29 / 134,  # sealed run (tenth session): 27 `high`, all right
-    "heldout12": 25 / 126,  # sealed run (eleventh session): 26 `high`, 25 right
-    "heldout13": 18 / 120,  # sealed run (thirteenth session, a336764): 17 `high`, all right
-    "heldout14": 17 / 121,  # sealed run (fourteenth session, b5a77ea): 22 `high`, 20 right
-    "heldout15": 21 / 121,  # sealed run (fifteenth session, 4d5e65b): 21 `high`, all right
-    "heldout16": 9 / 110,  # sealed run (sixteenth session, fcd1743): 9 `high`, all right
+    "heldout8": 34 / 119,  # sealed run: 51 `high`, 48 right; eighth session 40 (l2 0.3)
+    "heldout9": 25 / 122,  # sealed run: 26 `high`, 25 right; eleventh session 25 (intercepts)
+    "heldout10": 23 / 129,  # sealed run: 30 `high`, 29 right; tenth session 27, all right
+    "heldout11": 27 / 134,  # sealed run (tenth session): 27 `high`, all right
+    "heldout12": 23 / 126,  # sealed run (eleventh session): 26 `high`, 25 right
+    "heldout13": 16 / 120,  # sealed run (thirteenth session, a336764): 17 `high`, all right
+    "heldout14": 18 / 121,  # sealed run (fourteenth session, b5a77ea): 22 `high`, 20 right
+    "heldout15": 23 / 121,  # sealed run (fifteenth session, 4d5e65b): 21 `high`, all right
+    "heldout16": 13 / 110,  # sealed run (sixteenth session, fcd1743): 9 `high`, all right
 }
 # The one wrong `high` of heldout4's sealed run, kept visible rather than dropped: a paste
 # about RabbitMQ 3.0 moving mirroring from the `x-ha-policy` argument to policies, answered
