@@ -290,6 +290,11 @@ def inline_code_html(text: str) -> str:
     return _BACKTICKS.sub(r"<code>\1</code>", html.escape(text))
 
 
+def drop_backticks(text: str) -> str:
+    """The same short texts as plain text (link previews, meta tags): `x` as x."""
+    return _BACKTICKS.sub(r"\1", text)
+
+
 def inline_html(
     text: str, facts: Mapping[str, str], defaults: Mapping[str, str], lang: str = "en"
 ) -> str:

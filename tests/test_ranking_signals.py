@@ -264,16 +264,9 @@ def test_a_warning_alone_is_high_and_loses_it_beside_an_unexplained_exception(kb
 
 
 def _candidate(kb, text: str, slug: str):
-    """The ranker's candidate for `slug` in `text` (signals as rank_paste computes them)."""
-    from diagnostics.engine import analysed_part, decode_paste  # the engine's own steps
-    from diagnostics.matcher import get_matcher
-    from diagnostics.parsers import parse_paste
-    from diagnostics.rules import run_rules
-
-    parsed = parse_paste(analysed_part(decode_paste(text))[0])
-    hits = get_matcher(kb).match(parsed.logical, parsed.exceptions, parsed.lines)
-    signals = paste_signals(kb, parsed, hits, run_rules(parsed))
-    return signals.candidates[slug]
+    """The ranker's candidate for `slug` in `text` (signals as rank_paste computes them,
+    from the inputs diagnose() computes: bench/qualitylib.paste_inputs)."""
+    return paste_signals(kb, *_qualitylib().paste_inputs(text, kb)).candidates[slug]
 
 
 def test_an_exception_that_is_part_of_the_entrys_own_failure_keeps_high(kb):

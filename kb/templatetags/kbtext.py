@@ -1,14 +1,11 @@
 """Template filters for our own short texts (titles, summaries) written with `backticks`."""
 
-import re
-
 from django import template
 from django.utils.safestring import mark_safe
 
-from kb.render import inline_code_html
+from kb.render import drop_backticks, inline_code_html
 
 register = template.Library()
-_BACKTICKS = re.compile(r"`([^`]+)`")
 
 
 @register.filter
@@ -20,4 +17,4 @@ def inline_code(text: str) -> str:
 @register.filter
 def plain(text: str) -> str:
     """Drop the backticks (link previews and meta tags are plain text)."""
-    return _BACKTICKS.sub(r"\1", text)
+    return drop_backticks(text)
