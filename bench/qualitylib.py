@@ -1,8 +1,8 @@
 """Shared by bench/train_ranker.py and bench/quality.py: sets, signals, cross-validation.
 
 Sets are folders of tests/ in the corpus format (tests/corpus_loader.py). A sealed set
-(SEALED: none since heldout17 and its titles queries_real14 were scored at the end of the
-seventeenth session; the next one is collected before the next engine work) is only read when
+(SEALED: heldout18 and its titles queries_real15, collected at the start of the eighteenth
+session before its engine work, to be grown to 120 pastes and scored once) is only read when
 a caller passes `sealed=True`, which only `bench/quality.py --sealed` does. The spent held-out sets (heldout3..heldout16: each scored
 once as a sealed set, read since) train the ranker with the corpus (TRAINING_SETS); their
 figures are out-of-fold like the corpus's (heldout8..11 since the fifteenth session,
@@ -35,7 +35,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 # heldout16 and queries_real13 at the end of the sixteenth (heldout12..14 in training, other
 # libraries' texts), heldout17 and queries_real14 at the end of the seventeenth (heldout15..16
 # in training, RQ's, Ruby's and PHP's words for an unknown job).
-SEALED: frozenset[str] = frozenset()  # the next set (heldout18) is not started yet
+# heldout18: collected at the start of the eighteenth session, before its engine work; scored
+# once when grown to 120 pastes
+SEALED: frozenset[str] = frozenset({"heldout18"})
 # Spent held-out sets: each was scored once as a sealed set, then read to find weaknesses.
 # Their pastes train the ranker's weights and thresholds and the word model with the corpus
 # (never signatures or examples): 647 real pastes that the corpus lacked, with 90 `_none`

@@ -55,7 +55,7 @@ from tests.corpus_loader import LABEL_ALIASES, NONE_FOLDER  # noqa: E402
 
 TESTS = ROOT / "tests"
 DEFAULT_SET = "queries_real14"
-SEALED: frozenset[str] = frozenset()  # 3..14 are spent
+SEALED: frozenset[str] = frozenset({"queries_real15"})  # heldout18's titles; 3..14 are spent
 
 
 def set_folder(name: str) -> Path:
