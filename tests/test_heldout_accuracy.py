@@ -78,7 +78,7 @@ FLOORS = {
     # eleventh session: 104/129
     # thirteenth session (the word signal): 107/129
     # fourteenth session (no BM25 features): 107/129
-    "heldout10": 126 / 129,
+    "heldout10": 125 / 129,
     # scored once as a sealed set at the end of the tenth session's work: 108/134; not
     # trained on
     # eleventh session: 106/134 after the entry queue-without-consumer (a 55th entry moves
@@ -115,11 +115,14 @@ FLOORS = {
     # training and other libraries' texts for unregistered-task: 82/110. The retrain (l2 3.0,
     # EXAMPLE_WEIGHT 8) moves heldout2, heldout6, heldout9, heldout10 and heldout11 down by one
     # paste each (in-sample sets; docs/ranking.md, "Seventeenth session")
-    "heldout16": 106 / 110,
+    "heldout16": 107 / 110,
     # scored once as a sealed set at the end of the seventeenth session's work (d42eef7):
     # 85/114 (the sixteenth session's engine: see docs/ranking.md); not trained on. After it,
-    # broker-tls-errors reads Java's PKIX failure (in-sample for that content): 86/114
-    "heldout17": 86 / 114,
+    # broker-tls-errors reads Java's PKIX failure (in-sample for that content): 86/114.
+    # Eighteenth session: heldout17 trains the ranker and the word model (in-sample since),
+    # with StackExchange.Redis's and CAP's words in two entries: 112/114; the retrain
+    # (threshold 0.9952) moves heldout10 down by one paste and heldout16 up by one
+    "heldout17": 112 / 114,
 }
 # Share of `high` answers measured with the ranker trained on the 556-paste corpus at
 # 99.5% precision (threshold 0.9954): corpus 247/556, heldout 35/59, heldout2 22/44,
@@ -170,28 +173,30 @@ FLOORS = {
 # Seventeenth session: heldout15..16 (231 pastes, 28 of them `_none`) train the ranker too;
 # the threshold rises to 0.9948 (l2 3.0): fewer `high` answers on most sets (corpus 216 ->
 # 208, heldout3 30 -> 26, heldout5 36 -> 32), none wrong on any set; the floors are the
-# measured figures.
+# measured figures. Eighteenth session: heldout17 (114 pastes, 16 `_none`) trains too; the
+# threshold rises to 0.9952: corpus 208 -> 199, heldout4 26 -> 22, heldout5 32 -> 28,
+# heldout9 25 -> 22 and one or two fewer on most sets, none wrong on any set.
 MIN_HIGH_SHARE = {
-    "corpus": 208 / 639,
-    "heldout": 26 / 59,
-    "heldout2": 19 / 44,  # eleventh session: 18 -> 14 with the per-entry intercepts
-    "heldout3": 26 / 124,
-    "heldout4": 26 / 135,
-    "heldout5": 32 / 134,
+    "corpus": 199 / 639,
+    "heldout": 25 / 59,
+    "heldout2": 18 / 44,  # eleventh session: 18 -> 14 with the per-entry intercepts
+    "heldout3": 24 / 124,
+    "heldout4": 22 / 135,
+    "heldout5": 28 / 134,
     "heldout6": 24 / 124,  # sealed run: 36 `high`, 35 right
-    "heldout7": 24 / 130,  # sealed run: 48 `high`, 44 right; eighth session 24 (l2 0.3)
+    "heldout7": 23 / 130,  # sealed run: 48 `high`, 44 right; eighth session 24 (l2 0.3)
     # ninth session 39: a bare certificate failure (no broker on its line) is no longer
     # `high` for broker-tls-errors (its generic signature 1.0 -> 0.8)
     "heldout8": 34 / 119,  # sealed run: 51 `high`, 48 right; eighth session 40 (l2 0.3)
-    "heldout9": 25 / 122,  # sealed run: 26 `high`, 25 right; eleventh session 25 (intercepts)
-    "heldout10": 23 / 129,  # sealed run: 30 `high`, 29 right; tenth session 27, all right
-    "heldout11": 27 / 134,  # sealed run (tenth session): 27 `high`, all right
+    "heldout9": 22 / 122,  # sealed run: 26 `high`, 25 right; eleventh session 25 (intercepts)
+    "heldout10": 22 / 129,  # sealed run: 30 `high`, 29 right; tenth session 27, all right
+    "heldout11": 25 / 134,  # sealed run (tenth session): 27 `high`, all right
     "heldout12": 23 / 126,  # sealed run (eleventh session): 26 `high`, 25 right
     "heldout13": 16 / 120,  # sealed run (thirteenth session, a336764): 17 `high`, all right
     "heldout14": 18 / 121,  # sealed run (fourteenth session, b5a77ea): 22 `high`, 20 right
-    "heldout15": 23 / 121,  # sealed run (fifteenth session, 4d5e65b): 21 `high`, all right
+    "heldout15": 22 / 121,  # sealed run (fifteenth session, 4d5e65b): 21 `high`, all right
     "heldout16": 13 / 110,  # sealed run (sixteenth session, fcd1743): 9 `high`, all right
-    "heldout17": 10 / 114,  # sealed run (seventeenth session, d42eef7): 10 `high`, all right
+    "heldout17": 9 / 114,  # sealed run (seventeenth session, d42eef7): 10 `high`, all right
 }
 # The one wrong `high` of heldout4's sealed run, kept visible rather than dropped: a paste
 # about RabbitMQ 3.0 moving mirroring from the `x-ha-policy` argument to policies, answered
