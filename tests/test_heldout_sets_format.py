@@ -113,7 +113,7 @@ MINIMUM_OF = {
     # round checked by a blind second labelling (13 of 127 disputed, taken out); about 970
     # look-ups found no more unused threads with a visible cause (tests/heldout17/README.md)
     "heldout17": {"pastes": 114, "prose": 49, "config": 22, "log+traceback": 43},
-    # heldout18 (sealed): 87 pastes from ten collectors in two rounds at the start of the
+    # heldout18 (scored once, spent): 87 pastes from ten collectors in two rounds at the start of the
     # eighteenth session and 43 from twelve more in two rounds at the start of the twentieth,
     # each before that session's engine work, checked by a blind second labelling (10 of 140
     # disputed, taken out); scored once (tests/heldout18/README.md)
