@@ -1,8 +1,9 @@
 """Shared by bench/train_ranker.py and bench/quality.py: sets, signals, cross-validation.
 
 Sets are folders of tests/ in the corpus format (tests/corpus_loader.py). A sealed set
-(SEALED: none now; heldout18 and its titles queries_real15 were scored once at the start of
-the twentieth session) is only read when a caller passes `sealed=True`, which only
+(SEALED: heldout19 and its titles queries_real16, collected at the start of the twenty-first
+session before its engine work; heldout18 and its titles queries_real15 were scored once at
+the start of the twentieth session) is only read when a caller passes `sealed=True`, which only
 `bench/quality.py --sealed` does. The spent held-out sets (heldout3..heldout17: each scored
 once as a sealed set, read since) train the ranker with the corpus (TRAINING_SETS); their
 figures are out-of-fold like the corpus's (heldout8..11 since the fifteenth session,
@@ -37,7 +38,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 # in training, RQ's, Ruby's and PHP's words for an unknown job).
 # heldout18 and queries_real15 (grown to 130 pastes at the start of the twentieth session,
 # scored once then on the eighteenth session's engine: docs/ranking.md); spent since
-SEALED: frozenset[str] = frozenset()
+# heldout19 and queries_real16: collected at the start of the twenty-first session, before
+# its engine work (tests/heldout19/README.md); sealed
+SEALED: frozenset[str] = frozenset({"heldout19"})
 # Spent held-out sets: each was scored once as a sealed set, then read to find weaknesses.
 # Their pastes train the ranker's weights and thresholds and the word model with the corpus
 # (never signatures or examples): 647 real pastes that the corpus lacked, with 90 `_none`
