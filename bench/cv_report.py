@@ -28,12 +28,9 @@ def main() -> int:
     parser.add_argument("--signals", default=",".join(train_ranker.SHIPPED_SIGNALS))
     parser.add_argument("--exclude", default="", help="training sets to leave out")
     args = parser.parse_args()
-    kb = q.setup()
-    signals = tuple(s for s in args.signals.split(",") if s)
-    exclude = tuple(s for s in args.exclude.split(",") if s)
-    rows, _ = q.training_rows(kb, frozenset(signals), exclude)
-    sets = tuple(name for name in q.TRAINING_SETS if name not in exclude)
-    data, probabilities, gates = train_ranker.train(rows, signals, sets)
+    rows, _, data, probabilities, gates = train_ranker.train_from(
+        q.setup(), args.signals, args.exclude
+    )
     report(rows, data, probabilities, gates)
     return 0
 
@@ -46,14 +43,7 @@ def report(rows: list[q.Row], data: dict, probabilities: list, gates: tuple) -> 
     for row, p, p0, pw in zip(rows, probabilities, gate, gate_w, strict=True):
         if not q.is_paste(row):
             continue
-        answer = q.answer_from(
-            row,
-            p,
-            data["high_threshold"],
-            entry_thresholds=data["entry_high_thresholds"],
-            unlifted=p0,
-            wordless=pw,
-        )
+        answer = q.trained_answer(row, data, p, (p0, pw))
         expect = row.item.expect
         right = answer.slug == expect if expect else answer.confidence != "high"
         top3 = expect in q.top3_from(row, p) if expect else right

