@@ -13,7 +13,6 @@ STAGE is $KB_HELDOUT_STAGE (default /work/stage).
 
 from __future__ import annotations
 
-import csv
 import os
 import re
 import shutil
@@ -21,45 +20,48 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from tests.corpus_loader import entry_slugs, split_header  # noqa: E402
+from tests.test_heldout4_format import thread_key  # noqa: E402
+
 STAGE = Path(os.environ.get("KB_HELDOUT_STAGE", "/work/stage"))
+
+
+def known_ids() -> dict[str, str]:
+    """Draft path (relative to STAGE) -> id, as STAGE/relabel/key.tsv gives them."""
+    key = STAGE / "relabel" / "key.tsv"
+    if not key.exists():
+        return {}
+    rows = (line.split("\t") for line in key.read_text(encoding="utf-8").splitlines())
+    return {rel: pid for pid, rel, _ in rows}
 
 
 def drafts(name: str) -> list[tuple[str, Path, dict[str, str], str]]:
     """(id, path, header, paste) of every draft. Ids are kept in STAGE/relabel/key.tsv once
     given, so drafts filed after a first split get new ids and the answers still match."""
-    known = {}
-    key = STAGE / "relabel" / "key.tsv"
-    if key.exists():
-        for line in key.read_text(encoding="utf-8").splitlines():
-            pid, rel, _ = line.split("\t")
-            known[rel] = pid
+    known = known_ids()
     number = max((int(pid[1:]) for pid in known.values()), default=0)
     out = []
     for path in sorted((STAGE / name).glob("*/*.txt")):
-        rel = str(path.relative_to(STAGE))
-        if rel not in known:
+        rel = path.relative_to(STAGE)
+        if str(rel) not in known:
             number += 1
-            known[rel] = f"p{number:03d}"
-        head, _, paste = path.read_text(encoding="utf-8").partition("\n---\n")
-        header = {}
-        for line in head.splitlines():
-            field, _, value = line.partition(":")
-            header[field.strip()] = value.strip()
-        out.append((known[rel], path, header, paste))
+            known[str(rel)] = f"p{number:03d}"
+        header, paste = split_header(path.read_text(encoding="utf-8"), rel)
+        out.append((known[str(rel)], path, header, paste))
     return sorted(out, key=lambda item: item[0])
 
 
 def split(name: str, parts: int) -> None:
     """Write the drafts not yet in key.tsv into `parts` new relabel-rK.md files."""
-    slugs = sorted(p.stem for p in (ROOT / "content" / "entries").glob("*.md") if "." not in p.stem)
-    hide = re.compile("|".join(re.escape(s) for s in sorted(slugs, key=len, reverse=True)))
+    hide = re.compile("|".join(re.escape(s) for s in sorted(entry_slugs(), key=len, reverse=True)))
     out = STAGE / "relabel"
     out.mkdir(exist_ok=True)
-    key = out / "key.tsv"
-    given = set(key.read_text(encoding="utf-8").split()) if key.exists() else set()
+    given = set(known_ids().values())
     items = [item for item in drafts(name) if item[0] not in given]
     first = len(list(out.glob("relabel-r*.md")))
-    with key.open("a", encoding="utf-8") as handle:
+    with (out / "key.tsv").open("a", encoding="utf-8") as handle:
         for pid, path, header, _ in items:
             handle.write(f"{pid}\t{path.relative_to(STAGE)}\t{header.get('expect', '')}\n")
     for part in range(parts):
@@ -85,7 +87,8 @@ def split(name: str, parts: int) -> None:
 def answers() -> dict[str, tuple[str, str]]:
     found = {}
     for path in sorted((STAGE / "relabel").glob("answers-r*.tsv")):
-        for row in csv.reader(path.open(encoding="utf-8"), delimiter="\t"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            row = line.split("\t")
             if len(row) >= 2 and row[0].startswith("p"):
                 found[row[0]] = (row[1].strip(), row[2] if len(row) > 2 else "")
     return found
@@ -93,8 +96,9 @@ def answers() -> dict[str, tuple[str, str]]:
 
 def compare(name: str) -> list[tuple[str, Path, dict[str, str]]]:
     given = answers()
+    items = drafts(name)
     agreed = []
-    for pid, path, header, _ in drafts(name):
+    for pid, path, header, _ in items:
         first = header.get("expect", "")
         second, why = given.get(pid, ("(none)", ""))
         if first == second:
@@ -103,13 +107,13 @@ def compare(name: str) -> list[tuple[str, Path, dict[str, str]]]:
             print(
                 f"DISPUTED {pid} {path.relative_to(STAGE)}: first {first}, second {second} ({why})"
             )
-    print(f"agreed {len(agreed)} of {len(drafts(name))}")
+    print(f"agreed {len(agreed)} of {len(items)}")
     return agreed
 
 
 def assemble(name: str, titles: str) -> None:
     agreed = compare(name)
-    keep = {header["source"].lower().rstrip("/") for _, _, header in agreed}
+    keep = {thread_key(header["source"]) for _, _, header in agreed}
     target = ROOT / "tests" / name
     for _, path, _ in agreed:
         dest = target / path.parent.name / path.name
@@ -118,7 +122,7 @@ def assemble(name: str, titles: str) -> None:
     (ROOT / "tests" / titles).mkdir(parents=True, exist_ok=True)
     for tsv in sorted((STAGE / titles).glob("*.tsv")):
         lines = tsv.read_text(encoding="utf-8").splitlines()
-        rows = [line for line in lines[1:] if line.split("\t")[2].lower().rstrip("/") in keep]
+        rows = [line for line in lines[1:] if thread_key(line.split("\t")[2]) in keep]
         if rows:
             text = "\n".join([lines[0], *rows]) + "\n"
             (ROOT / "tests" / titles / tsv.name).write_text(text, encoding="utf-8")

@@ -20,14 +20,13 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from tests.test_heldout4_format import thread_key  # noqa: E402  (the format tests' key)
+
 SEARCHED = ("tests", "content", "docs", "bench", "lab", "diagnostics", "kb", "templates")
 URL_RE = re.compile(r"https?://[^\s)>\]`'\"|<]+")
 SUFFIXES = (".txt", ".tsv", ".md", ".py", ".json", ".yaml", ".yml", ".html")
-
-
-def thread_key(url: str) -> str:
-    """One key per thread: no fragment, query string, trailing slash or case (as the tests)."""
-    return re.split(r"[#?]", url, maxsplit=1)[0].rstrip("/.,;:").lower()
 
 
 def used_keys(folders: list[Path]) -> dict[str, str]:
@@ -40,7 +39,8 @@ def used_keys(folders: list[Path]) -> dict[str, str]:
                 continue
             text = path.read_text(encoding="utf-8", errors="replace")
             for url in URL_RE.findall(text):
-                seen.setdefault(thread_key(url), str(path))
+                # a URL that ends a sentence in prose: its full stop is not part of it
+                seen.setdefault(thread_key(url.rstrip(".,;:")), str(path))
     return seen
 
 
@@ -52,30 +52,35 @@ def claims(stage: Path) -> dict[str, str]:
     return {row[0]: row[1] for row in rows if len(row) >= 2}
 
 
-def verdict(url: str, stage: Path) -> str:
+def verdict(url: str, stage: Path, used: dict[str, str]) -> str:
+    """FREE, or where the thread is claimed or used (`used`: used_keys of the repository)."""
     key = thread_key(url)
     claimed = claims(stage)
     if key in claimed:
         return f"CLAIMED by {claimed[key]}"
-    where = used_keys([ROOT / name for name in SEARCHED]).get(key)
-    if where:
-        return f"USED in {os.path.relpath(where, ROOT)}"
+    if key in used:
+        return f"USED in {os.path.relpath(used[key], ROOT)}"
     drafted = used_keys([stage]).get(key)
     return f"USED in staging {drafted}" if drafted else "FREE"
+
+
+def repository_keys() -> dict[str, str]:
+    return used_keys([ROOT / name for name in SEARCHED])
 
 
 def main(argv: list[str]) -> int:
     stage = Path(os.environ.get("KB_HELDOUT_STAGE", "/work/stage"))
     stage.mkdir(parents=True, exist_ok=True)
     if len(argv) >= 2 and argv[0] == "check":
+        used = repository_keys()
         for url in argv[1:]:
-            print(f"{verdict(url, stage)}\t{url}")
+            print(f"{verdict(url, stage, used)}\t{url}")
         return 0
     if len(argv) == 3 and argv[0] == "claim":
         url, tag = argv[1], argv[2]
         with (stage / "claims.lock").open("w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            state = verdict(url, stage)
+            state = verdict(url, stage, repository_keys())
             if state != "FREE":
                 print(f"NOT CLAIMED ({state})\t{url}")
                 return 1
