@@ -6,7 +6,8 @@
     .venv/bin/python bench/train_ranker.py --check   # exit 1 if the committed JSON is stale
 
 Steps (docs/ranking.md): train the word model (diagnostics/words.py) on the same pastes,
-examples and counter-examples plus bench/data/synthetic_reports, once on all of them
+examples and counter-examples plus bench/data/synthetic_reports and the entries' own
+titles, summaries, symptom phrases and keywords, once on all of them
 (written to diagnostics/word_weights.npz) and once without each fold (each training row's
 word features come from the model that did not see its fold; the six models are cached
 under .cache/words by a hash of their inputs, about 40 s each to train); compute the

@@ -15,8 +15,9 @@ prose (bench/ceiling.py, docs/ranking.md "Thirteenth session").
 
 Trained by `bench/train_ranker.py` (numpy only: Nesterov's accelerated gradient with the
 step 1/L, deterministic) on the ranker's training pastes, the entries' examples and
-counter-examples, and `bench/data/synthetic_reports/` (30 reports per entry, and 20 more in `second/`, written from
-the entry alone); stored in `diagnostics/word_weights.npz`. The ranker reads three of its
+counter-examples, `bench/data/synthetic_reports/` (30 reports per entry, and 20 more in `second/`, written from
+the entry alone), and each entry's own title, summary, symptom phrases and foreign keywords
+(`bench/qualitylib.entry_texts`); stored in `diagnostics/word_weights.npz`. The ranker reads three of its
 values (signals.FEATURES `word_p`, `word_rr`; NULL_FEATURES `null_word`), and its first
 WORD_CANDIDATES entries become candidates. Its weights for the ranker's training rows come
 from a word model trained without their fold (stacking), so the ranker learns how far the

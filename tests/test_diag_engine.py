@@ -8,7 +8,7 @@ from diagnostics.engine import PasteError, diagnose
 from diagnostics.matcher import compile_signature, get_matcher
 from diagnostics.present import present_diagnosis, present_match
 from diagnostics.validation import example_errors
-from kb.index import KnowledgeBase
+from kb.index import KnowledgeBase, get_kb
 from kb.loader import Entry, Signature
 from kb.render import placeholder_token
 
@@ -144,8 +144,24 @@ def test_strong_tie_between_entries_is_not_high(kb):
     assert {m.slug for m in result.matches[:2]} == {"shared-a", "shared-b"}
 
 
-def test_nothing_matching_is_none(kb):
-    result = diagnose("ValueError: something entirely unrelated happened", kb=kb)
+@pytest.fixture(scope="module")
+def shipped_kb(django_db_blocker):
+    with django_db_blocker.unblock():
+        return get_kb()
+
+
+# On the shipped KB, not the five-entry one above: the word model and the ranker are trained
+# for the shipped entries, and with five of them "no entry fits" keeps only the share the
+# missing entries leave it, so the closest title wins at `possible` for most unrelated lines
+# (the twenty-first session's engine already answered "KeyError: 'foo' in my own code" so;
+# the ValueError line was `none` there until the twenty-second session's word model, which
+# gives it queue-arguments-mismatch at 0.44 with five entries and `none` with all of them)
+@pytest.mark.parametrize(
+    "text",
+    ["ValueError: something entirely unrelated happened", "KeyError: 'foo' in my own code"],
+)
+def test_nothing_matching_is_none(shipped_kb, text):
+    result = diagnose(text, kb=shipped_kb)
     assert result.confidence == "none" and result.matches == []
     assert result.as_dict()["confidence"] == "none"
 
