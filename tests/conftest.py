@@ -130,4 +130,4 @@ def page(chromium, live_server):
     context.close()
 
 
-from tests.kb_fixtures import edited_kb, fixture_kb  # noqa: E402,F401 - shared fixtures
+from tests.kb_fixtures import edited_kb, fixture_kb, shipped_kb  # noqa: E402,F401 - shared fixtures

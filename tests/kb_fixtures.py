@@ -24,6 +24,16 @@ def serve_index(settings, content: Path, index: Path):
     return get_kb()
 
 
+@pytest.fixture(scope="module")
+def shipped_kb(django_db_blocker):
+    """The KB the site serves (the content's built index), fetched once per module: the
+    tests of the ranking and its signals, whose weights are trained for these entries."""
+    from kb.index import get_kb  # as serve_index above
+
+    with django_db_blocker.unblock():
+        return get_kb()
+
+
 @pytest.fixture
 def fixture_kb(settings, tmp_path):
     """Point the site at an index built from the fixture content; yields the KnowledgeBase."""

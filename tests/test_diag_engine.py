@@ -8,7 +8,7 @@ from diagnostics.engine import PasteError, diagnose
 from diagnostics.matcher import compile_signature, get_matcher
 from diagnostics.present import present_diagnosis, present_match
 from diagnostics.validation import example_errors
-from kb.index import KnowledgeBase, get_kb
+from kb.index import KnowledgeBase
 from kb.loader import Entry, Signature
 from kb.render import placeholder_token
 
@@ -142,12 +142,6 @@ def test_strong_tie_between_entries_is_not_high(kb):
     result = diagnose("boom: SHARED_ERROR_TEXT", kb=kb)
     assert result.confidence == "possible"
     assert {m.slug for m in result.matches[:2]} == {"shared-a", "shared-b"}
-
-
-@pytest.fixture(scope="module")
-def shipped_kb(django_db_blocker):
-    with django_db_blocker.unblock():
-        return get_kb()
 
 
 # On the shipped KB, not the five-entry one above: the word model and the ranker are trained

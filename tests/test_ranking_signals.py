@@ -24,7 +24,6 @@ from diagnostics.signals import (
     is_context_line,
     paste_signals,
 )
-from kb.index import get_kb
 from kb.textindex import fold_for_index, fold_for_signals, query_pieces
 from kb.vectors import DIM, get_model
 
@@ -49,9 +48,8 @@ Trying to re-establish the connection...
 
 
 @pytest.fixture(scope="module")
-def kb(django_db_blocker):
-    with django_db_blocker.unblock():
-        return get_kb()
+def kb(shipped_kb):
+    return shipped_kb
 
 
 def test_context_lines_never_create_a_match_on_their_own(kb):

@@ -17,7 +17,6 @@ from diagnostics.setting_names import (
     write_setting_table,
 )
 from diagnostics.signals import FEATURES, SettingIndex, paste_signals
-from kb.index import get_kb
 from kb.loader import Entry
 
 CONFIG = """\
@@ -28,9 +27,8 @@ app.conf.broker_transport_options = {"visibility_timeout": 43200}
 
 
 @pytest.fixture(scope="module")
-def kb(django_db_blocker):
-    with django_db_blocker.unblock():
-        return get_kb()
+def kb(shipped_kb):
+    return shipped_kb
 
 
 def test_spellings_map_to_the_new_name_through_celerys_own_table():

@@ -21,15 +21,13 @@ from diagnostics.words import (
     read_words,
     train_words,
 )
-from kb.index import get_kb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
 
 @pytest.fixture(scope="module")
-def kb(django_db_blocker):
-    with django_db_blocker.unblock():
-        return get_kb()
+def kb(shipped_kb):
+    return shipped_kb
 
 
 TOY = {
