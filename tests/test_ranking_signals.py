@@ -143,6 +143,28 @@ def test_other_clients_and_libraries_own_words_rank_their_entry_first(kb, text, 
     assert result.matches and result.matches[0].slug == slug
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        'django.db.utils.ProgrammingError: relation "shop_order" does not exist',
+        "sqlite3.OperationalError: no such table: shop_order",
+        # MariaDB 10.11's client, reproduced here (server error 1146, SQLSTATE 42S02)
+        "ERROR 1146 (42S02) at line 1: Table 'shop.shop_order' doesn't exist",
+        "pymysql.err.ProgrammingError: (1146, \"Table 'shop.shop_order' doesn't exist\")",
+        # PDO's wording of the same error, as Laravel's database queue reports it
+        "Illuminate\\Database\\QueryException: SQLSTATE[42S02]: Base table or view not found: "
+        "1146 Table 'app.jobs' doesn't exist (SQL: select * from `jobs` where `queue` = default)",
+    ],
+)
+def test_every_databases_missing_table_error_points_at_migrations_first(kb, text):
+    """PostgreSQL's, SQLite's and MySQL's words for a table that is not there mean the same:
+    the schema was never created there (migrations-not-applied) far more often than a
+    worker reading another service's database (wrong-database-url, a distant second)."""
+    scores = {m.slug: m.score for m in diagnose(text + "\n", kb=kb).matches}
+    assert max(scores, key=scores.get) == "migrations-not-applied"
+    assert scores.get("wrong-database-url", 0.0) < scores["migrations-not-applied"] / 5
+
+
 def test_informative_text_drops_timestamps_numbers_and_context(kb):
     from diagnostics.parsers import parse_paste
 
