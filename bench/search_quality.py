@@ -25,7 +25,8 @@ at the end of the sixteenth (top-1 0.480, top-3 0.694; spent); `queries_real14` 
 at the end of the seventeenth (top-1 0.531, top-3 0.714; spent); `queries_real15` (tests/heldout18's,
 127 titles) at the start of the twentieth (top-1 0.384, top-3 0.598; spent). `queries_real16`
 (tests/heldout19's 125 titles, 105 scored) at the start of the twenty-fourth (top-1 0.390,
-top-3 0.562; spent). No title set is sealed now.
+top-3 0.562; spent). `queries_real17` (tests/heldout20's titles, started at the end of the
+twenty-fourth session) is sealed.
 
     python bench/search_quality.py --set queries_real15           # spent: a tuning figure
     python bench/search_quality.py --set queries_real2            # spent: a tuning figure
@@ -57,8 +58,9 @@ from kb.search import search  # noqa: E402
 from tests.corpus_loader import LABEL_ALIASES, NONE_FOLDER  # noqa: E402
 
 TESTS = ROOT / "tests"
-DEFAULT_SET = "queries_real16"
-SEALED: frozenset[str] = frozenset()  # queries_real3..16 are spent
+DEFAULT_SET = "queries_real17"
+# queries_real3..16 are spent; queries_real17 (heldout20's titles) is sealed
+SEALED: frozenset[str] = frozenset({"queries_real17"})
 
 
 def set_folder(name: str) -> Path:

@@ -50,13 +50,14 @@ ORDER = (
     "heldout17",
     "heldout18",
     "heldout19",
+    "heldout20",
 )
 SETS = {name: ORDER[: ORDER.index(name)] for name in ORDER[5:]}
 # the real-title sets collected before each set (queries_real3 holds heldout6's own titles)
 EARLIER_QUERIES = ("queries_real", "queries_real2")
 # each set's own real titles (queries_real3 holds heldout6's), and so the title sets
 # collected before each set
-TITLES_OF = {f"heldout{n}": f"queries_real{n - 3}" for n in range(6, 20)}
+TITLES_OF = {f"heldout{n}": f"queries_real{n - 3}" for n in range(6, 21)}
 QUERIES_BEFORE = {
     name: (*EARLIER_QUERIES, *(TITLES_OF[s] for s in ORDER[: ORDER.index(name)] if s in TITLES_OF))
     for name in TITLES_OF
@@ -126,6 +127,11 @@ MINIMUM_OF = {
     # all: the public threads whose cause the store shows are nearly all in earlier sets, so
     # fewer configs and logs than MINIMUM asks (tests/heldout19/README.md)
     "heldout19": {"pastes": 125, "prose": 73, "config": 24, "log+traceback": 28},
+    # heldout20 (sealed, to be grown): 8 pastes from four collectors at the end of the
+    # twenty-fourth session (about 215 look-ups), after its engine work, checked by a blind
+    # second labelling (12 of 14 agreed; four agreed near-misses held back in
+    # notes-held-back.md to keep the `_none` share) (tests/heldout20/README.md)
+    "heldout20": {"pastes": 8, "prose": 5, "config": 1, "log+traceback": 2},
 }
 
 
@@ -186,6 +192,7 @@ QUERY_COLUMNS = ["query", "expected", "source", "language"]
         ("queries_real14", "heldout17", 110),
         ("queries_real15", "heldout18", 127),
         ("queries_real16", "heldout19", 125),
+        ("queries_real17", "heldout20", 8),
     ],
 )
 def test_real_titles_carry_their_paste_label(folder, pastes, min_rows):
