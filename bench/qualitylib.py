@@ -3,15 +3,16 @@
 Sets are folders of tests/ in the corpus format (tests/corpus_loader.py). A sealed set
 (SEALED: heldout20 and its titles queries_real17, started at the end of the twenty-fourth
 session after its engine work, to be grown to 120 and scored once; heldout19 and its titles
-queries_real16 were scored once at the start of the twenty-fourth session) is only read when a caller passes `sealed=True`, which only
-`bench/quality.py --sealed` does. The spent held-out sets
+queries_real16 were scored once at the start of the twenty-fourth session) is only read
+when a caller passes `sealed=True`, which only `bench/quality.py --sealed` does. The spent held-out sets
 (heldout3..heldout18: each scored once as a sealed set, read since) train the ranker with the
 corpus (TRAINING_SETS); their figures are out-of-fold like the corpus's (heldout8..11 since
 the fifteenth session, heldout12..14 since the sixteenth, heldout15..16 since the
 seventeenth, heldout17 since the eighteenth, heldout18 since the twenty-first:
 docs/ranking.md; `bench/cv_report.py` prints them per set and kind). Spent sets kept out of
-training as floors: FLOOR_SETS (heldout19 since its sealed run; it joins training when the
-next sealed set is collected).
+training as floors: FLOOR_SETS (heldout19 since its sealed run; with heldout20 started it
+could join training, which was measured and not kept: docs/ranking.md, twenty-fourth
+session).
 """
 
 from __future__ import annotations
