@@ -128,10 +128,12 @@ MINIMUM_OF = {
     # fewer configs and logs than MINIMUM asks (tests/heldout19/README.md)
     "heldout19": {"pastes": 125, "prose": 73, "config": 24, "log+traceback": 28},
     # heldout20 (sealed, to be grown): 8 pastes from four collectors at the end of the
-    # twenty-fourth session (about 215 look-ups), after its engine work, checked by a blind
-    # second labelling (12 of 14 agreed; four agreed near-misses held back in
-    # notes-held-back.md to keep the `_none` share) (tests/heldout20/README.md)
-    "heldout20": {"pastes": 8, "prose": 5, "config": 1, "log+traceback": 2},
+    # twenty-fourth session (about 215 look-ups), after its engine work, and 11 from five
+    # more at the start of the twenty-fifth (about 305 look-ups), each round checked by a
+    # blind second labelling (23 of 25 agreed); two of the four agreed near-misses held back
+    # in notes-held-back.md were added with the second round to keep the `_none` share
+    # (tests/heldout20/README.md)
+    "heldout20": {"pastes": 21, "prose": 13, "config": 4, "log+traceback": 4},
 }
 
 
@@ -192,7 +194,7 @@ QUERY_COLUMNS = ["query", "expected", "source", "language"]
         ("queries_real14", "heldout17", 110),
         ("queries_real15", "heldout18", 127),
         ("queries_real16", "heldout19", 125),
-        ("queries_real17", "heldout20", 8),
+        ("queries_real17", "heldout20", 21),
     ],
 )
 def test_real_titles_carry_their_paste_label(folder, pastes, min_rows):
