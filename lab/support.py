@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 import requests
@@ -34,6 +35,11 @@ REDIS_URL = os.environ.get("KB_LAB_REDIS_URL") or os.environ.get(
 )
 PREFIX = os.environ.get("KB_LAB_PREFIX", "kb-lab")
 RABBITMQ_LOG = os.environ.get("KB_LAB_RABBITMQ_LOG", "/var/log/rabbitmq/rabbit@*.log")
+
+
+POSTGRES_URL = os.environ.get("KB_LAB_POSTGRES_URL") or os.environ.get(
+    "KB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 
 
 class LabError(Exception):
@@ -299,3 +305,29 @@ def traceback_of(text: str) -> str:
         raise LabError("no traceback in:\n" + "\n".join(lines[-15:]))
     first = starts[0]
     return "\n".join(lines[first:]).strip()
+
+
+def throwaway_databases(lab, *suffixes: str) -> tuple[list[str], Any, Any]:
+    """New empty PostgreSQL databases `<prefix>_<random><suffix>` (one per suffix), dropped
+    when the scenario ends: (their names, the admin URL split, the admin connection, which
+    autocommits). NotReproducible when psycopg is missing or PostgreSQL does not answer."""
+    try:
+        import psycopg
+    except ImportError as exc:
+        raise NotReproducible("psycopg is not installed") from exc
+    stem = f"{PREFIX.replace('-', '_')}_{secrets.token_hex(3)}"
+    names = [f"{stem}{suffix}" for suffix in suffixes]
+    try:
+        admin = psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        raise NotReproducible(f"PostgreSQL is not reachable: {exc}") from exc
+
+    def drop() -> None:
+        for name in names:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+    lab.on_cleanup(drop)
+    for name in names:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    return names, urlsplit(POSTGRES_URL), admin

@@ -4,16 +4,11 @@ reconnects. Uses a throwaway PostgreSQL database, dropped afterwards."""
 
 from __future__ import annotations
 
-import os
-import secrets
 import time
 
-from lab.support import NotReproducible
+from lab.support import throwaway_databases
 
 SLUG = "stale-db-connection-in-task"
-POSTGRES_URL = os.environ.get("KB_LAB_POSTGRES_URL") or os.environ.get(
-    "KB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
 
 SETTINGS = """\
 SECRET_KEY = "lab"
@@ -67,25 +62,7 @@ def _drop_backend(lab, admin, n: int) -> None:
 
 
 def run(lab) -> None:
-    try:
-        import psycopg
-    except ImportError as exc:
-        raise NotReproducible("psycopg is not installed") from exc
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(POSTGRES_URL)
-    name = f"{os.environ.get('KB_LAB_PREFIX', 'kb-lab').replace('-', '_')}_{secrets.token_hex(3)}"
-    try:
-        admin = psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as exc:
-        raise NotReproducible(f"PostgreSQL is not reachable: {exc}") from exc
-
-    def drop() -> None:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
-
-    lab.on_cleanup(drop)
-    admin.execute(f'CREATE DATABASE "{name}"')
+    (name,), parts, admin = throwaway_databases(lab, "")
     settings = SETTINGS.format(
         name=name,
         user=parts.username or "postgres",

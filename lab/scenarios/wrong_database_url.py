@@ -6,15 +6,9 @@ Uses two throwaway PostgreSQL databases (`<prefix>_<random>_mine/_other`), dropp
 
 from __future__ import annotations
 
-import os
-import secrets
-
-from lab.support import APP_HEADER, NotReproducible
+from lab.support import APP_HEADER, POSTGRES_URL, throwaway_databases
 
 SLUG = "wrong-database-url"
-POSTGRES_URL = os.environ.get("KB_LAB_POSTGRES_URL") or os.environ.get(
-    "KB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
 
 APP = (
     APP_HEADER  # noqa: S608 - the worker's source; its query is parameterised
@@ -43,25 +37,9 @@ def _url(name: str) -> str:
 
 
 def run(lab) -> None:
-    try:
-        import psycopg
-    except ImportError as exc:
-        raise NotReproducible("psycopg is not installed") from exc
-    stem = f"{os.environ.get('KB_LAB_PREFIX', 'kb-lab').replace('-', '_')}_{secrets.token_hex(3)}"
-    mine, other = f"{stem}_mine", f"{stem}_other"
-    try:
-        admin = psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as exc:
-        raise NotReproducible(f"PostgreSQL is not reachable: {exc}") from exc
+    (mine, other), _, _ = throwaway_databases(lab, "_mine", "_other")
+    import psycopg  # present: throwaway_databases checked it
 
-    def drop() -> None:
-        for name in (mine, other):
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
-
-    lab.on_cleanup(drop)
-    for name in (mine, other):
-        admin.execute(f'CREATE DATABASE "{name}"')
     with psycopg.connect(_url(mine)) as conn:
         conn.execute("CREATE TABLE my_rewards (user_id int, points int)")
         conn.execute("INSERT INTO my_rewards VALUES (7, 30), (7, 12)")
