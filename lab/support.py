@@ -231,6 +231,20 @@ app.conf.broker_connection_retry_on_startup = True
 """
 
 
+# An app whose settings come from the scenario's `celeryconfig.py` (the broken one, then the
+# entry's fix), with HERE for marker files a task writes (started, hold)
+CONFIGURED_APP_HEADER = (
+    APP_HEADER
+    + """
+import pathlib
+import time
+
+HERE = pathlib.Path(__file__).parent
+app.config_from_object("celeryconfig")
+"""
+)
+
+
 def invoice_app(queue: str) -> str:
     """An app whose only task, orders.invoice, goes to `queue`; `# CONFIG` is where the
     scenario puts its `task_queues` (the broken one, then the entry's fix)."""
