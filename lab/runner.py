@@ -247,6 +247,19 @@ class Lab:
     def stop(self, proc: Process) -> None:
         proc.stop()
 
+    def wait_for_file(
+        self, path: Path, what: str, proc: Process | None = None, timeout: float = 30
+    ) -> None:
+        """Wait until `path` exists (a marker a task or script writes when it reaches a point);
+        LabError saying `what` never happened, with the tail of `proc`'s log, after `timeout`."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while not path.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        tail = ":\n" + proc.text()[-1500:] if proc is not None else ""
+        self.expect(path.exists(), f"{what}{tail}")
+
     def python(
         self, code: str, name: str, timeout: float = 40, env: dict[str, str] | None = None
     ) -> tuple[int, str]:

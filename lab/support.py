@@ -99,6 +99,14 @@ def rabbitmqctl(*args: str, timeout: float = 30) -> str:
     return done.stdout
 
 
+def vhost_connections(vhost: str) -> list[dict[str, str]]:
+    """The broker's client connections in `vhost` (a scenario's own): pid and name each.
+    `rabbitmqctl close_connection` takes the pid (on 3.10), the management API the name."""
+    listing = rabbitmqctl("list_connections", "-q", "pid", "name", "vhost")
+    rows = [line.split("\t") for line in listing.splitlines() if line.count("\t") == 2]
+    return [{"pid": pid, "name": name} for pid, name, where in rows if where == vhost]
+
+
 class BrokerLog:
     """Lines RabbitMQ writes to its log from now on (None when the log is unreadable)."""
 

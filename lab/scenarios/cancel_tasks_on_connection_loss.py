@@ -36,18 +36,12 @@ def _run_and_drop(lab, worker, name: str) -> str:
     code, out = lab.python(CALL, name)
     lab.expect(code == 0, out)
     task_id = out.strip().splitlines()[-1]
-    deadline = time.monotonic() + 30
-    while not runs.exists() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    lab.expect(runs.exists(), "the task never started:\n" + worker.text()[-1500:])
-    # close_connection takes the connection's Erlang pid, not its name
-    listing = support.rabbitmqctl("list_connections", "-q", "pid", "name", "vhost")
-    rows = [line.split("\t") for line in listing.splitlines()]
-    mine = [row for row in rows if len(row) == 3 and row[2] == lab.vhost]  # only our worker's
-    lab.expect(mine, f"no connection in vhost {lab.vhost}:\n{listing}")
-    for pid, _, _ in mine:
-        support.rabbitmqctl("close_connection", pid, "lab test")
-    names = [conn for _, conn, _ in mine]
+    lab.wait_for_file(runs, "the task never started", worker)
+    mine = support.vhost_connections(lab.vhost)  # only our worker's
+    lab.expect(mine, f"no connection in vhost {lab.vhost}")
+    for conn in mine:
+        support.rabbitmqctl("close_connection", conn["pid"], "lab test")
+    names = [conn["name"] for conn in mine]
     lab.step("closed the worker's connection while the task ran", ", ".join(names))
     worker.wait_for(r"Connection to broker lost", timeout=20)
     return task_id

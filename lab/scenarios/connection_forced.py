@@ -32,13 +32,6 @@ BROKEN_CONFIG = "task_acks_late = True\n"
 CALL = "from labapp import slow\nprint(slow.delay(10).id)\n"
 
 
-def _connections(lab) -> list[dict[str, str]]:
-    """The scenario's own connections: those in its vhost (pid, name)."""
-    listing = support.rabbitmqctl("list_connections", "-q", "pid", "name", "vhost")
-    rows = [line.split("\t") for line in listing.splitlines() if line.count("\t") == 2]
-    return [{"pid": p, "name": n} for p, n, v in rows if v == lab.vhost]
-
-
 def _close_while_running(lab, worker, how: str) -> str:
     """Start the slow task, wait until a pool child runs it, close the worker's connections
     in the scenario's vhost (`rabbitmqctl` with an operator's reason, or the management
@@ -48,16 +41,13 @@ def _close_while_running(lab, worker, how: str) -> str:
     code, out = lab.python(CALL, f"caller_{how}")
     lab.expect(code == 0, out)
     task_id = out.strip().splitlines()[-1]
-    deadline = time.monotonic() + 30
-    while not started.exists() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    lab.expect(started.exists(), "the task never started:\n" + worker.text()[-1500:])
+    lab.wait_for_file(started, "the task never started", worker)
     time.sleep(1)
     closed, deadline = 0, time.monotonic() + 10
     # the caller's connection, already gone, may still be listed; the management API
     # knows a new connection only a few seconds after it opened
     while not closed and time.monotonic() < deadline:
-        for conn in _connections(lab):
+        for conn in support.vhost_connections(lab.vhost):
             if how == "rabbitmqctl":
                 try:
                     support.rabbitmqctl("close_connection", conn["pid"], REASON)

@@ -76,12 +76,9 @@ while not os.path.exists({str(check_file)!r}) and time.time() < deadline:
     code = CONSUMER.replace("# QUEUE", BROKEN_QUEUE).replace("# CHECK", wait_for_check)
     lab.write("lab_consumers.py", code)
     import sys
-    import time
 
     proc = lab.start([sys.executable, "lab_consumers.py"], "consumers")
-    deadline = time.monotonic() + 30
-    while not (lab.dir / "consuming").exists() and time.monotonic() < deadline:
-        time.sleep(0.2)
+    lab.wait_for_file(lab.dir / "consuming", "the consumers never started", proc)
     lab.check_finds()  # three consumers on one queue bound to a fanout exchange
     check_file.touch()
     lab.expect(proc.exited(40) == 0, proc.text())

@@ -4,8 +4,6 @@ reconnects. Uses a throwaway PostgreSQL database, dropped afterwards."""
 
 from __future__ import annotations
 
-import time
-
 from lab.support import throwaway_databases
 
 SLUG = "stale-db-connection-in-task"
@@ -53,10 +51,7 @@ def long_job(n):
 
 def _drop_backend(lab, admin, n: int) -> None:
     pid_file = lab.dir / f"pid-{n}"
-    deadline = time.monotonic() + 30
-    while not pid_file.exists() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    lab.expect(pid_file.exists(), "the task never reported its backend pid")
+    lab.wait_for_file(pid_file, "the task never reported its backend pid")
     admin.execute("SELECT pg_terminate_backend(%s)", (int(pid_file.read_text()),))
     (lab.dir / f"dropped-{n}").touch()
 

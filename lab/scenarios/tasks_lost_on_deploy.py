@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 
 from lab import support
 from lab.support import CONFIGURED_APP_HEADER
@@ -34,10 +33,7 @@ CALL = "from labapp import long\nlong.delay({n})\n"
 def _deploy(lab, worker) -> None:
     """Wait until the task runs in the pool child, then SIGTERM the worker's process group."""
     started = lab.dir / "started"
-    deadline = time.monotonic() + 30
-    while not started.exists() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    lab.expect(started.exists(), "the task never started:\n" + worker.text()[-1500:])
+    lab.wait_for_file(started, "the task never started", worker)
     started.unlink()
     os.killpg(worker.pid, signal.SIGTERM)
     lab.expect(worker.exited(30) is not None, "the worker did not exit after SIGTERM")
