@@ -13,10 +13,13 @@ import glob
 import os
 import re
 import secrets
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -251,6 +254,57 @@ HERE = pathlib.Path(__file__).parent
 app.config_from_object("celeryconfig")
 """
 )
+
+
+PING_APP = (
+    APP_HEADER
+    + """
+
+@app.task(name="lab.ping")
+def ping():
+    return "pong"
+"""
+)
+
+
+PING_CALL = "from labapp import ping\nprint(ping.delay().id)\n"
+
+
+def ping_runs(
+    lab, env: dict[str, str], *worker_args: str, name: str = "fixed", timeout: float = 60
+) -> tuple[Process, str]:
+    """A `-P solo` worker of `labapp` (PING_APP) connects and runs a `lab.ping` sent now: the
+    proof that a fix worked. (the worker, the task id)"""
+    worker = lab.worker("labapp", "-P", "solo", *worker_args, name=name, env=env)
+    worker.wait_for(r"Connected to ")
+    code, out = lab.python(PING_CALL, f"caller_{name}", env=env)
+    lab.expect(code == 0, out[-800:])
+    task_id = out.strip().splitlines()[-1]
+    worker.wait_for(rf"Task lab\.ping\[{task_id}\] succeeded", timeout=timeout)
+    return worker, task_id
+
+
+def free_port() -> int:
+    """A loopback TCP port nobody listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def private_redis(lab, *settings: str, prefix: Sequence[str] = ()) -> tuple[Process, int]:
+    """A redis-server of the scenario's own on a free loopback port, never the shared one, for
+    settings a scenario must not set there (`--maxclients 3`, `--requirepass ...`); without
+    persistence unless `settings` give `--save`. `prefix` runs it under another command
+    (`setpriv ...`). It stops with the scenario's other processes. (the server, its port)"""
+    if not shutil.which("redis-server"):
+        raise NotReproducible("redis-server is not installed here")
+    port = free_port()
+    args = ["redis-server", "--port", str(port), "--bind", "127.0.0.1"]
+    if "--save" not in settings:
+        args += ["--save", "", "--appendonly", "no"]
+    server = lab.start([*prefix, *args, *settings], "redis-server")
+    server.wait_for("Ready to accept connections", timeout=30)
+    return server, port
 
 
 def invoice_app(queue: str) -> str:

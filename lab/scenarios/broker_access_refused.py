@@ -10,20 +10,12 @@ from __future__ import annotations
 import shlex
 
 from lab import support
-from lab.support import APP_HEADER
+from lab.support import PING_APP
 
 SLUG = "broker-access-refused"
 USES_REDIS = True  # a private redis-server (the same binary as the lab's Redis)
 
-APP = (
-    APP_HEADER
-    + """
-
-@app.task(name="lab.ping")
-def ping():
-    return "pong"
-"""
-)
+APP = PING_APP
 
 
 def run(lab) -> None:
@@ -67,32 +59,12 @@ def ping():
 def _redis_part(lab) -> None:
     import secrets
     import shutil
-    import socket
 
     if not shutil.which("redis-server"):
         lab.step("redis part skipped: no redis-server binary here")
         return
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
     password = secrets.token_hex(8)
-    server = lab.start(
-        [
-            "redis-server",
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--requirepass",
-            password,
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ],
-        "redis-server",
-    )
-    server.wait_for("Ready to accept connections", timeout=15)
+    server, port = support.private_redis(lab, "--requirepass", password)
     no_password = f"redis://127.0.0.1:{port}/0"
     lab.write("redisapp.py", REDIS_APP.replace("# URL", f"broker_url = {no_password!r}"))
     worker = lab.worker("redisapp", "-P", "solo", name="redis-worker", ready=False)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import socket
 from urllib.parse import urlsplit
+
+from lab import support
 
 SLUG = "broker-connection-refused"
 
@@ -22,15 +23,9 @@ def ping():
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def run(lab) -> None:
     parts = urlsplit(lab.broker_url)
-    port = _free_port()
+    port = support.free_port()
     wrong = lab.broker_url.replace(f"{parts.hostname}:{parts.port}", f"127.0.0.1:{port}")
     lab.write("labapp.py", APP.replace("# SETTINGS", f"CELERY_BROKER_URL = {wrong!r}"))
     worker = lab.worker("labapp", "-P", "solo", ready=False)
