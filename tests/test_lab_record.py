@@ -43,7 +43,7 @@ def test_every_entry_page_states_its_lab_status(client):
     """Verified, failed, not reproducible (with why) or not yet in the lab: never silent."""
     record = runner.read_record()
     statuses = {}
-    for slug in ("serialization-error", "transient-queue-denied", "gevent-blocking"):
+    for slug in ("serialization-error", "transient-queue-denied", "worker-superuser-warning"):
         page = client.get(f"/kb/{slug}/").content.decode()
         found = [
             s
@@ -54,9 +54,9 @@ def test_every_entry_page_states_its_lab_status(client):
         statuses[slug] = found[0]
     assert statuses["serialization-error"] == "verified"
     assert statuses["transient-queue-denied"] == "not-reproducible"
-    assert "gevent-blocking" not in record
-    assert statuses["gevent-blocking"] == "pending"
-    page = client.get("/kb/gevent-blocking/").content.decode()
+    assert "worker-superuser-warning" not in record
+    assert statuses["worker-superuser-warning"] == "pending"
+    page = client.get("/kb/worker-superuser-warning/").content.decode()
     assert "Not yet covered by the reproduction lab" in page
 
 
