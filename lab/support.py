@@ -13,6 +13,7 @@ import glob
 import os
 import re
 import secrets
+import shlex
 import shutil
 import signal
 import socket
@@ -100,6 +101,24 @@ def rabbitmqctl(*args: str, timeout: float = 30) -> str:
     if done.returncode != 0:
         raise LabError(f"rabbitmqctl {' '.join(args)} failed: {done.stderr.strip()[:500]}")
     return done.stdout
+
+
+def fix_commands(fix: str, program: str) -> list[list[str]]:
+    """The commands of `program` in an entry's fix block, in order, each as its argv
+    (`program` first): the block's lines `$ program ...` (a console block) or `program ...`."""
+    commands = []
+    for line in fix.splitlines():
+        command = line.strip().removeprefix("$ ")
+        if command.split(" ", 1)[0] == program:
+            commands.append(shlex.split(command))
+    return commands
+
+
+def output_of(argv: list[str], timeout: float = 30) -> str:
+    """A command's stdout and stderr together, stripped: for tools whose text is the verdict
+    (redis-cli exits 0 on an `ERR` answer)."""
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+    return (done.stdout + done.stderr).strip()
 
 
 def vhost_connections(vhost: str) -> list[dict[str, str]]:

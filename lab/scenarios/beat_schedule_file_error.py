@@ -6,8 +6,6 @@ starts cleanly, sends the due task and keeps its file up to date."""
 
 from __future__ import annotations
 
-import shlex
-
 from lab import support
 from lab.support import APP_HEADER, segment
 
@@ -62,7 +60,7 @@ def run(lab) -> None:
     lab.step("beat exited", f"status {code}")
 
     fix = lab.fix("fix", app="proj", schedule_path=str(lab.dir / "beat" / "celerybeat-schedule"))
-    argv = shlex.split(next(x for x in fix.splitlines() if " beat " in x).lstrip("$ "))[1:]
+    argv = next(c for c in support.fix_commands(fix, "celery") if "beat" in c)[1:]
     (lab.dir / "beat").mkdir()  # the fix's own, writable directory (a volume in a container)
     beat = lab.start(support.celery_args(*argv), "beat-fixed")
     beat.wait_for(r"Sending due task refresh-rates", count=2, timeout=60)

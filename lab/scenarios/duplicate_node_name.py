@@ -48,18 +48,18 @@ def run(lab) -> None:
 
     fix = lab.fix("fix")
     lab.stop(first)
-    commands = [line for line in fix.strip().splitlines() if line.startswith("celery ")]
+    commands = support.fix_commands(fix, "celery")
     lab.expect(len(commands) == 2, f"the entry's fix block has no two worker commands:\n{fix}")
     workers = []
     for number, command in enumerate(commands):
-        argv = shlex.split(command)[1:]  # `celery` is support.celery_args' `python -m celery`
+        argv = command[1:]  # `celery` is support.celery_args' `python -m celery`
         extra = ["-l", "INFO", "-P", "solo", "--without-mingle", "--without-gossip"]
         proc = lab.start(support.celery_args(*argv, *extra), f"fixed-{number}")
         workers.append(proc)
     for proc in workers:
         proc.wait_for(r"ready\.", timeout=60)
         lab.expect("RESOURCE_LOCKED" not in proc.text(), proc.text()[-1500:])
-    lab.step("both workers of the entry's commands started", " | ".join(commands))
+    lab.step("both workers of the entry's commands started", " | ".join(map(shlex.join, commands)))
 
     out = lab.celery("proj", "inspect", "ping", "--timeout", "5")
     names = sorted(set(re.findall(r"(worker[12]@\S+): OK", out)))

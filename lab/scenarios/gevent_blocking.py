@@ -83,13 +83,11 @@ def _fixed_workers(lab, fix: str) -> list[support.Process]:
     """The entry's two commands, each with its own node name (`-n <queue>@%h`) unless it has
     one: run on one host, both are `celery@<host>`, and the second to start exits with 405
     RESOURCE_LOCKED on the pidbox queue (duplicate-node-name)."""
-    commands = [
-        x.lstrip("$ ") for x in fix.strip().splitlines() if x.lstrip("$ ").startswith("celery ")
-    ]
+    commands = support.fix_commands(fix, "celery")
     lab.expect(len(commands) == 2, f"the entry's fix block has no two worker commands:\n{fix}")
     workers = []
     for command in commands:
-        argv = shlex.split(command)[1:]  # `celery` is support.celery_args' `python -m celery`
+        argv = command[1:]  # `celery` is support.celery_args' `python -m celery`
         queue = argv[argv.index("-Q") + 1]
         if "-n" not in argv:
             argv += ["-n", f"{queue}@%h"]
@@ -97,7 +95,7 @@ def _fixed_workers(lab, fix: str) -> list[support.Process]:
         workers.append(lab.start(support.celery_args(*argv, *extra), f"fixed-{queue}"))
     for proc in workers:
         proc.wait_for(r"ready\.", timeout=60)
-    lab.step("started the entry's two workers", " | ".join(commands))
+    lab.step("started the entry's two workers", " | ".join(map(shlex.join, commands)))
     return workers
 
 

@@ -44,11 +44,13 @@ def _inspect(lab, argv: list[str], name: str) -> tuple[int, str]:
 
 def _fixed_argv(lab, fix: str) -> list[str]:
     """The entry's command, its masked `user:****@rabbitmq:5672` replaced by the lab broker's."""
-    line = next(x for x in fix.splitlines() if " inspect ping" in x)
-    argv = shlex.split(line.lstrip("$ "))[1:]
+    argv = next(c for c in support.fix_commands(fix, "celery") if "inspect" in c)[1:]
     index = argv.index("-b") + 1
     ours, theirs = urlsplit(lab.broker_url), urlsplit(argv[index])
-    lab.expect(theirs.path == "/" + quote(lab.vhost, safe=""), f"not the worker's vhost: {line}")
+    lab.expect(
+        theirs.path == "/" + quote(lab.vhost, safe=""),
+        f"not the worker's vhost: {shlex.join(argv)}",
+    )
     argv[index] = urlunsplit(theirs._replace(netloc=ours.netloc))
     return argv
 

@@ -12,10 +12,17 @@ would have to (the entry's Fix says so since this scenario found it).
 from __future__ import annotations
 
 import shlex
-import subprocess
 import sys
 
-from lab.support import PING_APP, PING_CALL, ping_runs, private_redis, traceback_of
+from lab.support import (
+    PING_APP,
+    PING_CALL,
+    fix_commands,
+    output_of,
+    ping_runs,
+    private_redis,
+    traceback_of,
+)
 
 SLUG = "redis-max-clients"
 RABBITMQ = False
@@ -47,13 +54,6 @@ def _web_tier(lab, env: dict[str, str], name: str):
     return web
 
 
-def _redis_cli(command: str) -> str:
-    """One `$ redis-cli ...` line of the entry; its output (redis-cli exits 0 on ERR)."""
-    args = shlex.split(command)[1:]
-    done = subprocess.run(args, capture_output=True, text=True, timeout=30)
-    return (done.stdout + done.stderr).strip()
-
-
 def run(lab) -> None:
     server, port = private_redis(lab, "--maxclients", str(SLOTS))
     env = {"LAB_BROKER_URL": f"redis://127.0.0.1:{port}/0"}
@@ -76,21 +76,24 @@ def run(lab) -> None:
     lab.diagnose(traceback_of(out), "caller traceback: delay()", confidence="possible")
 
     fix = lab.fix("fix", redis_port=str(port))
-    commands = [c for c in fix.splitlines() if c.startswith("$ redis-cli")]
+    commands = fix_commands(fix, "redis-cli")
     lab.expect(len(commands) == 2, f"no two redis-cli lines in the fix: {fix}")
-    refused = _redis_cli(commands[0])
+    refused = output_of(commands[0])
     lab.expect("max number of clients reached" in refused, f"redis-cli at the limit: {refused}")
     lab.step("at the limit redis-cli is refused too", refused)
     lab.stop(worker)
     lab.stop(web)
     for command in commands:
-        answer = _redis_cli(command)
-        lab.expect(answer == "OK", f"{command}: {answer}")
-    lab.step("ran the entry's config set lines with the web tier stopped", " / ".join(commands))
+        answer = output_of(command)
+        lab.expect(answer == "OK", f"{shlex.join(command)}: {answer}")
+    lab.step(
+        "ran the entry's config set lines with the web tier stopped",
+        " / ".join(shlex.join(command) for command in commands),
+    )
 
     _web_tier(lab, env, "web-again")
     ping_runs(lab, env)
-    info = _redis_cli(f"$ redis-cli -p {port} info clients")
+    info = output_of(["redis-cli", "-p", str(port), "info", "clients"])
     lab.step(
         "after the fix the web tier and the worker are connected", info.replace("\r", "")[:200]
     )

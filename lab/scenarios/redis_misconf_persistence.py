@@ -18,6 +18,7 @@ from lab.support import (
     PING_APP,
     PING_CALL,
     NotReproducible,
+    fix_commands,
     ping_runs,
     private_redis,
     traceback_of,
@@ -91,12 +92,12 @@ def run(lab) -> None:
         data.chmod(0o755)
     lab.step("gave the data directory to the Redis user", str(data).replace(str(lab.dir), ""))
     fix = lab.fix("fix", redis_port=str(port))
-    commands = [c for c in fix.splitlines() if c.startswith("$ redis-cli")]
+    commands = fix_commands(fix, "redis-cli")
     lab.expect(len(commands) == 1, f"no redis-cli line in the fix: {fix}")
-    done = subprocess.run(shlex.split(commands[0])[1:], capture_output=True, text=True, timeout=30)
+    done = subprocess.run(commands[0], capture_output=True, text=True, timeout=30)
     lab.expect("Background saving started" in done.stdout, done.stdout + done.stderr)
     server.wait_for(r"Background saving terminated with success", timeout=60)
-    lab.step("ran the entry's bgsave line; the snapshot succeeded", commands[0])
+    lab.step("ran the entry's bgsave line; the snapshot succeeded", shlex.join(commands[0]))
 
     lab.stop(worker)
     _, task_id = ping_runs(lab, env)

@@ -14,10 +14,18 @@ from __future__ import annotations
 
 import re
 import shlex
-import subprocess
 import time
 
-from lab.support import APP_HEADER, PING_CALL, ping_runs, private_redis, segment, traceback_of
+from lab.support import (
+    APP_HEADER,
+    PING_CALL,
+    fix_commands,
+    output_of,
+    ping_runs,
+    private_redis,
+    segment,
+    traceback_of,
+)
 
 SLUG = "redis-oom-command-not-allowed"
 RABBITMQ = False
@@ -56,13 +64,8 @@ for size in (10000, 1000, 100, 1):
 """
 
 
-def _run(argv: list[str]) -> str:
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=30)
-    return (done.stdout + done.stderr).strip()
-
-
 def _redis_cli(port: int, *args: str) -> str:
-    return _run(["redis-cli", "-p", str(port), *args])
+    return output_of(["redis-cli", "-p", str(port), *args])
 
 
 def run(lab) -> None:
@@ -91,11 +94,11 @@ def run(lab) -> None:
     )
 
     fix = lab.fix("fix", redis_port=str(port))
-    commands = [c for c in fix.splitlines() if c.startswith("$ redis-cli")]
+    commands = fix_commands(fix, "redis-cli")
     lab.expect(len(commands) == 1, f"no redis-cli line in the fix: {fix}")
-    answer = _run(shlex.split(commands[0])[1:])
-    lab.expect(answer == "OK", f"{commands[0]}: {answer}")
-    lab.step("ran the entry's config set maxmemory line", commands[0])
+    answer = output_of(commands[0])
+    lab.expect(answer == "OK", f"{shlex.join(commands[0])}: {answer}")
+    lab.step("ran the entry's config set maxmemory line", shlex.join(commands[0]))
 
     ping_runs(lab, env, "-Q", "celery,reports", timeout=120)
     deadline = time.monotonic() + 120
