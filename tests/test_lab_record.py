@@ -54,10 +54,23 @@ def test_every_entry_page_states_its_lab_status(client):
         statuses[slug] = found[0]
     assert statuses["serialization-error"] == "verified"
     assert statuses["transient-queue-denied"] == "not-reproducible"
-    assert "worker-superuser-warning" not in record
-    assert statuses["worker-superuser-warning"] == "pending"
-    page = client.get("/kb/worker-superuser-warning/").content.decode()
-    assert "Not yet covered by the reproduction lab" in page
+    assert statuses["worker-superuser-warning"] == record["worker-superuser-warning"]["status"]
+
+
+def test_entry_without_a_lab_record_says_so():
+    """Every entry has a scenario or a not-reproducible record now; one whose record is
+    missing (a new entry) renders as pending, in both languages."""
+    from django.template.loader import render_to_string  # here: needs django.setup()
+
+    entries = load_content(runner.CONTENT).entries
+    entry = next(e for e in entries if e.slug == "worker-superuser-warning")
+    assert entry.verification, "the record lost the entry"
+    entry.verification = {}
+    html = render_to_string("kb/_verification.html", {"entry": entry})
+    assert 'data-status="pending"' in html
+    assert "Not yet covered by the reproduction lab" in html
+    korean = render_to_string("kb/_verification.html", {"entry": entry, "korean": True})
+    assert "아직 재현 실험실에 시나리오가 없음" in korean
 
 
 def _content_copy(tmp_path):
