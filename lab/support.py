@@ -105,12 +105,13 @@ def rabbitmqctl(*args: str, timeout: float = 30) -> str:
 
 def fix_commands(fix: str, program: str) -> list[list[str]]:
     """The commands of `program` in an entry's fix block, in order, each as its argv
-    (`program` first): the block's lines `$ program ...` (a console block) or `program ...`."""
+    (`program` first): the block's lines `$ program ...` (a console block) or `program ...`,
+    without a trailing `# comment`."""
     commands = []
     for line in fix.splitlines():
         command = line.strip().removeprefix("$ ")
         if command.split(" ", 1)[0] == program:
-            commands.append(shlex.split(command))
+            commands.append(shlex.split(command, comments=True))
     return commands
 
 

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from lab import runner
+from lab import runner, support
 from lab.examples import MARK, refresh_examples
 
 SCENARIOS = sorted(runner.scenarios())
@@ -44,6 +44,23 @@ def test_scenario_reproduces_diagnoses_and_fixes(lab_results, slug):
     steps = [s["step"] for s in result.steps]
     assert any(s.startswith("diagnosed") for s in steps), steps
     assert any("fix" in s for s in steps), f"{slug}: no step applied or checked the fix: {steps}"
+
+
+def test_fix_commands_reads_a_programs_lines_without_their_comments():
+    fix = (
+        "$ celery -A proj beat -l info          # one process, nowhere else\n"
+        "  celery -A proj worker -n fast@%h --prefetch-multiplier=1\n"
+        "$ redis-cli -h cache CONFIG SET maxmemory-policy noeviction\n"
+        "celeryd is gone\n"
+    )
+    assert support.fix_commands(fix, "celery") == [
+        ["celery", "-A", "proj", "beat", "-l", "info"],
+        ["celery", "-A", "proj", "worker", "-n", "fast@%h", "--prefetch-multiplier=1"],
+    ]
+    assert support.fix_commands(fix, "redis-cli") == [
+        ["redis-cli", "-h", "cache", "CONFIG", "SET", "maxmemory-policy", "noeviction"]
+    ]
+    assert support.fix_commands(fix, "rabbitmqctl") == []
 
 
 def test_every_scenario_belongs_to_an_entry_without_not_reproducible():

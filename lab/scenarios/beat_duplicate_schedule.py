@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shlex
 import time
 
 from lab import support
@@ -53,8 +52,7 @@ def run(lab) -> None:
     )
 
     fix = lab.fix("fix")
-    beat_line = next(line for line in fix.splitlines() if " beat " in line)
-    argv = shlex.split(beat_line.lstrip("$ ").split("#")[0])[1:]
+    argv = next(c for c in support.fix_commands(fix, "celery") if "beat" in c)[1:]
     mark = len(re.findall("received", worker.text()))
     beat = _beat(lab, "beat-only", argv)
     beat.wait_for(r"Sending due task nightly-report", count=3, timeout=20)

@@ -29,11 +29,11 @@ def run(lab) -> None:
     lab.check_finds()
 
     fix = lab.fix("fix", vhost=lab.vhost, user=user)
-    commands = [c for c in fix.splitlines() if c.startswith("$ rabbitmqctl set_permissions")]
+    commands = [c for c in support.fix_commands(fix, "rabbitmqctl") if "set_permissions" in c]
     lab.expect(len(commands) == 1, f"no set_permissions line in the fix: {fix}")
     # the vhost and the user exist already: only the permissions line applies here
-    support.rabbitmqctl(*shlex.split(commands[0])[2:])
-    lab.step("ran the entry's set_permissions line", commands[0])
+    support.rabbitmqctl(*commands[0][1:])
+    lab.step("ran the entry's set_permissions line", shlex.join(commands[0]))
     worker.wait_for(r"ready\.", timeout=40)
     out = lab.celery("labapp", "call", "lab.ping")
     worker.wait_for(r"Task lab\.ping\[.*\] succeeded", timeout=90)

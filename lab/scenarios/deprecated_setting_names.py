@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
-
 from lab import support
 
 SLUG = "deprecated-setting-names"
@@ -43,9 +41,8 @@ def run(lab) -> None:
     lab.diagnose(text[start:], "worker start-up traceback", confidence="possible")
 
     fix = lab.fix("fix", setting="CELERYD_MAX_TASKS_PER_CHILD")
-    command = next(line for line in fix.splitlines() if "celeryconfig.py" in line)
-    argv = shlex.split(command.lstrip("$ ").split("#")[0])
-    lab.expect(argv[:3] == ["celery", "upgrade", "settings"], f"unexpected fix: {command}")
+    argv = next(c for c in support.fix_commands(fix, "celery") if c[-1].endswith("config.py"))
+    lab.expect(argv[:3] == ["celery", "upgrade", "settings"], f"unexpected fix: {argv}")
     # the entry names proj/celeryconfig.py; here the module sits in the scenario folder
     argv[3] = "celeryconfig.py"
     proc = lab.start(support.celery_args(*argv[1:]), "upgrade")

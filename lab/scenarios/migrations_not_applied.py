@@ -10,9 +10,9 @@ PostgreSQL's wording of the failure.
 
 from __future__ import annotations
 
-import shlex
 import sys
 
+from lab import support
 from lab.support import LabError, NotReproducible, throwaway_databases
 
 SLUG = "migrations-not-applied"
@@ -110,12 +110,7 @@ def _manage(lab, args: list[str], name: str, env: dict[str, str] | None = None) 
 
 def _entry_commands(block: str) -> list[list[str]]:
     """The `$ python manage.py ...` lines of the entry's fix block, as argument lists."""
-    commands = []
-    for line in block.splitlines():
-        words = shlex.split(line.removeprefix("$ ")) if line.startswith("$ ") else []
-        if words[:2] == ["python", "manage.py"]:
-            commands.append(words[2:])
-    return commands
+    return [c[2:] for c in support.fix_commands(block, "python") if c[1:2] == ["manage.py"]]
 
 
 def _write_project(lab) -> None:

@@ -3,8 +3,6 @@ heartbeats. The entry's prefork worker keeps heartbeating while the task runs.""
 
 from __future__ import annotations
 
-import shlex
-
 from lab import support
 from lab.support import APP_HEADER, BrokerLog, NotReproducible
 
@@ -43,7 +41,7 @@ def run(lab) -> None:
     )
 
     fix = lab.fix("fix", app="proj", queue="reports")
-    argv = shlex.split(fix.strip().lstrip("$ "))
+    argv = support.fix_commands(fix, "celery")[0]
     lab.stop(worker)
     log = BrokerLog()
     fixed = lab.start(

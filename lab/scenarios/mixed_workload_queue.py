@@ -57,15 +57,16 @@ def run(lab) -> None:
     )
 
     routes = lab.fix("routes")
-    commands = lab.fix("workers", app="proj").strip().splitlines()
+    commands = support.fix_commands(lab.fix("workers", app="proj"), "celery")
+    lab.expect(len(commands) >= 2, f"not one worker per queue: {commands}")
     lab.stop(worker)
     lab.write("proj.py", APP.replace("# ROUTES", routes))
     for number, command in enumerate(commands):
-        argv = shlex.split(command)
-        argv = [a.replace("%h", "lab") for a in argv]
+        argv = [a.replace("%h", "lab") for a in command]
         proc = lab.start(support.celery_args(*argv[1:], "-l", "INFO"), f"worker-{number}")
         proc.wait_for(r"ready\.", timeout=40)
-    lab.step("started one worker per queue with the entry's commands", " | ".join(commands))
+    shown = " | ".join(shlex.join(c) for c in commands)
+    lab.step("started one worker per queue with the entry's commands", shown)
     code, out = lab.python(CALLER, "caller_fixed")
     lab.expect(code == 0 and "match 1" in out, f"after the fix the caller still fails:\n{out}")
     lab.step("after the fix the fast task answered within 3 s while the batch ran")

@@ -3,8 +3,6 @@ the entry's `-P threads` worker shares it."""
 
 from __future__ import annotations
 
-import shlex
-
 from lab import support
 from lab.support import APP_HEADER
 
@@ -58,7 +56,7 @@ def run(lab) -> None:
     lab.check_finds(config_text=APP)
 
     fix = lab.fix("fix", app="labapp", concurrency="2", queue="my.match")
-    argv = shlex.split(fix.strip().lstrip("$ "))
+    argv = support.fix_commands(fix, "celery")[0]
     lab.expect(argv[:4] == ["celery", "-A", "labapp", "worker"], f"unexpected fix: {fix}")
     lab.stop(worker)
     worker = lab.start(

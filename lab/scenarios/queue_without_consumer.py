@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
-
 from lab import support
 
 SLUG = "queue-without-consumer"
@@ -36,7 +34,7 @@ print(repr(result.state))
 
 def _worker_args(command: str) -> list[str]:
     """The options after `worker` in the entry's command, without its node name (-n)."""
-    words = shlex.split(command.strip().splitlines()[-1])
+    words = support.fix_commands(command, "celery")[-1]
     options = words[words.index("worker") + 1 :]
     if "-n" in options:
         at = options.index("-n")
