@@ -101,7 +101,14 @@ def run(lab) -> None:
         lab.expect(line, "no 'precondition_failed: message size' line in the broker log")
         lines = log.lines()
         index = lines.index(line)
-        lab.diagnose("\n".join(lines[index - 1 : index + 1]), "broker log: channel error")
+        # first, `high` or just `possible` (0.995-0.996 on 2026-12-03 against 0.99518, moved by
+        # the random vhost name on the first line: 1 of 40 names fell under; one clean-clone
+        # CI run hit it): the same weakness as broker-tls-errors' self-signed line
+        lab.diagnose(
+            "\n".join(lines[index - 1 : index + 1]),
+            "broker log: channel error",
+            confidence="possible",
+        )
 
     queues = support.rabbitmqctl("list_queues", "-q", "-p", lab.vhost, "name", "messages")
     lab.expect(
