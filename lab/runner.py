@@ -211,25 +211,26 @@ class Lab:
         name: str = "worker",
         env: dict[str, str] | None = None,
         ready: bool = True,
+        launch: list[str] | None = None,
     ) -> Process:
-        """`celery -A app worker` (no mingle/gossip/heartbeat unless asked), INFO log."""
-        proc = self.start(
-            support.celery_args(
-                "-A",
-                app,
-                "worker",
-                "-l",
-                "INFO",
-                "-n",
-                f"{name}@lab",
-                "--without-mingle",
-                "--without-gossip",
-                "--without-heartbeat",
-                *args,
-            ),
-            name,
-            env,
-        )
+        """`celery -A app worker` (no mingle/gossip/heartbeat unless asked), INFO log.
+        `launch` is what runs `celery` when not this interpreter's `python -m celery` (the same
+        behind `unshare`, or another interpreter)."""
+        argv = [
+            "-A",
+            app,
+            "worker",
+            "-l",
+            "INFO",
+            "-n",
+            f"{name}@lab",
+            "--without-mingle",
+            "--without-gossip",
+            "--without-heartbeat",
+            *args,
+        ]
+        command = [*launch, *argv] if launch else support.celery_args(*argv)
+        proc = self.start(command, name, env)
         if ready:
             proc.wait_for(r"ready\.", timeout=60)
         return proc

@@ -60,22 +60,6 @@ WARNING = "You're running the worker with superuser privileges"
 REFUSAL = "Running a worker with superuser privileges when the"
 
 
-def _worker_args(app: str, name: str, *extra: str) -> list[str]:
-    return support.celery_args(
-        "-A",
-        app,
-        "worker",
-        "-P",
-        "solo",
-        "-n",
-        f"{name}@lab",
-        "--without-mingle",
-        "--without-gossip",
-        "--without-heartbeat",
-        *extra,
-    )
-
-
 def _ran_as(lab, tag: str, worker) -> str:
     """Send ops.whoami and return the uid the task wrote."""
     code, out = lab.python(SEND.replace("TAG", tag), f"send_{tag}")
@@ -104,7 +88,7 @@ def run(lab) -> None:
     lab.step("a root worker with JSON starts, warns, and runs tasks")
 
     # 2. root, accepting pickle: refused before the worker starts
-    refused = lab.start(_worker_args("labpickle", "refused"), "refused")
+    refused = lab.worker("labpickle", "-P", "solo", name="refused", ready=False)
     status = refused.exited(60)
     lab.expect(status == 1, f"the root pickle worker exited with {status}:\n{refused.text()}")
     lab.expect(REFUSAL in refused.text(), f"no refusal in:\n{refused.text()}")
@@ -120,7 +104,8 @@ def run(lab) -> None:
     # 4. the fix: a process that is not uid 0 (a user namespace; see the module's text)
     unshare = ["unshare", "--user", f"--map-user={NOBODY}", f"--map-group={NOBODY}"]
     for app, tag in (("labapp", "json"), ("labpickle", "pickle")):
-        fixed = lab.start(unshare + _worker_args(app, tag, "-l", "INFO"), f"nonroot_{tag}")
+        launch = [*unshare, *support.celery_args()]
+        fixed = lab.worker(app, "-P", "solo", name=f"nonroot_{tag}", launch=launch, ready=False)
         _runs_unwarned(lab, fixed, tag, f"not uid 0 ({app}): no warning, no refusal")
 
     # 5. the entry's --uid command as written, with a user that exists everywhere: with this
@@ -129,7 +114,7 @@ def run(lab) -> None:
     lab.expect(argv[1:4] == ["-A", "labapp", "worker"], f"not a worker command: {argv}")
     os.chmod(lab.dir, 0o777)  # noqa: S103 - the switched worker writes its marker here
     for number, python in enumerate(_interpreters()):
-        _switch_user(lab, python, argv[1:], f"uid{number}")
+        _switch_user(lab, python, argv[4:], f"uid{number}")
 
 
 def _runs_unwarned(lab, worker, tag: str, step: str) -> None:
@@ -153,8 +138,9 @@ def _interpreters() -> list[str]:
 
 
 def _switch_user(lab, python: str, args: list[str], tag: str) -> None:
-    """`python -m celery <args>` started as root: without the warning where uid 65534 can read
-    the interpreter's standard library, else dead after the switch with an import error."""
+    """`celery -A labapp worker <args>` run by `python`, started as root: without the warning
+    where uid 65534 can read the interpreter's standard library, else dead after the switch
+    with an import error."""
     stdlib = support.output_of([python, "-c", "import os; print(os.__file__)"])
     done = subprocess.run(
         ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
@@ -162,15 +148,14 @@ def _switch_user(lab, python: str, args: list[str], tag: str) -> None:
         capture_output=True,
         timeout=30,
     )
-    quiet = ("--without-mingle", "--without-gossip", "--without-heartbeat")
-    launch = [python, "-m", "celery"]
+    launch = support.celery_args()
     if python != sys.executable:  # the project's packages after the system's standard library
         launch = [
             python,
             "-c",
             SYSTEM_LAUNCHER.replace("SITE", str(Path(celery.__file__).parents[1])),
         ]
-    switched = lab.start([*launch, *args, "-P", "solo", "-n", f"{tag}@lab", *quiet], tag)
+    switched = lab.worker("labapp", *args, "-P", "solo", name=tag, launch=launch, ready=False)
     if done.returncode == 0:
         _runs_unwarned(lab, switched, tag, f"--uid, {stdlib} readable by the user: no warning")
         return
