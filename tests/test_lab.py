@@ -63,6 +63,26 @@ def test_fix_commands_reads_a_programs_lines_without_their_comments():
     assert support.fix_commands(fix, "rabbitmqctl") == []
 
 
+def test_diagnose_shows_the_throwaway_vhost_and_folders_neutrally(tmp_path):
+    """A capture names the scenario's vhost (slug + random suffix) and folders: the engine
+    and the stored capture see `lab`, `/srv/lab` and `/app` instead, so the slug is no hint
+    and a score does not move with the random name."""
+    vhost = "kb-lab-queue-not-found-3f9a1c"
+    lab = runner.Lab("queue-not-found", tmp_path, vhost)
+    line = (
+        "[2026-12-03 10:23:38,559: CRITICAL/MainProcess] Unrecoverable error: NotFound(404, "
+        f"\"NOT_FOUND - no queue 'my.queue' in vhost '{vhost}'\", (60, 20), 'Basic.consume') "
+        f"in {tmp_path}/app.py and {runner.ROOT}/lab/runner.py"
+    )
+    lab.diagnose(line, "worker log: 404")
+    (capture,) = lab.captures
+    assert vhost not in capture["text"] and "not-found" not in capture["text"]
+    assert f"in vhost '{runner.VHOST_SHOWN}'" in capture["text"]
+    assert str(tmp_path) not in capture["text"] and "/srv/lab/app.py" in capture["text"]
+    assert "/app/lab/runner.py" in capture["text"]
+    assert lab.steps[-1]["detail"].startswith("queue-not-found high")
+
+
 def test_every_scenario_belongs_to_an_entry_without_not_reproducible():
     kb = runner.current_kb()
     for slug in SCENARIOS:
