@@ -1,11 +1,17 @@
 """Blind second labelling of a round's drafts: split them for relabellers, then compare.
 
-    python scripts/heldout/relabel.py split SET N      # STAGE/relabel/relabel-r1.md .. rN.md
-    python scripts/heldout/relabel.py compare SET      # reads STAGE/relabel/answers-r*.tsv
+    python scripts/heldout/relabel.py stage SET TITLES  # the folders and ENTRIES.txt collectors use
+    python scripts/heldout/relabel.py split SET N [READERS]  # STAGE/relabel/relabel-r1.md .. rN.md
+    python scripts/heldout/relabel.py compare SET      # reads every reader's answers-r*.tsv
     python scripts/heldout/relabel.py assemble SET TITLES  # agreed drafts into tests/
 
 A relabeller sees each draft's thread, kind, evidence and paste, not its label, its note or
-its topic (scripts/heldout/RELABEL.md). `compare` prints the agreement and each disagreement;
+its topic (scripts/heldout/RELABEL.md). With READERS 2 or more (two blind readers is the
+rule since the twenty-seventh session) every part is written for each reader: the first
+reads STAGE/relabel/, the others STAGE/relabel-b/, relabel-c/, ...; each folder also gets
+ENTRIES.txt (slug | title of every entry), so a reader needs nothing else from the stage.
+`compare` keeps a draft only when every reader's answer equals the collector's label (a
+reader folder with no answer for a draft disputes it) and prints each disagreement;
 `assemble` copies the agreed drafts to tests/SET/<label>/, their title rows to
 tests/TITLES/ext-TAG.tsv and the collectors' notes to tests/SET/, leaving the disputed out.
 STAGE is $KB_HELDOUT_STAGE (default /work/stage).
@@ -53,8 +59,33 @@ def drafts(name: str) -> list[tuple[str, Path, dict[str, str], str]]:
     return sorted(out, key=lambda item: item[0])
 
 
-def split(name: str, parts: int) -> None:
-    """Write the drafts not yet in key.tsv into `parts` new relabel-rK.md files."""
+def reader_folders() -> list[Path]:
+    """STAGE/relabel (the first reader) and each other reader's relabel-b, relabel-c, ..."""
+    others = sorted(p for p in STAGE.glob("relabel-?") if p.is_dir())
+    return [STAGE / "relabel", *others]
+
+
+def entries_list() -> str:
+    """`slug | title` of every entry, one a line (what a relabeller chooses from)."""
+    lines = []
+    for slug in sorted(entry_slugs()):
+        text = (ROOT / "content" / "entries" / f"{slug}.md").read_text(encoding="utf-8")
+        title = re.search(r"^title:\s*(.*)$", text, re.MULTILINE)
+        lines.append(f"{slug} | {title.group(1).strip() if title else slug}")
+    return "\n".join(lines) + "\n"
+
+
+def stage(name: str, titles: str) -> None:
+    """A round's staging folder: SET/, TITLES/, notes/ and ENTRIES.txt (COLLECT.md)."""
+    for folder in (name, titles, "notes"):
+        (STAGE / folder).mkdir(parents=True, exist_ok=True)
+    (STAGE / "ENTRIES.txt").write_text(entries_list(), encoding="utf-8")
+    print(f"staging folder {STAGE}: {name}/, {titles}/, notes/, ENTRIES.txt")
+
+
+def split(name: str, parts: int, readers: int = 1) -> None:
+    """Write the drafts not yet in key.tsv into `parts` new relabel-rK.md files, a copy of
+    each in every other reader's folder (relabel-b, relabel-c, ...)."""
     hide = re.compile("|".join(re.escape(s) for s in sorted(entry_slugs(), key=len, reverse=True)))
     out = STAGE / "relabel"
     out.mkdir(exist_ok=True)
@@ -81,33 +112,45 @@ def split(name: str, parts: int) -> None:
                 "",
             ]
         (out / f"relabel-{tag}.md").write_text("\n".join(lines), encoding="utf-8")
-    print(f"{len(items)} new drafts in {parts} parts under {out}")
+    folders = [out] + [STAGE / f"relabel-{chr(ord('a') + n)}" for n in range(1, readers)]
+    for folder in folders:
+        folder.mkdir(exist_ok=True)
+        (folder / "ENTRIES.txt").write_text(entries_list(), encoding="utf-8")
+        for part in range(parts):
+            tag = f"r{first + part + 1}"
+            if folder != out:
+                shutil.copyfile(out / f"relabel-{tag}.md", folder / f"relabel-{tag}.md")
+    print(f"{len(items)} new drafts in {parts} parts for {readers} reader(s) under {STAGE}")
 
 
-def answers() -> dict[str, tuple[str, str]]:
-    found = {}
-    for path in sorted((STAGE / "relabel").glob("answers-r*.tsv")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            row = line.split("\t")
-            if len(row) >= 2 and row[0].startswith("p"):
-                found[row[0]] = (row[1].strip(), row[2] if len(row) > 2 else "")
+def answers() -> dict[str, dict[str, tuple[str, str]]]:
+    """Draft id -> {reader folder's name: (label, reason)} over every reader's answers."""
+    found: dict[str, dict[str, tuple[str, str]]] = {}
+    for folder in reader_folders():
+        for path in sorted(folder.glob("answers-r*.tsv")):
+            for line in path.read_text(encoding="utf-8").splitlines():
+                row = line.split("\t")
+                if len(row) >= 2 and row[0].startswith("p"):
+                    why = row[2] if len(row) > 2 else ""
+                    found.setdefault(row[0], {})[folder.name] = (row[1].strip(), why)
     return found
 
 
 def compare(name: str) -> list[tuple[str, Path, dict[str, str]]]:
+    """The drafts every reader labelled as their collector did; prints the others."""
     given = answers()
+    readers = [folder.name for folder in reader_folders() if folder.is_dir()]
     items = drafts(name)
     agreed = []
     for pid, path, header, _ in items:
         first = header.get("expect", "")
-        second, why = given.get(pid, ("(none)", ""))
-        if first == second:
+        seconds = {reader: given.get(pid, {}).get(reader, ("(none)", "")) for reader in readers}
+        if all(label == first for label, _ in seconds.values()):
             agreed.append((pid, path, header))
         else:
-            print(
-                f"DISPUTED {pid} {path.relative_to(STAGE)}: first {first}, second {second} ({why})"
-            )
-    print(f"agreed {len(agreed)} of {len(items)}")
+            said = "; ".join(f"{r} {label} ({why})" for r, (label, why) in seconds.items())
+            print(f"DISPUTED {pid} {path.relative_to(STAGE)}: first {first}, {said}")
+    print(f"agreed {len(agreed)} of {len(items)} ({len(readers)} reader(s))")
     return agreed
 
 
@@ -132,8 +175,10 @@ def assemble(name: str, titles: str) -> None:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) == 3 and argv[0] == "split":
-        split(argv[1], int(argv[2]))
+    if len(argv) == 3 and argv[0] == "stage":
+        stage(argv[1], argv[2])
+    elif len(argv) in (3, 4) and argv[0] == "split":
+        split(argv[1], int(argv[2]), int(argv[3]) if len(argv) == 4 else 1)
     elif len(argv) == 2 and argv[0] == "compare":
         compare(argv[1])
     elif len(argv) == 3 and argv[0] == "assemble":
