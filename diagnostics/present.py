@@ -212,10 +212,12 @@ OUTCOMES: dict[str, dict[str, str]] = {
         "ko": "메모리나 디스크 알람이 없다(GET /api/health/checks/alarms)",
     },
     "resource-alarms.in-effect": {
-        "en": "alarm in effect: {{described}}; RabbitMQ blocks every publishing connection "
-        "until it clears, so task submissions hang",
-        "ko": "알람 발생: {{described}}. RabbitMQ가 알람이 풀릴 때까지 모든 발행 연결을 막아 "
-        "태스크 전송이 멈춘다",
+        "en": "alarm in effect: {{described}}; RabbitMQ stops reading from every publishing "
+        "connection until it clears, so sent tasks wait unread, bursts can lose them and "
+        "some clients hang",
+        "ko": "알람 발생: {{described}}. RabbitMQ가 알람이 풀릴 때까지 모든 발행 연결에서 읽기를 "
+        "멈추므로, 보낸 태스크는 읽히지 않은 채 기다리고 대량 발행에서는 사라질 수 있으며 일부 "
+        "클라이언트는 멈춘다",
     },
     "latency.skip.no-node": {
         "en": "no node answered the handshake",

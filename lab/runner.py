@@ -412,7 +412,7 @@ def run_scenario(
     module = module or scenarios()[slug]
     versions = dict(versions or support.versions())
     # the record names the services the scenario really used
-    if not getattr(module, "RABBITMQ", True):
+    if not (getattr(module, "RABBITMQ", True) or getattr(module, "USES_RABBITMQ", False)):
         versions.pop("rabbitmq", None)
     if not (getattr(module, "REDIS", False) or getattr(module, "USES_REDIS", False)):
         versions.pop("redis", None)

@@ -327,6 +327,72 @@ def private_redis(lab, *settings: str, prefix: Sequence[str] = ()) -> tuple[Proc
     return server, port
 
 
+RABBITMQ_BIN = Path(os.environ.get("KB_LAB_RABBITMQ_BIN", "/usr/lib/rabbitmq/bin"))
+
+
+class PrivateRabbit:
+    """A RabbitMQ node of the scenario's own (private_rabbitmq): its URLs and its CLI."""
+
+    def __init__(self, server: Process, node: str, port: int, management_port: int, env):
+        self.server, self.node, self.port, self.env = server, node, port, env
+        self.url = f"amqp://guest:guest@127.0.0.1:{port}//"
+        self.management_url = f"http://127.0.0.1:{management_port}"
+
+    def cli(self, tool: str, *args: str, timeout: float = 60) -> str:
+        """`rabbitmqctl` / `rabbitmq-diagnostics` against this node: its output (LabError
+        with the output when it fails)."""
+        done = subprocess.run(
+            [str(RABBITMQ_BIN / tool), "-n", self.node, *args],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env={**os.environ, **self.env},
+        )
+        if done.returncode != 0:
+            raise LabError(f"{tool} {' '.join(args)} failed: {done.stdout}{done.stderr}")
+        return done.stdout
+
+
+def private_rabbitmq(lab, config: str = "", name: str = "rabbitmq-server") -> PrivateRabbit:
+    """A RabbitMQ node of the scenario's own (the same installation as the shared broker, its
+    own name, ports, data and cookie in the scenario folder), for what a scenario must not do
+    to the shared one: a resource alarm blocks every publisher of the node. Management API
+    on, log to stdout (the Process's log). `config` is added to its rabbitmq.conf. It stops
+    with the scenario's other processes; its data goes with the folder."""
+    server_script = RABBITMQ_BIN / "rabbitmq-server"
+    if not server_script.exists():
+        raise NotReproducible(f"no {server_script} here (set KB_LAB_RABBITMQ_BIN)")
+    port, dist_port, management_port = free_port(), free_port(), free_port()
+    node = f"kblab{port}@localhost"
+    base = lab.dir / name
+    for folder in ("home", "mnesia"):
+        (base / folder).mkdir(parents=True, exist_ok=True)
+    cookie = base / "home" / ".erlang.cookie"
+    cookie.write_text(secrets.token_hex(16).upper(), encoding="ascii")
+    cookie.chmod(0o400)
+    (base / "enabled_plugins").write_text("[rabbitmq_management].\n", encoding="ascii")
+    (base / "rabbitmq.conf").write_text(
+        f"management.tcp.ip = 127.0.0.1\nmanagement.tcp.port = {management_port}\n{config}",
+        encoding="utf-8",
+    )
+    env = {
+        "HOME": str(base / "home"),
+        "RABBITMQ_NODENAME": node,
+        "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1",
+        "RABBITMQ_NODE_PORT": str(port),
+        "RABBITMQ_DIST_PORT": str(dist_port),
+        "RABBITMQ_MNESIA_BASE": str(base / "mnesia"),
+        "RABBITMQ_LOG_BASE": str(base),
+        "RABBITMQ_LOGS": "-",
+        "RABBITMQ_ENABLED_PLUGINS_FILE": str(base / "enabled_plugins"),
+        "RABBITMQ_CONFIG_FILE": str(base / "rabbitmq"),
+        "RABBITMQ_PID_FILE": str(base / "pid"),
+    }
+    server = lab.start([str(server_script)], name, env)
+    server.wait_for(r"Server startup complete", timeout=120)
+    return PrivateRabbit(server, node, port, management_port, env)
+
+
 def invoice_app(queue: str) -> str:
     """An app whose only task, orders.invoice, goes to `queue`; `# CONFIG` is where the
     scenario puts its `task_queues` (the broken one, then the entry's fix)."""

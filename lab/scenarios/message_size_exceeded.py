@@ -50,10 +50,16 @@ def process_upload(data):
 
 # the big argument, then a small task on the same connection
 BROKEN_CALL = f"""\
+import time
+
 from labapp import process_upload
 
 payload = "x" * {SIZE}
 print("sent", process_upload.delay(payload).id, flush=True)
+# the broker's Channel.Close reaches the client while it is still writing the body; on a busy
+# machine the next publish once raced ahead of it (a CI-like run, 2026-12-03): as a user's
+# next task, it comes a moment later
+time.sleep(5)
 print("sent", process_upload.delay("small").id, flush=True)
 """
 
