@@ -7,8 +7,10 @@ What the entry claims and this run checks:
   answered with the entry; the live check reads the alarm from the management API;
 - the worker logs nothing; publishing connections show `blocked`;
 - with Celery's defaults `delay()` does not hang: it returns a task id while the message
-  waits unread, and is queued once the alarm clears (a long-lived process's; a script's that
-  has exited is recorded, not required); a burst loses what was written to connections
+  waits unread, and is queued once the alarm clears if its process is still connected; a
+  script that exited first loses what the broker had not read before it blocked the
+  connection (five 100 kB tasks: not all arrive; five small ones, read at once, are recorded,
+  not required); a burst loses what was written to connections
   py-amqp gave up on (its TCP_USER_TIMEOUT of 1 s aborts a connection the broker stopped
   reading, and kombu retries on a new one);
 - the entry's producer settings (`confirm_publish` with socket timeouts) turn the silent loss
@@ -43,12 +45,15 @@ def note(tag, padding=""):
 """
 )
 
-# a script: sends and exits (a cron job, a management command, a deploy hook)
+# a script: sends and exits (a cron job, a management command, a deploy hook); small tasks,
+# then tasks of 100 kB
 SHORT = """\
+import sys
 import time
 from labapp import note
 started = time.monotonic()
-ids = [note.delay("short").id for _ in range(5)]
+tag, size = sys.argv[1], int(sys.argv[2])
+ids = [note.delay(tag, "x" * size).id for _ in range(5)]
 print("sent", len(ids), "in", round(time.monotonic() - started, 2), "s", flush=True)
 """
 
@@ -103,7 +108,7 @@ BURST_COUNT = 600
 def _counts(lab) -> dict[str, int]:
     path = lab.dir / "notes.txt"
     tags = path.read_text(encoding="utf-8").split() if path.exists() else []
-    return {tag: tags.count(tag) for tag in ("short", "long", "burst", "guarded")}
+    return {tag: tags.count(tag) for tag in ("short", "script", "long", "burst", "guarded")}
 
 
 def _settled(lab, worker, seconds: float = 4) -> dict[str, int]:
@@ -142,9 +147,13 @@ def run(lab) -> None:
     lab.check_finds(**management)
 
     # with Celery's defaults nothing hangs: each caller gets its task ids back at once
-    code, out = lab.python(SHORT, "short", env=env, timeout=30)
-    lab.expect(code == 0 and out.startswith("sent 5"), f"the script did not send:\n{out}")
-    lab.step("a script's five delay() calls returned under the alarm", out.strip())
+    for tag, size in (("short", 0), ("script", 100_000)):
+        path = lab.write(f"lab_{tag}.py", SHORT)
+        script = lab.start([sys.executable, str(path), tag, str(size)], tag, env)
+        code = script.exited(30)
+        out = script.text()
+        lab.expect(code == 0 and out.startswith("sent 5"), f"the script did not send:\n{out}")
+        lab.step(f"a script's five delay() calls of {size} bytes returned", out.strip())
     long = lab.start([sys.executable, str(lab.write("lab_long.py", LONG))], "long", env)
     long.wait_for(r"^sent 5", timeout=30)
     burst = lab.start(
@@ -178,11 +187,13 @@ def run(lab) -> None:
     lab.check_clean(**management)
     counts = _settled(lab, worker)
     lab.expect(counts["long"] == 5, f"the long-lived process's tasks did not all run: {counts}")
+    lab.expect(counts["script"] < 5, f"the exited script's 100 kB tasks all arrived: {counts}")
     lab.expect(counts["burst"] < BURST_COUNT, f"none of the burst was lost: {counts}")
     lab.expect(counts["guarded"] >= 1, f"the guarded caller's failed call never ran: {counts}")
     lab.step(
         "alarm cleared: what arrived",
-        f"long-lived 5 of 5, script {counts['short']} of 5, burst {counts['burst']} of "
+        f"long-lived 5 of 5, exited script {counts['short']} of 5 small and "
+        f"{counts['script']} of 5 of 100 kB, burst {counts['burst']} of "
         f"{BURST_COUNT}, the guarded caller's one failed call {counts['guarded']} times",
     )
     long.stop()
